@@ -22,7 +22,8 @@ import jax
 import numpy as np
 import optax
 
-from bioplastic.rules.counter_current import CounterCurrentParams, backprop_baseline, counter_current, init_counter_current
+from bioplastic.rules.counter_current import CounterCurrentParams, counter_current, init_counter_current
+from bioplastic.rules.counter_current_baselines import backprop_baseline
 from bioplastic.rules.training import make_step
 
 

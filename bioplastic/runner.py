@@ -49,7 +49,7 @@ from bioplastic.protocol.build import Experiment, build_experiment
 from bioplastic.protocol.load import load_protocol
 from bioplastic.protocol.schema import TrainingProtocol
 from bioplastic.protocol.training import build_training
-from bioplastic.rules.training import evaluate_accuracy, run_epoch
+from bioplastic.rules.training import SCORES, evaluate_test, run_epoch, validation_loss
 from bioplastic.simulation import drive_at, simulate
 
 CHECKPOINT = "checkpoint.npz"
@@ -66,6 +66,7 @@ def run_protocol(
     resume=None,
     progress: bool = True,
     on_chunk: Optional[Callable[[int], None]] = None,
+    on_epoch: Optional[Callable[[int, object], None]] = None,
     command: Optional[list] = None,
     data_dir=None,
 ) -> pathlib.Path:
@@ -84,7 +85,12 @@ def run_protocol(
     progress : bool
         Show a progress line on standard error.
     on_chunk : callable, optional
-        Called with the number of finished chunks after each checkpoint.
+        Called with the number of finished chunks (epochs, for a training protocol) after each
+        checkpoint.
+    on_epoch : callable, optional
+        Training protocols only: called with ``(epochs done, learned layers)`` after each
+        epoch's checkpoint, and with ``(0, initial layers)`` before a new run's first epoch,
+        to record anything else about the network as it learns.
     command : list of str, optional
         The command line, for the manifest.
     data_dir : path, optional
@@ -92,7 +98,7 @@ def run_protocol(
     """
     protocol, resolved = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):
-        return _run_training(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir)
+        return _run_training(path, protocol, resolved, out_dir, resume, progress, on_chunk, on_epoch, command, data_dir)
     experiment = build_experiment(protocol, str(path), data_dir)
     if resume is None:
         run_dir = results.new_run_folder(out_dir, protocol.name)
@@ -309,12 +315,16 @@ def validate_protocol(path, overrides=(), data_dir=None):
 # ----------------------------------------------------------------- training protocols
 
 
-def _run_training(path, protocol, resolved, out_dir, resume, progress, on_epoch, command, data_dir):
+def _run_training(path, protocol, resolved, out_dir, resume, progress, on_chunk, on_epoch, command, data_dir):
     """Train epoch by epoch; checkpoint after each epoch; curves, metrics, learned layers, plots."""
     experiment = build_training(protocol, str(path), data_dir)
     rule_state, opt_state = experiment.rule.init(experiment.layers), experiment.optimizer.init(experiment.layers)
     training_state = (experiment.layers, rule_state, opt_state)
-    curves = {"test_accuracy": [], "train_seconds": []}
+    run = experiment.run
+    score_name = SCORES[run.task]
+    curves = {score_name: [], "train_seconds": []}
+    if run.validation_x is not None:
+        curves["validation_loss"] = []
     step_seconds: list[float] = []
     if resume is None:
         run_dir = results.new_run_folder(out_dir, protocol.name)
@@ -327,34 +337,48 @@ def _run_training(path, protocol, resolved, out_dir, resume, progress, on_epoch,
         manifest = _resume_manifest(run_dir, resolved)
         training_state, curves, step_seconds, epochs_done = _load_training_checkpoint(run_dir, training_state)
     shown = _Progress(protocol.name, experiment.epochs, 1, "epochs", enabled=progress)
+    if on_epoch is not None and epochs_done == 0:
+        on_epoch(0, training_state[0])
     for epoch in range(epochs_done, experiment.epochs):
-        layers, rule_state, opt_state, seconds, times = run_epoch(experiment.run, *training_state, experiment.key, epoch)
+        layers, rule_state, opt_state, seconds, times = run_epoch(run, *training_state, experiment.key, epoch)
         training_state = (layers, rule_state, opt_state)
-        curves["test_accuracy"].append(evaluate_accuracy(experiment.run, layers))
+        curves[score_name].append(evaluate_test(run, layers))
         curves["train_seconds"].append(seconds)
+        if "validation_loss" in curves:
+            curves["validation_loss"].append(validation_loss(run, layers))
+            if int(np.argmin(curves["validation_loss"])) == epoch:
+                _write_layers(run_dir / "selected_layers.npz", layers)  # before the checkpoint that counts it
         step_seconds.extend(times)
         _save_training_checkpoint(run_dir, training_state, curves, step_seconds, epoch + 1)
         shown.update(epoch + 1)
+        if on_chunk is not None:
+            on_chunk(epoch + 1)
         if on_epoch is not None:
-            on_epoch(epoch + 1)
+            on_epoch(epoch + 1, layers)
     shown.close()
-    accuracy = curves["test_accuracy"]
+    scores = curves[score_name]
     results.write_npz(run_dir / "curves.npz", {name: np.asarray(values) for name, values in curves.items()})
-    learned = jax.tree_util.tree_flatten_with_path(training_state[0])[0]
-    results.write_npz(run_dir / "layers.npz", {
-        jax.tree_util.keystr(path).strip("."): np.asarray(leaf) for path, leaf in learned
-    })
-    results.write_json(run_dir / "metrics.json", {
-        "epochs": len(accuracy), "test_accuracy": accuracy[-1], "best_test_accuracy": max(accuracy),
-        "step_seconds": float(np.median(step_seconds)) if step_seconds else float("nan"),
-    })
+    _write_layers(run_dir / "layers.npz", training_state[0])
+    best = max if run.task == "classification" else min
+    metrics = {"epochs": len(scores), score_name: scores[-1], f"best_{score_name}": best(scores),
+               "step_seconds": float(np.median(step_seconds)) if step_seconds else float("nan")}
+    if "validation_loss" in curves:
+        selected = int(np.argmin(curves["validation_loss"]))
+        metrics.update({"selected_epoch": selected + 1, f"selected_{score_name}": scores[selected],
+                        "selected_validation_loss": curves["validation_loss"][selected]})
+    results.write_json(run_dir / "metrics.json", metrics)
     from bioplastic.protocol.plots import draw_learning_curves
 
     draw_learning_curves(run_dir, protocol, curves)
     results.write_json(run_dir / "manifest.json", dict(manifest, finished=results.now(), status="completed",
-                                                       epochs_done=len(accuracy)))
+                                                       epochs_done=len(scores)))
     (run_dir / CHECKPOINT).unlink(missing_ok=True)
     return run_dir
+
+
+def _write_layers(file, layers):
+    learned = jax.tree_util.tree_flatten_with_path(layers)[0]
+    results.write_npz(file, {jax.tree_util.keystr(path).strip("."): np.asarray(leaf) for path, leaf in learned})
 
 
 def _save_training_checkpoint(run_dir, training_state, curves, step_seconds, epochs_done):

@@ -28,10 +28,14 @@ TOY = {
                  "training.sizes=[784, 32, 10]"],
     "dp_fashion_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",
                          "training.sizes=[784, 32, 10]"],
-    "ccl_mnist": ["training.epochs=1", "training.train_examples=512", "training.test_examples=200",
-                  "training.sizes=[784, 32, 32, 10]"],
-    "ccl_fashion_mnist": ["training.epochs=1", "training.train_examples=512", "training.test_examples=200",
-                          "training.sizes=[784, 32, 32, 10]"],
+    "ccl_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
+                  "training.validation_examples=88", "training.sizes=[784, 32, 32, 10]"],
+    "ccl_fashion_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
+                          "training.validation_examples=88", "training.sizes=[784, 32, 32, 10]"],
+    "ccl_cnn_mnist": ["training.epochs=1", "training.train_examples=300", "training.test_examples=100",
+                      "training.validation_examples=44", "training.sizes=[1, 2, 2, 2, 2, 2, 10]"],
+    "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
+                              "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
 }
 
 
@@ -52,9 +56,15 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
     assert manifest["status"] == "completed" and manifest["seed"] == protocol["seed"]
     if "training" in protocol:
         curves = read_npz(run_dir / "curves.npz")
-        assert metrics["epochs"] == protocol["training"]["epochs"] == len(curves["test_accuracy"])
-        assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["test_accuracy"] == curves["test_accuracy"][-1]
-        assert (run_dir / "layers.npz").exists() and (run_dir / "accuracy.png").exists()
+        score = "test_mse" if protocol["training"].get("network") == "counter_current_autoencoder" else "test_accuracy"
+        assert metrics["epochs"] == protocol["training"]["epochs"] == len(curves[score])
+        assert metrics[score] == curves[score][-1] and (score == "test_mse" or 0.0 <= metrics[score] <= 1.0)
+        if "validation_examples" in protocol["training"]:
+            assert metrics["selected_epoch"] == 1 and metrics[f"selected_{score}"] == curves[score][0]
+            assert (run_dir / "selected_layers.npz").exists()
+        assert (run_dir / "layers.npz").exists()
+        for name in protocol.get("plots", {}):
+            assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         return
     assert set(manifest["versions"]) >= {"bioplastic", "jax", "brainpy", "numpy"}
     assert metrics["simulated_ms"] == pytest.approx(protocol["simulation"]["duration_ms"])

@@ -89,15 +89,25 @@ def draw_protocol_plots(run_dir, experiment, recordings: dict, state) -> list:
 
 
 def draw_learning_curves(run_dir, protocol, curves: dict) -> list:
-    """Draw every ``learning_curve`` plot of a training protocol: test accuracy per epoch."""
+    """Draw every ``learning_curve`` plot of a training protocol: the test score per epoch.
+
+    The score is test accuracy for a classifier, test reconstruction error for an
+    autoencoder; a validation loss, where there is one, goes on a second axis.
+    """
     written = []
+    score_name = next(name for name in curves if name.startswith("test_"))
     with bioplastic_style():
         for name, spec in protocol.plots.items():
             fig = Figure(figsize=(6.4, 4.0), layout="constrained")
             ax = fig.add_subplot()
-            accuracy = np.asarray(curves["test_accuracy"])
-            learning_curves({protocol.training.rule: (np.arange(1, len(accuracy) + 1), accuracy)}, ax=ax,
-                            xlabel="epoch", ylabel="test accuracy")
+            score = np.asarray(curves[score_name])
+            epochs = np.arange(1, len(score) + 1)
+            learning_curves({protocol.training.rule: (epochs, score)}, ax=ax, xlabel="epoch",
+                            ylabel=score_name.replace("_", " "))
+            if "validation_loss" in curves:
+                ax.axvline(int(np.argmin(curves["validation_loss"])) + 1, color="0.6", linestyle=":",
+                           label="lowest validation loss")
+                ax.legend()
             ax.set_title(spec.title or name)
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written

@@ -241,20 +241,30 @@ class TrainingSpec(_Strict):
     """Batch training of a layered network on a dataset with a learning rule (a training protocol)."""
 
     dataset: str = Field(description="dataset name (bioplastic data list)")
-    network: Literal["mlp", "counter_current_mlp"] = Field(
-        "mlp", description="mlp: layers with biases (DP, BP, EP); counter_current_mlp: forward + feedback ELU nets (CCL, BP, FA)"
+    network: Literal["mlp", "counter_current_mlp", "counter_current_cnn", "counter_current_autoencoder"] = Field(
+        "mlp", description="mlp: layers with biases (DP, BP, EP); counter_current_mlp / _cnn / _autoencoder: "
+        "forward + feedback ELU nets, dense or convolutional, classifying or reconstructing (CCL, BP, FA)"
     )
     rule: str = Field(description="a rule of the network (bioplastic list): e.g. dual_propagation, counter_current")
-    sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
+    sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes or pixels); "
+                             "counter_current_cnn: image channels, the channels of each stride-2 convolution, classes")
     hidden_activation: Optional[str] = Field(None, description="default: relu (mlp), elu (counter_current_mlp, fixed)")
     output: Literal["mse", "cross_entropy"] = "mse"
     optimizer: Literal["adam", "sgd"] = "adam"
     learning_rate: float = Field(gt=0)
     clip_norm: Optional[float] = Field(None, gt=0, description="clip the gradient norm (per network) before the optimizer")
+    warmup_steps: int = Field(0, ge=0, description="scale the first N gradients by step/N (before clipping)")
     batch_size: int = Field(100, ge=1)
     epochs: int = Field(ge=1)
     train_examples: Optional[int] = Field(None, ge=1, description="use the first N training examples (default: all)")
     test_examples: Optional[int] = Field(None, ge=1, description="use the first N test examples (default: all)")
+    validation_examples: Optional[int] = Field(
+        None, ge=1, description="hold out N random training examples; report the test score of the epoch with the "
+        "lowest validation loss (default: no validation split)"
+    )
+    input_scaling: Literal["unit", "standardize"] = Field(
+        "unit", description="pixels to [0, 1], or standardized by the training set's pixel mean and std"
+    )
     rule_params: dict[str, Union[bool, int, float]] = Field(
         default_factory=dict, description="the rule's own parameters (gamma, sweeps, beta, free_steps, ...)"
     )

@@ -2,11 +2,15 @@
 
 A protocol with a ``[training]`` table trains a network on a dataset with a batch-level
 rule, an optax optimizer, batches and epochs. ``network = "mlp"`` (layers with biases)
-takes dual propagation, backprop or equilibrium propagation; ``network =
-"counter_current_mlp"`` (forward and feedback ELU networks) takes counter-current
-learning, backprop or feedback alignment, each network with its own optimizer. :func:`build_training` checks what the schema cannot
-(registered rule and its parameters, layer sizes against the dataset, a bounded
-activation for equilibrium propagation) and returns a :class:`TrainingExperiment`.
+takes dual propagation, backprop or equilibrium propagation. The counter-current networks
+(forward and feedback ELU networks) take counter-current learning, backprop or feedback
+alignment, each network with its own optimizer: ``counter_current_mlp`` (dense classifier,
+the "scaled" loss), ``counter_current_cnn`` (stride-2 convolutions, the "normalized" loss;
+images zero-padded to the power of two its convolutions need) and
+``counter_current_autoencoder`` (dense, input to reconstruction). :func:`build_training`
+checks what the schema cannot (registered rule and its parameters, layer sizes against the
+dataset, a bounded activation for equilibrium propagation) and returns a
+:class:`TrainingExperiment`.
 
 Example
 -------
@@ -21,6 +25,7 @@ import dataclasses
 import inspect
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -33,16 +38,16 @@ from bioplastic.protocol.schema import TrainingProtocol
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.counter_current import (
     CounterCurrentParams,
-    backprop_baseline,
     counter_current,
-    feedback_alignment,
     init_counter_current,
+    init_counter_current_cnn,
 )
 from bioplastic.rules.counter_current import predict as counter_current_predict
+from bioplastic.rules.counter_current_baselines import backprop_baseline, feedback_alignment
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict
 from bioplastic.rules.layered import init_layers
-from bioplastic.rules.training import Trainer, trainer
+from bioplastic.rules.training import Trainer, pixel_statistics, split_validation, trainer
 
 TRAINING_RULES = Registry("training rule")
 TRAINING_RULES.register("dual_propagation", dual_propagation, "[mlp] dyadic closed-form inference, local updates (Høier 2023)")
@@ -54,7 +59,13 @@ COUNTER_CURRENT_RULES.register("counter_current", counter_current, "[counter_cur
 COUNTER_CURRENT_RULES.register("backprop", backprop_baseline, "[counter_current_mlp] backprop of the forward network")
 COUNTER_CURRENT_RULES.register("feedback_alignment", feedback_alignment, "[counter_current_mlp] fixed random feedback")
 
-NETWORK_RULES = {"mlp": TRAINING_RULES, "counter_current_mlp": COUNTER_CURRENT_RULES}
+NETWORK_RULES = {"mlp": TRAINING_RULES, "counter_current_mlp": COUNTER_CURRENT_RULES,
+                 "counter_current_cnn": COUNTER_CURRENT_RULES, "counter_current_autoencoder": COUNTER_CURRENT_RULES}
+# The loss each counter-current network gives its rules: counter-current learning's local form,
+# and the output loss of the backprop and feedback-alignment baselines.
+LOCAL_LOSS = {"counter_current_mlp": "scaled", "counter_current_cnn": "normalized", "counter_current_autoencoder": "autoencoder"}
+OUTPUT_LOSS = {"counter_current_mlp": "cross_entropy", "counter_current_cnn": "cross_entropy",
+               "counter_current_autoencoder": "mse"}
 BOUNDED = ("hard_sigmoid", "sigmoid", "tanh", "rectified_tanh")
 OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
 
@@ -76,10 +87,10 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     """Cross-check a training protocol and prepare its run (loads the dataset from the cache)."""
     check = _Checker(file)
     spec, path = protocol.training, "training"
-    counter_current_network = spec.network == "counter_current_mlp"
+    counter_current_network = spec.network != "mlp"
     factory = check.registered(NETWORK_RULES[spec.network], spec.rule, f"{path}.rule")
     parameters = inspect.signature(factory).parameters
-    allowed = tuple(name for name in parameters if name not in ("hidden_activation", "output", "key"))
+    allowed = tuple(name for name in parameters if name not in ("hidden_activation", "output", "key", "loss"))
     for name in spec.rule_params:
         check.known(name, f"{path}.rule_params.{name}", allowed, f"a parameter of rule {spec.rule!r}")
     key_layers, key_batches, key_rule = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
@@ -91,6 +102,8 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         options["hidden_activation"] = hidden_activation
     if "key" in parameters:
         options["key"] = key_rule
+    if "loss" in parameters:
+        options["loss"] = (LOCAL_LOSS if spec.rule == "counter_current" else OUTPUT_LOSS)[spec.network]
     if "output" in parameters:
         options["output"] = spec.output
     elif spec.output != "mse" and not counter_current_network:
@@ -106,35 +119,79 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         raise relocate(error, file, f"{path}.rule_params{field}") from None
 
     dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
-    pixels = int(np.prod(dataset.train_images.shape[1:]))
-    if spec.sizes[0] != pixels or spec.sizes[-1] != dataset.n_classes:
-        check.fail(f"{path}.sizes", repr(spec.sizes),
-                   f"sizes from {pixels} (pixels of {spec.dataset!r}) to {dataset.n_classes} (its classes)")
     if any(size < 1 for size in spec.sizes):
         check.fail(f"{path}.sizes", repr(spec.sizes), "layer sizes >= 1")
-    n_train = spec.train_examples or len(dataset.train_images)
-    n_test = spec.test_examples or len(dataset.test_images)
-    train = (dataset.train_images[:n_train], dataset.train_labels[:n_train])
-    test = (dataset.test_images[:n_test], dataset.test_labels[:n_test])
+    train_images, test_images = dataset.train_images, dataset.test_images
+    if spec.network == "counter_current_cnn":
+        train_images, test_images, image_side = _pad_for_convolutions(check, spec, dataset)
+        layers = init_counter_current_cnn(key_layers, spec.sizes[:-1], spec.sizes[-1], image_side)
+    else:
+        _check_dense_sizes(check, spec, dataset)
+        layers = (init_counter_current if counter_current_network else init_layers)(key_layers, tuple(spec.sizes))
+    n_train = spec.train_examples or len(train_images)
+    n_test = spec.test_examples or len(test_images)
+    train = (train_images[:n_train], dataset.train_labels[:n_train])
+    test = (test_images[:n_test], dataset.test_labels[:n_test])
+    validation = None
+    if spec.validation_examples is not None:
+        if spec.validation_examples >= n_train:
+            check.fail(f"{path}.validation_examples", repr(spec.validation_examples),
+                       f"fewer than the {n_train} training examples")
+        train, validation = split_validation(train, spec.validation_examples, jax.random.fold_in(key_batches, 1))
+    standardize = pixel_statistics(dataset.train_images) if spec.input_scaling == "standardize" else None
+
     per_network = OPTIMIZERS[spec.optimizer](spec.learning_rate)
     if spec.clip_norm is not None:
         per_network = optax.chain(optax.clip_by_global_norm(spec.clip_norm), per_network)
+    if spec.warmup_steps:
+        warmup = spec.warmup_steps
+        per_network = optax.chain(optax.scale_by_schedule(lambda step: jnp.minimum((step + 1) / warmup, 1.0)),
+                                  per_network)
     prediction = None
     if counter_current_network:
-        layers = init_counter_current(key_layers, tuple(spec.sizes))
-        labels = CounterCurrentParams(("forward",) * len(layers.forward), ("feedback",) * len(layers.feedback))
+        labels = CounterCurrentParams(jax.tree_util.tree_map(lambda _: "forward", layers.forward),
+                                      jax.tree_util.tree_map(lambda _: "feedback", layers.feedback))
         optimizer = optax.multi_transform({"forward": per_network, "feedback": per_network}, labels)
         prediction = counter_current_predict
     else:
-        layers = init_layers(key_layers, tuple(spec.sizes))
         optimizer = per_network
     if spec.rule == "equilibrium_propagation":
         free_steps = int(spec.rule_params.get("free_steps", parameters["free_steps"].default))
         prediction = lambda layers, x: predict(layers, x, hidden_activation, free_steps)  # noqa: E731
+    task = "autoencoder" if spec.network == "counter_current_autoencoder" else "classification"
+    image_layout = "nhwc" if spec.network == "counter_current_cnn" else "flat"
     run = check.call(path, trainer, rule, optimizer, train, test, batch_size=spec.batch_size,
-                     hidden_activation=hidden_activation, predict=prediction)
+                     hidden_activation=hidden_activation, predict=prediction, validation=validation, task=task,
+                     standardize=standardize, image_layout=image_layout)
     for name, plot in protocol.plots.items():
         check.registered(PLOTS, plot.type, f"plots.{name}.type")
         if plot.type != "learning_curve":
             check.fail(f"plots.{name}.type", repr(plot.type), "'learning_curve' (the plot of a training protocol)")
     return TrainingExperiment(protocol, run, layers, rule, optimizer, spec.epochs, key_batches)
+
+
+def _check_dense_sizes(check, spec, dataset):
+    pixels = int(np.prod(dataset.train_images.shape[1:]))
+    if spec.network == "counter_current_autoencoder":
+        if spec.sizes[0] != pixels or spec.sizes[-1] != pixels:
+            check.fail("training.sizes", repr(spec.sizes),
+                       f"sizes from {pixels} (pixels of {spec.dataset!r}) back to {pixels} (the reconstruction)")
+    elif spec.sizes[0] != pixels or spec.sizes[-1] != dataset.n_classes:
+        check.fail("training.sizes", repr(spec.sizes),
+                   f"sizes from {pixels} (pixels of {spec.dataset!r}) to {dataset.n_classes} (its classes)")
+
+
+def _pad_for_convolutions(check, spec, dataset):
+    """Zero-pad the images, centred, to the side ``2 ** convolutions`` (each halves it, down to 1 x 1)."""
+    shape = dataset.train_images.shape[1:]
+    channels = shape[2] if len(shape) == 3 else 1
+    n_convs = len(spec.sizes) - 2
+    side = 2**n_convs
+    if len(spec.sizes) < 3 or spec.sizes[0] != channels or spec.sizes[-1] != dataset.n_classes or side < max(shape[:2]):
+        needed = int(np.ceil(np.log2(max(shape[:2]))))
+        check.fail("training.sizes", repr(spec.sizes),
+                   f"[{channels} (channels of {spec.dataset!r}), the channels of {needed} or more stride-2 convolutions "
+                   f"(2 ** convolutions >= its {max(shape[:2])}-pixel side), {dataset.n_classes} (its classes)]")
+    pad = [(0, 0), ((side - shape[0]) // 2, (side - shape[0] + 1) // 2), ((side - shape[1]) // 2, (side - shape[1] + 1) // 2)]
+    pad += [(0, 0)] * (len(shape) - 2)
+    return np.pad(dataset.train_images, pad), np.pad(dataset.test_images, pad), side

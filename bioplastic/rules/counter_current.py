@@ -2,24 +2,31 @@
 
 A forward network carries inputs up; a feedback network carries the targets down::
 
-    a_0 = x,      a_l = phi(a_{l-1} W_l)           (l = 1..L; a_L linear: the logits)
-    b_L = I_C,    b_{l-1} = phi(b_l B_l)           (l = L..1; b_0 linear; I_C: one row per class)
+    a_0 = x,      a_l = phi(f_l(a_{l-1}))          (l = 1..L; a_L linear: the logits)
+    b_L = top,    b_{l-1} = phi(g_l(b_l))          (l = L..1; b_0 linear)
 
-with ``phi`` = ELU and no biases. Every layer's input is detached (``stop_gradient``), so
-each weight matrix learns only from the loss of the layer it produces. The loss of layer
-``l`` (the classification form of the authors' code) compares the forward batch ``A_l``
-(batch x d_l) with the feedback class codes ``B_l`` (C x d_l)::
+with ``phi`` = ELU. A layer is either dense (``f_l(a) = a W_l``, ``g_l(b) = b B_l``, no
+biases: the authors' MLP) or convolutional (:class:`ConvLayer`: ``f_l`` a stride-2
+convolution plus bias, ``g_l`` a 2x nearest upsampling then a stride-1 convolution plus
+bias: the authors' CNN). Every layer's input is detached (``stop_gradient``), so each
+weight learns only from the loss of the layer it produces. Three losses pair ``a_l`` with
+``b_l``:
+
+``"scaled"`` (the authors' MLP classifier; ``top`` = one row per class, ``I_C``)::
 
     loss_l = (256 s_C / d_l) * mean((A_l B_l^T - Y)^2),    Y_ic = [label_i == c],  s_C = 0.5
 
-for ``l = 0 .. L-1``, and the logits (``l = L``, where ``b_L`` is the class identity) get
-only a cross-entropy loss, as in the authors' code. ``loss_l`` reaches exactly two weight
-matrices: ``W_l`` (through ``a_l``) and ``B_{l+1}`` (through ``b_l``); ``loss_L`` reaches
-``W_L`` only. No forward weight is used in the feedback path or the reverse (no weight
-transport). Both properties are tested with ``jax.grad``.
+``"normalized"`` (the authors' CNN classifier): rows of ``A_l`` (batch x d_l) and ``B_l``
+(C x d_l) L2-normalised, then ``s_C mean((A B^T - Y)^2) + 0.5 mean((A A^T - I)^2) + 0.5
+mean((B B^T - I)^2)``. For both, ``l = 0 .. L-1``; the logits (``l = L``) get only a
+cross-entropy loss, as in the authors' code.
 
-The autoencoder variant (``autoencoder_losses``) uses the input as the feedback network's
-top and plain per-layer ``MSE(a_l, b_l)``.
+``"autoencoder"`` (``top`` = the target image): ``loss_l = mean((a_l - b_l)^2)`` for every
+``l = 0 .. L``; the reconstruction is the forward output ``a_L``.
+
+``loss_l`` reaches exactly two weights: those producing ``a_l`` and those producing ``b_l``.
+No forward weight is used in the feedback path or the reverse (no weight transport). Both
+properties are tested with ``jax.grad``.
 
 Example
 -------
@@ -40,21 +47,35 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic._checks import BadInput, check_positive
+from bioplastic._checks import BadInput, check_choice, check_positive
+from bioplastic.analysis.representations import linear_cka
 from bioplastic.rules.base import Rule
 
 SCALE_C = 0.5
+SCALE_ORTHOGONAL = 0.5
+LOSSES = ("scaled", "normalized", "autoencoder")
 
 
 class CounterCurrentParams(NamedTuple):
-    """``forward[l-1]`` is W_l (d_{l-1}, d_l); ``feedback[l-1]`` is B_l (d_l, d_{l-1})."""
+    """``forward[l-1]`` produces a_l from a_{l-1}; ``feedback[l-1]`` produces b_{l-1} from b_l.
+
+    Dense layers are matrices: W_l (d_{l-1}, d_l) and B_l (d_l, d_{l-1}); convolutional
+    layers are :class:`ConvLayer`.
+    """
 
     forward: tuple
     feedback: tuple
 
 
+class ConvLayer(NamedTuple):
+    """A convolution: ``kernel`` (k, k, channels in, channels out), ``bias`` (channels out,)."""
+
+    kernel: jax.Array
+    bias: jax.Array
+
+
 def init_counter_current(key: jax.Array, sizes) -> CounterCurrentParams:
-    """Both networks, weights uniform in ``+-1 / sqrt(fan_in)`` (each network its own fan-in).
+    """Dense networks, weights uniform in ``+-1 / sqrt(fan_in)`` (each network its own fan-in).
 
     This is the default initialisation of the linear layers in the authors' code.
 
@@ -64,22 +85,77 @@ def init_counter_current(key: jax.Array, sizes) -> CounterCurrentParams:
     >>> [w.shape for w in p.forward]
     [(5, 4), (4, 2)]
     """
-    sizes = tuple(sizes)
-    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise BadInput(f"sizes: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+    sizes = _layer_sizes(sizes, "sizes")
     keys = jax.random.split(key, 2 * (len(sizes) - 1))
     forward, feedback = [], []
     for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-        forward.append(jax.random.uniform(keys[2 * l], (n_in, n_out), jnp.float32, -1, 1) / np.sqrt(n_in))
-        feedback.append(jax.random.uniform(keys[2 * l + 1], (n_out, n_in), jnp.float32, -1, 1) / np.sqrt(n_out))
+        forward.append(_uniform(keys[2 * l], (n_in, n_out), n_in))
+        feedback.append(_uniform(keys[2 * l + 1], (n_out, n_in), n_out))
     return CounterCurrentParams(tuple(forward), tuple(feedback))
+
+
+def init_counter_current_cnn(key: jax.Array, channels, n_classes: int, image_side: int,
+                             kernel_size: int = 3) -> CounterCurrentParams:
+    """The authors' CNN shape: stride-2 convolutions ``channels[0] -> ... -> channels[-1]``, then dense.
+
+    Each convolution halves the image side, and the last must leave 1 x 1, so
+    ``image_side = 2 ** (len(channels) - 1)`` (32 for five convolutions). Kernels are
+    uniform in ``+-1 / sqrt(fan_in)`` (PyTorch's default), biases zero (the authors'
+    ``bias_init = "zero"``); the dense output layer is as in :func:`init_counter_current`.
+
+    Example
+    -------
+    >>> p = init_counter_current_cnn(jax.random.PRNGKey(0), (1, 4, 8), n_classes=3, image_side=4)
+    >>> [layer.kernel.shape for layer in p.forward[:-1]], p.forward[-1].shape
+    ([(3, 3, 1, 4), (3, 3, 4, 8)], (8, 3))
+    """
+    channels = _layer_sizes(channels, "channels")
+    check_positive(n_classes, "n_classes")
+    if kernel_size < 1 or kernel_size % 2 == 0:
+        raise BadInput(f"kernel_size: got {kernel_size!r}; allowed: an odd whole number >= 1")
+    n_convs = len(channels) - 1
+    if image_side != 2**n_convs:
+        raise BadInput(f"image_side: got {image_side!r}; allowed: {2 ** n_convs} (= 2 ** {n_convs} stride-2 "
+                       "convolutions, down to 1 x 1)")
+    keys = jax.random.split(key, 2 * n_convs + 1)
+    forward, feedback = [], []
+    for l, (c_in, c_out) in enumerate(zip(channels[:-1], channels[1:])):
+        fan_forward, fan_feedback = c_in * kernel_size**2, c_out * kernel_size**2
+        shape = (kernel_size, kernel_size)
+        forward.append(ConvLayer(_uniform(keys[2 * l], shape + (c_in, c_out), fan_forward), jnp.zeros(c_out)))
+        feedback.append(ConvLayer(_uniform(keys[2 * l + 1], shape + (c_out, c_in), fan_feedback), jnp.zeros(c_in)))
+    dense = init_counter_current(keys[-1], (channels[-1], n_classes))
+    return CounterCurrentParams(tuple(forward) + dense.forward, tuple(feedback) + dense.feedback)
+
+
+def forward_layer(weights, a):
+    """``f_l``: dense ``a W`` (``a`` flattened first) or stride-2 convolution plus bias."""
+    if isinstance(weights, ConvLayer):
+        padding = weights.kernel.shape[0] // 2
+        out = jax.lax.conv_general_dilated(a, weights.kernel, (2, 2), ((padding, padding),) * 2,
+                                           dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return out + weights.bias
+    return a.reshape(len(a), -1) @ weights
+
+
+def feedback_layer(weights, b):
+    """``g_l``: dense ``b B`` or 2x nearest upsampling, stride-1 convolution, plus bias."""
+    if isinstance(weights, ConvLayer):
+        if b.ndim == 2:  # from the dense top: a 1 x 1 image
+            b = b[:, None, None, :]
+        b = jnp.repeat(jnp.repeat(b, 2, axis=1), 2, axis=2)
+        padding = weights.kernel.shape[0] // 2
+        out = jax.lax.conv_general_dilated(b, weights.kernel, (1, 1), ((padding, padding),) * 2,
+                                           dimension_numbers=("NHWC", "HWIO", "NHWC"))
+        return out + weights.bias
+    return b @ weights
 
 
 def forward_activities(forward, x) -> list:
     """``[a_0 = x, a_1, ..., a_L]``, every layer's input detached."""
     activities = [x]
     for l, weights in enumerate(forward):
-        pre = jax.lax.stop_gradient(activities[-1]) @ weights
+        pre = forward_layer(weights, jax.lax.stop_gradient(activities[-1]))
         activities.append(pre if l == len(forward) - 1 else jax.nn.elu(pre))
     return activities
 
@@ -88,126 +164,106 @@ def feedback_activities(feedback, top) -> list:
     """``[b_0, ..., b_L = top]``, every layer's input detached (``b_0`` linear)."""
     activities = [top]
     for l in range(len(feedback) - 1, -1, -1):
-        pre = jax.lax.stop_gradient(activities[0]) @ feedback[l]
+        pre = feedback_layer(feedback[l], jax.lax.stop_gradient(activities[0]))
         activities.insert(0, pre if l == 0 else jax.nn.elu(pre))
     return activities
 
 
-def layer_losses(params: CounterCurrentParams, x, y) -> jax.Array:
-    """The per-layer losses ``loss_0 .. loss_L`` (``loss_L``: the cross-entropy of the logits)."""
+def layer_losses(params: CounterCurrentParams, x, y, loss: str = "scaled") -> jax.Array:
+    """The per-layer losses ``loss_0 .. loss_L`` (``loss_L``: the cross-entropy of the logits).
+
+    ``y`` is one-hot (batch x C); ``loss`` is ``"scaled"`` (MLP) or ``"normalized"`` (CNN).
+    """
+    check_choice(loss, "loss", ("scaled", "normalized"))
     n_classes = y.shape[-1]
     a = forward_activities(params.forward, x)
     b = feedback_activities(params.feedback, jnp.eye(n_classes, dtype=x.dtype))
     losses = []
     for a_l, b_l in zip(a[:-1], b[:-1]):
-        scale = 256.0 * SCALE_C / a_l.shape[-1]
-        losses.append(scale * jnp.mean((a_l @ b_l.T - y) ** 2))
+        a_l, b_l = a_l.reshape(len(a_l), -1), b_l.reshape(len(b_l), -1)
+        if loss == "scaled":
+            losses.append(256.0 * SCALE_C / a_l.shape[-1] * jnp.mean((a_l @ b_l.T - y) ** 2))
+        else:
+            a_l, b_l = _unit_rows(a_l), _unit_rows(b_l)
+            losses.append(SCALE_C * jnp.mean((a_l @ b_l.T - y) ** 2)
+                          + SCALE_ORTHOGONAL * jnp.mean((a_l @ a_l.T - jnp.eye(len(a_l))) ** 2)
+                          + SCALE_ORTHOGONAL * jnp.mean((b_l @ b_l.T - jnp.eye(len(b_l))) ** 2))
     losses.append(jnp.mean(-jnp.sum(y * jax.nn.log_softmax(a[-1]), axis=-1)))
     return jnp.stack(losses)
 
 
-def autoencoder_losses(params: CounterCurrentParams, x) -> jax.Array:
-    """Autoencoder variant: feedback starts from the top forward code; ``MSE(a_l, b_l)`` per layer."""
+def autoencoder_losses(params: CounterCurrentParams, x, target) -> jax.Array:
+    """Autoencoder variant: feedback starts from ``target``; ``mean((a_l - b_l)^2)`` for ``l = 0..L``.
+
+    The forward network maps ``x`` to its reconstruction ``a_L``; the feedback network maps
+    the target (usually ``x`` itself) back down, so ``loss_L`` trains the last forward layer
+    and ``loss_0`` the last feedback layer.
+    """
     a = forward_activities(params.forward, x)
-    b = feedback_activities(params.feedback, jax.lax.stop_gradient(a[-1]))
-    return jnp.stack([jnp.mean((a_l - b_l) ** 2) for a_l, b_l in zip(a[:-1], b[:-1])])
+    b = feedback_activities(params.feedback, target)
+    return jnp.stack([jnp.mean((a_l - b_l.reshape(a_l.shape)) ** 2) for a_l, b_l in zip(a, b)])
 
 
 def predict(params: CounterCurrentParams, x) -> jax.Array:
-    """Logits of the forward network."""
+    """Output of the forward network (logits, or a reconstruction for an autoencoder)."""
     return forward_activities(params.forward, x)[-1]
 
 
-def counter_current(loss_weight: float = 1.0) -> Rule:
+def counter_current(loss: str = "scaled", loss_weight: float = 1.0) -> Rule:
     """CCL as a rule: ``delta = -d(sum of layer losses)/d params`` (local by construction).
 
-    ``update(state, params, *, batch=(x, y_onehot))``; ``params`` is a
-    :class:`CounterCurrentParams`.
+    ``update(state, params, *, batch=(x, y))``; ``params`` is a
+    :class:`CounterCurrentParams`; ``y`` is one-hot labels (``loss`` ``"scaled"`` or
+    ``"normalized"``) or the target image (``"autoencoder"``).
     """
+    check_choice(loss, "loss", LOSSES)
     check_positive(loss_weight, "loss_weight")
 
+    def total(params, x, y):
+        losses = autoencoder_losses(params, x, y) if loss == "autoencoder" else layer_losses(params, x, y, loss)
+        return loss_weight * jnp.sum(losses)
+
     def update(state, params, *, batch):
-        x, y = batch
-        gradient = jax.grad(lambda p: loss_weight * jnp.sum(layer_losses(p, x, y)))(params)
+        gradient = jax.grad(total)(params, *batch)
         return jax.tree_util.tree_map(jnp.negative, gradient), state
 
     return Rule(init=lambda params: (), update=update, signals=("batch",))
 
 
-# ----------------------------------------------------------------- baselines on the same forward network
+def alignment(params: CounterCurrentParams, x, y, autoencoder: bool = False) -> np.ndarray:
+    """Linear CKA between forward and feedback activity, per hidden layer ``l = 1 .. L-1``.
 
-
-def _plain_logits(forward, x, backward=None):
-    """Forward network without detaching; ``backward[l]`` replaces ``W_l^T`` in the backward pass (FA)."""
-    a = x
-    for l, weights in enumerate(forward):
-        pre = a @ weights if backward is None else _aligned_matmul(a, weights, backward[l])
-        a = pre if l == len(forward) - 1 else jax.nn.elu(pre)
-    return a
-
-
-@jax.custom_vjp
-def _aligned_matmul(x, weights, feedback):
-    return x @ weights
-
-
-def _aligned_forward(x, weights, feedback):
-    return x @ weights, (x, feedback)
-
-
-def _aligned_backward(residual, g):
-    x, feedback = residual
-    # Feedback alignment: the error goes down through a fixed random matrix, not W^T.
-    return g @ feedback, x.T @ g, jnp.zeros_like(feedback)
-
-
-_aligned_matmul.defvjp(_aligned_forward, _aligned_backward)
-
-
-def _cross_entropy(logits, y):
-    return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(logits), axis=-1))
-
-
-def _zero_feedback(params, delta_forward):
-    return CounterCurrentParams(delta_forward, tuple(jnp.zeros_like(b) for b in params.feedback))
-
-
-def backprop_baseline() -> Rule:
-    """Backprop of the cross-entropy through the forward network (feedback weights untouched).
+    For a classifier, sample ``i``'s feedback activity is that of its class,
+    ``b_l[label_i]`` (``y`` one-hot); for an autoencoder it is the feedback activity of the
+    target ``y``. 1 means the two networks represent the batch identically up to rotation
+    and scale.
 
     Example
     -------
-    >>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
-    >>> delta, _ = backprop_baseline().update((), params, batch=(jnp.ones((2, 4)), jnp.eye(3)[:2]))
-    >>> float(jnp.abs(delta.feedback[0]).sum())
-    0.0
+    >>> p = init_counter_current(jax.random.PRNGKey(0), (4, 6, 6, 3))
+    >>> x = jax.random.normal(jax.random.PRNGKey(1), (32, 4))
+    >>> alignment(p, x, jnp.eye(3)[jnp.arange(32) % 3]).shape
+    (2,)
     """
+    a = forward_activities(params.forward, x)
+    if autoencoder:
+        b = feedback_activities(params.feedback, y)
+    else:
+        b = [b_l[jnp.argmax(y, axis=-1)] for b_l in feedback_activities(params.feedback, jnp.eye(y.shape[-1]))]
+    return np.array([float(linear_cka(a_l.reshape(len(a_l), -1), b_l.reshape(len(b_l), -1)))
+                     for a_l, b_l in zip(a[1:-1], b[1:-1])])
 
-    def update(state, params, *, batch):
-        x, y = batch
-        gradient = jax.grad(lambda forward: _cross_entropy(_plain_logits(forward, x), y))(params.forward)
-        return _zero_feedback(params, tuple(-g for g in gradient)), state
 
-    return Rule(init=lambda params: (), update=update, signals=("batch",))
+def _unit_rows(m):
+    return m / (jnp.linalg.norm(m, axis=1, keepdims=True) + 1e-8)
 
 
-def feedback_alignment(key: jax.Array) -> Rule:
-    """Feedback alignment (Lillicrap et al. 2016): errors sent down fixed random matrices.
+def _uniform(key, shape, fan_in):
+    return jax.random.uniform(key, shape, jnp.float32, -1, 1) / np.sqrt(fan_in)
 
-    The random matrices (drawn once from ``key``, scaled like the weights) are the rule
-    state; the forward network and loss are those of :func:`backprop_baseline`.
-    """
 
-    def init(params):
-        keys = jax.random.split(key, len(params.forward))
-        return tuple(
-            jax.random.uniform(k, w.T.shape, jnp.float32, -1, 1) * np.sqrt(6.0 / w.shape[1])
-            for k, w in zip(keys, params.forward)
-        )
-
-    def update(state, params, *, batch):
-        x, y = batch
-        gradient = jax.grad(lambda forward: _cross_entropy(_plain_logits(forward, x, state), y))(params.forward)
-        return _zero_feedback(params, tuple(-g for g in gradient)), state
-
-    return Rule(init=init, update=update, signals=("batch",))
+def _layer_sizes(sizes, name):
+    sizes = tuple(sizes)
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
+        raise BadInput(f"{name}: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+    return sizes

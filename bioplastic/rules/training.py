@@ -29,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from bioplastic._checks import BadInput, check_size
+from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.base import Rule
 from bioplastic.rules.layered import forward
 
@@ -56,30 +56,61 @@ def make_step(rule: Rule, optimizer: optax.GradientTransformation):
     return step
 
 
+TASKS = ("classification", "autoencoder")
+SCORES = {"classification": "test_accuracy", "autoencoder": "test_mse"}
+
+
 class Trainer(NamedTuple):
     """Data and compiled functions of one training run (see :func:`trainer`)."""
 
     step: Callable
-    evaluate: Callable
+    score: Callable
+    loss: Callable
     train_x: jax.Array
     train_y: np.ndarray
     test_x: jax.Array
     test_y: np.ndarray
+    validation_x: Optional[jax.Array]
+    validation_y: Optional[np.ndarray]
     n_classes: int
     batch_size: int
+    task: str
 
 
 def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activation: str = "relu",
-            predict: Optional[Callable] = None) -> Trainer:
-    """Prepare data (uint8 images flattened and scaled to [0, 1]) and compile step and evaluation."""
+            predict: Optional[Callable] = None, validation=None, task: str = "classification",
+            standardize: Optional[tuple] = None, image_layout: str = "flat") -> Trainer:
+    """Prepare data and compile the training step, the test score and the validation loss.
+
+    Images (uint8) are scaled to [0, 1], then, with ``standardize = (mean, std)``, to
+    ``(x - mean) / std``; ``image_layout`` ``"flat"`` gives vectors, ``"nhwc"`` images
+    with a channel axis (for convolutional networks). ``task`` ``"classification"`` trains
+    on one-hot labels and scores test accuracy; ``"autoencoder"`` trains on the image
+    itself and scores the test reconstruction error (mean squared, per pixel). The loss of
+    ``validation = (images, labels)`` (cross-entropy of the outputs, or the reconstruction
+    error) selects a model without looking at the test set.
+    """
     check_size(batch_size, "batch_size")
-    (train_x, train_y), (test_x, test_y) = _prepare(train), _prepare(test)
+    check_choice(task, "task", TASKS)
+    check_choice(image_layout, "image_layout", ("flat", "nhwc"))
+    if standardize is not None:
+        check_positive(standardize[1], "standardize (the std)")
+    prepare = lambda split: prepare_images(split, standardize, image_layout)  # noqa: E731
+    (train_x, train_y), (test_x, test_y) = prepare(train), prepare(test)
+    validation_x, validation_y = prepare(validation) if validation is not None else (None, None)
     if len(train_x) < batch_size:
         raise BadInput(f"batch_size: got {batch_size}; allowed: at most the {len(train_x)} training examples")
     n_classes = int(max(train_y.max(), test_y.max())) + 1
     predict = predict or (lambda layers, x: forward(layers, x, hidden_activation)[-1])
-    evaluate = jax.jit(lambda layers, x, y: jnp.sum(jnp.argmax(predict(layers, x), axis=-1) == y))
-    return Trainer(make_step(rule, optimizer), evaluate, train_x, train_y, test_x, test_y, n_classes, batch_size)
+
+    if task == "classification":
+        score = lambda layers, x, y: jnp.sum(jnp.argmax(predict(layers, x), axis=-1) == y)  # noqa: E731
+        loss = lambda layers, x, y: jnp.sum(-jnp.take_along_axis(  # noqa: E731
+            jax.nn.log_softmax(predict(layers, x)), y[:, None], axis=-1))
+    else:
+        score = loss = lambda layers, x, y: jnp.sum(jnp.mean((predict(layers, x) - x) ** 2, axis=-1))  # noqa: E731
+    return Trainer(make_step(rule, optimizer), jax.jit(score), jax.jit(loss), train_x, train_y, test_x, test_y,
+                   validation_x, validation_y, n_classes, batch_size, task)
 
 
 def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int):
@@ -93,10 +124,10 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     start = time.perf_counter()
     for b in range(len(run.train_x) // run.batch_size):
         chosen = order[b * run.batch_size : (b + 1) * run.batch_size]
+        x = run.train_x[chosen]
+        target = x if run.task == "autoencoder" else jax.nn.one_hot(run.train_y[chosen], run.n_classes)
         tick = time.perf_counter()
-        layers, rule_state, opt_state = run.step(
-            layers, rule_state, opt_state, run.train_x[chosen], jax.nn.one_hot(run.train_y[chosen], run.n_classes)
-        )
+        layers, rule_state, opt_state = run.step(layers, rule_state, opt_state, x, target)
         if b > 0:
             jax.block_until_ready(layers)
             step_times.append(time.perf_counter() - tick)
@@ -104,11 +135,49 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     return layers, rule_state, opt_state, time.perf_counter() - start, step_times
 
 
-def evaluate_accuracy(run: Trainer, layers) -> float:
-    """Fraction of the test set classified correctly (in blocks of 1000)."""
-    correct = sum(int(run.evaluate(layers, run.test_x[i : i + 1000], run.test_y[i : i + 1000]))
-                  for i in range(0, len(run.test_x), 1000))
-    return correct / len(run.test_x)
+def evaluate_test(run: Trainer, layers) -> float:
+    """The test score: accuracy (fraction) for a classifier, reconstruction error for an autoencoder."""
+    return _mean_over_blocks(run.score, layers, run.test_x, run.test_y)
+
+
+def validation_loss(run: Trainer, layers) -> float:
+    """Mean loss on the validation split (cross-entropy, or reconstruction error)."""
+    if run.validation_x is None:
+        raise BadInput("validation_loss: got a trainer without a validation split; allowed: trainer(..., validation=...)")
+    return _mean_over_blocks(run.loss, layers, run.validation_x, run.validation_y)
+
+
+def split_validation(train, n_validation: int, key: jax.Array):
+    """Hold out ``n_validation`` random examples of ``train = (images, labels)``: ``(train, validation)``.
+
+    Example
+    -------
+    >>> images, labels = np.arange(10)[:, None], np.arange(10)
+    >>> kept, held_out = split_validation((images, labels), 3, jax.random.PRNGKey(0))
+    >>> len(kept[1]), len(held_out[1]), sorted(np.concatenate([kept[1], held_out[1]]).tolist()) == list(range(10))
+    (7, 3, True)
+    """
+    images, labels = train
+    if not 0 < n_validation < len(labels):
+        raise BadInput(f"n_validation: got {n_validation!r}; allowed: 1 to {len(labels) - 1} (fewer than the "
+                       "training examples)")
+    order = np.asarray(jax.random.permutation(key, len(labels)))
+    held, kept = np.sort(order[:n_validation]), np.sort(order[n_validation:])
+    return (images[kept], labels[kept]), (images[held], labels[held])
+
+
+def pixel_statistics(images) -> tuple[float, float]:
+    """Mean and standard deviation of all pixels of uint8 ``images`` after scaling to [0, 1].
+
+    For the MNIST training set this gives (0.1307, 0.3081), the usual normalisation.
+
+    Example
+    -------
+    >>> pixel_statistics(np.array([[0, 255], [255, 0]], np.uint8))
+    (0.5, 0.5)
+    """
+    scaled = np.asarray(images, np.float64) / (255.0 if np.asarray(images).dtype == np.uint8 else 1.0)
+    return float(scaled.mean()), float(scaled.std())
 
 
 def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: int, key: jax.Array,
@@ -128,15 +197,34 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
         layers, rule_state, opt_state, spent, times = run_epoch(run, layers, rule_state, opt_state, key, epoch)
         seconds.append(spent)
         step_times.extend(times)
-        accuracies.append(evaluate_accuracy(run, layers))
+        accuracies.append(evaluate_test(run, layers))
         if on_epoch is not None:
             on_epoch(epoch + 1, accuracies[-1])
     return History(accuracies, seconds, float(np.median(step_times)) if step_times else float("nan"), layers)
 
 
-def _prepare(split):
+def _mean_over_blocks(function, layers, x, y, block: int = 1000) -> float:
+    total = sum(float(function(layers, x[i : i + block], y[i : i + block])) for i in range(0, len(x), block))
+    return total / len(x)
+
+
+def prepare_images(split, standardize: Optional[tuple] = None, image_layout: str = "flat"):
+    """``(images, labels)`` as the trainer sees them: float32 images (see :func:`trainer`), int32 labels.
+
+    Example
+    -------
+    >>> x, y = prepare_images((np.full((2, 2, 2), 255, np.uint8), [0, 1]), standardize=(0.5, 0.25))
+    >>> x.shape, float(x[0, 0])
+    ((2, 4), 2.0)
+    """
+    mean, std = standardize if standardize is not None else (0.0, 1.0)
     images, labels = split
     images = np.asarray(images)
     if images.dtype == np.uint8:
         images = images.astype(np.float32) / 255.0
-    return jnp.asarray(images.reshape(len(images), -1), jnp.float32), np.asarray(labels).astype(np.int32)
+    images = (images - mean) / std
+    if image_layout == "flat":
+        images = images.reshape(len(images), -1)
+    elif images.ndim == 3:
+        images = images[..., None]
+    return jnp.asarray(images, jnp.float32), np.asarray(labels).astype(np.int32)

@@ -1,0 +1,121 @@
+"""Backprop and feedback alignment on counter-current learning's forward network.
+
+The baselines train the same forward network (dense or convolutional, ELU, linear top,
+see :mod:`bioplastic.rules.counter_current`) end to end on one loss of its output:
+cross-entropy of the logits (a classifier, ``y`` one-hot) or the squared error of the
+reconstruction (an autoencoder, ``y`` the target image). The feedback weights are left
+untouched (their ``delta`` is zero).
+
+Feedback alignment (Lillicrap et al. 2016) sends the error down through a fixed random
+copy of each layer's weights instead of the weights themselves; with those copies equal to
+the forward weights it is backprop (tested).
+
+Example
+-------
+>>> import jax, jax.numpy as jnp
+>>> from bioplastic.rules.counter_current import init_counter_current
+>>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
+>>> delta, _ = backprop_baseline().update((), params, batch=(jnp.ones((2, 4)), jnp.eye(3)[:2]))
+>>> float(jnp.abs(delta.feedback[0]).sum())
+0.0
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic._checks import check_choice
+from bioplastic.rules.base import Rule
+from bioplastic.rules.counter_current import CounterCurrentParams, forward_layer
+
+OUTPUT_LOSSES = ("cross_entropy", "mse")
+
+
+def backprop_baseline(loss: str = "cross_entropy") -> Rule:
+    """Backprop of ``loss`` (``"cross_entropy"`` or ``"mse"``) through the forward network."""
+    check_choice(loss, "loss", OUTPUT_LOSSES)
+
+    def update(state, params, *, batch):
+        x, y = batch
+        gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x), y))(params.forward)
+        return _zero_feedback(params, gradient), state
+
+    return Rule(init=lambda params: (), update=update, signals=("batch",))
+
+
+def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
+    """Feedback alignment: errors sent down fixed random weights drawn once from ``key``.
+
+    The random weights (the rule state) have the shapes of the forward weights and are
+    uniform in ``+-sqrt(6 / fan_out)``; the forward network and loss are those of
+    :func:`backprop_baseline`.
+
+    Example
+    -------
+    >>> from bioplastic.rules.counter_current import init_counter_current
+    >>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
+    >>> [w.shape for w in feedback_alignment(jax.random.PRNGKey(1)).init(params)]
+    [(4, 6), (6, 3)]
+    """
+    check_choice(loss, "loss", OUTPUT_LOSSES)
+
+    def init(params):
+        leaves, treedef = jax.tree_util.tree_flatten(params.forward)
+        keys = jax.random.split(key, len(leaves))
+        return jax.tree_util.tree_unflatten(treedef, [
+            jax.random.uniform(k, w.shape, jnp.float32, -1, 1) * np.sqrt(6.0 * w.shape[-2] / w.size) if w.ndim > 1
+            else jnp.zeros_like(w)  # biases: no use on the way down
+            for k, w in zip(keys, leaves)
+        ])
+
+    def update(state, params, *, batch):
+        x, y = batch
+        gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x, state), y))(params.forward)
+        return _zero_feedback(params, gradient), state
+
+    return Rule(init=init, update=update, signals=("batch",))
+
+
+def _plain_output(forward, x, backward=None):
+    """Forward network without detaching; ``backward[l]`` replaces layer l's weights on the way down (FA)."""
+    a = x
+    for l, weights in enumerate(forward):
+        pre = forward_layer(weights, a) if backward is None else _aligned_layer(a, weights, backward[l])
+        a = pre if l == len(forward) - 1 else jax.nn.elu(pre)
+    return a
+
+
+@jax.custom_vjp
+def _aligned_layer(a, weights, feedback):
+    return forward_layer(weights, a)
+
+
+def _aligned_forward(a, weights, feedback):
+    return forward_layer(weights, a), (a, weights, feedback)
+
+
+def _aligned_backward(residual, g):
+    a, weights, feedback = residual
+    # The layer is linear in its input, so the input gradient taken with the feedback weights in
+    # place of the forward weights is the error sent down the fixed random matrices.
+    _, to_input = jax.vjp(partial(forward_layer, feedback), a)
+    _, to_weights = jax.vjp(lambda w: forward_layer(w, a), weights)
+    return to_input(g)[0], to_weights(g)[0], jax.tree_util.tree_map(jnp.zeros_like, feedback)
+
+
+_aligned_layer.defvjp(_aligned_forward, _aligned_backward)
+
+
+def _output_loss(loss, output, y):
+    if loss == "mse":
+        return jnp.mean((output - y.reshape(output.shape)) ** 2)
+    return jnp.mean(-jnp.sum(y * jax.nn.log_softmax(output), axis=-1))
+
+
+def _zero_feedback(params, gradient_forward):
+    delta_forward = jax.tree_util.tree_map(jnp.negative, gradient_forward)
+    return CounterCurrentParams(delta_forward, jax.tree_util.tree_map(jnp.zeros_like, params.feedback))
