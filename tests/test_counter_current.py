@@ -10,6 +10,7 @@ from bioplastic.analysis import linear_cka
 from bioplastic.rules.counter_current import (
     CounterCurrentParams,
     alignment,
+    feedback_readout,
     autoencoder_losses,
     counter_current,
     feedback_activities,
@@ -199,3 +200,14 @@ def test_counter_current_learns_mnist_digits():
     # epoch on a 3000-image subset (the full-protocol accuracies are measured separately).
     assert history.test_accuracy[-1] > 0.4, history.test_accuracy
     assert history.test_accuracy[-1] > history.test_accuracy[0], history.test_accuracy
+
+
+def test_feedback_readout_reads_each_layer_through_the_class_codes():
+    params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 6, 3))
+    x = jax.random.normal(jax.random.PRNGKey(1), (30, 4))
+    labels = jnp.arange(30) % 3
+    a = forward_activities(params.forward, x)
+    b = feedback_activities(params.feedback, jnp.eye(3))
+    by_hand = [np.mean([int(np.argmax([float(a[l][i] @ b[l][c]) for c in range(3)])) == int(labels[i])
+                        for i in range(30)]) for l in (1, 2)]
+    np.testing.assert_allclose(feedback_readout(params, x, labels), by_hand)

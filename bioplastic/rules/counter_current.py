@@ -254,6 +254,28 @@ def alignment(params: CounterCurrentParams, x, y, autoencoder: bool = False) -> 
                      for a_l, b_l in zip(a[1:-1], b[1:-1])])
 
 
+def feedback_readout(params: CounterCurrentParams, x, labels) -> np.ndarray:
+    """Accuracy of reading the class out of each hidden layer through the feedback codes.
+
+    Layer ``l`` predicts ``argmax_c a_l . b_l[c]``: the class whose feedback activity the
+    forward activity matches best, which is what the local loss trains. A class-clustered
+    forward layer read through unrelated (e.g. untrained) codes stays near chance, so unlike
+    CKA this measures the alignment of the two networks rather than the clustering of one.
+
+    Example
+    -------
+    >>> p = init_counter_current(jax.random.PRNGKey(0), (4, 6, 6, 3))
+    >>> x = jax.random.normal(jax.random.PRNGKey(1), (30, 4))
+    >>> feedback_readout(p, x, jnp.arange(30) % 3).shape
+    (2,)
+    """
+    a = forward_activities(params.forward, x)
+    n_classes = params.forward[-1].shape[-1]
+    b = feedback_activities(params.feedback, jnp.eye(n_classes))
+    return np.array([float(jnp.mean(jnp.argmax(a_l.reshape(len(a_l), -1) @ b_l.reshape(n_classes, -1).T, axis=-1)
+                                    == labels)) for a_l, b_l in zip(a[1:-1], b[1:-1])])
+
+
 def _unit_rows(m):
     return m / (jnp.linalg.norm(m, axis=1, keepdims=True) + 1e-8)
 
