@@ -1,4 +1,4 @@
-"""Analysis of learned representations: similarity measures between activity matrices.
+"""Analysis: similarity of representations, continual-learning metrics, subspace angles.
 
 Example
 -------
@@ -9,6 +9,8 @@ Example
 1.0
 """
 
+from bioplastic.analysis.continual import average_accuracy, backward_transfer
 from bioplastic.analysis.representations import linear_cka
+from bioplastic.analysis.subspaces import principal_angles, principal_directions
 
-__all__ = ["linear_cka"]
+__all__ = ["linear_cka", "average_accuracy", "backward_transfer", "principal_angles", "principal_directions"]

@@ -1,0 +1,52 @@
+"""Principal angles between two subspaces (Björck & Golub 1973).
+
+Each subspace is given by a matrix whose *rows* span it (k x n and m x n; for instance
+lateral weights ``H``, or the top principal directions of some activity). With orthonormal
+bases ``Q_a``, ``Q_b`` the cosines of the angles are the singular values of
+``Q_a Q_b^T``; there are ``min(k, m)`` angles, smallest first, in degrees.
+
+Example
+-------
+>>> import numpy as np
+>>> a = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+>>> b = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]])
+>>> np.round(principal_angles(a, b), 1).tolist()
+[0.0, 45.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bioplastic._checks import BadInput
+
+
+def _row_basis(m, name) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float64)
+    if m.ndim != 2 or min(m.shape) < 1:
+        raise BadInput(f"{name}: got shape {m.shape}; allowed: a matrix whose rows span the subspace")
+    u, s, vt = np.linalg.svd(m, full_matrices=False)
+    rank = int(np.sum(s > s.max() * max(m.shape) * np.finfo(float).eps)) if s.size and s.max() > 0 else 0
+    if rank == 0:
+        raise BadInput(f"{name}: got a zero matrix; allowed: rows spanning a subspace of dimension >= 1")
+    return vt[:rank]
+
+
+def principal_angles(a, b) -> np.ndarray:
+    """Angles in degrees (ascending) between the row spaces of ``a`` and ``b`` (same number of columns)."""
+    qa, qb = _row_basis(a, "a"), _row_basis(b, "b")
+    if qa.shape[1] != qb.shape[1]:
+        raise BadInput(f"b: got {qb.shape[1]} columns; allowed: as many as a ({qa.shape[1]}), the same ambient space")
+    cosines = np.clip(np.linalg.svd(qa @ qb.T, compute_uv=False), -1.0, 1.0)
+    return np.degrees(np.arccos(cosines))
+
+
+def principal_directions(x, k: int) -> np.ndarray:
+    """The top-``k`` right singular vectors of ``x`` (samples x n), as rows: the PCA subspace (uncentred).
+
+    Uncentred, as Oja's rule learns the subspace of the second moment ``<x x^T>``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if not 1 <= k <= min(x.shape):
+        raise BadInput(f"k: got {k!r}; allowed: 1 to {min(x.shape)}")
+    return np.linalg.svd(x, full_matrices=False)[2][:k]

@@ -1,0 +1,158 @@
+"""A spiking MLP of discrete-time LIF neurons, trained by BPTT or by DSR, that reports its traces.
+
+The network of the HLOP experiments (Xiao et al., ICLR 2024; neuron and constants from
+their code): the input is a constant current (the pixels, repeated for ``T`` steps);
+each hidden neuron integrates its input current ``I_t`` as::
+
+    u_t = beta u_{t-1} + (1 - beta) I_t,        beta = exp(-dt / tau)
+    spike when u_t >= alpha v_th,  then u_t -= v_th,  emitting v_th / dt
+
+(``T`` = 20 steps, ``tau`` = 1, ``dt`` = 0.05, ``alpha`` = 0.3, ``v_th`` = 0.3); there are no
+biases. The readout is linear and non-spiking: the logits are the last hidden layer's
+*weighted firing rate* ``r = sum_t w_t o_t / sum_t w_t`` (``w_t = exp(-(T - t) dt / tau)``)
+times the output weights. The layers are simulated one after the other over all ``T``
+steps (exact for a feedforward network), so each layer is one ``(T * batch) x n`` matrix
+product.
+
+Two trainers give the gradient of the cross-entropy of the logits:
+
+- ``"bptt"``: backpropagation through time with a surrogate spike derivative
+  (:mod:`bioplastic.neurons.surrogate`; the reset passes no gradient);
+- ``"dsr"``: differentiation on spike representation (Meng et al. 2022), the HLOP code's
+  default: each layer is differentiated as the rate map ``r = clip(a / tau, 0, v_th / dt)``
+  of its weighted mean input current ``a``: the gradient of ``I_t`` is
+  ``(1 / T) (g / tau) [0 < a < v_th tau / dt]`` at every step, with ``g = T sum_t w_t g_t / sum_t w_t``.
+
+Both also return each layer's *presynaptic trace*: the input itself for the first layer,
+the weighted firing rate of the layer below for the others (``batch x n_in`` each), which
+is what HLOP's lateral neurons learn from.
+
+Example
+-------
+>>> import jax, jax.numpy as jnp
+>>> weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 8, 3))
+>>> x, labels = jnp.ones((4, 6)), jnp.array([0, 1, 2, 0])
+>>> loss, gradient, traces = spiking_gradients(weights, x, labels, trainer="dsr")
+>>> [g.shape for g in gradient], [t.shape for t in traces]
+([(6, 8), (8, 3)], [(4, 6), (4, 8)])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic._checks import BadInput, check_choice, check_positive, check_size
+from bioplastic.neurons.surrogate import Surrogate, spike
+
+TRAINERS = ("bptt", "dsr")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpikingMLPConfig:
+    """Neuron and simulation constants (dimensionless time: ``tau`` and ``dt`` in the same unit).
+
+    ``surrogate`` is used by the ``"bptt"`` trainer only; its width is in units of the
+    membrane potential.
+    """
+
+    time_steps: int = 20
+    tau: float = 1.0
+    dt: float = 0.05
+    alpha: float = 0.3
+    v_th: float = 0.3
+    surrogate: Surrogate = Surrogate("fast_sigmoid", width=0.1)
+
+    def __post_init__(self):
+        check_size(self.time_steps, "time_steps")
+        for name in ("tau", "dt", "alpha", "v_th"):
+            check_positive(getattr(self, name), name)
+
+    @property
+    def beta(self) -> float:
+        return float(np.exp(-self.dt / self.tau))
+
+    @property
+    def rate_weights(self) -> np.ndarray:
+        """``w_t / sum_t w_t`` for ``t = 1 .. T`` (later steps count more)."""
+        t = np.arange(1, self.time_steps + 1)
+        w = np.exp(-(self.time_steps - t) * self.dt / self.tau)
+        return (w / w.sum()).astype(np.float32)
+
+
+def init_spiking_mlp(key: jax.Array, sizes) -> tuple:
+    """Weights ``(n_in, n_out)`` per layer, uniform in ``+-1 / sqrt(n_in)`` (PyTorch's default), no biases."""
+    sizes = tuple(sizes)
+    if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
+        raise BadInput(f"sizes: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+    keys = jax.random.split(key, len(sizes) - 1)
+    return tuple(jax.random.uniform(k, (n_in, n_out), jnp.float32, -1, 1) / np.sqrt(n_in)
+                 for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]))
+
+
+def _integrate(currents, config: SpikingMLPConfig, bptt: bool):
+    """Spikes (T, batch, n), each ``v_th / dt`` or 0, of LIF neurons driven by ``currents`` (T, batch, n)."""
+    beta = config.beta
+
+    def step(u, current):
+        u = beta * u + (1.0 - beta) * current
+        if bptt:
+            fired = spike(u - config.alpha * config.v_th, config.surrogate)
+            u = u - jax.lax.stop_gradient(fired) * config.v_th
+        else:
+            fired = (u >= config.alpha * config.v_th).astype(u.dtype)
+            u = u - fired * config.v_th
+        return u, fired * (config.v_th / config.dt)
+
+    return jax.lax.scan(step, jnp.zeros_like(currents[0]), currents)[1]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
+def _dsr_layer(currents, config: SpikingMLPConfig):
+    return _integrate(currents, config, bptt=False)
+
+
+def _dsr_forward(currents, config):
+    return _integrate(currents, config, bptt=False), currents
+
+
+def _dsr_backward(config, currents, g):
+    w = jnp.asarray(config.rate_weights)[:, None, None]
+    mean_current = jnp.sum(w * currents, axis=0)
+    rate_gradient = config.time_steps * jnp.sum(w * g, axis=0)
+    gate = (mean_current > 0) & (mean_current < config.v_th * config.tau / config.dt)
+    per_step = jnp.where(gate, rate_gradient / config.tau, 0.0) / config.time_steps
+    return (jnp.broadcast_to(per_step, currents.shape),)
+
+
+_dsr_layer.defvjp(_dsr_forward, _dsr_backward)
+
+
+def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
+    """Logits (batch x classes) and the presynaptic trace of every layer."""
+    check_choice(trainer, "trainer", TRAINERS)
+    rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
+    traces = [x]
+    activity = None  # the input: a constant current, so its product is taken once
+    for w in weights[:-1]:
+        currents = jnp.broadcast_to(x @ w, (config.time_steps, len(x), w.shape[1])) if activity is None else activity @ w
+        activity = _dsr_layer(currents, config) if trainer == "dsr" else _integrate(currents, config, bptt=True)
+        traces.append(jnp.sum(rate_weights * activity, axis=0))
+    logits = traces[-1] @ weights[-1]
+    return logits, tuple(jax.lax.stop_gradient(t) for t in traces)
+
+
+def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
+    """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``."""
+
+    def loss(weights):
+        logits, traces = spiking_forward(weights, x, trainer, config)
+        log_p = jax.nn.log_softmax(logits)
+        return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1)), traces
+
+    (value, traces), gradient = jax.value_and_grad(loss, has_aux=True)(weights)
+    return value, gradient, traces

@@ -1,0 +1,190 @@
+"""Training one network on a sequence of tasks, and the accuracy matrix that judges it.
+
+A trainer is any ``gradients(weights, x, labels) -> (loss, gradient, traces)`` (for
+example :func:`bioplastic.networks.spiking_mlp.spiking_gradients`, BPTT or DSR) and a
+``predict(weights, x) -> logits``. Methods, all with the same trainer, optimizer, batches,
+budget and seed:
+
+- ``"finetune"``: plain training on each task in turn (forgets);
+- ``"hlop"``: the gradient projected off the Hebbian subspaces of earlier tasks
+  (:mod:`bioplastic.rules.hlop`);
+- ``"ewc"``: the gradient plus elastic weight consolidation's penalty
+  (:mod:`bioplastic.rules.ewc`);
+- ``"multitask"``: every task's data at once, shuffled together, for the same number of
+  steps as the whole sequence (the upper bound; only the last row of the matrix exists).
+
+``accuracy[i, j]`` is the test accuracy on task ``j`` after training task ``i`` (NaN for
+tasks not yet seen; see :mod:`bioplastic.analysis.continual` for ACC and BWT).
+
+Example
+-------
+>>> import jax, numpy as np, optax
+>>> from bioplastic.data.tasks import permuted_tasks
+>>> from bioplastic.rules.continual import ContinualSettings, train_sequence
+>>> rng = np.random.default_rng(0)
+>>> images = (rng.integers(0, 255, (64, 2, 2)).astype(np.uint8), rng.integers(0, 255, (32, 2, 2)).astype(np.uint8))
+>>> labels = (rng.integers(0, 2, 64), rng.integers(0, 2, 32))
+>>> tasks = permuted_tasks(images, labels, 2, jax.random.PRNGKey(0))
+>>> def gradients(w, x, y):
+...     loss = lambda w: -jax.numpy.mean(jax.nn.log_softmax(x @ w[0])[jax.numpy.arange(len(y)), y])
+...     return loss(w), jax.grad(loss)(w), (x,)
+>>> result = train_sequence(gradients, lambda w, x: x @ w[0], (jax.numpy.zeros((4, 2)),), tasks,
+...                         ContinualSettings(method="finetune", batch_size=16), optax.sgd(0.1), jax.random.PRNGKey(1))
+>>> result.accuracy.shape, bool(np.isnan(result.accuracy[0, 1]))
+((2, 2), True)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Callable, NamedTuple, Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from bioplastic._checks import BadInput, check_choice, check_positive, check_size
+from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
+from bioplastic.rules.hlop import hlop_update, init_hlop, rows_schedule, start_task
+from bioplastic.rules.training import prepare_images
+
+METHODS = ("finetune", "hlop", "ewc", "multitask")
+
+
+@dataclasses.dataclass(frozen=True)
+class ContinualSettings:
+    """How a task sequence is trained.
+
+    ``hlop_rows_first`` / ``hlop_rows_added`` / ``hlop_fewer_every`` / ``hlop_fewer_by``:
+    lateral rows per layer (see :func:`bioplastic.rules.hlop.rows_schedule`);
+    ``hlop_learning_rates``: per layer; ``ewc_strength`` and ``fisher_examples``: EWC's
+    penalty weight and how many of a task's training images estimate its Fisher.
+    """
+
+    method: str = "hlop"
+    batch_size: int = 64
+    epochs_per_task: int = 1
+    standardize: Optional[tuple] = None
+    hlop_rows_first: tuple = (80, 200, 100)
+    hlop_rows_added: tuple = (70, 70, 70)
+    hlop_fewer_every: int = 3
+    hlop_fewer_by: int = 20
+    hlop_learning_rates: tuple = (1e-3, 1e-2, 1e-2)
+    hlop_iterations: int = 5
+    hlop_momentum: float = 0.9
+    hlop_spike_levels: Optional[int] = None
+    ewc_strength: float = 100.0
+    fisher_examples: int = 1000
+
+    def __post_init__(self):
+        check_choice(self.method, "method", METHODS)
+        check_size(self.batch_size, "batch_size")
+        check_size(self.epochs_per_task, "epochs_per_task")
+        check_positive(self.ewc_strength, "ewc_strength")
+        check_size(self.fisher_examples, "fisher_examples")
+
+
+class ContinualResult(NamedTuple):
+    """``accuracy`` (tasks x tasks), final ``weights``, ``task_seconds`` (training time per task), ``subspaces``."""
+
+    accuracy: np.ndarray
+    weights: tuple
+    task_seconds: list
+    subspaces: Optional[tuple]
+
+
+def train_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
+                   optimizer: optax.GradientTransformation, key: jax.Array,
+                   on_task: Optional[Callable[[int, np.ndarray], None]] = None) -> ContinualResult:
+    """Train ``weights`` on ``tasks`` (:class:`bioplastic.data.tasks.Task`) with ``settings.method``.
+
+    ``on_task(task_index, accuracy)`` is called after each task (after the single joint
+    phase for ``"multitask"``).
+    """
+    weights = tuple(weights)
+    n_tasks = len(tasks)
+    data = [(_prepare(t.train_x, t.train_y, settings), _prepare(t.test_x, t.test_y, settings)) for t in tasks]
+    accuracy = np.full((n_tasks, n_tasks), np.nan)
+    evaluate = jax.jit(lambda w, x, y: jnp.sum(jnp.argmax(predict(w, x), axis=-1) == y))
+    seconds = []
+    if settings.method == "multitask":
+        x = jnp.concatenate([train[0] for train, _ in data])
+        y = np.concatenate([train[1] for train, _ in data])
+        step = _make_step(gradients, optimizer, settings, use_hlop=False, use_ewc=False)
+        start = time.perf_counter()
+        weights, _, _ = _train_epochs(step, weights, optimizer.init(weights), None, x, y, settings,
+                                      jax.random.fold_in(key, 0))
+        seconds.append(time.perf_counter() - start)
+        accuracy[-1] = [_accuracy(evaluate, weights, test) for _, test in data]
+        if on_task is not None:
+            on_task(n_tasks - 1, accuracy)
+        return ContinualResult(accuracy, weights, seconds, None)
+
+    subspaces = ewc = None
+    if settings.method == "hlop":
+        schedule = rows_schedule(n_tasks, settings.hlop_rows_first, settings.hlop_rows_added,
+                                 settings.hlop_fewer_every, settings.hlop_fewer_by)
+        subspaces = init_hlop(jax.random.fold_in(key, 10_000), [w.shape[0] for w in weights], schedule[0])
+    if settings.method == "ewc":
+        ewc = init_ewc(weights)
+    for task, ((train_x, train_y), _) in enumerate(data):
+        if settings.method == "hlop" and task > 0:
+            subspaces = start_task(subspaces, jax.random.fold_in(key, 10_000 + task), schedule[task])
+        step = _make_step(gradients, optimizer, settings, subspaces is not None, ewc is not None)
+        start = time.perf_counter()
+        weights, _, extra = _train_epochs(step, weights, optimizer.init(weights), (subspaces, ewc), train_x,
+                                          train_y, settings, jax.random.fold_in(key, task))
+        subspaces = extra[0]
+        seconds.append(time.perf_counter() - start)
+        if settings.method == "ewc":
+            n = min(settings.fisher_examples, len(train_x))
+            example = lambda w, x1, y1: gradients(w, x1, y1)[1]  # noqa: E731
+            ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
+        accuracy[task, : task + 1] = [_accuracy(evaluate, weights, test) for _, test in data[: task + 1]]
+        if on_task is not None:
+            on_task(task, accuracy)
+    return ContinualResult(accuracy, weights, seconds, subspaces)
+
+
+def _make_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
+    """A jitted step for one task (a new one per task: the subspaces grow)."""
+
+    @jax.jit
+    def step(weights, opt_state, extra, x, y):
+        current_subspaces, ewc_state = extra
+        loss, gradient, traces = gradients(weights, x, y)
+        gradient = tuple(gradient)
+        if use_hlop:
+            gradient, current_subspaces = hlop_update(
+                current_subspaces, gradient, traces, settings.hlop_learning_rates, settings.hlop_iterations,
+                settings.hlop_momentum, spike_levels=settings.hlop_spike_levels)
+        if use_ewc:
+            penalty = penalty_gradient(ewc_state, weights, settings.ewc_strength)
+            gradient = tuple(g + p for g, p in zip(gradient, penalty))
+        updates, opt_state = optimizer.update(gradient, opt_state, weights)
+        return optax.apply_updates(weights, updates), opt_state, (current_subspaces, ewc_state)
+
+    return step
+
+
+def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
+    extra = extra if extra is not None else (None, None)
+    for epoch in range(settings.epochs_per_task):
+        order = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), len(x)))
+        for b in range(len(x) // settings.batch_size):
+            chosen = order[b * settings.batch_size : (b + 1) * settings.batch_size]
+            weights, opt_state, extra = step(weights, opt_state, extra, x[chosen], y[chosen])
+    return weights, opt_state, extra
+
+
+def _accuracy(evaluate, weights, test, block: int = 1000) -> float:
+    x, y = test
+    return sum(int(evaluate(weights, x[i : i + block], y[i : i + block])) for i in range(0, len(x), block)) / len(x)
+
+
+def _prepare(images, labels, settings):
+    if len(images) < settings.batch_size:
+        raise BadInput(f"batch_size: got {settings.batch_size}; allowed: at most the {len(images)} examples of a task")
+    return prepare_images((images, labels), settings.standardize)

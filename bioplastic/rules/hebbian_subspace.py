@@ -1,0 +1,148 @@
+"""Lateral subspace neurons learning a principal subspace by Hebbian and anti-Hebbian plasticity.
+
+``k`` lateral neurons read a layer's presynaptic activity ``x`` (n inputs) through weights
+``H`` (k x n) and feed back their reconstruction. Oja's subspace rule (Oja 1989)::
+
+    y = H x,      x_hat = H^T y,      dH = < y (x - x_hat)^T >_batch
+
+is Hebbian in ``y x^T`` and anti-Hebbian in ``-y y^T H``; its stable fixed points are the
+``H`` whose rows are an orthonormal basis of the top-``k`` principal subspace of ``x``
+(uncentred second moments). As in the HLOP code (Xiao et al., ICLR 2024), each update is
+clipped elementwise, smoothed by momentum ``v <- m v + (1 - m) dH`` and applied with a
+learning rate, for a few iterations per batch.
+
+For continual learning rows are *frozen* once a task ends (:func:`freeze`: the HLOP
+code's "merge"), and a later task adds new free rows (:func:`add_rows`) that learn what
+the frozen ones do not capture. :func:`project_gradient` removes from a weight update the
+part that would change the layer's response to inputs in the frozen subspace.
+
+Example
+-------
+>>> import jax, jax.numpy as jnp
+>>> x = jax.random.normal(jax.random.PRNGKey(0), (500, 3)) * jnp.array([3.0, 1.0, 0.1])
+>>> s = init_subspace(jax.random.PRNGKey(1), n_inputs=3, n_rows=1)
+>>> for _ in range(200):
+...     s = learn_subspace(s, x, learning_rate=0.05)
+>>> [round(abs(float(h)), 2) for h in s.weights[0]]
+[1.0, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from bioplastic._checks import BadInput, check_nonnegative, check_positive, check_size
+
+
+class Subspace(NamedTuple):
+    """Lateral weights ``weights`` (k x n), their momentum ``velocity`` and a ``frozen`` mask (k,)."""
+
+    weights: jax.Array
+    velocity: jax.Array
+    frozen: jax.Array
+
+
+def init_subspace(key: jax.Array, n_inputs: int, n_rows: int) -> Subspace:
+    """``n_rows`` free lateral neurons with orthonormal weight rows (``n_rows <= n_inputs``)."""
+    check_size(n_inputs, "n_inputs")
+    check_size(n_rows, "n_rows")
+    empty = Subspace(jnp.zeros((0, n_inputs)), jnp.zeros((0, n_inputs)), jnp.zeros((0,), bool))
+    return add_rows(empty, key, n_rows)
+
+
+def add_rows(subspace: Subspace, key: jax.Array, n_new: int) -> Subspace:
+    """Append ``n_new`` free rows, orthonormal among themselves, with zero momentum.
+
+    As in the HLOP code the new block is not orthogonalised against the old rows: the
+    rule drives it towards what the old rows leave unexplained.
+
+    Example
+    -------
+    >>> s = add_rows(init_subspace(jax.random.PRNGKey(0), 6, 2), jax.random.PRNGKey(1), 3)
+    >>> s.weights.shape, s.frozen.tolist()
+    ((5, 6), [False, False, False, False, False])
+    """
+    n_inputs = subspace.weights.shape[1]
+    if n_new < 0 or len(subspace.weights) + n_new > n_inputs:
+        raise BadInput(f"n_new: got {n_new!r} (with {len(subspace.weights)} rows already); allowed: a number of "
+                       f"rows that keeps the total at most the {n_inputs} inputs")
+    block = jax.nn.initializers.orthogonal()(key, (n_new, n_inputs), jnp.float32)
+    return Subspace(jnp.concatenate([subspace.weights, block]),
+                    jnp.concatenate([subspace.velocity, jnp.zeros_like(block)]),
+                    jnp.concatenate([subspace.frozen, jnp.zeros((n_new,), bool)]))
+
+
+def freeze(subspace: Subspace) -> Subspace:
+    """Freeze every row (end of a task): frozen rows no longer learn and define the projection."""
+    return subspace._replace(frozen=jnp.ones_like(subspace.frozen))
+
+
+def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9, clip: float = 10.0,
+             spike_levels=None) -> Subspace:
+    """One update of the free rows on a batch ``x`` (batch x n); frozen rows still shape ``x_hat``.
+
+    ``dH = y^T (x - y H) / batch`` with ``y = x H^T``, clipped to ``[-clip, clip]``; then
+    ``v <- momentum v + (1 - momentum) dH`` and ``H <- H + learning_rate v``. With
+    ``spike_levels``, the lateral neurons spike: ``y`` is :func:`quantize_response`'d.
+    """
+    h = subspace.weights
+    y = x @ h.T
+    if spike_levels is not None:
+        y = quantize_response(y, levels=spike_levels)
+    change = jnp.clip(y.T @ (x - y @ h) / x.shape[0], -clip, clip)
+    free = ~subspace.frozen[:, None]
+    velocity = jnp.where(free, momentum * subspace.velocity + (1.0 - momentum) * change, subspace.velocity)
+    return subspace._replace(weights=jnp.where(free, h + learning_rate * velocity, h), velocity=velocity)
+
+
+def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int = 5, momentum: float = 0.9,
+                   clip: float = 10.0, spike_levels=None) -> Subspace:
+    """``iterations`` Oja steps on the same batch (the HLOP code uses 5 per training batch)."""
+    check_positive(learning_rate, "learning_rate")
+    check_nonnegative(momentum, "momentum")
+    return jax.lax.fori_loop(
+        0, iterations, lambda _, s: oja_step(s, x, learning_rate, momentum, clip, spike_levels), subspace
+    )
+
+
+def frozen_rows(subspace: Subspace) -> jax.Array:
+    """The weights with free rows zeroed: the protected subspace (as a k x n matrix)."""
+    return jnp.where(subspace.frozen[:, None], subspace.weights, 0.0)
+
+
+def project_out(x, subspace: Subspace):
+    """``x - H_f^T H_f x`` for each row of ``x``: the part of the activity outside the frozen subspace."""
+    h = frozen_rows(subspace)
+    return x - (x @ h.T) @ h
+
+
+def project_gradient(gradient, subspace: Subspace):
+    """Remove from a weight update ``gradient`` (n_in x n_out, for ``x @ W``) its frozen-subspace part.
+
+    ``gradient - H_f^T (H_f gradient)``: the same as building the update from presynaptic
+    activity passed through :func:`project_out`. With ``H_f`` orthonormal, the layer's
+    output for any input in the frozen subspace is unchanged by the projected update.
+
+    Example
+    -------
+    >>> s = freeze(init_subspace(jax.random.PRNGKey(0), 4, 2))
+    >>> g = project_gradient(jnp.ones((4, 3)), s)
+    >>> float(jnp.abs(s.weights @ g).max()) < 1e-6
+    True
+    """
+    h = frozen_rows(subspace)
+    return gradient - h.T @ (h @ gradient)
+
+
+def quantize_response(y, scale: float = 20.0, levels: int = 40):
+    """Spiking lateral neurons: ``y`` clipped to ``[-scale, scale]`` and rounded to ``scale / levels`` steps.
+
+    A signed rate code over ``levels`` time steps (the HLOP code's ``hlop_spiking`` option;
+    no membrane dynamics).
+    """
+    check_positive(scale, "scale")
+    check_size(levels, "levels")
+    return jnp.round(jnp.clip(y, -scale, scale) / scale * levels) / levels * scale

@@ -1,0 +1,88 @@
+"""HLOP: Hebbian learning based orthogonal projection (Xiao et al., ICLR 2024) for any trainer.
+
+Every layer ``l`` gets lateral subspace neurons (:mod:`bioplastic.rules.hebbian_subspace`)
+that learn, by Oja's subspace rule on each training batch, the principal subspace of that
+layer's *presynaptic traces* (whatever trace the trainer reports: the input, a weighted
+firing rate, an eligibility trace). At the end of a task the learned rows are frozen; the
+next task adds new free rows and updates each weight matrix only orthogonally to the frozen
+subspace::
+
+    dW_l  <-  dW_l - H_l^T H_l dW_l          (dW_l: n_in x n_out, for a_{l-1} @ W_l)
+
+so the layer's response to inputs of earlier tasks (which lie in that subspace) stays put.
+HLOP is a transformation of the gradient and never looks inside the trainer: it takes the
+``(gradient, traces)`` any trainer produces.
+
+Defaults follow the HLOP code for permuted MNIST: Hebbian learning rates 1e-3 for the input
+layer and 1e-2 for the others, 5 iterations per batch, momentum 0.9, updates clipped at 10;
+80 / 200 / 100 rows for the first task, then 70 more per layer and task, 20 fewer from every
+third task on (:func:`rows_schedule`).
+
+Example
+-------
+>>> import jax, jax.numpy as jnp
+>>> state = init_hlop(jax.random.PRNGKey(0), layer_inputs=(4, 3), rows=(2, 1))
+>>> state = start_task(state, jax.random.PRNGKey(1), new_rows=(1, 1))
+>>> [int(s.frozen.sum()) for s in state], [s.weights.shape for s in state]
+([2, 1], [(3, 4), (2, 3)])
+"""
+
+from __future__ import annotations
+
+import jax
+
+from bioplastic._checks import BadInput
+from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, learn_subspace, project_gradient
+
+
+def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
+    """One :class:`Subspace` per layer, with ``rows[l]`` free rows over ``layer_inputs[l]`` inputs."""
+    layer_inputs, rows = tuple(layer_inputs), tuple(rows)
+    if len(layer_inputs) != len(rows):
+        raise BadInput(f"rows: got {len(rows)} numbers; allowed: one per layer ({len(layer_inputs)})")
+    keys = jax.random.split(key, len(rows))
+    return tuple(init_subspace(k, n, r) for k, n, r in zip(keys, layer_inputs, rows))
+
+
+def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
+    """Freeze every row learned so far and add ``new_rows[l]`` free rows to layer ``l``."""
+    new_rows = tuple(new_rows)
+    if len(new_rows) != len(subspaces):
+        raise BadInput(f"new_rows: got {len(new_rows)} numbers; allowed: one per layer ({len(subspaces)})")
+    keys = jax.random.split(key, len(subspaces))
+    return tuple(add_rows(freeze(s), k, n) for s, k, n in zip(subspaces, keys, new_rows))
+
+
+def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5, momentum: float = 0.9,
+                clip: float = 10.0, spike_levels=None):
+    """Learn each layer's free rows on its traces; project each layer's gradient off its frozen rows.
+
+    Returns ``(projected gradient, subspaces)``. ``gradient`` and ``traces`` are sequences
+    with one entry per layer (``traces[l]``: batch x n_in of layer ``l``); with no frozen
+    rows (the first task) the gradient passes unchanged.
+    """
+    if not (len(subspaces) == len(gradient) == len(traces) == len(learning_rates)):
+        raise BadInput(f"hlop_update: got {len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces "
+                       f"and {len(learning_rates)} learning rates; allowed: one of each per layer")
+    projected = tuple(project_gradient(g, s) for g, s in zip(gradient, subspaces))
+    learned = tuple(learn_subspace(s, t, lr, iterations, momentum, clip, spike_levels)
+                    for s, t, lr in zip(subspaces, traces, learning_rates))
+    return projected, learned
+
+
+def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_every: int = 3,
+                  fewer_by: int = 20) -> list:
+    """Rows added per layer at each task: ``first`` at task 0, then ``added``, reduced by ``fewer_by`` at
+    every task index divisible by ``fewer_every`` (the HLOP code's schedule).
+
+    Example
+    -------
+    >>> [rows[0] for rows in rows_schedule(10)]
+    [80, 70, 70, 50, 50, 50, 30, 30, 30, 10]
+    """
+    schedule, current = [tuple(first)], list(added)
+    for task in range(1, n_tasks):
+        if task % fewer_every == 0:
+            current = [max(0, n - fewer_by) for n in current]
+        schedule.append(tuple(current))
+    return schedule
