@@ -19,7 +19,7 @@ E.    test reconstruction error per epoch of the autoencoder protocol
       (``protocols/ccl_autoencoder_mnist.toml``) for the three rules;
 F.    test digits and their reconstructions by each rule.
 
-Feedback alignment runs at lr 0.1 (see ``RULE_SETTINGS``): it diverges at the authors' lr 1.
+Feedback alignment runs at lr 0.01 (see ``RULE_SETTINGS``): it diverges at the authors' lr 1.
 
 Each finished run is cached in ``figures/cache/`` (keyed by protocol, rule and settings;
 its run folder under ``figures/cache/runs/``), so an interrupted script resumes at the
@@ -58,9 +58,10 @@ HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
 RULES = {"counter_current": "CCL", "feedback_alignment": "FA", "backprop": "BP"}
 # Feedback alignment diverges at the authors' lr 1 (MNIST: validation cross-entropy 333 and
-# 38.7% selected test accuracy; the autoencoder's error grows every epoch); it is shown at
-# lr 0.1, the better of 0.1 and 0.01 by validation loss. CCL and BP keep the authors' lr 1.
-RULE_SETTINGS = {"feedback_alignment": {"learning_rate": 0.1}}
+# 38.7% selected test accuracy; the autoencoder's error grows every epoch). Of lr 0.1 and 0.01,
+# 0.01 has the lower validation loss (MNIST 0.222 vs 0.351; Fashion-MNIST see the note), so FA
+# is shown at lr 0.01. CCL and BP keep the authors' lr 1.
+RULE_SETTINGS = {"feedback_alignment": {"learning_rate": 0.01}}
 CLASSIFIERS = ("ccl_mnist", "ccl_fashion_mnist")
 AUTOENCODER = "ccl_autoencoder_mnist"
 PROBE_IMAGES = 1000
