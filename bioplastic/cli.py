@@ -122,7 +122,12 @@ def main(argv=None) -> int:
                 print(f"  {name} = {value:.4g}")
         elif args.command == "validate":
             experiment = validate_protocol(args.protocol, args.overrides, args.data_dir)
-            if hasattr(experiment, "epochs"):
+            if hasattr(experiment, "protocol") and hasattr(experiment.protocol, "continual"):
+                continual = experiment.protocol.continual
+                print(f"{args.protocol}: valid ({continual.method} with {continual.trainer}, "
+                      f"{'-'.join(map(str, continual.sizes))} spiking network, {continual.tasks} tasks of "
+                      f"{len(experiment.run.data[0][0][0])} {continual.dataset} examples)")
+            elif hasattr(experiment, "epochs"):
                 training = experiment.protocol.training
                 print(f"{args.protocol}: valid ({training.rule}, {'-'.join(map(str, training.sizes))} network, "
                       f"{experiment.epochs} epochs of {len(experiment.run.train_x)} {training.dataset} examples)")

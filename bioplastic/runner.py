@@ -47,7 +47,7 @@ import numpy as np
 from bioplastic import results
 from bioplastic.protocol.build import Experiment, build_experiment
 from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.schema import TrainingProtocol
+from bioplastic.protocol.schema import ContinualProtocol, TrainingProtocol
 from bioplastic.protocol.training import build_training
 from bioplastic.rules.training import SCORES, evaluate_test, run_epoch, validation_loss
 from bioplastic.simulation import drive_at, simulate
@@ -99,6 +99,10 @@ def run_protocol(
     protocol, resolved = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):
         return _run_training(path, protocol, resolved, out_dir, resume, progress, on_chunk, on_epoch, command, data_dir)
+    if isinstance(protocol, ContinualProtocol):
+        from bioplastic.continual_run import run_continual
+
+        return run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir)
     experiment = build_experiment(protocol, str(path), data_dir)
     if resume is None:
         run_dir = results.new_run_folder(out_dir, protocol.name)
@@ -309,6 +313,10 @@ def validate_protocol(path, overrides=(), data_dir=None):
     protocol, _ = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):
         return build_training(protocol, str(path), data_dir)
+    if isinstance(protocol, ContinualProtocol):
+        from bioplastic.protocol.continual import build_continual
+
+        return build_continual(protocol, str(path), data_dir)
     return build_experiment(protocol, str(path), data_dir)
 
 

@@ -13,6 +13,8 @@ CORPUS = pathlib.Path(__file__).parent / "protocols" / "malformed"
 
 # file stem -> message after "error: <file>: "
 EXPECTED = {
+    "continual_hlop_rows_per_layer": "continual.hlop.rows_first: got [40, 40]; allowed: 3 numbers, one per weight layer of [784, 100, 100, 10]",
+    "continual_hlop_rows_exceed_layer": "continual.hlop.rows_added: got [20, 40, 5]; allowed: rows that fit layer 2: after 10 tasks it would have 180 lateral rows for 100 inputs (at most 100)",
     "chunk_not_multiple_of_stride": "simulation.chunk_ms: got 0.5; allowed: a multiple of every recording stride (10 steps = 1 ms)",
     "conductance_onto_izhikevich": "model.projections.exc_to_inh.synapse.type: got 'exponential_conductance'; allowed: a current-based synapse: population 'inh' is 'izhikevich', and conductance synapses need 'lif'",
     "dataset_target_size_mismatch": "model.populations.exc.size: got 20; allowed: 784, one neuron per pixel of 'mnist' (dataset.target = 'exc')",
@@ -47,7 +49,7 @@ EXPECTED = {
     "typo_in_input_type": "inputs.drive.type: got 'konstant'; allowed: 'constant', 'step', 'poisson' (did you mean 'constant'?)",
     "typo_in_metric": "metrics[0]: got 'mean_rate'; allowed: 'mean_rate_hz', 'mean_weight' (did you mean 'mean_rate_hz'?)",
     "typo_in_neuron_name": "model.populations.exc.neuron: got 'lfi'; allowed: 'lif', 'izhikevich', 'rate' (did you mean 'lif'?)",
-    "typo_in_plot_type": "plots.raster.type: got 'rastr'; allowed: 'raster', 'traces', 'population_rate', 'isi_histogram', 'weight_matrix', 'learning_curve' (did you mean 'raster'?)",
+    "typo_in_plot_type": "plots.raster.type: got 'rastr'; allowed: 'raster', 'traces', 'population_rate', 'isi_histogram', 'weight_matrix', 'learning_curve', 'accuracy_matrix', 'task_accuracy' (did you mean 'raster'?)",
     "typo_in_rule_name": "model.projections.exc_to_inh.plasticity.rule: got 'stpd'; allowed: 'stdp', 'reward_stdp' (did you mean 'stdp'?)",
     "typo_in_synapse_type": "model.projections.exc_to_inh.synapse.type: got 'exponential_conductence'; allowed: 'delta', 'exponential_current', 'exponential_conductance' (did you mean 'exponential_conductance'?)",
     "unit_in_key_wrong": "model.populations.exc.params.tau_s: got an unknown key, not a parameter of neuron type 'lif'; allowed: tau_ms, v_rest_mv, v_th_mv, v_reset_mv, tau_ref_ms (did you mean 'tau_ms'?)",

@@ -7,6 +7,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from bioplastic.analysis import average_accuracy, backward_transfer
 from bioplastic.cli import main
 from bioplastic.results import read_npz
 from bioplastic.runner import CHECKPOINT, RunError, run_protocol
@@ -34,6 +35,12 @@ TOY = {
                           "training.validation_examples=88", "training.sizes=[784, 32, 32, 10]"],
     "ccl_cnn_mnist": ["training.epochs=1", "training.train_examples=300", "training.test_examples=100",
                       "training.validation_examples=44", "training.sizes=[1, 2, 2, 2, 2, 2, 10]"],
+    "hlop_pmnist": ["continual.tasks=2", "continual.train_examples=256", "continual.test_examples=100",
+                    "continual.sizes=[784, 16, 16, 10]", "continual.neuron.time_steps=4",
+                    "continual.hlop.rows_first=[8, 4, 4]", "continual.hlop.rows_added=[4, 2, 2]"],
+    "hlop_pmnist_small": ["continual.tasks=2", "continual.train_examples=256", "continual.test_examples=100",
+                          "continual.sizes=[784, 16, 16, 10]", "continual.neuron.time_steps=4",
+                          "continual.hlop.rows_first=[8, 4, 4]", "continual.hlop.rows_added=[4, 2, 2]"],
     "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
                               "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
 }
@@ -54,6 +61,16 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
     manifest = json.loads((run_dir / "manifest.json").read_text())
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert manifest["status"] == "completed" and manifest["seed"] == protocol["seed"]
+    if "continual" in protocol:
+        accuracy = read_npz(run_dir / "accuracy.npz")["accuracy"]
+        n = protocol["continual"]["tasks"]
+        assert accuracy.shape == (n, n) and np.isnan(accuracy[0, 1]) and np.all(np.isfinite(np.tril(accuracy)))
+        assert metrics["acc"] == pytest.approx(average_accuracy(accuracy))
+        assert metrics["bwt"] == pytest.approx(backward_transfer(accuracy))
+        assert (run_dir / "subspaces.npz").exists() and (run_dir / "weights.npz").exists()
+        for name in protocol.get("plots", {}):
+            assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        return
     if "training" in protocol:
         curves = read_npz(run_dir / "curves.npz")
         score = "test_mse" if protocol["training"].get("network") == "counter_current_autoencoder" else "test_accuracy"
@@ -250,6 +267,27 @@ def test_interrupted_training_resumes_bit_for_bit(tmp_path):
                                   read_npz(resumed / "curves.npz")["test_accuracy"])
     for name, array in read_npz(whole / "layers.npz").items():
         np.testing.assert_array_equal(array, read_npz(resumed / "layers.npz")[name])
+
+
+def test_interrupted_continual_run_resumes_at_the_next_task_bit_for_bit(tmp_path):
+    path = ROOT / "protocols" / "hlop_pmnist_small.toml"
+    overrides = TOY["hlop_pmnist_small"] + ["continual.tasks=3", "continual.hlop.rows_added=[4, 2, 2]"]
+    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
+
+    def stop_after_first(tasks_done):
+        if tasks_done == 1:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first)
+    (stopped,) = (tmp_path / "parts").iterdir()
+    assert (stopped / CHECKPOINT).exists()
+    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
+    np.testing.assert_array_equal(read_npz(whole / "accuracy.npz")["accuracy"],
+                                  read_npz(resumed / "accuracy.npz")["accuracy"])
+    for file in ("weights.npz", "subspaces.npz"):
+        for name, array in read_npz(whole / file).items():
+            np.testing.assert_array_equal(array, read_npz(resumed / file)[name])
 
 
 def test_the_training_rule_is_selectable_on_the_same_network(tmp_path):

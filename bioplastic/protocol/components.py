@@ -123,6 +123,8 @@ PLOTS.register("population_rate", "spikes", "population rate (Hz) of a spike rec
 PLOTS.register("isi_histogram", "spikes", "inter-spike-interval histogram of a spike recording")
 PLOTS.register("weight_matrix", "projection", "weights of a projection")
 PLOTS.register("learning_curve", "training", "test accuracy per epoch (training protocols)")
+PLOTS.register("accuracy_matrix", "continual", "accuracy on each task after each task (continual protocols)")
+PLOTS.register("task_accuracy", "continual", "accuracy on each task as tasks are added (continual protocols)")
 
 METRICS = Registry("metric")
 METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population and of all of them (Hz)")

@@ -111,3 +111,40 @@ def draw_learning_curves(run_dir, protocol, curves: dict) -> list:
             ax.set_title(spec.title or name)
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written
+
+
+def draw_continual_plots(run_dir, protocol, accuracy) -> list:
+    """Draw the plots of a continual protocol from its accuracy matrix ``A[i, j]``.
+
+    ``accuracy_matrix``: A as a heat map, rows the training stage, columns the task tested;
+    ``task_accuracy``: one line per task, its accuracy as later tasks are learned.
+    """
+    accuracy = np.asarray(accuracy)
+    n = len(accuracy)
+    written = []
+    with bioplastic_style():
+        for name, spec in protocol.plots.items():
+            fig = Figure(figsize=(5.6, 4.6) if spec.type == "accuracy_matrix" else (6.4, 4.0), layout="constrained")
+            ax = fig.add_subplot()
+            if spec.type == "accuracy_matrix":
+                image = ax.imshow(accuracy * 100, vmin=0, vmax=100, cmap="viridis")
+                for (i, j), value in np.ndenumerate(accuracy):
+                    if np.isfinite(value):
+                        ax.text(j, i, f"{value * 100:.0f}", ha="center", va="center", fontsize=7,
+                                color="white" if value < 0.6 else "black")
+                ax.set_xlabel("task tested")
+                ax.set_ylabel("after training task")
+                ax.set_xticks(range(n), [str(j + 1) for j in range(n)])
+                ax.set_yticks(range(n), [str(i + 1) for i in range(n)])
+                fig.colorbar(image, ax=ax, label="test accuracy (%)")
+            else:
+                for j in range(n):
+                    seen = np.isfinite(accuracy[:, j])
+                    ax.plot(np.arange(1, n + 1)[seen], accuracy[seen, j] * 100, marker="o", label=f"task {j + 1}")
+                ax.set_xlabel("tasks learned")
+                ax.set_ylabel("test accuracy (%)")
+                if n <= 10:
+                    ax.legend(fontsize="small", ncols=2)
+            ax.set_title(spec.title or f"{name} ({protocol.continual.method})")
+            written.append(save_figure(fig, run_dir / f"{name}.png"))
+    return written

@@ -21,6 +21,10 @@ A protocol has these tables (sections)::
     metrics             list of metric names
     [plots.NAME]        type, recording(s), title
 
+A protocol with a ``[training]`` table (:class:`TrainingProtocol`) trains a layered
+network on a dataset instead; one with a ``[continual]`` table (:class:`ContinualProtocol`)
+trains a spiking MLP on a sequence of permuted tasks.
+
 Checks that need more than one key (does the population exist? does the neuron have
 that variable?) are in :mod:`bioplastic.protocol.build`.
 
@@ -277,4 +281,65 @@ class TrainingProtocol(_Strict):
     description: str = ""
     seed: int = Field(0, ge=0, description="the only source of randomness")
     training: TrainingSpec
+    plots: dict[str, PlotSpec] = Field(default_factory=dict)
+
+
+class SpikingNeuronSpec(_Strict):
+    """The HLOP code's discrete-time LIF neuron (time in the code's dimensionless units)."""
+
+    time_steps: int = Field(20, ge=1, description="simulation steps per input")
+    tau: float = Field(1.0, gt=0, description="membrane time constant (dimensionless, as dt)")
+    dt: float = Field(0.05, gt=0, description="time step (dimensionless, as tau)")
+    alpha: float = Field(0.3, gt=0, description="a spike when u >= alpha * v_th")
+    v_th: float = Field(0.3, gt=0, description="subtracted from u at a spike; spikes carry v_th / dt")
+    surrogate_width: float = Field(0.1, gt=0, description="bptt only: width of the fast-sigmoid surrogate (in u)")
+
+
+class HLOPSpec(_Strict):
+    """Lateral subspace neurons per layer (one number per weight layer, input layer first)."""
+
+    rows_first: list[int] = Field([80, 200, 100], description="rows learned during the first task")
+    rows_added: list[int] = Field([70, 70, 70], description="rows added at each later task")
+    fewer_every: int = Field(3, ge=1, description="rows_added shrinks at every task index divisible by this")
+    fewer_by: int = Field(20, ge=0, description="... by this many rows")
+    learning_rates: list[float] = Field([1e-3, 1e-2, 1e-2], description="Hebbian learning rate per layer")
+    iterations: int = Field(5, ge=1, description="Oja iterations per training batch")
+    momentum: float = Field(0.9, ge=0, lt=1)
+    spike_levels: Optional[int] = Field(None, ge=1, description="spiking lateral neurons: response levels")
+
+
+class EWCSpec(_Strict):
+    """Elastic weight consolidation (the ewc method)."""
+
+    strength: float = Field(1000.0, gt=0, description="weight of the quadratic penalty")
+    fisher_examples: int = Field(1000, ge=1, description="training images per task for the Fisher estimate")
+
+
+class ContinualSpec(_Strict):
+    """A spiking MLP trained on permuted versions of a dataset, one task after another."""
+
+    dataset: str = Field(description="dataset name (bioplastic data list)")
+    tasks: int = Field(10, ge=1, description="permuted tasks")
+    first_unpermuted: bool = Field(False, description="task 0 the dataset as is (the HLOP code permutes it too)")
+    sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
+    trainer: Literal["dsr", "bptt"] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
+    method: Literal["hlop", "finetune", "ewc", "multitask"] = "hlop"
+    learning_rate: float = Field(gt=0, description="SGD learning rate")
+    batch_size: int = Field(64, ge=1)
+    epochs_per_task: int = Field(1, ge=1)
+    input_scaling: Literal["unit", "standardize"] = "standardize"
+    train_examples: Optional[int] = Field(None, ge=1, description="the first N training images of each task")
+    test_examples: Optional[int] = Field(None, ge=1, description="the first N test images of each task")
+    neuron: SpikingNeuronSpec = Field(default_factory=SpikingNeuronSpec)
+    hlop: HLOPSpec = Field(default_factory=HLOPSpec)
+    ewc: EWCSpec = Field(default_factory=EWCSpec)
+
+
+class ContinualProtocol(_Strict):
+    """A continual-learning experiment (chosen by a [continual] table)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
+    description: str = ""
+    seed: int = Field(0, ge=0, description="the only source of randomness")
+    continual: ContinualSpec
     plots: dict[str, PlotSpec] = Field(default_factory=dict)

@@ -30,8 +30,8 @@ Example
 ...     return loss(w), jax.grad(loss)(w), (x,)
 >>> result = train_sequence(gradients, lambda w, x: x @ w[0], (jax.numpy.zeros((4, 2)),), tasks,
 ...                         ContinualSettings(method="finetune", batch_size=16), optax.sgd(0.1), jax.random.PRNGKey(1))
->>> result.accuracy.shape, bool(np.isnan(result.accuracy[0, 1]))
-((2, 2), True)
+>>> result.accuracy.shape, bool(np.isnan(result.accuracy[0, 1])), result.tasks_done
+((2, 2), True, 2)
 """
 
 from __future__ import annotations
@@ -86,66 +86,104 @@ class ContinualSettings:
         check_size(self.fisher_examples, "fisher_examples")
 
 
-class ContinualResult(NamedTuple):
-    """``accuracy`` (tasks x tasks), final ``weights``, ``task_seconds`` (training time per task), ``subspaces``."""
+class ContinualState(NamedTuple):
+    """Everything a sequence needs to go on after a task: a checkpoint.
+
+    ``accuracy`` (tasks x tasks, NaN where not measured), ``weights``, ``subspaces`` (HLOP)
+    or ``ewc`` (EWC) or ``None``, ``task_seconds`` (training time per task) and
+    ``tasks_done``.
+    """
 
     accuracy: np.ndarray
     weights: tuple
-    task_seconds: list
     subspaces: Optional[tuple]
+    ewc: Optional[object]
+    task_seconds: tuple
+    tasks_done: int
 
 
-def train_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
-                   optimizer: optax.GradientTransformation, key: jax.Array,
-                   on_task: Optional[Callable[[int, np.ndarray], None]] = None) -> ContinualResult:
-    """Train ``weights`` on ``tasks`` (:class:`bioplastic.data.tasks.Task`) with ``settings.method``.
+class ContinualRun(NamedTuple):
+    """A prepared sequence: the tasks' data, the compiled evaluation and the settings."""
 
-    ``on_task(task_index, accuracy)`` is called after each task (after the single joint
-    phase for ``"multitask"``).
-    """
+    gradients: Callable
+    evaluate: Callable
+    data: list
+    settings: ContinualSettings
+    optimizer: optax.GradientTransformation
+    key: jax.Array
+    schedule: Optional[list]
+
+
+def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
+                     optimizer: optax.GradientTransformation, key: jax.Array):
+    """``(run, state)``: the prepared sequence and its state before the first task."""
     weights = tuple(weights)
     n_tasks = len(tasks)
     data = [(_prepare(t.train_x, t.train_y, settings), _prepare(t.test_x, t.test_y, settings)) for t in tasks]
-    accuracy = np.full((n_tasks, n_tasks), np.nan)
     evaluate = jax.jit(lambda w, x, y: jnp.sum(jnp.argmax(predict(w, x), axis=-1) == y))
-    seconds = []
-    if settings.method == "multitask":
-        x = jnp.concatenate([train[0] for train, _ in data])
-        y = np.concatenate([train[1] for train, _ in data])
-        step = _make_step(gradients, optimizer, settings, use_hlop=False, use_ewc=False)
-        start = time.perf_counter()
-        weights, _, _ = _train_epochs(step, weights, optimizer.init(weights), None, x, y, settings,
-                                      jax.random.fold_in(key, 0))
-        seconds.append(time.perf_counter() - start)
-        accuracy[-1] = [_accuracy(evaluate, weights, test) for _, test in data]
-        if on_task is not None:
-            on_task(n_tasks - 1, accuracy)
-        return ContinualResult(accuracy, weights, seconds, None)
-
-    subspaces = ewc = None
+    schedule = subspaces = ewc = None
     if settings.method == "hlop":
         schedule = rows_schedule(n_tasks, settings.hlop_rows_first, settings.hlop_rows_added,
                                  settings.hlop_fewer_every, settings.hlop_fewer_by)
         subspaces = init_hlop(jax.random.fold_in(key, 10_000), [w.shape[0] for w in weights], schedule[0])
     if settings.method == "ewc":
         ewc = init_ewc(weights)
-    for task, ((train_x, train_y), _) in enumerate(data):
-        if settings.method == "hlop" and task > 0:
-            subspaces = start_task(subspaces, jax.random.fold_in(key, 10_000 + task), schedule[task])
-        step = _make_step(gradients, optimizer, settings, subspaces is not None, ewc is not None)
+    run = ContinualRun(gradients, evaluate, data, settings, optimizer, key, schedule)
+    return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0)
+
+
+def phases(run: ContinualRun) -> int:
+    """How many :func:`train_next` calls the sequence takes (one per task; one for ``"multitask"``)."""
+    return 1 if run.settings.method == "multitask" else len(run.data)
+
+
+def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
+    """Train the next task (or, for ``"multitask"``, all tasks at once) and measure the accuracies."""
+    settings, data = run.settings, run.data
+    task = state.tasks_done
+    if settings.method == "multitask":
+        x = jnp.concatenate([train[0] for train, _ in data])
+        y = np.concatenate([train[1] for train, _ in data])
+        step = _make_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False)
         start = time.perf_counter()
-        weights, _, extra = _train_epochs(step, weights, optimizer.init(weights), (subspaces, ewc), train_x,
-                                          train_y, settings, jax.random.fold_in(key, task))
-        subspaces = extra[0]
-        seconds.append(time.perf_counter() - start)
-        if settings.method == "ewc":
-            n = min(settings.fisher_examples, len(train_x))
-            example = lambda w, x1, y1: gradients(w, x1, y1)[1]  # noqa: E731
-            ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
-        accuracy[task, : task + 1] = [_accuracy(evaluate, weights, test) for _, test in data[: task + 1]]
+        weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None), x, y,
+                                   settings, jax.random.fold_in(run.key, 0))
+        accuracy = state.accuracy.copy()
+        accuracy[-1] = [_accuracy(run.evaluate, weights, test) for _, test in data]
+        return state._replace(accuracy=accuracy, weights=weights, tasks_done=len(data),
+                              task_seconds=(time.perf_counter() - start,))
+    subspaces, ewc = state.subspaces, state.ewc
+    if settings.method == "hlop" and task > 0:
+        subspaces = start_task(subspaces, jax.random.fold_in(run.key, 10_000 + task), run.schedule[task])
+    train_x, train_y = data[task][0]
+    step = _make_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None)
+    start = time.perf_counter()
+    weights, (subspaces, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (subspaces, ewc),
+                                            train_x, train_y, settings, jax.random.fold_in(run.key, task))
+    seconds = time.perf_counter() - start
+    if settings.method == "ewc":
+        n = min(settings.fisher_examples, len(train_x))
+        example = lambda w, x1, y1: run.gradients(w, x1, y1)[1]  # noqa: E731
+        ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
+    accuracy = state.accuracy.copy()
+    accuracy[task, : task + 1] = [_accuracy(run.evaluate, weights, test) for _, test in data[: task + 1]]
+    return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1)
+
+
+def train_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
+                   optimizer: optax.GradientTransformation, key: jax.Array,
+                   on_task: Optional[Callable[[int, np.ndarray], None]] = None) -> ContinualState:
+    """Train ``weights`` on ``tasks`` (:class:`bioplastic.data.tasks.Task`) with ``settings.method``.
+
+    ``on_task(task_index, accuracy)`` is called after each task (after the single joint
+    phase for ``"multitask"``, with the last task's index).
+    """
+    run, state = prepare_sequence(gradients, predict, weights, tasks, settings, optimizer, key)
+    for _ in range(phases(run)):
+        state = train_next(run, state)
         if on_task is not None:
-            on_task(task, accuracy)
-    return ContinualResult(accuracy, weights, seconds, subspaces)
+            on_task(state.tasks_done - 1, state.accuracy)
+    return state
 
 
 def _make_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
@@ -170,13 +208,12 @@ def _make_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
 
 
 def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
-    extra = extra if extra is not None else (None, None)
     for epoch in range(settings.epochs_per_task):
         order = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), len(x)))
         for b in range(len(x) // settings.batch_size):
             chosen = order[b * settings.batch_size : (b + 1) * settings.batch_size]
             weights, opt_state, extra = step(weights, opt_state, extra, x[chosen], y[chosen])
-    return weights, opt_state, extra
+    return weights, extra
 
 
 def _accuracy(evaluate, weights, test, block: int = 1000) -> float:

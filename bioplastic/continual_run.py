@@ -1,0 +1,111 @@
+"""Running a continual protocol task by task: progress, a checkpoint after each task, results.
+
+Called by :func:`bioplastic.runner.run_protocol` for a protocol with a ``[continual]``
+table. After every task the accuracy matrix, weights and method state (HLOP's lateral
+subspaces, EWC's sums) are written atomically to the run folder's checkpoint, so
+``--resume`` continues at the next task with the same batches. The run folder gets
+``accuracy.npz`` (the matrix and training seconds per task), ``metrics.json`` (ACC, BWT
+and times), ``weights.npz``, ``subspaces.npz`` (HLOP) and the plots.
+
+Example
+-------
+>>> from bioplastic.continual_run import state_arrays
+>>> import numpy as np, jax.numpy as jnp
+>>> from bioplastic.rules.continual import ContinualState
+>>> sorted(state_arrays(ContinualState(np.zeros((1, 1)), (jnp.ones(2),), None, None, (1.5,), 1)))
+['accuracy', 'task_seconds', 'tasks_done', 'weights_0']
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic import results
+from bioplastic.analysis import average_accuracy, backward_transfer
+from bioplastic.protocol.continual import build_continual
+from bioplastic.rules.continual import ContinualState, phases, train_next
+from bioplastic.rules.ewc import EWCState
+from bioplastic.rules.hebbian_subspace import Subspace
+
+CHECKPOINT = "checkpoint.npz"
+
+
+def state_arrays(state: ContinualState) -> dict:
+    """The state as named arrays (what the checkpoint holds)."""
+    arrays = {"accuracy": state.accuracy, "task_seconds": np.asarray(state.task_seconds),
+              "tasks_done": np.asarray(state.tasks_done)}
+    arrays.update({f"weights_{i}": np.asarray(w) for i, w in enumerate(state.weights)})
+    for i, subspace in enumerate(state.subspaces or ()):
+        arrays.update({f"subspace_{i}_{field}": np.asarray(value) for field, value in subspace._asdict().items()})
+    if state.ewc is not None:
+        for i, (importance, anchor) in enumerate(zip(state.ewc.importance, state.ewc.anchor)):
+            arrays.update({f"ewc_{i}_importance": np.asarray(importance), f"ewc_{i}_anchor": np.asarray(anchor)})
+    return arrays
+
+
+def state_from_arrays(data, like: ContinualState) -> ContinualState:
+    """Rebuild a state saved by :func:`state_arrays` (subspaces take the saved shapes)."""
+    n = len(like.weights)
+    subspaces = None
+    if like.subspaces is not None:
+        subspaces = tuple(Subspace(*(jnp.asarray(data[f"subspace_{i}_{field}"]) for field in Subspace._fields))
+                          for i in range(n))
+    ewc = None
+    if like.ewc is not None:
+        ewc = EWCState(tuple(jnp.asarray(data[f"ewc_{i}_importance"]) for i in range(n)),
+                       tuple(jnp.asarray(data[f"ewc_{i}_anchor"]) for i in range(n)))
+    return ContinualState(np.asarray(data["accuracy"]), tuple(jnp.asarray(data[f"weights_{i}"]) for i in range(n)),
+                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]))
+
+
+def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir) -> pathlib.Path:
+    """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots."""
+    from bioplastic.runner import RunError, _Progress, _resume_manifest
+
+    experiment = build_continual(protocol, str(path), data_dir)
+    run, state = experiment.run, experiment.state
+    if resume is None:
+        run_dir = results.new_run_folder(out_dir, protocol.name)
+        results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
+        manifest = results.manifest(path, protocol.seed, command or [], results.now())
+        results.write_json(run_dir / "manifest.json", manifest)
+    else:
+        run_dir = pathlib.Path(resume)
+        manifest = _resume_manifest(run_dir, resolved)
+        if not (run_dir / CHECKPOINT).exists():
+            raise RunError(f"--resume {run_dir}: got a run folder without {CHECKPOINT}; allowed: a stopped run's folder")
+        state = state_from_arrays(results.read_npz(run_dir / CHECKPOINT), state)
+    total = phases(run)
+    done = min(state.tasks_done, 1) if run.settings.method == "multitask" else state.tasks_done
+    shown = _Progress(protocol.name, total, 1, "tasks" if total > 1 else "phase", enabled=progress)
+    for phase in range(done, total):
+        state = train_next(run, state)
+        results.write_npz(run_dir / CHECKPOINT, state_arrays(state))
+        shown.update(phase + 1)
+        if on_chunk is not None:
+            on_chunk(phase + 1)
+    shown.close()
+    _finish(run_dir, protocol, state, manifest)
+    (run_dir / CHECKPOINT).unlink(missing_ok=True)
+    return run_dir
+
+
+def _finish(run_dir, protocol, state: ContinualState, manifest):
+    arrays = state_arrays(state)
+    results.write_npz(run_dir / "accuracy.npz", {"accuracy": state.accuracy, "task_seconds": arrays["task_seconds"]})
+    results.write_npz(run_dir / "weights.npz", {k: v for k, v in arrays.items() if k.startswith("weights_")})
+    if state.subspaces is not None:
+        results.write_npz(run_dir / "subspaces.npz", {k: v for k, v in arrays.items() if k.startswith("subspace_")})
+    metrics = {"tasks": len(state.accuracy), "acc": average_accuracy(state.accuracy),
+               "train_seconds": float(np.sum(state.task_seconds))}
+    if protocol.continual.method != "multitask":
+        metrics["bwt"] = backward_transfer(state.accuracy)
+        metrics["seconds_per_task"] = float(np.mean(state.task_seconds))
+    results.write_json(run_dir / "metrics.json", metrics)
+    from bioplastic.protocol.plots import draw_continual_plots
+
+    draw_continual_plots(run_dir, protocol, state.accuracy)
+    results.write_json(run_dir / "manifest.json", dict(manifest, finished=results.now(), status="completed"))

@@ -1,0 +1,102 @@
+"""Continual protocols: cross-checks and the pieces of a task-sequence run.
+
+A protocol with a ``[continual]`` table trains a spiking MLP
+(:mod:`bioplastic.networks.spiking_mlp`, DSR or BPTT) on permuted versions of a dataset,
+one task after another, with a continual-learning method (``hlop``, ``finetune``, ``ewc``
+or ``multitask``, :mod:`bioplastic.rules.continual`). :func:`build_continual` checks what
+the schema cannot (layer sizes against the dataset, one HLOP number per layer, lateral
+rows that fit their layer, enough examples for a batch) and prepares the sequence.
+
+Example
+-------
+>>> from bioplastic.protocol.continual import ContinualExperiment
+>>> sorted(f.name for f in __import__("dataclasses").fields(ContinualExperiment))
+['protocol', 'run', 'state']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import numpy as np
+import optax
+
+from bioplastic.data.tasks import permuted_tasks
+from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
+from bioplastic.neurons.surrogate import Surrogate
+from bioplastic.protocol.build import _Checker, load_dataset
+from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.schema import ContinualProtocol
+from bioplastic.rules.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
+from bioplastic.rules.hlop import rows_schedule
+from bioplastic.rules.training import pixel_statistics
+
+CONTINUAL_PLOTS = ("accuracy_matrix", "task_accuracy")
+
+
+@dataclasses.dataclass(frozen=True)
+class ContinualExperiment:
+    """A built continual protocol: the prepared sequence and its state before the first task."""
+
+    protocol: ContinualProtocol
+    run: ContinualRun
+    state: ContinualState
+
+
+def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> ContinualExperiment:
+    """Cross-check a continual protocol and prepare its task sequence (loads the dataset from the cache)."""
+    check = _Checker(file)
+    spec, path = protocol.continual, "continual"
+    dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
+    pixels = int(np.prod(dataset.train_images.shape[1:]))
+    if spec.sizes[0] != pixels or spec.sizes[-1] != dataset.n_classes or min(spec.sizes) < 1:
+        check.fail(f"{path}.sizes", repr(spec.sizes),
+                   f"sizes from {pixels} (pixels of {spec.dataset!r}) to {dataset.n_classes} (its classes), all >= 1")
+    n_layers = len(spec.sizes) - 1
+    for name in ("rows_first", "rows_added", "learning_rates"):
+        value = getattr(spec.hlop, name)
+        if len(value) != n_layers:
+            check.fail(f"{path}.hlop.{name}", repr(value), f"{n_layers} numbers, one per weight layer of {spec.sizes}")
+    if spec.method == "hlop":
+        schedule = rows_schedule(spec.tasks, spec.hlop.rows_first, spec.hlop.rows_added, spec.hlop.fewer_every,
+                                 spec.hlop.fewer_by)
+        totals = np.sum(schedule, axis=0)
+        for layer, (total, n_in) in enumerate(zip(totals, spec.sizes[:-1])):
+            if total > n_in:
+                check.fail(f"{path}.hlop.rows_added", repr(spec.hlop.rows_added),
+                           f"rows that fit layer {layer + 1}: after {spec.tasks} tasks it would have {total} lateral "
+                           f"rows for {n_in} inputs (at most {n_in})")
+    n_train = min(spec.train_examples or len(dataset.train_images), len(dataset.train_images))
+    n_test = min(spec.test_examples or len(dataset.test_images), len(dataset.test_images))
+    if spec.batch_size > n_train:
+        check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_train} training examples of a task")
+    for name, plot in protocol.plots.items():
+        check.registered(PLOTS, plot.type, f"plots.{name}.type")
+        if plot.type not in CONTINUAL_PLOTS:
+            check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(CONTINUAL_PLOTS)} (the plots of a "
+                       "continual protocol)")
+
+    key_tasks, key_weights, key_run = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
+    images = (dataset.train_images[:n_train], dataset.test_images[:n_test])
+    labels = (dataset.train_labels[:n_train], dataset.test_labels[:n_test])
+    tasks = permuted_tasks(images, labels, spec.tasks, key_tasks, first_unpermuted=spec.first_unpermuted)
+    neuron = spec.neuron
+    config = SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th,
+                              Surrogate("fast_sigmoid", width=neuron.surrogate_width))
+    hlop = spec.hlop
+    settings = ContinualSettings(
+        method=spec.method, batch_size=spec.batch_size, epochs_per_task=spec.epochs_per_task,
+        standardize=pixel_statistics(dataset.train_images) if spec.input_scaling == "standardize" else None,
+        hlop_rows_first=tuple(hlop.rows_first), hlop_rows_added=tuple(hlop.rows_added),
+        hlop_fewer_every=hlop.fewer_every, hlop_fewer_by=hlop.fewer_by,
+        hlop_learning_rates=tuple(hlop.learning_rates), hlop_iterations=hlop.iterations,
+        hlop_momentum=hlop.momentum, hlop_spike_levels=hlop.spike_levels,
+        ewc_strength=spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples)
+    trainer = spec.trainer
+    run, state = check.call(
+        path, prepare_sequence,
+        lambda w, x, y: spiking_gradients(w, x, y, trainer, config),
+        lambda w, x: spiking_forward(w, x, trainer, config)[0],
+        init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run)
+    return ContinualExperiment(protocol, run, state)
