@@ -144,7 +144,7 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
     if settings.method == "multitask":
         x = jnp.concatenate([train[0] for train, _ in data])
         y = np.concatenate([train[1] for train, _ in data])
-        step = _make_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False)
+        step = continual_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False)
         start = time.perf_counter()
         weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None), x, y,
                                    settings, jax.random.fold_in(run.key, 0))
@@ -156,7 +156,7 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
     if settings.method == "hlop" and task > 0:
         subspaces = start_task(subspaces, jax.random.fold_in(run.key, 10_000 + task), run.schedule[task])
     train_x, train_y = data[task][0]
-    step = _make_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None)
+    step = continual_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None)
     start = time.perf_counter()
     weights, (subspaces, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (subspaces, ewc),
                                             train_x, train_y, settings, jax.random.fold_in(run.key, task))
@@ -186,8 +186,12 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
     return state
 
 
-def _make_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
-    """A jitted step for one task (a new one per task: the subspaces grow)."""
+def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
+    """A jitted ``step(weights, opt_state, (subspaces, ewc), x, y) -> (weights, opt_state, (subspaces, ewc))``.
+
+    One per task (the subspaces grow, so shapes change); with ``use_hlop`` the gradient is
+    projected and the lateral rows learn, with ``use_ewc`` the penalty gradient is added.
+    """
 
     @jax.jit
     def step(weights, opt_state, extra, x, y):

@@ -1,0 +1,80 @@
+"""HLOP's overhead: training time per task with and without the Hebbian subspaces, one process.
+
+The authors' permuted-MNIST network (784-800-800-10 spiking MLP, T = 20, DSR), batch 64,
+SGD: one jitted training step of plain training and one of HLOP in the state of a second
+task (80 / 200 / 100 frozen rows projecting the gradient, 70 new rows per layer learning by
+5 Oja iterations per batch), timed after compilation (median of ``--repeats`` blocks of
+``--steps`` steps), and scaled to a task of 60000 images (937 steps).
+
+Usage::
+
+    python benchmarks/hlop.py            # table
+    python benchmarks/hlop.py --json     # {"hlop_s", "plain_s", "overhead", ...}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import jax
+import numpy as np
+import optax
+
+from bioplastic.networks.spiking_mlp import init_spiking_mlp, spiking_gradients
+from bioplastic.rules.continual import ContinualSettings, continual_step
+from bioplastic.rules.hlop import init_hlop, start_task
+
+SIZES = (784, 800, 800, 10)
+BATCH = 64
+STEPS_PER_TASK = 60000 // BATCH
+
+
+def seconds_per_step(step, state, x, y, steps: int, repeats: int) -> float:
+    weights, opt_state, extra = state
+    weights, opt_state, extra = step(weights, opt_state, extra, x, y)  # compile
+    jax.block_until_ready(weights)
+    blocks = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(steps):
+            weights, opt_state, extra = step(weights, opt_state, extra, x, y)
+        jax.block_until_ready(weights)
+        blocks.append((time.perf_counter() - start) / steps)
+    return float(np.median(blocks))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    weights = init_spiking_mlp(jax.random.PRNGKey(0), SIZES)
+    x = jax.random.normal(jax.random.PRNGKey(1), (BATCH, SIZES[0]))
+    y = jax.random.randint(jax.random.PRNGKey(2), (BATCH,), 0, SIZES[-1])
+    optimizer = optax.sgd(0.1)
+    settings = ContinualSettings(method="hlop", batch_size=BATCH)
+    subspaces = init_hlop(jax.random.PRNGKey(3), SIZES[:-1], settings.hlop_rows_first)
+    subspaces = start_task(subspaces, jax.random.PRNGKey(4), settings.hlop_rows_added)
+    gradients = lambda w, x, y: spiking_gradients(w, x, y, "dsr")  # noqa: E731
+    plain = seconds_per_step(continual_step(gradients, optimizer, settings, False, False),
+                             (weights, optimizer.init(weights), (None, None)), x, y, args.steps, args.repeats)
+    hlop = seconds_per_step(continual_step(gradients, optimizer, settings, True, False),
+                            (weights, optimizer.init(weights), (subspaces, None)), x, y, args.steps, args.repeats)
+    result = {"hlop_s": hlop * STEPS_PER_TASK, "plain_s": plain * STEPS_PER_TASK, "overhead": hlop / plain,
+              "hlop_step_s": hlop, "plain_step_s": plain, "steps_per_task": STEPS_PER_TASK,
+              "sizes": list(SIZES), "batch": BATCH, "device": jax.devices()[0].platform}
+    if args.json:
+        print(json.dumps(result))
+        return result
+    print(f"784-800-800-10 spiking MLP, DSR, batch {BATCH}, {jax.devices()[0].platform}:")
+    print(f"  plain training: {plain * 1e3:7.1f} ms/step, {result['plain_s']:6.1f} s per task")
+    print(f"  with HLOP:      {hlop * 1e3:7.1f} ms/step, {result['hlop_s']:6.1f} s per task")
+    print(f"  overhead (HLOP / plain): {result['overhead']:.2f}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
