@@ -82,11 +82,13 @@ def _data(args) -> None:
 
 def _list() -> None:
     from bioplastic.protocol import components
+    from bioplastic.protocol.continual import CONTINUAL_METHODS
     from bioplastic.protocol.training import COUNTER_CURRENT_RULES, TRAINING_RULES
 
     for title, registry in [
         ("training rules, network = 'mlp' ([training] protocols)", TRAINING_RULES),
-        ("training rules, network = 'counter_current_mlp'", COUNTER_CURRENT_RULES),
+        ("training rules, network = 'counter_current_mlp' / '_cnn' / '_autoencoder'", COUNTER_CURRENT_RULES),
+        ("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),
         ("neurons", components.NEURONS),
         ("connectivity", components.CONNECTIVITY),
         ("synapses", components.SYNAPSES),

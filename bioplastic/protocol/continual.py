@@ -27,12 +27,20 @@ from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, 
 from bioplastic.neurons.surrogate import Surrogate
 from bioplastic.protocol.build import _Checker, load_dataset
 from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.registry import Registry
 from bioplastic.protocol.schema import ContinualProtocol
 from bioplastic.rules.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
 from bioplastic.rules.hlop import rows_schedule
 from bioplastic.rules.training import pixel_statistics
 
 CONTINUAL_PLOTS = ("accuracy_matrix", "task_accuracy")
+CONTINUAL_METHODS = Registry("continual method")
+CONTINUAL_METHODS.register("hlop", "hlop", "Hebbian orthogonal projection of the gradient (Xiao 2024)")
+CONTINUAL_METHODS.register("finetune", "finetune", "plain training on one task after another (forgets)")
+CONTINUAL_METHODS.register("ewc", "ewc", "elastic weight consolidation (Kirkpatrick 2017)")
+CONTINUAL_METHODS.register("multitask", "multitask", "all tasks' data at once, same steps (the upper bound)")
+CONTINUAL_METHODS.register("trainer = dsr", "dsr", "differentiation on spike representation (the HLOP code's)")
+CONTINUAL_METHODS.register("trainer = bptt", "bptt", "backpropagation through time, surrogate spike derivative")
 
 
 @dataclasses.dataclass(frozen=True)
