@@ -274,14 +274,19 @@ class TrainingSpec(_Strict):
     )
 
 
-class TrainingProtocol(_Strict):
-    """An experiment that trains a layered network epoch by epoch (chosen by a [training] table)."""
+class _DatasetExperiment(_Strict):
+    """What every dataset-trained experiment has besides its own table."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
     description: str = ""
     seed: int = Field(0, ge=0, description="the only source of randomness")
-    training: TrainingSpec
     plots: dict[str, PlotSpec] = Field(default_factory=dict)
+
+
+class TrainingProtocol(_DatasetExperiment):
+    """An experiment that trains a layered network epoch by epoch (chosen by a [training] table)."""
+
+    training: TrainingSpec
 
 
 class SpikingNeuronSpec(_Strict):
@@ -335,11 +340,7 @@ class ContinualSpec(_Strict):
     ewc: EWCSpec = Field(default_factory=EWCSpec)
 
 
-class ContinualProtocol(_Strict):
+class ContinualProtocol(_DatasetExperiment):
     """A continual-learning experiment (chosen by a [continual] table)."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
-    description: str = ""
-    seed: int = Field(0, ge=0, description="the only source of randomness")
     continual: ContinualSpec
-    plots: dict[str, PlotSpec] = Field(default_factory=dict)
