@@ -75,7 +75,7 @@ class ContinualSettings:
     hlop_iterations: int = 5
     hlop_momentum: float = 0.9
     hlop_spike_levels: Optional[int] = None
-    ewc_strength: float = 100.0
+    ewc_strength: float = 10.0
     fisher_examples: int = 1000
 
     def __post_init__(self):
