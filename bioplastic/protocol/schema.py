@@ -316,7 +316,10 @@ class HLOPSpec(_Strict):
 class EWCSpec(_Strict):
     """Elastic weight consolidation (the ewc method)."""
 
-    strength: float = Field(10.0, gt=0, description="weight of the quadratic penalty (10: best ACC of 3, 10, 30 on hlop_pmnist_small; 100 diverges with SGD lr 0.1)")
+    strength: float = Field(
+        10.0, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
+        "hlop_pmnist_small; 100 diverges with SGD lr 0.1)"
+    )
     fisher_examples: int = Field(1000, ge=1, description="training images per task for the Fisher estimate")
 
 
