@@ -159,8 +159,8 @@ def draw(data) -> Figure:
     ax_readout.axhline(0.1, color="0.6", linestyle=":")
     ax_readout.set_xlabel("hidden layer")
     ax_readout.set_ylabel("accuracy of argmax_c a_l . b_l[c]")
-    ax_readout.set_ylim(0, 1)
-    ax_readout.legend(title="black: at the start; dotted: chance", fontsize="small", loc="upper right")
+    ax_readout.set_ylim(0, 1.3)
+    ax_readout.legend(title="black: at the start; dotted: chance", fontsize="small", loc="upper center", ncols=2)
     ax_readout.set_title("D. class read out through the feedback codes")
 
     ax_error, ax_digits = bottom.subplots(1, 2, width_ratios=(1, 2))
