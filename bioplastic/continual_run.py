@@ -63,7 +63,7 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
 
 def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir) -> pathlib.Path:
     """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots."""
-    from bioplastic.runner import RunError, _Progress, _resume_manifest
+    from bioplastic.runner import RunError, _nonfinite, _Progress, _resume_manifest
 
     experiment = build_continual(protocol, str(path), data_dir)
     run, state = experiment.run, experiment.state
@@ -83,6 +83,15 @@ def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk,
     shown = _Progress(protocol.name, total, 1, "tasks" if total > 1 else "phase", enabled=progress)
     for phase in range(done, total):
         state = train_next(run, state)
+        bad = _nonfinite(state.weights)
+        if bad is not None:
+            results.write_json(run_dir / "manifest.json", dict(manifest, finished=results.now(),
+                                                               status=f"failed: weights {bad} not finite"))
+            layer = int(bad.strip("[]")) + 1
+            raise RunError(f"continual: the weights of layer {layer} became NaN or inf while training task {phase + 1} "
+                           f"({run.settings.method}); lower continual.learning_rate"
+                           f"{' or continual.ewc.strength' if run.settings.method == 'ewc' else ''}. "
+                           f"The state after task {phase} is kept in {run_dir / CHECKPOINT}")
         results.write_npz(run_dir / CHECKPOINT, state_arrays(state))
         shown.update(phase + 1)
         if on_chunk is not None:

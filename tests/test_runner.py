@@ -290,6 +290,20 @@ def test_interrupted_continual_run_resumes_at_the_next_task_bit_for_bit(tmp_path
             np.testing.assert_array_equal(array, read_npz(resumed / file)[name])
 
 
+def test_diverging_continual_run_stops_with_the_task_named_and_keeps_the_previous_one(tmp_path, capsys):
+    overrides = TOY["hlop_pmnist_small"] + ["continual.train_examples=1024", "continual.method=ewc",
+                                            "continual.ewc.strength=1e6"]
+    args = [item for setting in overrides for item in ("--set", setting)]
+    assert main(["run", str(ROOT / "protocols" / "hlop_pmnist_small.toml"), "--out", str(tmp_path), "--quiet",
+                 *args]) == 1
+    (run_dir,) = tmp_path.iterdir()
+    assert ("continual: the weights of layer 1 became NaN or inf while training task 2 (ewc); lower "
+            "continual.learning_rate or continual.ewc.strength. The state after task 1 is kept in") in capsys.readouterr().err
+    assert json.loads((run_dir / "manifest.json").read_text())["status"].startswith("failed")
+    kept = read_npz(run_dir / CHECKPOINT)
+    assert int(kept["tasks_done"]) == 1 and np.all(np.isfinite(kept["weights_0"]))
+
+
 def test_the_training_rule_is_selectable_on_the_same_network(tmp_path):
     path = ROOT / "protocols" / "dp_mnist.toml"
     base = ["training.epochs=2", "training.train_examples=1000", "training.test_examples=500",
