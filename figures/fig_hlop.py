@@ -38,10 +38,10 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bioplastic.analysis import principal_angles, principal_directions
-from bioplastic.networks.spiking_mlp import SpikingMLPConfig, spiking_forward
+from bioplastic.networks.spiking_mlp import spiking_forward
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.protocol.continual import build_continual
+from bioplastic.protocol.continual import build_continual, spiking_config
 from bioplastic.protocol.load import load_protocol
 from bioplastic.results import read_npz, write_json
 from bioplastic.runner import run_protocol
@@ -75,8 +75,7 @@ def subspace_angles(path, overrides, run_dir) -> list:
     protocol = load_protocol(path, overrides)[0]
     experiment = build_continual(protocol, str(path))
     spec = protocol.continual
-    neuron = spec.neuron
-    config = SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th)
+    config = spiking_config(spec.neuron)
     weights = read_npz(run_dir / "weights.npz")
     weights = tuple(weights[f"weights_{i}"] for i in range(len(spec.sizes) - 1))
     x = experiment.run.data[0][0][0][:TRACE_IMAGES]

@@ -52,6 +52,12 @@ class ContinualExperiment:
     state: ContinualState
 
 
+def spiking_config(neuron) -> SpikingMLPConfig:
+    """The network constants of a protocol's ``[continual.neuron]`` table."""
+    return SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th,
+                            Surrogate("fast_sigmoid", width=neuron.surrogate_width))
+
+
 def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> ContinualExperiment:
     """Cross-check a continual protocol and prepare its task sequence (loads the dataset from the cache)."""
     check = _Checker(file)
@@ -89,9 +95,7 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     images = (dataset.train_images[:n_train], dataset.test_images[:n_test])
     labels = (dataset.train_labels[:n_train], dataset.test_labels[:n_test])
     tasks = permuted_tasks(images, labels, spec.tasks, key_tasks, first_unpermuted=spec.first_unpermuted)
-    neuron = spec.neuron
-    config = SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th,
-                              Surrogate("fast_sigmoid", width=neuron.surrogate_width))
+    config = spiking_config(spec.neuron)
     hlop = spec.hlop
     settings = ContinualSettings(
         method=spec.method, batch_size=spec.batch_size, epochs_per_task=spec.epochs_per_task,

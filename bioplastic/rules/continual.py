@@ -48,7 +48,7 @@ import optax
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
 from bioplastic.rules.hlop import hlop_update, init_hlop, rows_schedule, start_task
-from bioplastic.rules.training import prepare_images
+from bioplastic.rules.training import mean_over_blocks, prepare_images
 
 METHODS = ("finetune", "hlop", "ewc", "multitask")
 
@@ -149,7 +149,7 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
         weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None), x, y,
                                    settings, jax.random.fold_in(run.key, 0))
         accuracy = state.accuracy.copy()
-        accuracy[-1] = [_accuracy(run.evaluate, weights, test) for _, test in data]
+        accuracy[-1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data]
         return state._replace(accuracy=accuracy, weights=weights, tasks_done=len(data),
                               task_seconds=(time.perf_counter() - start,))
     subspaces, ewc = state.subspaces, state.ewc
@@ -166,7 +166,7 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
         example = lambda w, x1, y1: run.gradients(w, x1, y1)[1]  # noqa: E731
         ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
     accuracy = state.accuracy.copy()
-    accuracy[task, : task + 1] = [_accuracy(run.evaluate, weights, test) for _, test in data[: task + 1]]
+    accuracy[task, : task + 1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data[: task + 1]]
     return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1)
 
 
@@ -218,11 +218,6 @@ def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
             chosen = order[b * settings.batch_size : (b + 1) * settings.batch_size]
             weights, opt_state, extra = step(weights, opt_state, extra, x[chosen], y[chosen])
     return weights, extra
-
-
-def _accuracy(evaluate, weights, test, block: int = 1000) -> float:
-    x, y = test
-    return sum(int(evaluate(weights, x[i : i + block], y[i : i + block])) for i in range(0, len(x), block)) / len(x)
 
 
 def _prepare(images, labels, settings):

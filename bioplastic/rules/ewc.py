@@ -55,10 +55,10 @@ def fisher_diagonal(example_gradient, weights, x, labels, batch: int = 64):
     of its loss (the negative log-likelihood of ``label``); examples are vmapped ``batch``
     at a time.
     """
-    squared = jax.jit(jax.vmap(lambda xi, yi: jax.tree_util.tree_map(
-        jnp.square, example_gradient(weights, xi[None], yi[None])), in_axes=(0, 0)))
+    squared = jax.jit(jax.vmap(lambda w, xi, yi: jax.tree_util.tree_map(
+        jnp.square, example_gradient(w, xi[None], yi[None])), in_axes=(None, 0, 0)))
     total = jax.tree_util.tree_map(jnp.zeros_like, tuple(weights))
     for start in range(0, len(x), batch):
-        block = squared(x[start:start + batch], labels[start:start + batch])
+        block = squared(weights, x[start:start + batch], labels[start:start + batch])
         total = jax.tree_util.tree_map(lambda t, b: t + b.sum(axis=0), total, tuple(block))
     return jax.tree_util.tree_map(lambda t: t / len(x), total)

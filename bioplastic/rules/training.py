@@ -137,14 +137,14 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
 
 def evaluate_test(run: Trainer, layers) -> float:
     """The test score: accuracy (fraction) for a classifier, reconstruction error for an autoencoder."""
-    return _mean_over_blocks(run.score, layers, run.test_x, run.test_y)
+    return mean_over_blocks(run.score, layers, run.test_x, run.test_y)
 
 
 def validation_loss(run: Trainer, layers) -> float:
     """Mean loss on the validation split (cross-entropy, or reconstruction error)."""
     if run.validation_x is None:
         raise BadInput("validation_loss: got a trainer without a validation split; allowed: trainer(..., validation=...)")
-    return _mean_over_blocks(run.loss, layers, run.validation_x, run.validation_y)
+    return mean_over_blocks(run.loss, layers, run.validation_x, run.validation_y)
 
 
 def split_validation(train, n_validation: int, key: jax.Array):
@@ -203,7 +203,8 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
     return History(accuracies, seconds, float(np.median(step_times)) if step_times else float("nan"), layers)
 
 
-def _mean_over_blocks(function, layers, x, y, block: int = 1000) -> float:
+def mean_over_blocks(function, layers, x, y, block: int = 1000) -> float:
+    """``sum(function(layers, x_block, y_block)) / len(x)`` over blocks of ``block`` examples."""
     total = sum(float(function(layers, x[i : i + block], y[i : i + block])) for i in range(0, len(x), block))
     return total / len(x)
 
