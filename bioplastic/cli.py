@@ -121,7 +121,8 @@ def main(argv=None) -> int:
             print(f"run folder: {run_dir}")
             metrics = json.loads((run_dir / "metrics.json").read_text())
             for name, value in metrics.items():
-                print(f"  {name} = {value:.4g}")
+                if isinstance(value, (int, float)) or value is None:
+                    print(f"  {name} = {'none' if value is None else format(value, '.4g')}")
         elif args.command == "validate":
             experiment = validate_protocol(args.protocol, args.overrides, args.data_dir)
             if hasattr(experiment, "protocol") and hasattr(experiment.protocol, "continual"):
@@ -129,6 +130,12 @@ def main(argv=None) -> int:
                 print(f"{args.protocol}: valid ({continual.method} with {continual.trainer}, "
                       f"{'-'.join(map(str, continual.sizes))} spiking network, {continual.tasks} tasks of "
                       f"{len(experiment.run.data[0][0][0])} {continual.dataset} examples)")
+            elif hasattr(experiment, "protocol") and hasattr(experiment.protocol, "prediction"):
+                prediction = experiment.protocol.prediction
+                reservoir = prediction.reservoir
+                print(f"{args.protocol}: valid ({', '.join(prediction.learners)} on {prediction.repeats} reservoir(s) of "
+                      f"{reservoir.n_exc + reservoir.n_inh} Izhikevich neurons, {prediction.trials} trials of "
+                      f"{prediction.task.trial_ms:g} ms)")
             elif hasattr(experiment, "epochs"):
                 training = experiment.protocol.training
                 print(f"{args.protocol}: valid ({training.rule}, {'-'.join(map(str, training.sizes))} network, "

@@ -63,18 +63,12 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
 
 def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir) -> pathlib.Path:
     """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots."""
-    from bioplastic.runner import RunError, _nonfinite, _Progress, _resume_manifest
+    from bioplastic.runner import RunError, _nonfinite, _Progress, open_run_folder
 
     experiment = build_continual(protocol, str(path), data_dir)
     run, state = experiment.run, experiment.state
-    if resume is None:
-        run_dir = results.new_run_folder(out_dir, protocol.name)
-        results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
-        manifest = results.manifest(path, protocol.seed, command or [], results.now())
-        results.write_json(run_dir / "manifest.json", manifest)
-    else:
-        run_dir = pathlib.Path(resume)
-        manifest = _resume_manifest(run_dir, resolved)
+    run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
+    if resume is not None:
         if not (run_dir / CHECKPOINT).exists():
             raise RunError(f"--resume {run_dir}: got a run folder without {CHECKPOINT}; allowed: a stopped run's folder")
         state = state_from_arrays(results.read_npz(run_dir / CHECKPOINT), state)

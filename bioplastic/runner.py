@@ -47,7 +47,7 @@ import numpy as np
 from bioplastic import results
 from bioplastic.protocol.build import Experiment, build_experiment
 from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.schema import ContinualProtocol, TrainingProtocol
+from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, TrainingProtocol
 from bioplastic.protocol.training import build_training
 from bioplastic.rules.training import SCORES, evaluate_test, run_epoch, validation_loss
 from bioplastic.simulation import drive_at, simulate
@@ -103,16 +103,15 @@ def run_protocol(
         from bioplastic.continual_run import run_continual
 
         return run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir)
+    if isinstance(protocol, PredictionProtocol):
+        from bioplastic.prediction_run import run_prediction
+
+        return run_prediction(path, protocol, resolved, out_dir, resume, progress, on_chunk, command)
     experiment = build_experiment(protocol, str(path), data_dir)
+    run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
     if resume is None:
-        run_dir = results.new_run_folder(out_dir, protocol.name)
-        results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
-        manifest = results.manifest(path, protocol.seed, command or [], results.now())
-        results.write_json(run_dir / "manifest.json", manifest)
         state, records, steps_done = experiment.state, {name: [] for name in experiment.probes}, 0
     else:
-        run_dir = pathlib.Path(resume)
-        manifest = _resume_manifest(run_dir, resolved)
         state, records, steps_done = _load_checkpoint(run_dir, experiment)
 
     chunks = _chunk_bounds(experiment.n_steps, experiment.chunk_steps)
@@ -172,6 +171,18 @@ def _load_checkpoint(run_dir, experiment: Experiment):
         saved = data[f"record_{name}"]
         records[name] = [saved] if saved.size else []
     return state, records, int(data["steps_done"])
+
+
+def open_run_folder(path, protocol, resolved: dict, out_dir, resume, command) -> tuple[pathlib.Path, dict]:
+    """A new run folder with the resolved protocol and a manifest, or (``resume``) the stopped one and its manifest."""
+    if resume is None:
+        run_dir = results.new_run_folder(out_dir, protocol.name)
+        results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
+        manifest = results.manifest(path, protocol.seed, command or [], results.now())
+        results.write_json(run_dir / "manifest.json", manifest)
+        return run_dir, manifest
+    run_dir = pathlib.Path(resume)
+    return run_dir, _resume_manifest(run_dir, resolved)
 
 
 def _resume_manifest(run_dir: pathlib.Path, resolved: dict) -> dict:
@@ -317,6 +328,10 @@ def validate_protocol(path, overrides=(), data_dir=None):
         from bioplastic.protocol.continual import build_continual
 
         return build_continual(protocol, str(path), data_dir)
+    if isinstance(protocol, PredictionProtocol):
+        from bioplastic.protocol.prediction import build_prediction
+
+        return build_prediction(protocol, str(path))
     return build_experiment(protocol, str(path), data_dir)
 
 
@@ -334,15 +349,9 @@ def _run_training(path, protocol, resolved, out_dir, resume, progress, on_chunk,
     if run.validation_x is not None:
         curves["validation_loss"] = []
     step_seconds: list[float] = []
-    if resume is None:
-        run_dir = results.new_run_folder(out_dir, protocol.name)
-        results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
-        manifest = results.manifest(path, protocol.seed, command or [], results.now())
-        results.write_json(run_dir / "manifest.json", manifest)
-        epochs_done = 0
-    else:
-        run_dir = pathlib.Path(resume)
-        manifest = _resume_manifest(run_dir, resolved)
+    run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
+    epochs_done = 0
+    if resume is not None:
         training_state, curves, step_seconds, epochs_done = _load_training_checkpoint(run_dir, training_state)
     shown = _Progress(protocol.name, experiment.epochs, 1, "epochs", enabled=progress)
     if on_epoch is not None and epochs_done == 0:

@@ -13,6 +13,10 @@ CORPUS = pathlib.Path(__file__).parent / "protocols" / "malformed"
 
 # file stem -> message after "error: <file>: "
 EXPECTED = {
+    "prediction_latencies_per_cue": "prediction.task.latencies_ms: got [300.0]; allowed: one value per cue (2: A, B)",
+    "prediction_block_does_not_divide": "prediction.readout.block_trials: got 3; allowed: a divisor of trials (100) and of switch_trial (50): consolidation happens between whole blocks",
+    "prediction_window_misses_outcome": "prediction.readout.window_ms: got 500.0; allowed: a window that contains every outcome (latest latency: 600.0 ms)",
+    "prediction_unknown_learner": "prediction.learners[1]: got 'forse'; allowed: 'three_factor', 'force' or 'force_reset'",
     "continual_hlop_rows_per_layer": "continual.hlop.rows_first: got [40, 40]; allowed: 3 numbers, one per weight layer of [784, 100, 100, 10]",
     "continual_hlop_rows_exceed_layer": "continual.hlop.rows_added: got [20, 40, 5]; allowed: rows that fit layer 2: after 10 tasks it would have 180 lateral rows for 100 inputs (at most 100)",
     "chunk_not_multiple_of_stride": "simulation.chunk_ms: got 0.5; allowed: a multiple of every recording stride (10 steps = 1 ms)",
@@ -49,8 +53,8 @@ EXPECTED = {
     "typo_in_input_type": "inputs.drive.type: got 'konstant'; allowed: 'constant', 'step', 'poisson' (did you mean 'constant'?)",
     "typo_in_metric": "metrics[0]: got 'mean_rate'; allowed: 'mean_rate_hz', 'mean_weight' (did you mean 'mean_rate_hz'?)",
     "typo_in_neuron_name": "model.populations.exc.neuron: got 'lfi'; allowed: 'lif', 'izhikevich', 'rate' (did you mean 'lif'?)",
-    "typo_in_plot_type": "plots.raster.type: got 'rastr'; allowed: 'raster', 'traces', 'population_rate', 'isi_histogram', 'weight_matrix', 'learning_curve', 'accuracy_matrix', 'task_accuracy' (did you mean 'raster'?)",
-    "typo_in_rule_name": "model.projections.exc_to_inh.plasticity.rule: got 'stpd'; allowed: 'stdp', 'reward_stdp' (did you mean 'stdp'?)",
+    "typo_in_plot_type": "plots.raster.type: got 'rastr'; allowed: 'raster', 'traces', 'population_rate', 'isi_histogram', 'weight_matrix', 'learning_curve', 'accuracy_matrix', 'task_accuracy', 'prediction_traces', 'prediction_errors' (did you mean 'raster'?)",
+    "typo_in_rule_name": "model.projections.exc_to_inh.plasticity.rule: got 'stpd'; allowed: 'stdp', 'reward_stdp', 'reward_hebbian' (did you mean 'stdp'?)",
     "typo_in_synapse_type": "model.projections.exc_to_inh.synapse.type: got 'exponential_conductence'; allowed: 'delta', 'exponential_current', 'exponential_conductance' (did you mean 'exponential_conductance'?)",
     "unit_in_key_wrong": "model.populations.exc.params.tau_s: got an unknown key, not a parameter of neuron type 'lif'; allowed: tau_ms, v_rest_mv, v_th_mv, v_reset_mv, tau_ref_ms (did you mean 'tau_ms'?)",
     "unit_in_value": "simulation.dt_ms: got '0.1 ms'; allowed: a valid number (units go in the key name, never in the value: e.g. dt_ms = 0.1)",

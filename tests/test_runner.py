@@ -41,6 +41,9 @@ TOY = {
     "hlop_pmnist_small": ["continual.tasks=2", "continual.train_examples=256", "continual.test_examples=100",
                           "continual.sizes=[784, 16, 16, 10]", "continual.neuron.time_steps=4",
                           "continual.hlop.rows_first=[8, 4, 4]", "continual.hlop.rows_added=[4, 2, 2]"],
+    "three_factor_what_when": ["prediction.trials=8", "prediction.switch_trial=4", "prediction.baseline_trials=2",
+                               "prediction.running_trials=2", "prediction.repeats=1", "prediction.reservoir.n_exc=40",
+                               "prediction.reservoir.n_inh=10"],
     "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
                               "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
 }
@@ -68,6 +71,16 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
         assert metrics["acc"] == pytest.approx(average_accuracy(accuracy))
         assert metrics["bwt"] == pytest.approx(backward_transfer(accuracy))
         assert (run_dir / "subspaces.npz").exists() and (run_dir / "weights.npz").exists()
+        for name in protocol.get("plots", {}):
+            assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        return
+    if "prediction" in protocol:
+        spec = protocol["prediction"]
+        for learner in spec["learners"]:
+            data = read_npz(run_dir / f"readouts_{learner}_seed{protocol['seed']}.npz")
+            assert data["readouts"].shape == (spec["trials"], 1000, 2) and np.all(np.isfinite(data["readouts"]))
+            assert -1.0 <= metrics[f"{learner}_cosine_what_when"] <= 1.0
+            assert len(metrics["details"][learner]["mean_errors"]) == spec["trials"]
         for name in protocol.get("plots", {}):
             assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         return
@@ -288,6 +301,32 @@ def test_interrupted_continual_run_resumes_at_the_next_task_bit_for_bit(tmp_path
     for file in ("weights.npz", "subspaces.npz"):
         for name, array in read_npz(whole / file).items():
             np.testing.assert_array_equal(array, read_npz(resumed / file)[name])
+
+
+def test_interrupted_prediction_run_skips_finished_learners_and_matches_an_uninterrupted_one(tmp_path):
+    path = ROOT / "protocols" / "three_factor_what_when.toml"
+    overrides = TOY["three_factor_what_when"] + ["prediction.repeats=2"]
+    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
+    files = sorted(p.name for p in whole.glob("readouts_*.npz"))
+    assert len(files) == 6   # 3 learners x 2 repeats (seeds 1 and 2)
+
+    def stop_after_two(runs_done):
+        if runs_done == 2:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_two)
+    (stopped,) = (tmp_path / "parts").iterdir()
+    assert len(list(stopped.glob("readouts_*.npz"))) == 2
+    finished = {p.name: p.stat().st_mtime_ns for p in stopped.glob("readouts_*.npz")}
+    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
+    assert {name: (resumed / name).stat().st_mtime_ns for name in finished} == finished   # not run again
+    for name in files:
+        for key, array in read_npz(whole / name).items():
+            np.testing.assert_array_equal(array, read_npz(resumed / name)[key])
+    metrics = json.loads((resumed / "metrics.json").read_text())
+    assert metrics == json.loads((whole / "metrics.json").read_text())
+    assert set(metrics["details"]) == {"three_factor", "force", "force_reset"}
 
 
 def test_diverging_continual_run_stops_with_the_task_named_and_keeps_the_previous_one(tmp_path, capsys):

@@ -10,7 +10,7 @@ Example
 >>> NEURONS.names()
 ('lif', 'izhikevich', 'rate')
 >>> RULES.names()
-('stdp', 'reward_stdp')
+('stdp', 'reward_stdp', 'reward_hebbian')
 >>> CONNECTIVITY.names()
 ('dense', 'fixed_probability', 'fixed_out_degree')
 """
@@ -27,6 +27,7 @@ from bioplastic.neurons.lif import LIF
 from bioplastic.neurons.rate import RateUnit
 from bioplastic.protocol.registry import Registry
 from bioplastic.rules.stdp import reward_modulated_stdp, stdp
+from bioplastic.rules.three_factor import reward_modulated_hebbian
 from bioplastic.synapses.connectivity import dense, fixed_out_degree, fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
 
@@ -125,6 +126,8 @@ PLOTS.register("weight_matrix", "projection", "weights of a projection")
 PLOTS.register("learning_curve", "training", "test accuracy per epoch (training protocols)")
 PLOTS.register("accuracy_matrix", "continual", "accuracy on each task after each task (continual protocols)")
 PLOTS.register("task_accuracy", "continual", "accuracy on each task as tasks are added (continual protocols)")
+PLOTS.register("prediction_traces", "prediction", "readouts aligned to cue onset, early and late (prediction protocols)")
+PLOTS.register("prediction_errors", "prediction", "prediction error per trial across the switch, per learner (prediction protocols)")
 
 METRICS = Registry("metric")
 METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population and of all of them (Hz)")
@@ -133,6 +136,8 @@ METRICS.register("mean_weight", None, "mean final weight of every plastic projec
 RULES = Registry("learning rule")
 RULES.register("stdp", stdp, "pair-based STDP with traces and hard bounds")
 RULES.register("reward_stdp", reward_modulated_stdp, "STDP into an eligibility trace, gated by the 'modulator' signal")
+RULES.register("reward_hebbian", reward_modulated_hebbian,
+               "pre x post coincidences into an eligibility trace, times the 'modulator' signal (three-factor)")
 
 SIGNALS = Registry("signal")
 SIGNALS.register("constant", None, "the same value at every step (between start_ms and stop_ms)")

@@ -37,7 +37,7 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from bioplastic.protocol.errors import ProtocolError
-from bioplastic.protocol.schema import ContinualProtocol, Protocol, TrainingProtocol
+from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, Protocol, TrainingProtocol
 
 MODEL_FILE_KEYS = ("populations", "projections")
 _UNIT_IN_VALUE = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[A-Za-z/%]+\s*$")
@@ -110,11 +110,13 @@ def load_protocol(path, overrides=()):
     """Read, resolve and validate a protocol file against the schema.
 
     A protocol with a ``[training]`` table is a :class:`TrainingProtocol`, one with a
-    ``[continual]`` table a :class:`ContinualProtocol`; any other is a simulation
+    ``[continual]`` table a :class:`ContinualProtocol`, one with a ``[prediction]`` table a
+    :class:`PredictionProtocol`; any other is a simulation
     :class:`Protocol`. Returns ``(protocol, resolved table)``.
     """
     raw = resolve(path, overrides)
-    root = TrainingProtocol if "training" in raw else ContinualProtocol if "continual" in raw else Protocol
+    roots = {"training": TrainingProtocol, "continual": ContinualProtocol, "prediction": PredictionProtocol}
+    root = next((roots[table] for table in roots if table in raw), Protocol)
     try:
         return root.model_validate(raw), raw
     except ValidationError as error:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from bioplastic import results
+
 from bioplastic.plotting import (
     isi_histogram,
     learning_curves,
@@ -146,5 +148,44 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
                 if n <= 10:
                     ax.legend(fontsize="small", ncols=2)
             ax.set_title(spec.title or f"{name} ({protocol.continual.method})")
+            written.append(save_figure(fig, run_dir / f"{name}.png"))
+    return written
+
+
+def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
+    """Draw the plots of a prediction protocol from the run folder's readouts (first repeat).
+
+    ``prediction_traces``: the mean prediction per cue in the first trials, before the
+    switch and at the end, one panel per learner; ``prediction_errors``: each learner's
+    error per trial, averaged over repeats (``metrics``, from
+    :func:`bioplastic.prediction_run.summarize`), across the switch.
+    """
+    from bioplastic.plotting.prediction import aligned_predictions, switch_errors
+    from bioplastic.prediction_run import readouts_file
+
+    spec = protocol.prediction
+    switch = spec.switch_trial if spec.task.switch else None
+    written = []
+    with bioplastic_style():
+        for name, plot in protocol.plots.items():
+            if plot.type == "prediction_errors":
+                fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+                switch_errors({learner: metrics["details"][learner]["mean_errors"] for learner in spec.learners}, switch,
+                              spec.running_trials, ax=fig.add_subplot())
+            else:
+                phases = [("first trials", range(0, min(spec.baseline_trials, spec.trials)))]
+                if switch:
+                    phases.append(("before the switch", range(switch - spec.baseline_trials, switch)))
+                phases.append(("end", range(spec.trials - spec.baseline_trials, spec.trials)))
+                fig = Figure(figsize=(3.2 * len(phases), 2.6 * len(spec.learners)), layout="constrained")
+                axes = fig.subplots(len(spec.learners), len(phases), sharex=True, sharey=True, squeeze=False)
+                for row, learner in zip(axes, spec.learners):
+                    data = results.read_npz(run_dir / readouts_file(learner, protocol.seed))
+                    for ax, (label, trials) in zip(row, phases):
+                        latencies = [data["latency_ms"][trials][data["cue"][trials] == c][0]
+                                     if np.any(data["cue"][trials] == c) else np.nan for c in range(len(spec.task.cues))]
+                        aligned_predictions(data["readouts"], data["cue"], trials, spec.task.cues, latencies, ax=ax)
+                        ax.set_title(f"{learner}, {label}", fontsize="small")
+            fig.suptitle(plot.title or name)
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written

@@ -23,7 +23,9 @@ A protocol has these tables (sections)::
 
 A protocol with a ``[training]`` table (:class:`TrainingProtocol`) trains a layered
 network on a dataset instead; one with a ``[continual]`` table (:class:`ContinualProtocol`)
-trains a spiking MLP on a sequence of permuted tasks.
+trains a spiking MLP on a sequence of permuted tasks; one with a ``[prediction]`` table
+(:class:`PredictionProtocol`) trains readouts of an Izhikevich reservoir on a
+cue-outcome task.
 
 Checks that need more than one key (does the population exist? does the neuron have
 that variable?) are in :mod:`bioplastic.protocol.build`.
@@ -274,8 +276,8 @@ class TrainingSpec(_Strict):
     )
 
 
-class _DatasetExperiment(_Strict):
-    """What every dataset-trained experiment has besides its own table."""
+class _Experiment(_Strict):
+    """What every experiment protocol ([training], [continual], [prediction]) has besides its own table."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
     description: str = ""
@@ -283,7 +285,7 @@ class _DatasetExperiment(_Strict):
     plots: dict[str, PlotSpec] = Field(default_factory=dict)
 
 
-class TrainingProtocol(_DatasetExperiment):
+class TrainingProtocol(_Experiment):
     """An experiment that trains a layered network epoch by epoch (chosen by a [training] table)."""
 
     training: TrainingSpec
@@ -343,7 +345,81 @@ class ContinualSpec(_Strict):
     ewc: EWCSpec = Field(default_factory=EWCSpec)
 
 
-class ContinualProtocol(_DatasetExperiment):
+class ContinualProtocol(_Experiment):
     """A continual-learning experiment (chosen by a [continual] table)."""
 
     continual: ContinualSpec
+
+
+class CueTaskSwitchSpec(_Strict):
+    """New per-cue values from the switch trial on."""
+
+    latencies_ms: Optional[list[float]] = Field(None, description="outcome latency of each cue after the switch (ms)")
+    probabilities: Optional[list[float]] = Field(None, description="outcome probability of each cue after the switch")
+
+
+class CueTaskSpec(_Strict):
+    """The cue-outcome task (bioplastic.data.synthetic.cue_outcome_task), at 1-ms steps."""
+
+    cues: list[str] = Field(["A", "B"], min_length=1, description="cue names")
+    latencies_ms: list[float] = Field([300.0, 600.0], description="outcome latency of each cue (ms)")
+    probabilities: list[float] = Field([0.25, 0.75], description="outcome probability of each cue")
+    trial_ms: float = Field(1500.0, gt=0, description="trial length, cue onset to the next cue (ms)")
+    cue_ms: float = Field(100.0, gt=0, description="how long the cue is on (ms)")
+    switch: Optional[CueTaskSwitchSpec] = None
+
+
+class ReservoirSpec(_Strict):
+    """The Izhikevich reservoir (bioplastic.networks.reservoir.ReservoirConfig)."""
+
+    n_exc: int = Field(800, ge=1)
+    n_inh: int = Field(200, ge=1)
+    connection_probability: float = Field(0.1, gt=0, le=1)
+    exc_charge: float = Field(12.0, ge=0, description="largest excitatory synaptic charge (mV/ms x ms)")
+    inh_charge: float = Field(48.0, ge=0, description="largest inhibitory synaptic charge (mV/ms x ms)")
+    synapse_tau_ms: float = Field(300.0, gt=0, description="decay of the recurrent synaptic current (ms)")
+    bias_current: float = Field(4.0, ge=0, description="mean tonic current, uniform in [0.5, 1.5] x this (mV/ms)")
+    noise_exc: float = Field(1.0, ge=0, description="background noise s.d. per step, excitatory neurons (mV/ms)")
+    noise_inh: float = Field(1.0, ge=0, description="background noise s.d. per step, inhibitory neurons (mV/ms)")
+    cue_fraction: float = Field(0.5, gt=0, le=1, description="fraction of neurons each cue drives")
+    cue_current: float = Field(30.0, ge=0, description="current a cue injects while on (mV/ms)")
+    readout_tau_ms: float = Field(50.0, gt=0, description="filter of the spike trains the readouts see (ms)")
+    max_events: int = Field(128, ge=1, description="spike buffer of the event-driven propagation")
+
+
+class ReadoutSpec(_Strict):
+    """How the "what" and "when" readouts learn (bioplastic.rules.what_when.WhatWhenSettings)."""
+
+    window_ms: float = Field(1000.0, gt=0, description="attention gate: open this long from each cue onset (ms)")
+    kernel_ms: float = Field(50.0, gt=0, description="width (s.d.) of the timing bump the 'when' readout learns (ms)")
+    input_scale_hz: float = Field(10.0, gt=0, description="readout input tanh(rate / this)")
+    baseline_tau_ms: float = Field(10000.0, gt=0, description="running mean subtracted from each input (ms)")
+    bias_input: float = Field(3.0, gt=0, description="value of the constant (bias) input")
+    tau_eligibility_ms: float = Field(5.0, gt=0, description="eligibility trace time constant (ms)")
+    when_learning_rate: float = Field(4e-4, gt=0, description="online three-factor rate of the 'when' readout")
+    what_learning_rate: float = Field(4e-3, gt=0, description="offline consolidation rate of the 'what' readout")
+    block_trials: int = Field(1, ge=1, description="trials between two offline consolidations of 'what'")
+    force_alpha: float = Field(1000.0, gt=0, description="FORCE: P(0) = I / alpha")
+    force_every: int = Field(2, ge=1, description="FORCE: an RLS update every this many gated steps")
+
+
+class PredictionSpec(_Strict):
+    """Readouts of a reservoir learning to predict what and when, with several learners side by side."""
+
+    learners: list[Literal["three_factor", "force", "force_reset"]] = Field(
+        ["three_factor", "force"], min_length=1,
+        description="three_factor; force (RLS, P never reset); force_reset (P reset at the switch)")
+    trials: int = Field(300, ge=1)
+    switch_trial: Optional[int] = Field(None, ge=1, description="first trial with the task's switch values")
+    repeats: int = Field(1, ge=1, description="independent reservoirs and task draws (seeds seed, seed + 1, ...)")
+    baseline_trials: int = Field(30, ge=1, description="trials before the switch that set the pre-switch error")
+    running_trials: int = Field(10, ge=1, description="running mean of the error after the switch")
+    task: CueTaskSpec = Field(default_factory=CueTaskSpec)
+    reservoir: ReservoirSpec = Field(default_factory=ReservoirSpec)
+    readout: ReadoutSpec = Field(default_factory=ReadoutSpec)
+
+
+class PredictionProtocol(_Experiment):
+    """A what-and-when prediction experiment (chosen by a [prediction] table)."""
+
+    prediction: PredictionSpec

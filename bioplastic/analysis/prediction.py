@@ -1,0 +1,129 @@
+"""Measures of a learned prediction of "what" and "when": errors, peaks, recovery, angles.
+
+The readouts of :mod:`bioplastic.rules.what_when` are recorded per trial; these
+functions turn them into the numbers of the experiment. Times are in steps of 1 ms.
+
+- :func:`ideal_prediction` -- what a perfect predictor outputs in each trial: the
+  outcome's probability times the timing bump at its latency;
+- :func:`trial_errors` -- the mean squared difference per trial;
+- :func:`peak` -- time and height of a trace's maximum;
+- :func:`trials_to_recover` -- after a switch, how many trials until the running mean
+  error is back at or below its level before the switch;
+- :func:`cosine` -- the cosine of the angle between two weight vectors.
+
+Example
+-------
+>>> import numpy as np
+>>> from bioplastic.analysis.prediction import trials_to_recover
+>>> errors = np.array([1.0] * 30 + [5.0, 4.0, 3.0, 2.0, 1.0, 0.5, 0.5, 0.5])
+>>> trials_to_recover(errors, switch_trial=30, baseline_trials=30, running=2)
+6
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from bioplastic._checks import BadInput, check_size
+
+
+def ideal_prediction(latency_ms, probability, window_steps: int, kernel_ms: float) -> np.ndarray:
+    """``p exp(-(t - latency)^2 / (2 kernel^2))`` for ``t`` in ``[0, window_steps)`` ms, one row per trial."""
+    t = np.arange(window_steps, dtype=np.float64)
+    latency = np.asarray(latency_ms, np.float64)[:, None]
+    return np.asarray(probability, np.float64)[:, None] * np.exp(-0.5 * ((t[None] - latency) / kernel_ms) ** 2)
+
+
+def trial_errors(prediction, ideal) -> np.ndarray:
+    """Mean over each trial's window of ``(prediction - ideal)^2``; (n_trials,)."""
+    prediction, ideal = np.asarray(prediction, np.float64), np.asarray(ideal, np.float64)
+    if prediction.shape != ideal.shape:
+        raise BadInput(f"prediction: got shape {prediction.shape}; allowed: the shape of ideal {ideal.shape}")
+    return np.mean((prediction - ideal) ** 2, axis=1)
+
+
+def peak(trace) -> tuple[float, float]:
+    """``(time of the maximum in ms, maximum)`` of a 1-ms trace."""
+    trace = np.asarray(trace, np.float64)
+    return float(np.argmax(trace)), float(np.max(trace))
+
+
+def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, running: int = 10) -> Optional[int]:
+    """Trials after ``switch_trial`` until the error is back to its pre-switch level.
+
+    The level is the mean error of the ``baseline_trials`` trials before the switch.
+    Returns the smallest ``n`` such that the mean of trials
+    ``[switch + n - running, switch + n)`` is at or below it (``n >= running``: the
+    trials one must have seen), or ``None`` if that never happens.
+    """
+    errors = np.asarray(errors, np.float64)
+    check_size(running, "running")
+    check_size(baseline_trials, "baseline_trials")
+    if not baseline_trials <= switch_trial < len(errors):
+        raise BadInput(f"switch_trial: got {switch_trial!r}; allowed: a trial in [{baseline_trials}, {len(errors)})")
+    level = errors[switch_trial - baseline_trials:switch_trial].mean()
+    after = errors[switch_trial:]
+    if len(after) < running:
+        return None
+    means = np.convolve(after, np.ones(running) / running, mode="valid")
+    below = np.nonzero(means <= level)[0]
+    return int(below[0] + running) if below.size else None
+
+
+def cosine(a, b) -> float:
+    """Cosine of the angle between two vectors (0 when either is zero)."""
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    norm = np.linalg.norm(a) * np.linalg.norm(b)
+    return float(a @ b / norm) if norm > 0 else 0.0
+
+
+def prediction_summary(readouts, cue, latency_ms, probability, kernel_ms: float, switch_trial=None,
+                       baseline_trials: int = 30, running_trials: int = 10) -> dict:
+    """The experiment's numbers for one learner's readouts.
+
+    Parameters
+    ----------
+    readouts : array (n_trials, window, 2)
+        ``[when, what]`` per trial and ms from cue onset; the prediction is their product.
+    cue, latency_ms, probability : arrays (n_trials,)
+        Each trial's cue and the latency and probability in force.
+    kernel_ms : float
+        Width of the timing bump (the ideal prediction's shape).
+    switch_trial : int or None
+    baseline_trials, running_trials : int
+        See :func:`trials_to_recover`; ``baseline_trials`` also sets the trials whose
+        mean traces give the peaks (the last ones before the switch, and the last ones).
+
+    Returns
+    -------
+    dict
+        ``errors`` (per trial), ``peaks`` (per phase and cue: true latency and probability,
+        peak time and amplitude of the mean prediction), ``amplitude_ratio`` (per phase:
+        peak of the most probable outcome over that of the least probable),
+        ``pre_switch_error`` and ``trials_to_recover`` (with a switch).
+    """
+    readouts = np.asarray(readouts, np.float64)
+    cue = np.asarray(cue)
+    n_trials, window = readouts.shape[:2]
+    prediction = readouts[..., 0] * readouts[..., 1]
+    errors = trial_errors(prediction, ideal_prediction(latency_ms, probability, window, kernel_ms))
+    phases = {"before_switch": (max(0, switch_trial - baseline_trials), switch_trial)} if switch_trial else {}
+    phases["end"] = (max(0, n_trials - baseline_trials), n_trials)
+    peaks, ratios = {}, {}
+    for phase, (lo, hi) in phases.items():
+        peaks[phase] = {}
+        for c in np.unique(cue[lo:hi]):
+            trials = np.arange(lo, hi)[cue[lo:hi] == c]
+            time_ms, amplitude = peak(prediction[trials].mean(axis=0))
+            peaks[phase][int(c)] = {"latency_ms": float(latency_ms[trials[-1]]), "probability": float(probability[trials[-1]]),
+                                    "peak_ms": time_ms, "amplitude": amplitude}
+        by_probability = sorted(peaks[phase].values(), key=lambda entry: entry["probability"])
+        if len(by_probability) > 1 and by_probability[0]["amplitude"] > 0:
+            ratios[phase] = by_probability[-1]["amplitude"] / by_probability[0]["amplitude"]
+    summary = {"errors": errors, "peaks": peaks, "amplitude_ratio": ratios}
+    if switch_trial:
+        summary["pre_switch_error"] = float(errors[switch_trial - baseline_trials:switch_trial].mean())
+        summary["trials_to_recover"] = trials_to_recover(errors, switch_trial, baseline_trials, running_trials)
+    return summary

@@ -1,0 +1,86 @@
+"""Predictions of "what" and "when": readouts aligned to cue onset, and errors across a switch.
+
+- :func:`aligned_predictions` -- the mean prediction (``z_what * z_when``) of each cue's
+  trials in a range, against time from cue onset (ms), with the true latencies marked;
+- :func:`switch_errors` -- the prediction error per trial of several learners, as a
+  running mean, with the switch marked.
+
+Example
+-------
+>>> import numpy as np
+>>> from bioplastic.plotting.prediction import aligned_predictions
+>>> readouts = np.ones((4, 100, 2)) * 0.5
+>>> ax = aligned_predictions(readouts, cue=[0, 1, 0, 1], trials=range(4), cue_names=["A", "B"])
+>>> [line.get_label() for line in ax.lines], float(ax.lines[0].get_ydata()[0])
+(['A', 'B'], 0.25)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bioplastic._checks import BadInput
+from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
+
+
+def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=None, which="prediction"):
+    """Draw the mean of each cue's trials (among ``trials``) against time from cue onset.
+
+    Parameters
+    ----------
+    readouts : array (n_trials, window, 2)
+        ``[when, what]`` per trial and ms.
+    cue : array (n_trials,)
+        Cue index of each trial.
+    trials : iterable of int
+        The trials to average.
+    cue_names : list of str
+        Legend label of each cue index.
+    latencies_ms : list of float, optional
+        True latency per cue, marked by a dotted line in the cue's colour.
+    ax : Axes, optional
+    which : {"prediction", "when", "what"}
+        The product, or one of the two readouts.
+
+    Returns
+    -------
+    Axes
+    """
+    readouts, cue = np.asarray(readouts, np.float64), np.asarray(cue)
+    if readouts.ndim != 3 or readouts.shape[2] != 2:
+        raise BadInput(f"readouts: got shape {readouts.shape}; allowed: (n_trials, window, 2)")
+    channel = {"prediction": readouts[..., 0] * readouts[..., 1], "when": readouts[..., 0], "what": readouts[..., 1]}
+    if which not in channel:
+        raise BadInput(f"which: got {which!r}; allowed: prediction, when, what")
+    trials = np.asarray(list(trials), int)
+    _, ax = new_axes(ax)
+    time_ms = np.arange(readouts.shape[1])
+    for index, name in enumerate(cue_names):
+        chosen = trials[cue[trials] == index]
+        if chosen.size == 0:
+            continue
+        line, = ax.plot(time_ms, channel[which][chosen].mean(axis=0), label=name, linewidth=STYLE["lines.linewidth"])
+        if latencies_ms is not None:
+            ax.axvline(latencies_ms[index], color=line.get_color(), linestyle=":", linewidth=1.0)
+    label_axes(ax, "time from cue onset (ms)", which)
+    add_legend(ax)
+    return ax
+
+
+def switch_errors(errors, switch_trial=None, running=10, ax=None):
+    """Draw each learner's error per trial as a running mean over ``running`` trials.
+
+    ``errors`` maps a learner's name to its error per trial; the switch, when given, is a
+    dashed vertical line.
+    """
+    _, ax = new_axes(ax)
+    kernel = np.ones(running) / running
+    for name, values in errors.items():
+        values = np.asarray(values, np.float64)
+        smooth = np.convolve(values, kernel, mode="valid")
+        ax.plot(np.arange(running, len(values) + 1), smooth, label=name, linewidth=STYLE["lines.linewidth"])
+    if switch_trial is not None:
+        ax.axvline(switch_trial, color="0.4", linestyle="--", linewidth=1.0, label="switch")
+    label_axes(ax, "trial", f"prediction error (mean of {running} trials)")
+    add_legend(ax)
+    return ax

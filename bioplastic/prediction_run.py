@@ -1,0 +1,121 @@
+"""Running a prediction protocol: each learner on each repeat, saved as it finishes; metrics, plots.
+
+Called by :func:`bioplastic.runner.run_protocol` for a protocol with a ``[prediction]``
+table. Every (repeat, learner) run writes ``readouts_<learner>_seed<seed>.npz`` (the
+readouts of each trial's gate window, the final readout weights, the trials' cues,
+latencies and probabilities) atomically as soon as it is done, so ``--resume`` skips
+finished runs and loses at most the run in progress. At the end ``metrics.json`` gets,
+per learner, the numbers of :func:`~bioplastic.analysis.prediction.prediction_summary`
+for every repeat, the recovery measured on the error curve averaged over repeats, and the
+cosine between the "what" and "when" weight vectors; then the plots are drawn.
+
+Example
+-------
+>>> from bioplastic.prediction_run import readouts_file
+>>> readouts_file("force", 3)
+'readouts_force_seed3.npz'
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+
+from bioplastic import results
+from bioplastic.analysis.prediction import cosine, prediction_summary, trials_to_recover
+from bioplastic.protocol.prediction import build_prediction, true_values
+from bioplastic.rules.what_when import WHAT, WHEN, make_learner, readout_weights, run_trials
+
+PROGRESS_EVERY = 10
+
+
+def readouts_file(learner: str, seed: int) -> str:
+    """The run-folder file of one learner on one repeat's seed."""
+    return f"readouts_{learner}_seed{seed}.npz"
+
+
+def run_prediction(path, protocol, resolved, out_dir, resume, progress, on_chunk, command) -> pathlib.Path:
+    """Run every learner on every repeat (skipping those a resumed folder has); metrics and plots."""
+    from bioplastic.runner import _Progress, open_run_folder
+
+    experiment = build_prediction(protocol, str(path))
+    spec = protocol.prediction
+    run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
+    total = spec.repeats * len(spec.learners) * spec.trials
+    shown = _Progress(protocol.name, total, 1, "trials", enabled=progress)
+    finished = 0
+    for index in range(spec.repeats):
+        seed = protocol.seed + index
+        pending = [name for name in spec.learners if not (run_dir / readouts_file(name, seed)).exists()]
+        finished += (len(spec.learners) - len(pending)) * spec.trials
+        if not pending:
+            continue
+        repeat = experiment.prepare_repeat(index)
+        cue, latency, probability = true_values(repeat.task)
+        for name in pending:
+            learner = make_learner(experiment.settings[name])
+            offset = finished
+
+            def on_block(done, offset=offset):
+                if done % PROGRESS_EVERY == 0 or done == spec.trials:
+                    shown.update(offset + done)
+
+            state, readouts = run_trials(repeat.reservoir, learner, experiment.initial_state(repeat, name),
+                                         repeat.inputs, experiment.trial_steps, experiment.window_steps,
+                                         spec.switch_trial if spec.task.switch else None, on_block)
+            results.write_npz(run_dir / readouts_file(name, seed), {
+                "readouts": readouts.astype(np.float32), "weights": np.asarray(readout_weights(state.learner)),
+                "cue": cue, "latency_ms": latency, "probability": probability})
+            finished += spec.trials
+            if on_chunk is not None:
+                on_chunk(finished // spec.trials)
+    shown.close()
+    metrics = summarize(run_dir, protocol)
+    results.write_json(run_dir / "metrics.json", metrics)
+    from bioplastic.protocol.plots import draw_prediction_plots
+
+    draw_prediction_plots(run_dir, protocol, metrics)
+    results.write_json(run_dir / "manifest.json", dict(manifest, finished=results.now(), status="completed"))
+    return run_dir
+
+
+def summarize(run_dir, protocol) -> dict:
+    """Per learner: every repeat's summary and cosine, and the recovery of the repeat-averaged error.
+
+    The headline numbers are flat keys ``<learner>_<measure>`` (means over repeats):
+    ``peak_error_ms`` (the largest distance, over cues, between the peak of the mean
+    prediction and the true latency, before the switch), ``amplitude_ratio`` (before the
+    switch), ``cosine_what_when``, ``pre_switch_error`` and ``trials_to_recover`` (both of
+    the error averaged over repeats); ``details[learner]`` holds everything per repeat.
+    """
+    spec = protocol.prediction
+    switch = spec.switch_trial if spec.task.switch else None
+    phase = "before_switch" if switch else "end"
+    metrics, details = {}, {}
+    for name in spec.learners:
+        per_seed, errors = {}, []
+        for index in range(spec.repeats):
+            seed = protocol.seed + index
+            data = results.read_npz(pathlib.Path(run_dir) / readouts_file(name, seed))
+            summary = prediction_summary(data["readouts"], data["cue"], data["latency_ms"], data["probability"],
+                                         spec.readout.kernel_ms, switch, spec.baseline_trials, spec.running_trials)
+            errors.append(summary.pop("errors"))
+            weights = data["weights"]
+            summary["cosine_what_when"] = cosine(weights[WHAT, :-1], weights[WHEN, :-1])
+            per_seed[str(seed)] = summary
+        mean_errors = np.mean(errors, axis=0)
+        details[name] = {"seeds": per_seed, "mean_errors": mean_errors.tolist()}
+        summaries = per_seed.values()
+        metrics[f"{name}_peak_error_ms"] = float(np.mean([
+            max(abs(entry["peak_ms"] - entry["latency_ms"]) for entry in summary["peaks"][phase].values())
+            for summary in summaries]))
+        ratios = [summary["amplitude_ratio"][phase] for summary in summaries if phase in summary["amplitude_ratio"]]
+        metrics[f"{name}_amplitude_ratio"] = float(np.mean(ratios)) if ratios else None
+        metrics[f"{name}_cosine_what_when"] = float(np.mean([summary["cosine_what_when"] for summary in summaries]))
+        if switch:
+            metrics[f"{name}_pre_switch_error"] = float(mean_errors[switch - spec.baseline_trials:switch].mean())
+            metrics[f"{name}_trials_to_recover"] = trials_to_recover(mean_errors, switch, spec.baseline_trials,
+                                                                     spec.running_trials)
+    metrics["details"] = details
+    return metrics

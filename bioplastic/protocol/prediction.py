@@ -1,0 +1,143 @@
+"""Prediction protocols: cross-checks and the pieces of a what-and-when run.
+
+A protocol with a ``[prediction]`` table trains the "what" and "when" readouts of an
+Izhikevich reservoir (:mod:`bioplastic.rules.what_when`) on a cue-outcome task, once per
+learner named in ``learners`` and per repeat. Within a repeat every learner sees the same
+reservoir, the same background noise and the same trials. :func:`build_prediction` checks
+what the schema cannot (one value per cue, a switch inside the run, a gate window that
+fits the trial, whole blocks) before anything runs; :func:`prepare_repeat` draws one
+repeat's reservoir and task.
+
+Example
+-------
+>>> from bioplastic.protocol.prediction import learner_settings
+>>> from bioplastic.protocol.schema import ReadoutSpec
+>>> learner_settings(ReadoutSpec(), "force_reset").force_reset_at_switch
+True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic.data.synthetic import cue_outcome_task
+from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirConfig, build_reservoir
+from bioplastic.protocol.build import _Checker
+from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.schema import PredictionProtocol, ReadoutSpec
+from bioplastic.rules.what_when import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
+
+PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
+
+
+def learner_settings(readout: ReadoutSpec, learner: str) -> WhatWhenSettings:
+    """The settings of one learner (``three_factor``, ``force`` or ``force_reset``) from ``[prediction.readout]``."""
+    return WhatWhenSettings(learner="three_factor" if learner == "three_factor" else "force",
+                            force_reset_at_switch=learner == "force_reset", **readout.model_dump())
+
+
+@dataclasses.dataclass(frozen=True)
+class Repeat:
+    """One repeat: its seed, reservoir, task, per-step inputs, and the reservoir state every learner starts from."""
+
+    seed: int
+    reservoir: Reservoir
+    task: object
+    inputs: TrialSignals
+    start: RunState
+
+
+@dataclasses.dataclass(frozen=True)
+class PredictionExperiment:
+    """A checked prediction protocol: sizes in steps and each learner's settings."""
+
+    protocol: PredictionProtocol
+    trial_steps: int
+    window_steps: int
+    settings: dict
+
+    def prepare_repeat(self, repeat: int) -> Repeat:
+        """Draw repeat ``repeat``'s reservoir and task from seed ``protocol.seed + repeat``."""
+        spec = self.protocol.prediction
+        seed = self.protocol.seed + repeat
+        key_reservoir, key_task, key_state = jax.random.split(jax.random.PRNGKey(seed), 3)
+        reservoir = build_reservoir(key_reservoir, ReservoirConfig(**spec.reservoir.model_dump()), len(spec.task.cues))
+        task = _task(spec, key_task)
+        inputs = trial_signals(task, self.trial_steps, next(iter(self.settings.values())))
+        start = RunState(reservoir.init(key_state), None, jnp.zeros(reservoir.config.size, jnp.float32),
+                         jnp.zeros((), jnp.int32))
+        return Repeat(seed, reservoir, task, inputs, start)
+
+    def initial_state(self, repeat: Repeat, learner: str) -> RunState:
+        """The state learner ``learner`` starts repeat ``repeat`` from (same reservoir state for all)."""
+        state = make_learner(self.settings[learner]).init(repeat.reservoir.config.size + 1)
+        return repeat.start._replace(learner=state)
+
+
+def _task(spec, key):
+    task = spec.task
+    switch = None if task.switch is None else {name: value for name, value in task.switch.model_dump().items()
+                                               if value is not None}
+    return cue_outcome_task(key, spec.trials, DT_MS, cues=task.cues, latencies_ms=task.latencies_ms,
+                            probabilities=task.probabilities, trial_ms=task.trial_ms, cue_ms=task.cue_ms,
+                            switch_trial=spec.switch_trial if switch else None, switch=switch)
+
+
+def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExperiment:
+    """Cross-check a prediction protocol (every problem names its key) and return the experiment."""
+    check = _Checker(file)
+    spec, path = protocol.prediction, "prediction"
+    task = spec.task
+    n_cues = len(task.cues)
+    for name in ("latencies_ms", "probabilities"):
+        values = getattr(task, name)
+        if len(values) != n_cues:
+            check.fail(f"{path}.task.{name}", repr(values), f"one value per cue ({n_cues}: {', '.join(task.cues)})")
+        after = None if task.switch is None else getattr(task.switch, name)
+        if after is not None and len(after) != n_cues:
+            check.fail(f"{path}.task.switch.{name}", repr(after), f"one value per cue ({n_cues}: {', '.join(task.cues)})")
+    if task.switch is not None and task.switch.latencies_ms is None and task.switch.probabilities is None:
+        check.fail(f"{path}.task.switch", "a switch with no new values", "latencies_ms and/or probabilities")
+    if task.switch is not None and spec.switch_trial is None:
+        check.fail(f"{path}.switch_trial", "none with a [prediction.task.switch]", "the trial the switch happens at")
+    switch_trial = spec.switch_trial if task.switch is not None else None
+    if switch_trial is not None and not spec.baseline_trials <= switch_trial <= spec.trials - spec.running_trials:
+        check.fail(f"{path}.switch_trial", repr(switch_trial),
+                   f"a trial in [baseline_trials, trials - running_trials] = [{spec.baseline_trials}, "
+                   f"{spec.trials - spec.running_trials}] (the error before and after it must be measurable)")
+    if "force_reset" in spec.learners and task.switch is None:
+        check.fail(f"{path}.learners", repr(spec.learners), "force_reset only with a [prediction.task.switch] to reset at")
+    if len(set(spec.learners)) != len(spec.learners):
+        check.fail(f"{path}.learners", repr(spec.learners), "each learner once")
+    readout = spec.readout
+    block = readout.block_trials
+    if spec.trials % block or (switch_trial is not None and switch_trial % block):
+        check.fail(f"{path}.readout.block_trials", repr(block),
+                   f"a divisor of trials ({spec.trials}) and of switch_trial ({switch_trial}): consolidation happens "
+                   "between whole blocks")
+    if readout.window_ms > task.trial_ms:
+        check.fail(f"{path}.readout.window_ms", repr(readout.window_ms), f"at most trial_ms ({task.trial_ms})")
+    latest = max(task.latencies_ms + ([] if task.switch is None else task.switch.latencies_ms or []))
+    if latest >= readout.window_ms:
+        check.fail(f"{path}.readout.window_ms", repr(readout.window_ms),
+                   f"a window that contains every outcome (latest latency: {latest} ms)")
+    for name, plot in protocol.plots.items():
+        check.registered(PLOTS, plot.type, f"plots.{name}.type")
+        if plot.type not in PREDICTION_PLOTS:
+            check.fail(f"plots.{name}.type", repr(plot.type),
+                       f"one of {', '.join(PREDICTION_PLOTS)} (the plots of a prediction protocol)")
+    check.call(f"{path}.task", _task, spec, jax.random.PRNGKey(0))
+    check.call(f"{path}.reservoir", ReservoirConfig, **spec.reservoir.model_dump())
+    settings = {learner: check.call(f"{path}.readout", learner_settings, readout, learner) for learner in spec.learners}
+    trial_steps = int(round(task.trial_ms / DT_MS))
+    return PredictionExperiment(protocol, trial_steps, int(round(readout.window_ms / DT_MS)), settings)
+
+
+def true_values(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(cue, latency_ms, probability)`` of every trial of a task, as numpy arrays."""
+    trials = task.trials
+    return np.asarray(trials.cue), np.asarray(trials.latency_ms), np.asarray(trials.probability)

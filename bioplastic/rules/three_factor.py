@@ -1,0 +1,110 @@
+"""Three-factor learning: a Hebbian eligibility trace turned into weight changes by a modulator.
+
+Every synapse ``j -> i`` keeps an eligibility trace of the coincidences of its
+presynaptic activity ``pre_j`` and postsynaptic activity ``post_i`` (Fremaux & Gerstner
+2016; Gerstner et al. 2018)::
+
+    e_ij <- e_ij exp(-dt / tau_e) + post_i pre_j
+
+The trace changes no weight by itself. A third factor -- a modulator ``m`` (reward,
+dopamine, an error signal; a scalar, or one value per postsynaptic unit) and a gate
+``g`` (attention: 0 blocks learning, 1 lets it through) -- turns it into a change::
+
+    dW_ij = learning_rate * g * m_i * e_ij
+
+The decay is the exact exponential of ``dt / tau_e`` (the Euler form ``1 - dt / tau_e``
+of PAPERS.md agrees to first order): a single coincidence ``post_i pre_j = c`` at
+``t0`` leaves ``e_ij(t) = c exp(-(t - t0) / tau_e)`` at every later step.
+
+Two interfaces:
+
+- :func:`update_eligibility` and :func:`modulated_change` on dense ``(n_post, n_pre)``
+  arrays, for readouts (:mod:`bioplastic.rules.what_when`);
+- :func:`reward_modulated_hebbian`, a :class:`~bioplastic.rules.base.Rule` for a plastic
+  projection of a :class:`~bioplastic.networks.network.Network`: the scalar ``modulator``
+  comes from the drive's ``"_signals"``, the gate from its ``"_gate"``.
+
+Times in ms; ``pre``, ``post`` in any units (their product sets the unit of ``e``).
+
+Example
+-------
+>>> import jax.numpy as jnp
+>>> from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
+>>> decay = eligibility_decay(tau_eligibility_ms=100.0, dt_ms=1.0)
+>>> e = update_eligibility(jnp.zeros((1, 2)), pre=jnp.array([1.0, 0.0]), post=jnp.array([2.0]), decay=decay)
+>>> for _ in range(100):                                      # 100 ms without activity
+...     e = update_eligibility(e, jnp.zeros(2), jnp.zeros(1), decay)
+>>> [round(float(x), 4) for x in e[0]], round(2 * float(jnp.exp(-1.0)), 4)
+([0.7358, 0.0], 0.7358)
+>>> modulated_change(e, modulator=jnp.array([0.0]), gate=1.0, learning_rate=0.1).tolist()   # no third factor
+[[0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic._checks import check_dt, check_finite, check_positive
+from bioplastic.rules.base import Rule
+
+
+def eligibility_decay(tau_eligibility_ms: float, dt_ms: float) -> float:
+    """The per-step factor ``exp(-dt / tau_e)`` of an eligibility trace."""
+    check_positive(tau_eligibility_ms, "tau_eligibility_ms", "ms")
+    return float(np.exp(-check_dt(dt_ms) / tau_eligibility_ms))
+
+
+def update_eligibility(eligibility: jax.Array, pre: jax.Array, post: jax.Array, decay) -> jax.Array:
+    """``decay * e + outer(post, pre)`` for a dense ``(n_post, n_pre)`` trace."""
+    return eligibility * decay + jnp.outer(post, pre)
+
+
+def modulated_change(eligibility: jax.Array, modulator, gate, learning_rate) -> jax.Array:
+    """``learning_rate * gate * m_i * e_ij``; ``modulator`` is a scalar or one value per row."""
+    modulator = jnp.asarray(modulator)
+    per_row = modulator[:, None] if modulator.ndim == 1 else modulator
+    return learning_rate * gate * per_row * eligibility
+
+
+class HebbianTraceState(NamedTuple):
+    """The ``eligibility`` of every synapse of a projection, shaped like its padded out-lists."""
+
+    eligibility: jax.Array
+
+
+def reward_modulated_hebbian(tau_eligibility_ms=500.0, learning_rate=0.01, *, dt_ms) -> Rule:
+    """Eligibility of rate (or spike) coincidences times a scalar ``modulator``, as a projection Rule.
+
+    ``pre`` and ``post`` are the populations' outputs of the step; the change is
+    ``learning_rate * modulator * e`` on every synapse (the network multiplies it by its
+    ``"_gate"``). Unlike :func:`~bioplastic.rules.stdp.reward_modulated_stdp`, the trace
+    holds plain coincidences ``post * pre``, with no timing window and no bounds.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> rule = reward_modulated_hebbian(tau_eligibility_ms=10.0, learning_rate=1.0, dt_ms=1.0)
+    >>> w = dense(2, 1, 0.0)
+    >>> state = rule.init(w)
+    >>> delta, state = rule.update(state, w, pre=jnp.array([1.0, 0.0]), post=jnp.array([3.0]), modulator=0.5)
+    >>> delta.tolist(), rule.signals
+    ([[1.5], [0.0]], ('modulator',))
+    """
+    decay = eligibility_decay(tau_eligibility_ms, dt_ms)
+    check_finite(learning_rate, "learning_rate")
+
+    def init(weights) -> HebbianTraceState:
+        return HebbianTraceState(jnp.zeros_like(weights.weights))
+
+    def update(state: HebbianTraceState, weights, *, pre, post, modulator):
+        post_at_targets = jnp.append(post, 0.0)[weights.targets]
+        coincidences = jnp.where(weights.mask, pre[:, None] * post_at_targets, 0.0)
+        eligibility = state.eligibility * decay + coincidences
+        return modulated_change(eligibility, modulator, 1.0, learning_rate), HebbianTraceState(eligibility)
+
+    return Rule(init=init, update=update, signals=("modulator",))

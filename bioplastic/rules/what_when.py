@@ -1,0 +1,329 @@
+"""Joint "what" and "when" predictions from a reservoir: three-factor readouts, or FORCE.
+
+Yamada & Chao (2025) train linear readouts of a heterogeneous Izhikevich reservoir
+(:mod:`bioplastic.networks.reservoir`) with an error-modulated, attention-gated
+three-factor rule: "when" online during trials, "what" by offline consolidation
+between blocks. Their Methods are not public in a form we could read; every choice
+below is ours, and each is a parameter of :class:`WhatWhenSettings`.
+
+The task (:func:`bioplastic.data.synthetic.cue_outcome_task`): each trial starts with a
+cue; at the cue's latency an event occurs, and it is the outcome with the cue's
+probability. Two linear readouts see the reservoir through saturating synapses:
+``x_j = tanh(r_j / input_scale_hz) - b_j``, where ``r_j`` is neuron ``j``'s filtered rate
+(Hz) and ``b_j`` the running mean of its ``tanh`` term (time constant ``baseline_tau_ms``),
+plus a constant input ``bias_input``. The saturation keeps the synchronous burst at cue
+onset from dominating the inputs' correlations, and the centring removes their common
+mode; both speed up the local rules, which have no access to the inverse correlation that
+FORCE uses (measured: without them the "what" readout had not separated the two cues
+after 150 trials).
+
+- **when**, ``z_when = w_when . x``, learns the event's timing: its teaching signal is a
+  Gaussian bump of width ``kernel_ms`` centred on the trial's event time, on every trial
+  (the time of the event is observed whether or not it is the outcome).
+- **what**, ``z_what = w_what . x``, learns which outcome follows the cue: its teaching
+  signal is 1 through the trial when the outcome was delivered, else 0, so it converges
+  to the outcome's probability given the cue.
+- The **prediction** of the outcome is their product, ``z_what(t) z_when(t)``: it
+  peaks at the expected time, with an amplitude proportional to the probability.
+
+Learning happens only while the **attention gate** is open: from each cue onset for
+``window_ms`` (the trial; the gate is shut in the inter-trial interval).
+
+``learner = "three_factor"`` (:mod:`bioplastic.rules.three_factor`): every readout
+synapse keeps an eligibility trace ``e <- e exp(-dt / tau_e) + post x`` (``post`` = 1,
+the gain of a linear readout unit), and
+
+- "when" learns online, at every step: ``dw_when = when_learning_rate * gate * (y_when - z_when) * e``;
+- "what" is consolidated offline: during a block its weights stay fixed while each
+  synapse accumulates, over the gated steps of each trial, ``sum(e)`` and
+  ``sum(z_what e)``; when the trial's outcome ``y`` is known these become the tag
+  ``y sum(e) - sum(z_what e)`` (= ``sum((y - z_what) e)``). After every
+  ``block_trials`` trials, ``w_what`` moves by ``what_learning_rate`` times the
+  block's tags divided by its number of gated steps. The default block is one trial:
+  consolidation in every inter-trial interval. Longer blocks average more trials per
+  consolidation but adapt more slowly (measured on three reservoirs, swap of latencies and
+  probabilities at trial 150: 1 trial per block, back to the pre-switch error after
+  13-26 trials; 2 trials, 31-69; 5 trials, 84-142).
+
+``learner = "force"`` (:mod:`bioplastic.rules.force`): both readouts learn online by
+recursive least squares every ``force_every`` gated steps, from one shared ``P``, with
+the same teaching signals (the trial's outcome is given to the "what" readout from cue
+onset: FORCE is the supervised upper hand here). ``force_reset_at_switch`` resets ``P``
+at the task's switch.
+
+Example
+-------
+>>> import jax.numpy as jnp
+>>> from bioplastic.rules.what_when import StepSignals, ThreeFactorReadouts, WhatWhenSettings
+>>> learner = ThreeFactorReadouts(WhatWhenSettings(when_learning_rate=0.1, tau_eligibility_ms=1.0))
+>>> state = learner.init(n_inputs=2)
+>>> signals = StepSignals(gate=1.0, when_target=1.0, what_target=1.0, trial_end=False)
+>>> state, z = learner.step(state, jnp.array([1.0, 1.0]), signals)
+>>> [round(float(w), 4) for w in state.weights[0]]        # when: 0.1 * (1 - 0) * e
+[0.1, 0.1]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Literal, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic._checks import BadInput, check_positive, check_size
+from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirState
+from bioplastic.rules.force import ForceState, force_update, init_force, reset_inverse_correlation
+from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
+
+WHEN, WHAT = 0, 1
+LEARNERS = ("three_factor", "force")
+
+
+@dataclasses.dataclass(frozen=True)
+class WhatWhenSettings:
+    """Readout learning constants (see the module docstring). Times in ms, rates in Hz."""
+
+    learner: Literal["three_factor", "force"] = "three_factor"
+    window_ms: float = 1000.0
+    kernel_ms: float = 50.0
+    input_scale_hz: float = 10.0
+    baseline_tau_ms: float = 10000.0
+    bias_input: float = 3.0
+    tau_eligibility_ms: float = 5.0
+    when_learning_rate: float = 4e-4
+    what_learning_rate: float = 4e-3
+    block_trials: int = 1
+    force_alpha: float = 1000.0
+    force_every: int = 2
+    force_reset_at_switch: bool = False
+
+    def __post_init__(self):
+        if self.learner not in LEARNERS:
+            raise BadInput(f"learner: got {self.learner!r}; allowed: {', '.join(LEARNERS)}")
+        for name in ("window_ms", "kernel_ms", "input_scale_hz", "tau_eligibility_ms", "when_learning_rate",
+                     "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input"):
+            check_positive(getattr(self, name), name)
+        check_size(self.block_trials, "block_trials")
+        check_size(self.force_every, "force_every")
+
+
+class StepSignals(NamedTuple):
+    """What the readouts are told at one step: ``gate`` (0/1), the two teaching signals, ``trial_end``."""
+
+    gate: jax.Array
+    when_target: jax.Array
+    what_target: jax.Array
+    trial_end: jax.Array
+
+
+class ThreeFactorState(NamedTuple):
+    """Weights (2, n_in) [when, what]; eligibility (2, n_in); the "what" tags of this trial and block."""
+
+    weights: jax.Array
+    eligibility: jax.Array
+    trial_eligibility: jax.Array
+    trial_weighted: jax.Array
+    block_tags: jax.Array
+    block_steps: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class ThreeFactorReadouts:
+    """Online three-factor "when", offline-consolidated "what" (see the module docstring)."""
+
+    settings: WhatWhenSettings
+
+    def init(self, n_inputs: int) -> ThreeFactorState:
+        """Zero weights, traces and tags."""
+        zeros = jnp.zeros((2, n_inputs), jnp.float32)
+        return ThreeFactorState(zeros, zeros, zeros[WHAT], zeros[WHAT], zeros[WHAT], jnp.zeros((), jnp.float32))
+
+    def step(self, state: ThreeFactorState, x: jax.Array, signals: StepSignals):
+        """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags."""
+        s = self.settings
+        z = state.weights @ x
+        eligibility = update_eligibility(state.eligibility, x, jnp.ones(2), eligibility_decay(s.tau_eligibility_ms, DT_MS))
+        when_error = jnp.stack([signals.when_target - z[WHEN], 0.0])
+        weights = state.weights + modulated_change(eligibility, when_error, signals.gate, s.when_learning_rate)
+        trial_eligibility = state.trial_eligibility + signals.gate * eligibility[WHAT]
+        trial_weighted = state.trial_weighted + signals.gate * z[WHAT] * eligibility[WHAT]
+        tag = signals.what_target * trial_eligibility - trial_weighted
+        block_tags = state.block_tags + jnp.where(signals.trial_end, tag, 0.0)
+        clear = jnp.where(signals.trial_end, 0.0, 1.0)
+        new = ThreeFactorState(weights, eligibility, trial_eligibility * clear, trial_weighted * clear, block_tags,
+                               state.block_steps + signals.gate)
+        return new, z
+
+    def end_block(self, state: ThreeFactorState, switch_next: bool) -> ThreeFactorState:
+        """Offline consolidation of "what": apply the block's tags, then clear them."""
+        change = self.settings.what_learning_rate * state.block_tags / jnp.maximum(state.block_steps, 1.0)
+        return state._replace(weights=state.weights.at[WHAT].add(change), block_tags=jnp.zeros_like(state.block_tags),
+                              block_steps=jnp.zeros_like(state.block_steps))
+
+
+class ForceReadoutState(NamedTuple):
+    """The RLS state of both readouts and a step counter for ``force_every``."""
+
+    force: ForceState
+    gated_steps: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class ForceReadouts:
+    """Both readouts trained online by recursive least squares (FORCE)."""
+
+    settings: WhatWhenSettings
+
+    def init(self, n_inputs: int) -> ForceReadoutState:
+        """Zero weights, ``P = I / force_alpha``."""
+        return ForceReadoutState(init_force(jnp.zeros((2, n_inputs)), self.settings.force_alpha),
+                                 jnp.zeros((), jnp.int32))
+
+    def step(self, state: ForceReadoutState, x: jax.Array, signals: StepSignals):
+        """One step: readouts ``z`` (2,) and, every ``force_every`` gated steps, an RLS update."""
+        z = state.force.weights @ x
+        due = (signals.gate > 0) & (state.gated_steps % self.settings.force_every == 0)
+        target = jnp.stack([signals.when_target, signals.what_target])
+        force = jax.lax.cond(due, lambda f: force_update(f, x, target), lambda f: f, state.force)
+        return ForceReadoutState(force, state.gated_steps + (signals.gate > 0).astype(jnp.int32)), z
+
+    def end_block(self, state: ForceReadoutState, switch_next: bool) -> ForceReadoutState:
+        """Reset ``P`` before the first block after the switch when ``force_reset_at_switch``."""
+        if switch_next and self.settings.force_reset_at_switch:
+            return state._replace(force=reset_inverse_correlation(state.force))
+        return state
+
+
+def make_learner(settings: WhatWhenSettings):
+    """The readout learner named by ``settings.learner``."""
+    return ThreeFactorReadouts(settings) if settings.learner == "three_factor" else ForceReadouts(settings)
+
+
+def readout_weights(learner_state) -> jax.Array:
+    """The (2, n_in) weights [when, what] of either learner's state."""
+    return learner_state.force.weights if isinstance(learner_state, ForceReadoutState) else learner_state.weights
+
+
+# ------------------------------------------------------------------------- teaching signals
+
+
+class TrialSignals(NamedTuple):
+    """Per-step cue inputs (n_steps, n_cues) and :class:`StepSignals` arrays (n_steps,)."""
+
+    cues: jax.Array
+    signals: StepSignals
+
+
+def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSignals:
+    """The per-step gate and teaching signals of a cue-outcome task (1-ms steps).
+
+    ``task`` is a :class:`~bioplastic.data.synthetic.CueOutcomeTask` made with ``dt_ms = 1``;
+    ``trial_steps`` its trial length in steps. The gate is open for the first
+    ``window_ms`` of each trial; the "when" signal is the bump
+    ``exp(-(t - t_event)^2 / (2 kernel_ms^2))``; the "what" signal the trial's delivered
+    flag; ``trial_end`` marks each trial's last step.
+    """
+    window = int(round(settings.window_ms / DT_MS))
+    if window > trial_steps:
+        raise BadInput(f"window_ms: got {settings.window_ms!r}; allowed: at most the trial length ({trial_steps * DT_MS} ms)")
+    n_trials = task.trials.cue.shape[0]
+    within = jnp.arange(trial_steps, dtype=jnp.float32)
+    event = (task.trials.outcome_step - task.trials.start_step).astype(jnp.float32)
+    bump = jnp.exp(-0.5 * ((within[None, :] - event[:, None]) / (settings.kernel_ms / DT_MS)) ** 2)
+    gate = jnp.broadcast_to((within < window).astype(jnp.float32), (n_trials, trial_steps))
+    delivered = jnp.broadcast_to(task.trials.rewarded.astype(jnp.float32)[:, None], (n_trials, trial_steps))
+    last = jnp.broadcast_to(within == trial_steps - 1, (n_trials, trial_steps))
+    signals = StepSignals(gate.ravel(), bump.ravel(), delivered.ravel(), last.ravel())
+    return TrialSignals(task.cue_inputs, signals)
+
+
+# ------------------------------------------------------------------------- running blocks
+
+
+class RunState(NamedTuple):
+    """Reservoir and learner states, each neuron's baseline rate (Hz), the number of steps done."""
+
+    reservoir: ReservoirState
+    learner: object
+    baseline: jax.Array
+    steps_done: jax.Array
+
+
+def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSignals) -> tuple[RunState, jax.Array]:
+    """Run the reservoir and the readouts over ``inputs`` (one compiled scan).
+
+    Returns the new state and the readouts ``z`` (n_steps, 2) [when, what].
+    """
+    s = learner.settings
+    keep = float(np.exp(-DT_MS / s.baseline_tau_ms))
+
+    def body(carry, step_inputs):
+        reservoir_state, learner_state, baseline, n = carry
+        cues, signals = step_inputs
+        reservoir_state, rates = reservoir.step(reservoir_state, cues, n)
+        transmitted = jnp.tanh(rates / s.input_scale_hz)
+        baseline = keep * baseline + (1.0 - keep) * transmitted
+        x = jnp.append(transmitted - baseline, s.bias_input)
+        learner_state, z = learner.step(learner_state, x, signals)
+        return (reservoir_state, learner_state, baseline, n + 1), z
+
+    carry = (state.reservoir, state.learner, state.baseline, state.steps_done)
+    carry, z = jax.lax.scan(body, carry, (inputs.cues, inputs.signals))
+    return RunState(*carry), z
+
+
+def block_inputs(inputs: TrialSignals, block: int, block_steps: int) -> TrialSignals:
+    """The rows of ``inputs`` for block ``block`` (``block_steps`` steps each)."""
+    return jax.tree_util.tree_map(lambda a: a[block * block_steps:(block + 1) * block_steps], inputs)
+
+
+
+def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSignals, trial_steps: int,
+               window_steps: int, switch_trial=None, on_block=None) -> tuple[RunState, np.ndarray]:
+    """Run every trial of ``inputs``, ``learner.settings.block_trials`` at a time, consolidating between blocks.
+
+    Parameters
+    ----------
+    reservoir, learner, state
+        As for :func:`run_steps`; ``state`` starts the first trial.
+    inputs : TrialSignals
+        The whole task (:func:`trial_signals`); its length is a whole number of blocks.
+    trial_steps, window_steps : int
+        Steps per trial, and how many of them (from cue onset) are returned.
+    switch_trial : int or None
+        The task's switch (FORCE resets ``P`` before it when asked to).
+    on_block : callable, optional
+        Called with the number of trials done after each block.
+
+    Returns
+    -------
+    (RunState, array (n_trials, window_steps, 2))
+        The final state and the readouts [when, what] of each trial's first ``window_steps`` steps.
+
+    Raises
+    ------
+    BadInput
+        A block's readouts became NaN or inf (the message names the trials and what to change).
+    """
+    block = learner.settings.block_trials
+    n_trials = inputs.cues.shape[0] // trial_steps
+    if n_trials % block:
+        raise BadInput(f"block_trials: got {block}; allowed: a divisor of the {n_trials} trials")
+    run = jax.jit(functools.partial(run_steps, reservoir, learner))
+    readouts = []
+    for first in range(0, n_trials, block):
+        state, z = run(state, block_inputs(inputs, first // block, block * trial_steps))
+        z = np.asarray(z).reshape(block, trial_steps, 2)[:, :window_steps]
+        if not np.all(np.isfinite(z)):
+            raise BadInput(f"readouts ({learner.settings.learner}): got NaN or inf in trials {first} to {first + block - 1}; "
+                           "allowed: finite readouts (lower readout.when_learning_rate or readout.what_learning_rate, "
+                           "or raise readout.force_alpha)")
+        readouts.append(z)
+        done = first + block
+        state = state._replace(learner=learner.end_block(state.learner, switch_next=done == switch_trial))
+        if on_block is not None:
+            on_block(done)
+    return state, np.concatenate(readouts)

@@ -1,0 +1,181 @@
+"""Three-factor "what and when" figure: predictions, probability, a switch, and orthogonal readouts.
+
+Every panel comes from runs of the shipped protocol ``protocols/three_factor_what_when.toml``
+(``bioplastic.run_protocol``, as ``bioplastic run``): the three-factor readouts beside FORCE
+without and with a reset of ``P`` at the switch, on the same reservoirs, noise and trials
+(3 repeats, seeds 1-3). A second run of the same protocol without the switch, with four
+cues of probabilities 0.2 to 0.8 (400 trials, peaks of the last 200), gives the
+amplitude-probability panel.
+
+A. the three-factor prediction (``z_what * z_when``) averaged per cue and aligned to cue
+   onset, in the first 10 trials (thin) and the 30 before the switch (thick); dotted: the
+   true latencies;
+B. the same for FORCE;
+C. the two readouts of the three-factor rule before the switch: "when" (solid) peaks at the
+   latency whatever the probability, "what" (dashed) is flat at the probability;
+D. peak of the mean prediction against the outcome's probability (four-cue run; main run:
+   30 trials before the switch and the last 30, every repeat); dashed: amplitude = probability;
+E. prediction error per trial (running mean of 10, averaged over repeats) across the switch,
+   with each learner's recovery trial;
+F. cosine between the "what" and "when" weight vectors at the end, per learner and repeat.
+
+Runs are cached (run folders under ``figures/cache/runs/``, their paths in
+``figures/cache/fig_three_factor-*.json``), so re-plotting is instant; ``--fresh`` reruns.
+Writes ``figures/out/fig_three_factor.png`` and prints the headline numbers.
+
+Usage::
+
+    python figures/fig_three_factor.py        # about 8 min on 2 cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import pathlib
+import sys
+import tomllib
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from bioplastic.plotting import save_figure
+from bioplastic.plotting.prediction import aligned_predictions, switch_errors
+from bioplastic.plotting.style import bioplastic_style
+from bioplastic.prediction_run import readouts_file
+from bioplastic.results import read_npz, to_toml, write_json, write_text
+from bioplastic.runner import run_protocol
+
+HERE = pathlib.Path(__file__).resolve().parent
+PROTOCOL = HERE.parent / "protocols" / "three_factor_what_when.toml"
+LABELS = {"three_factor": "three-factor", "force": "FORCE", "force_reset": "FORCE, P reset at switch"}
+SWEEP = {"cues": ["A", "B", "C", "D"], "latencies_ms": [300.0, 400.0, 500.0, 600.0],
+         "probabilities": [0.2, 0.4, 0.6, 0.8]}
+
+
+def sweep_protocol() -> pathlib.Path:
+    """The shipped protocol without its switch, with the four cues of ``SWEEP`` (written to the cache)."""
+    raw = tomllib.loads(PROTOCOL.read_text())
+    raw["name"] = "three_factor_probability_sweep"
+    task = raw["prediction"]["task"]
+    task.pop("switch")
+    task.update(SWEEP)
+    raw["prediction"].pop("switch_trial")
+    raw["prediction"].update(learners=["three_factor", "force"], trials=400, repeats=1, baseline_trials=200)
+    raw["plots"] = {}
+    path = HERE / "cache" / "three_factor_probability_sweep.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text(path, to_toml(raw))
+    return path
+
+
+def cached_run(path: pathlib.Path, fresh: bool) -> pathlib.Path:
+    """The run folder of a protocol, run now unless a finished one is cached."""
+    key = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    cache = HERE / "cache" / f"fig_three_factor-{path.stem}-{key}.json"
+    if cache.exists() and not fresh:
+        run_dir = pathlib.Path(json.loads(cache.read_text())["run_dir"])
+        if (run_dir / "metrics.json").exists():
+            return run_dir
+    print(f"running {path.name} ...", file=sys.stderr, flush=True)
+    run_dir = run_protocol(path, HERE / "cache" / "runs", progress=True)
+    write_json(cache, {"run_dir": str(run_dir)})
+    return run_dir
+
+
+def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path) -> Figure:
+    spec = tomllib.loads((main_dir / "protocol.toml").read_text())
+    prediction = spec["prediction"]
+    seed, switch, learners = spec["seed"], prediction["switch_trial"], prediction["learners"]
+    cues = prediction["task"]["cues"]
+    metrics = json.loads((main_dir / "metrics.json").read_text())
+    fig = Figure(figsize=(16.0, 8.4), layout="constrained")
+    (ax_tf, ax_force, ax_parts), (ax_amp, ax_err, ax_cos) = fig.subplots(2, 3)
+    before = range(switch - prediction["baseline_trials"], switch)
+    for ax, learner, letter in ((ax_tf, "three_factor", "A"), (ax_force, "force", "B")):
+        data = read_npz(main_dir / readouts_file(learner, seed))
+        aligned_predictions(data["readouts"], data["cue"], range(10), cues, ax=ax)
+        for line in ax.lines:
+            line.set_linewidth(0.8)
+            line.set_alpha(0.5)
+            line.set_label(f"{line.get_label()}, trials 1-10")
+        ax.set_prop_cycle(None)
+        aligned_predictions(data["readouts"], data["cue"], before, cues, prediction["task"]["latencies_ms"], ax=ax)
+        ax.legend(fontsize="small", ncols=2)
+        ax.set_title(f"{letter}. {LABELS[learner]}: prediction aligned to cue (seed {seed})")
+    data = read_npz(main_dir / readouts_file("three_factor", seed))
+    aligned_predictions(data["readouts"], data["cue"], before, cues, ax=ax_parts, which="when")
+    colors = [line.get_color() for line in ax_parts.lines]
+    for index, name in enumerate(cues):
+        trials = np.asarray(before)[data["cue"][before] == index]
+        ax_parts.plot(data["readouts"][trials, :, 1].mean(axis=0), color=colors[index], linestyle="--",
+                      label=f"{name}: what")
+    ax_parts.set_ylabel("readout")
+    ax_parts.legend(fontsize="small", ncols=2)
+    ax_parts.set_title("C. three-factor readouts before the switch (solid: when)")
+
+    probabilities, amplitudes, kinds = [], [], []
+    for label, run_dir, phases in (("4 cues, no switch", sweep_dir, ("end",)),
+                                   ("main run", main_dir, ("before_switch", "end"))):
+        details = json.loads((run_dir / "metrics.json").read_text())["details"]["three_factor"]["seeds"]
+        for summary in details.values():
+            for phase in phases:
+                for entry in summary["peaks"][phase].values():
+                    probabilities.append(entry["probability"])
+                    amplitudes.append(entry["amplitude"])
+                    kinds.append(label)
+    for label, marker in (("4 cues, no switch", "o"), ("main run", "s")):
+        chosen = [i for i, kind in enumerate(kinds) if kind == label]
+        ax_amp.scatter(np.asarray(probabilities)[chosen], np.asarray(amplitudes)[chosen], marker=marker, label=label)
+    ax_amp.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=1, label="amplitude = probability")
+    ax_amp.set_xlabel("outcome probability")
+    ax_amp.set_ylabel("peak of the mean prediction")
+    ax_amp.legend(fontsize="small")
+    ax_amp.set_title("D. three-factor: amplitude follows probability")
+
+    switch_errors({LABELS[name]: metrics["details"][name]["mean_errors"] for name in learners}, switch,
+                  prediction["running_trials"], ax=ax_err)
+    for line, name in zip(ax_err.lines, learners):
+        recovered = metrics[f"{name}_trials_to_recover"]
+        if recovered is not None:
+            ax_err.plot(switch + recovered, line.get_ydata()[switch + recovered - prediction["running_trials"]],
+                        marker="v", color=line.get_color(), markersize=8)
+        after = len(line.get_ydata()) + prediction["running_trials"] - 1 - switch
+        line.set_label(f"{line.get_label()}: {f'not in {after}' if recovered is None else recovered} trials")
+    ax_err.legend(fontsize="small")
+    ax_err.set_title("E. error per trial (mean of 3 repeats); v: back below pre-switch")
+
+    for position, name in enumerate(learners):
+        values = [summary["cosine_what_when"] for summary in metrics["details"][name]["seeds"].values()]
+        ax_cos.scatter(np.full(len(values), position), values, s=40)
+    ax_cos.axhspan(-0.2, 0.2, color="0.9", zorder=0, label="|cos| <= 0.2")
+    ax_cos.axhline(0, color="0.4", linewidth=0.8)
+    ax_cos.set_xticks(range(len(learners)), [LABELS[name] for name in learners], fontsize="small")
+    ax_cos.set_ylim(-1, 1)
+    ax_cos.set_ylabel("cos(w_what, w_when)")
+    ax_cos.legend(fontsize="small")
+    ax_cos.set_title("F. what and when weight vectors at the end")
+    return fig
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
+    args = parser.parse_args(argv)
+    main_dir = cached_run(PROTOCOL, args.fresh)
+    sweep_dir = cached_run(sweep_protocol(), args.fresh)
+    with bioplastic_style():
+        out = save_figure(draw(main_dir, sweep_dir), HERE / "out" / "fig_three_factor.png")
+    print(f"wrote {out}")
+    metrics = json.loads((main_dir / "metrics.json").read_text())
+    for name in LABELS:
+        if f"{name}_peak_error_ms" in metrics:
+            print(f"  {LABELS[name]}: peak error {metrics[f'{name}_peak_error_ms']:.1f} ms, amplitude ratio "
+                  f"{metrics[f'{name}_amplitude_ratio']:.2f}, cos(what, when) {metrics[f'{name}_cosine_what_when']:+.3f}, "
+                  f"recovery {metrics[f'{name}_trials_to_recover']} trials")
+    return out
+
+
+if __name__ == "__main__":
+    main()
