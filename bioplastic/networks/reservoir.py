@@ -25,10 +25,18 @@ event by event through exponential current synapses.
 
 The defaults were chosen (the paper's Methods give no numbers we could use) so that the
 reservoir keeps a reproducible, cue-specific trajectory for the whole 1-s trial: slow
-synapses (100 ms, NMDA-like) and a strong cue that quenches the trial-to-trial
-variability of the state the cue arrives in. With 20 ms synapses, or without the bias,
-the trajectory is lost in the noise 200-300 ms after the cue (measured with a
-least-squares readout of a 600-ms target on held-out trials).
+synapses (300 ms, like NMDA or GABA-B currents), strong enough recurrence, a tonic bias that
+keeps it active, and a strong cue that quenches the trial-to-trial variability of the state
+the cue arrives in. Measured with a least-squares readout trained on 100-200 trials and
+tested on 50-100 others (targets: a 50-ms bump at 300 or 600 ms after the cue, and the
+cue's identity):
+
+- 100-ms synapses, charges 3 / 12: the identity read out at 600 ms is 0.50 vs 0.62 (cue A
+  vs B; 0 vs 1 is perfect); the 600-ms bump peaks at 810 ms;
+- 300-ms synapses, charges 12 / 48 (the defaults): identity 0.00 vs 1.00 at 600 ms and
+  0.07 vs 0.87 at 900 ms; bumps peak at 314 and 610 ms;
+- 20-ms synapses with weaker recurrence, or the Izhikevich (2003) network's noise
+  (s.d. 5 / 2): no timing could be read out (normalised error about 1).
 
 Example
 -------
