@@ -117,5 +117,14 @@ def summarize(run_dir, protocol) -> dict:
             metrics[f"{name}_pre_switch_error"] = float(mean_errors[switch - spec.baseline_trials:switch].mean())
             metrics[f"{name}_trials_to_recover"] = trials_to_recover(mean_errors, switch, spec.baseline_trials,
                                                                      spec.running_trials)
+            metrics[f"{name}_median_trials_to_recover"] = _median_recovery(
+                [summary["trials_to_recover"] for summary in summaries])
     metrics["details"] = details
     return metrics
+
+
+def _median_recovery(trials: list):
+    """Median of per-repeat recoveries, ``None`` (never) ranking last; ``None`` if the median is never."""
+    ranked = sorted(trials, key=lambda n: float("inf") if n is None else n)
+    middle = ranked[(len(ranked) - 1) // 2], ranked[len(ranked) // 2]
+    return None if None in middle else float(np.mean(middle))

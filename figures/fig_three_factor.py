@@ -3,7 +3,7 @@
 Every panel comes from runs of the shipped protocol ``protocols/three_factor_what_when.toml``
 (``bioplastic.run_protocol``, as ``bioplastic run``): the three-factor readouts beside FORCE
 without and with a reset of ``P`` at the switch, on the same reservoirs, noise and trials
-(3 repeats, seeds 1-3). A second run of the same protocol without the switch, with four
+(5 repeats, seeds 1-5). A second run of the same protocol without the switch, with four
 cues of probabilities 0.2 to 0.8 (400 trials, peaks of the last 200), gives the
 amplitude-probability panel.
 
@@ -16,7 +16,8 @@ C. the two readouts of the three-factor rule before the switch: "when" (solid) p
 D. peak of the mean prediction against the outcome's probability (four-cue run; main run:
    30 trials before the switch and the last 30, every repeat); dashed: amplitude = probability;
 E. prediction error per trial (running mean of 10, averaged over repeats) across the switch,
-   with each learner's recovery trial;
+   with the trial where that mean error is back below its pre-switch level (v), and in the
+   legend the median over repeats of the same measure on each repeat's own error;
 F. cosine between the "what" and "when" weight vectors at the end, per learner and repeat.
 
 Runs are cached (run folders under ``figures/cache/runs/``, their paths in
@@ -25,7 +26,7 @@ Writes ``figures/out/fig_three_factor.png`` and prints the headline numbers.
 
 Usage::
 
-    python figures/fig_three_factor.py        # about 8 min on 2 cores
+    python figures/fig_three_factor.py        # about 12 min on 2 cores
 """
 
 from __future__ import annotations
@@ -142,9 +143,14 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path) -> Figure:
             ax_err.plot(switch + recovered, line.get_ydata()[switch + recovered - prediction["running_trials"]],
                         marker="v", color=line.get_color(), markersize=8)
         after = len(line.get_ydata()) + prediction["running_trials"] - 1 - switch
-        line.set_label(f"{line.get_label()}: {f'not in {after}' if recovered is None else recovered} trials")
+        median = metrics[f"{name}_median_trials_to_recover"]
+        line.set_label(f"{line.get_label()}: {f'not in {after}' if recovered is None else recovered} trials "
+                       f"(median of repeats: {'never' if median is None else f'{median:g}'})")
+    after_switch = max(float(np.max(line.get_ydata()[switch - prediction["running_trials"]:])) for line in ax_err.lines
+                       if len(line.get_ydata()) > switch)
+    ax_err.set_ylim(0, 1.3 * after_switch)   # the first trials, before any learning, are off scale
     ax_err.legend(fontsize="small")
-    ax_err.set_title("E. error per trial (mean of 3 repeats); v: back below pre-switch")
+    ax_err.set_title(f"E. error per trial (mean of {prediction['repeats']} repeats); v: back below pre-switch")
 
     for position, name in enumerate(learners):
         values = [summary["cosine_what_when"] for summary in metrics["details"][name]["seeds"].values()]
@@ -171,9 +177,10 @@ def main(argv=None):
     metrics = json.loads((main_dir / "metrics.json").read_text())
     for name in LABELS:
         if f"{name}_peak_error_ms" in metrics:
+            per_seed = [summary["trials_to_recover"] for summary in metrics["details"][name]["seeds"].values()]
             print(f"  {LABELS[name]}: peak error {metrics[f'{name}_peak_error_ms']:.1f} ms, amplitude ratio "
                   f"{metrics[f'{name}_amplitude_ratio']:.2f}, cos(what, when) {metrics[f'{name}_cosine_what_when']:+.3f}, "
-                  f"recovery {metrics[f'{name}_trials_to_recover']} trials")
+                  f"recovery {metrics[f'{name}_trials_to_recover']} trials (mean error), per seed {per_seed}")
     return out
 
 

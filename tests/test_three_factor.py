@@ -288,3 +288,12 @@ def test_generic_three_factor_rule_learns_in_a_network_only_with_its_modulator()
             dense = np.asarray(conn.with_weights(changed).to_dense())
             assert (dense[0] > 0).all() and (dense[2] == 0).all()   # silent pre neuron: no change
 
+
+
+def test_median_recovery_ranks_never_last():
+    from bioplastic.prediction_run import _median_recovery
+
+    assert _median_recovery([12, 17, 18, 74, 24]) == 18
+    assert _median_recovery([10, None, 30, None]) is None
+    assert _median_recovery([10, 20, None]) == 20
+    assert _median_recovery([10, 20, 40, None]) == 30
