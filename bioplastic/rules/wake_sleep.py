@@ -1,0 +1,86 @@
+"""Theta-driven wake-sleep: each dendritic compartment learns locally to predict its soma.
+
+George, de Cothi, Stachenfeld & Barry (2023). Two-compartment units
+(:class:`~bioplastic.neurons.two_compartment.TwoCompartmentUnit`) have a basal
+(inference) and an apical (generative) compartment; a theta schedule
+(:mod:`bioplastic.rules.theta_gate`) decides which one drives the soma. At every step,
+whatever the phase, each compartment ``c`` with presynaptic rates ``x``, potential
+``V_c = W_c x`` and rate ``r_c = f_c(V_c)`` (plus noise) moves towards the soma rate ``r``::
+
+    delta_c = (r - r_c) f_c'(V_c)
+    P_c <- (dt / tau) delta_c x^T + (1 - dt / tau) P_c          (a low-pass filtered update)
+    W_c <- W_c + eta (P_c - l2 W_c - l1 sign(W_c))
+
+In the inference phase the soma follows the basal compartment, so the apical weights
+learn to generate it (the wake phase of a Helmholtz machine); in the generative phase the
+soma follows the apical one and the basal weights learn to infer it (the sleep phase).
+Alternating at theta frequency, this is a fast wake-sleep algorithm. The update of
+``W_c[i, j]`` uses only ``x_j``, the compartment's ``V_c[i]`` and ``r_c[i]``, and the soma's
+``r[i]``: it is local. A bias is a weight on a constant presynaptic input of 1.
+
+Times in ms (``dt``, ``tau``); rates dimensionless.
+
+Example
+-------
+>>> import jax.numpy as jnp
+>>> from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep_update
+>>> settings = WakeSleepSettings(learning_rate=1.0, tau_ms=100.0)
+>>> weights = jnp.zeros((1, 2))
+>>> delta = compartment_error(soma=jnp.array([1.0]), potential=jnp.array([0.0]), activation_name="linear")
+>>> weights, trace = wake_sleep_update(weights, init_trace(weights), jnp.array([1.0, 0.5]), delta, 25.0, settings)
+>>> trace.tolist(), weights.tolist()                    # dt / tau = 0.25
+([[0.25, 0.125]], [[0.25, 0.125]])
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from bioplastic._checks import _is_tracer, check_dt, check_finite, check_nonnegative, check_positive
+from bioplastic.neurons.activations import activation
+
+
+@dataclasses.dataclass(frozen=True)
+class WakeSleepSettings:
+    """``learning_rate`` (eta, per step), trace time constant ``tau_ms``, ``l1`` and ``l2`` penalties."""
+
+    learning_rate: float = 0.01
+    tau_ms: float = 100.0
+    l1: float = 0.0
+    l2: float = 0.0
+
+    def __post_init__(self):
+        check_finite(self.learning_rate, "learning_rate")
+        check_positive(self.tau_ms, "tau_ms", "ms")
+        check_nonnegative(self.l1, "l1")
+        check_nonnegative(self.l2, "l2")
+
+
+def compartment_error(soma, potential, activation_name: str, compartment_rate=None) -> jax.Array:
+    """``delta_c = (r - r_c) f_c'(V_c)``; ``r_c`` defaults to the noise-free ``f_c(V_c)``.
+
+    Pass the compartment's actual (noisy) rate as ``compartment_rate`` to learn from it.
+    """
+    f = activation(activation_name)
+    value, slope = jax.jvp(f, (potential,), (jnp.ones_like(potential),))
+    rate = value if compartment_rate is None else compartment_rate
+    return (soma - rate) * slope
+
+
+def init_trace(weights) -> jax.Array:
+    """The filtered update ``P`` of a weight matrix, at zero."""
+    return jnp.zeros_like(weights)
+
+
+def wake_sleep_update(weights, trace, pre, delta, dt_ms: float, settings: WakeSleepSettings):
+    """One step of the rule for one compartment: ``weights`` (n_post, n_pre), ``pre`` (n_pre,), ``delta`` (n_post,).
+
+    Returns the new ``(weights, trace)``.
+    """
+    alpha = (dt_ms if _is_tracer(dt_ms) else check_dt(dt_ms)) / settings.tau_ms
+    trace = alpha * jnp.outer(delta, pre) + (1.0 - alpha) * trace
+    change = trace - settings.l2 * weights - settings.l1 * jnp.sign(weights)
+    return weights + settings.learning_rate * change, trace
