@@ -1,0 +1,179 @@
+"""Layers of two-compartment units wired by basal and apical connections, learning by theta wake-sleep.
+
+A :class:`ThetaNetwork` is static structure: layers of
+:class:`~bioplastic.neurons.two_compartment.TwoCompartmentUnit` and connections, each from a
+layer or an external input to the basal or the apical compartment of a layer, plastic or
+fixed. Any pattern works: feedforward inference (basal), top-down generation (apical),
+recurrence (a layer onto itself), inputs that drive a compartment directly.
+
+One step of ``dt_ms`` with gate ``theta``:
+
+1. every compartment's potential is the sum of its connections' ``W x``, where ``x`` is the
+   presynaptic layer's soma rate of the previous step, or the input's value now;
+2. every layer steps (compartment rates with OU noise, soma ``f((1 - theta) r_B + theta r_A)``);
+3. every plastic connection learns by :func:`~bioplastic.rules.wake_sleep.wake_sleep_update`
+   with its presynaptic ``x`` and its compartment's ``delta = (r - r_c) f_c'(V_c)``
+   (``r_c`` the noisy compartment rate).
+
+The step also returns, per layer, the mean ``|r_B - r_A|`` (the disagreement the rule
+reduces) and the soma rates.
+
+Example
+-------
+>>> import jax, jax.numpy as jnp
+>>> from bioplastic.networks.theta_network import ThetaConnection, ThetaLayer, ThetaNetwork
+>>> net = ThetaNetwork(layers=(ThetaLayer("hpc", 4), ThetaLayer("ec", 2)),
+...                    connections=(ThetaConnection("sensory", "x", "hpc", "basal", plastic=False),
+...                                 ThetaConnection("infer", "hpc", "ec", "basal"),
+...                                 ThetaConnection("generate", "ec", "hpc", "apical")),
+...                    inputs={"x": 4}, dt_ms=25.0)
+>>> state = net.init(jax.random.PRNGKey(0), weights={"sensory": jnp.eye(4)})
+>>> state, out = net.step(state, {"x": jnp.ones(4)}, 0.0)
+>>> sorted(out), out["rates"]["hpc"].shape
+(['mismatch', 'rates'], (4,))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal, Optional
+
+import jax
+import jax.numpy as jnp
+
+from bioplastic._checks import BadInput, check_dt, check_size
+from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
+from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, wake_sleep_update
+
+COMPARTMENTS = ("basal", "apical")
+
+
+@dataclasses.dataclass(frozen=True)
+class ThetaLayer:
+    """``size`` two-compartment units; activations by name, OU noise ``noise_sigma`` (rate) and ``noise_tau_ms``."""
+
+    name: str
+    size: int
+    basal_activation: str = "linear"
+    apical_activation: str = "linear"
+    soma_activation: str = "linear"
+    noise_sigma: float = 0.01
+    noise_tau_ms: float = 300.0
+
+    def __post_init__(self):
+        check_size(self.size, f"layer {self.name!r}.size")
+
+    @property
+    def unit(self) -> TwoCompartmentUnit:
+        """The layer's neuron model."""
+        return TwoCompartmentUnit(self.basal_activation, self.apical_activation, self.soma_activation)
+
+
+@dataclasses.dataclass(frozen=True)
+class ThetaConnection:
+    """Weights from ``pre`` (a layer or an input) onto ``compartment`` of layer ``post``.
+
+    ``init_std``: standard deviation of the initial weights (scaled by 1/sqrt(pre size));
+    ``plastic=False`` keeps them as given.
+    """
+
+    name: str
+    pre: str
+    post: str
+    compartment: Literal["basal", "apical"]
+    plastic: bool = True
+    init_std: float = 0.1
+
+
+@dataclasses.dataclass(frozen=True)
+class ThetaNetwork:
+    """Layers, connections, external inputs (name -> size), the learning settings and the step (ms)."""
+
+    layers: tuple[ThetaLayer, ...]
+    connections: tuple[ThetaConnection, ...]
+    inputs: dict = dataclasses.field(default_factory=dict)
+    dt_ms: float = 25.0
+    settings: WakeSleepSettings = WakeSleepSettings()
+
+    def __post_init__(self):
+        check_dt(self.dt_ms)
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names) or set(names) & set(self.inputs):
+            raise BadInput(f"layers: got names {names} and inputs {list(self.inputs)}; allowed: distinct names")
+        for connection in self.connections:
+            if connection.pre not in self.sizes:
+                raise BadInput(f"connection {connection.name!r}.pre: got {connection.pre!r}; "
+                               f"allowed: one of {', '.join(self.sizes)}")
+            if connection.post not in names:
+                raise BadInput(f"connection {connection.name!r}.post: got {connection.post!r}; "
+                               f"allowed: one of {', '.join(names)}")
+            if connection.compartment not in COMPARTMENTS:
+                raise BadInput(f"connection {connection.name!r}.compartment: got {connection.compartment!r}; "
+                               "allowed: basal, apical")
+
+    @property
+    def sizes(self) -> dict:
+        """Sizes of layers and inputs, by name."""
+        return {**{layer.name: layer.size for layer in self.layers}, **self.inputs}
+
+    def init(self, key: jax.Array, weights: Optional[dict] = None) -> dict:
+        """Initial state: layer states, weights (``weights[name]`` replaces a draw), zero traces."""
+        weights = dict(weights or {})
+        key_layers, key_weights = jax.random.split(key)
+        drawn = {}
+        for connection, k in zip(self.connections, jax.random.split(key_weights, max(len(self.connections), 1))):
+            shape = (self.sizes[connection.post], self.sizes[connection.pre])
+            if connection.name in weights:
+                given = jnp.asarray(weights.pop(connection.name), jnp.float32)
+                if given.shape != shape:
+                    raise BadInput(f"weights[{connection.name!r}]: got shape {given.shape}; allowed: {shape}")
+                drawn[connection.name] = given
+            else:
+                drawn[connection.name] = connection.init_std / jnp.sqrt(shape[1]) * jax.random.normal(k, shape)
+        if weights:
+            raise BadInput(f"weights: got {sorted(weights)}; allowed: connection names {[c.name for c in self.connections]}")
+        layers = {layer.name: layer.unit.init(self._params(layer), layer.size, k)
+                  for layer, k in zip(self.layers, jax.random.split(key_layers, len(self.layers)))}
+        traces = {c.name: jnp.zeros_like(drawn[c.name]) for c in self.connections if c.plastic}
+        return {"layers": layers, "weights": drawn, "traces": traces}
+
+    @staticmethod
+    def _params(layer: ThetaLayer):
+        return layer.unit.params(noise_sigma=layer.noise_sigma, noise_tau_ms=layer.noise_tau_ms)
+
+    def step(self, state: dict, inputs: dict, gate, learn: bool = True):
+        """One step with external ``inputs`` (name -> array) and gate ``theta``; returns ``(state, outputs)``."""
+        pre_rates = {name: layer_state.rate for name, layer_state in state["layers"].items()}
+        pre_rates.update(inputs)
+        potentials = {(layer.name, c): jnp.zeros(layer.size, jnp.float32) for layer in self.layers for c in COMPARTMENTS}
+        for connection in self.connections:
+            key = (connection.post, connection.compartment)
+            potentials[key] = potentials[key] + state["weights"][connection.name] @ pre_rates[connection.pre]
+        layers, rates, mismatch = {}, {}, {}
+        for layer in self.layers:
+            drive = TwoCompartmentInput(potentials[(layer.name, "basal")], potentials[(layer.name, "apical")], gate)
+            layers[layer.name], rates[layer.name] = layer.unit.step(self._params(layer), state["layers"][layer.name],
+                                                                   drive, self.dt_ms)
+            mismatch[layer.name] = jnp.mean(jnp.abs(layers[layer.name].rate_basal - layers[layer.name].rate_apical))
+        weights, traces = dict(state["weights"]), dict(state["traces"])
+        if learn:
+            for connection in self.connections:
+                if not connection.plastic:
+                    continue
+                layer = next(la for la in self.layers if la.name == connection.post)
+                compartment = layers[layer.name]
+                rate = compartment.rate_basal if connection.compartment == "basal" else compartment.rate_apical
+                name = layer.basal_activation if connection.compartment == "basal" else layer.apical_activation
+                delta = compartment_error(compartment.rate, potentials[(layer.name, connection.compartment)], name, rate)
+                weights[connection.name], traces[connection.name] = wake_sleep_update(
+                    weights[connection.name], traces[connection.name], pre_rates[connection.pre], delta, self.dt_ms,
+                    self.settings)
+        return {"layers": layers, "weights": weights, "traces": traces}, {"rates": rates, "mismatch": mismatch}
+
+    def run(self, state: dict, inputs: dict, gates, learn: bool = True):
+        """Run over ``gates`` (n_steps,) and ``inputs`` (name -> (n_steps, size)) in one scan; returns ``(state, outputs)``."""
+        def body(carry, step_inputs):
+            step_in, gate = step_inputs
+            return self.step(carry, step_in, gate, learn)
+
+        return jax.lax.scan(body, state, (inputs, jnp.asarray(gates, jnp.float32)))
