@@ -74,7 +74,8 @@ class ThetaConnection:
     """Weights from ``pre`` (a layer or an input) onto ``compartment`` of layer ``post``.
 
     ``init_std``: standard deviation of the initial weights (scaled by 1/sqrt(pre size));
-    ``plastic=False`` keeps them as given.
+    ``plastic=False`` keeps them as given; ``learning_rate`` replaces the network's for this
+    connection (connections with many inputs need a smaller one to stay stable).
     """
 
     name: str
@@ -83,6 +84,7 @@ class ThetaConnection:
     compartment: Literal["basal", "apical"]
     plastic: bool = True
     init_std: float = 0.1
+    learning_rate: Optional[float] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,9 +167,11 @@ class ThetaNetwork:
                 rate = compartment.rate_basal if connection.compartment == "basal" else compartment.rate_apical
                 name = layer.basal_activation if connection.compartment == "basal" else layer.apical_activation
                 delta = compartment_error(compartment.rate, potentials[(layer.name, connection.compartment)], name, rate)
+                settings = self.settings if connection.learning_rate is None else dataclasses.replace(
+                    self.settings, learning_rate=connection.learning_rate)
                 weights[connection.name], traces[connection.name] = wake_sleep_update(
                     weights[connection.name], traces[connection.name], pre_rates[connection.pre], delta, self.dt_ms,
-                    self.settings)
+                    settings)
         return {"layers": layers, "weights": weights, "traces": traces}, {"rates": rates, "mismatch": mismatch}
 
     def run(self, state: dict, inputs: dict, gates, learn: bool = True):
