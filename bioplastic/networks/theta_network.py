@@ -6,13 +6,16 @@ layer or an external input to the basal or the apical compartment of a layer, pl
 fixed. Any pattern works: feedforward inference (basal), top-down generation (apical),
 recurrence (a layer onto itself), inputs that drive a compartment directly.
 
-One step of ``dt_ms`` with gate ``theta``:
+One step of ``dt_ms`` with gate ``theta`` updates the layers one after another, in the
+order they are listed (as the authors' code does: HPC, then EC):
 
-1. every compartment's potential is the sum of its connections' ``W x``, where ``x`` is the
-   presynaptic layer's soma rate of the previous step, or the input's value now;
-2. every layer steps (compartment rates with OU noise, soma ``f((1 - theta) r_B + theta r_A)``);
-3. every plastic connection learns by :func:`~bioplastic.rules.wake_sleep.wake_sleep_update`
-   with its presynaptic ``x`` and its compartment's ``delta = (r - r_c) f_c'(V_c)``
+1. a layer's compartment potentials are the sums of its connections' ``W x``, where ``x``
+   is the input's value now, or the presynaptic layer's soma rate -- of this step if that
+   layer was updated before (earlier in the list), else of the previous step (so a layer
+   onto itself always sees its previous rates);
+2. the layer steps (compartment rates with OU noise, soma ``f((1 - theta) r_B + theta r_A)``);
+3. then every plastic connection learns by :func:`~bioplastic.rules.wake_sleep.wake_sleep_update`
+   with the ``x`` its potential used and its compartment's ``delta = (r - r_c) f_c'(V_c)``
    (``r_c`` the noisy compartment rate).
 
 The step also returns, per layer, the mean ``|r_B - r_A|`` (the disagreement the rule
@@ -145,17 +148,22 @@ class ThetaNetwork:
 
     def step(self, state: dict, inputs: dict, gate, learn: bool = True):
         """One step with external ``inputs`` (name -> array) and gate ``theta``; returns ``(state, outputs)``."""
-        pre_rates = {name: layer_state.rate for name, layer_state in state["layers"].items()}
-        pre_rates.update(inputs)
-        potentials = {(layer.name, c): jnp.zeros(layer.size, jnp.float32) for layer in self.layers for c in COMPARTMENTS}
-        for connection in self.connections:
-            key = (connection.post, connection.compartment)
-            potentials[key] = potentials[key] + state["weights"][connection.name] @ pre_rates[connection.pre]
+        current = {name: layer_state.rate for name, layer_state in state["layers"].items()}
+        current.update(inputs)
+        pre_rates, potentials = {}, {}
         layers, rates, mismatch = {}, {}, {}
         for layer in self.layers:
+            for compartment in COMPARTMENTS:
+                potentials[(layer.name, compartment)] = jnp.zeros(layer.size, jnp.float32)
+            for connection in self.connections:
+                if connection.post == layer.name:
+                    pre_rates[connection.name] = current[connection.pre]
+                    key = (layer.name, connection.compartment)
+                    potentials[key] = potentials[key] + state["weights"][connection.name] @ current[connection.pre]
             drive = TwoCompartmentInput(potentials[(layer.name, "basal")], potentials[(layer.name, "apical")], gate)
             layers[layer.name], rates[layer.name] = layer.unit.step(self._params(layer), state["layers"][layer.name],
                                                                    drive, self.dt_ms)
+            current[layer.name] = rates[layer.name]
             mismatch[layer.name] = jnp.mean(jnp.abs(layers[layer.name].rate_basal - layers[layer.name].rate_apical))
         weights, traces = dict(state["weights"]), dict(state["traces"])
         if learn:
@@ -170,7 +178,7 @@ class ThetaNetwork:
                 settings = self.settings if connection.learning_rate is None else dataclasses.replace(
                     self.settings, learning_rate=connection.learning_rate)
                 weights[connection.name], traces[connection.name] = wake_sleep_update(
-                    weights[connection.name], traces[connection.name], pre_rates[connection.pre], delta, self.dt_ms,
+                    weights[connection.name], traces[connection.name], pre_rates[connection.name], delta, self.dt_ms,
                     settings)
         return {"layers": layers, "weights": weights, "traces": traces}, {"rates": rates, "mismatch": mismatch}
 
