@@ -160,16 +160,19 @@ def test_theta_network_rejects_unknown_layers_and_bad_weights():
         net.init(jax.random.PRNGKey(0), weights={"c": jnp.zeros((3, 2))})
 
 
-def test_a_connection_can_have_its_own_learning_rate():
+def test_a_connection_can_have_its_own_learning_rate_and_decay():
     from bioplastic.networks.theta_network import ThetaConnection, ThetaLayer, ThetaNetwork
 
     net = ThetaNetwork(layers=(ThetaLayer("a", 3, noise_sigma=0.0),),
                        connections=(ThetaConnection("slow", "x", "a", "basal", learning_rate=0.0),
-                                    ThetaConnection("fast", "y", "a", "apical", learning_rate=0.1)),
-                       inputs={"x": 2, "y": 2}, settings=WakeSleepSettings(learning_rate=0.05))
+                                    ThetaConnection("fast", "y", "a", "apical", learning_rate=0.1),
+                                    ThetaConnection("decaying", "z", "a", "apical", l2=0.5)),
+                       inputs={"x": 2, "y": 2, "z": 2}, settings=WakeSleepSettings(learning_rate=0.05))
     state = net.init(jax.random.PRNGKey(0))
     before = {name: np.asarray(w) for name, w in state["weights"].items()}
-    inputs = {"x": jnp.ones((20, 2)), "y": jnp.ones((20, 2))}
+    inputs = {"x": jnp.ones((20, 2)), "y": jnp.ones((20, 2)), "z": jnp.zeros((20, 2))}
     state, _ = net.run(state, inputs, theta_schedule(20, 25.0))
     np.testing.assert_array_equal(state["weights"]["slow"], before["slow"])
     assert float(np.abs(np.asarray(state["weights"]["fast"]) - before["fast"]).max()) > 0
+    # a silent input: only the decay acts, W <- W (1 - eta l2) at every step
+    np.testing.assert_allclose(state["weights"]["decaying"], before["decaying"] * (1 - 0.05 * 0.5) ** 20, rtol=1e-5)

@@ -77,8 +77,8 @@ class ThetaConnection:
     """Weights from ``pre`` (a layer or an input) onto ``compartment`` of layer ``post``.
 
     ``init_std``: standard deviation of the initial weights (scaled by 1/sqrt(pre size));
-    ``plastic=False`` keeps them as given; ``learning_rate`` replaces the network's for this
-    connection (connections with many inputs need a smaller one to stay stable).
+    ``plastic=False`` keeps them as given; ``learning_rate`` and ``l2`` replace the network's
+    for this connection (the authors decay only the EC recurrent weights).
     """
 
     name: str
@@ -88,6 +88,7 @@ class ThetaConnection:
     plastic: bool = True
     init_std: float = 0.1
     learning_rate: Optional[float] = None
+    l2: Optional[float] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,8 +176,9 @@ class ThetaNetwork:
                 rate = compartment.rate_basal if connection.compartment == "basal" else compartment.rate_apical
                 name = layer.basal_activation if connection.compartment == "basal" else layer.apical_activation
                 delta = compartment_error(compartment.rate, potentials[(layer.name, connection.compartment)], name, rate)
-                settings = self.settings if connection.learning_rate is None else dataclasses.replace(
-                    self.settings, learning_rate=connection.learning_rate)
+                overrides = {name: getattr(connection, name) for name in ("learning_rate", "l2")
+                             if getattr(connection, name) is not None}
+                settings = dataclasses.replace(self.settings, **overrides) if overrides else self.settings
                 weights[connection.name], traces[connection.name] = wake_sleep_update(
                     weights[connection.name], traces[connection.name], pre_rates[connection.name], delta, self.dt_ms,
                     settings)
