@@ -16,6 +16,7 @@ EXPECTED = {
     "prediction_latencies_per_cue": "prediction.task.latencies_ms: got [300.0]; allowed: one value per cue (2: A, B)",
     "prediction_block_does_not_divide": "prediction.readout.block_trials: got 3; allowed: a divisor of trials (100) and of switch_trial (50): consolidation happens between whole blocks",
     "prediction_window_misses_outcome": "prediction.readout.window_ms: got 500.0; allowed: a window that contains every outcome (latest latency: 600.0 ms)",
+    "prediction_window_longer_than_trial": "prediction.readout.window_ms: got 900.0; allowed: at most trial_ms (800.0)",
     "prediction_unknown_learner": "prediction.learners[1]: got 'forse'; allowed: 'three_factor', 'force' or 'force_reset'",
     "continual_hlop_rows_per_layer": "continual.hlop.rows_first: got [40, 40]; allowed: 3 numbers, one per weight layer of [784, 100, 100, 10]",
     "continual_hlop_rows_exceed_layer": "continual.hlop.rows_added: got [20, 40, 5]; allowed: rows that fit layer 2: after 10 tasks it would have 180 lateral rows for 100 inputs (at most 100)",

@@ -1,5 +1,7 @@
 """Three-factor learning, FORCE, the reservoir and the what/when readouts (Yamada & Chao 2025)."""
 
+import re
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -297,3 +299,25 @@ def test_median_recovery_ranks_never_last():
     assert _median_recovery([10, None, 30, None]) is None
     assert _median_recovery([10, 20, None]) == 20
     assert _median_recovery([10, 20, 40, None]) == 30
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: ReservoirConfig(cue_fraction=0.0), "reservoir.cue_fraction: got 0.0; allowed: a fraction in (0, 1]"),
+    (lambda: ReservoirConfig(synapse_tau_ms=-1.0), "reservoir.synapse_tau_ms: got -1.0"),
+    (lambda: WhatWhenSettings(learner="rls"), "learner: got 'rls'; allowed: three_factor, force"),
+    (lambda: WhatWhenSettings(block_trials=0), "block_trials: got 0"),
+    (lambda: prediction_summary(np.zeros((3, 10, 2)), [0, 1, 0], [5.0] * 2, [0.5] * 2, 2.0),
+     "prediction: got shape (3, 10); allowed: the shape of ideal (2, 10)"),
+])
+def test_bad_settings_are_rejected_with_their_names(make, message):
+    with pytest.raises(BadInput, match=re.escape(message)):
+        make()
+
+
+def test_readout_plot_rejects_bad_arrays():
+    from bioplastic.plotting.prediction import aligned_predictions
+
+    with pytest.raises(BadInput, match=re.escape("readouts: got shape (3, 10); allowed: (n_trials, window, 2)")):
+        aligned_predictions(np.zeros((3, 10)), [0, 1, 0], range(3), ["A", "B"])
+    with pytest.raises(BadInput, match=re.escape("which: got 'both'; allowed: prediction, when, what")):
+        aligned_predictions(np.zeros((3, 10, 2)), [0, 1, 0], range(3), ["A", "B"], which="both")

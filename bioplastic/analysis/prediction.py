@@ -7,6 +7,7 @@ functions turn them into the numbers of the experiment. Times are in steps of 1 
   outcome's probability times the timing bump at its latency;
 - :func:`trial_errors` -- the mean squared difference per trial;
 - :func:`peak` -- time and height of a trace's maximum;
+- :func:`running_mean` -- means over a sliding window of trials;
 - :func:`trials_to_recover` -- after a switch, how many trials until the running mean
   error is back at or below its level before the switch;
 - :func:`cosine` -- the cosine of the angle between two weight vectors.
@@ -50,6 +51,11 @@ def peak(trace) -> tuple[float, float]:
     return float(np.argmax(trace)), float(np.max(trace))
 
 
+def running_mean(values, running: int) -> np.ndarray:
+    """Means of every ``running`` consecutive values; entry ``k`` covers ``[k, k + running)``."""
+    return np.convolve(np.asarray(values, np.float64), np.ones(running) / running, mode="valid")
+
+
 def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, running: int = 10) -> Optional[int]:
     """Trials after ``switch_trial`` until the error is back to its pre-switch level.
 
@@ -67,7 +73,7 @@ def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, runn
     after = errors[switch_trial:]
     if len(after) < running:
         return None
-    means = np.convolve(after, np.ones(running) / running, mode="valid")
+    means = running_mean(after, running)
     below = np.nonzero(means <= level)[0]
     return int(below[0] + running) if below.size else None
 

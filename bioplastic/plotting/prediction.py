@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from bioplastic._checks import BadInput
+from bioplastic.analysis.prediction import running_mean
 from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
 
 
@@ -74,11 +75,9 @@ def switch_errors(errors, switch_trial=None, running=10, ax=None):
     dashed vertical line.
     """
     _, ax = new_axes(ax)
-    kernel = np.ones(running) / running
     for name, values in errors.items():
-        values = np.asarray(values, np.float64)
-        smooth = np.convolve(values, kernel, mode="valid")
-        ax.plot(np.arange(running, len(values) + 1), smooth, label=name, linewidth=STYLE["lines.linewidth"])
+        ax.plot(np.arange(running, len(values) + 1), running_mean(values, running), label=name,
+                linewidth=STYLE["lines.linewidth"])
     if switch_trial is not None:
         ax.axvline(switch_trial, color="0.4", linestyle="--", linewidth=1.0, label="switch")
     label_axes(ax, "trial", f"prediction error (mean of {running} trials)")

@@ -82,9 +82,7 @@ def _pair_terms(a_plus, a_minus, decay_plus, decay_minus):
     def step(traces: STDPState, weights, pre, post):
         pre_trace = traces.pre_trace * decay_plus + pre
         post_trace = traces.post_trace * decay_minus + post
-        post_at_targets = jnp.append(post, 0.0)[weights.targets]
-        post_trace_at_targets = jnp.append(post_trace, 0.0)[weights.targets]
-        terms = a_plus * pre_trace[:, None] * post_at_targets - a_minus * pre[:, None] * post_trace_at_targets
+        terms = a_plus * pre_trace[:, None] * weights.at_targets(post) - a_minus * pre[:, None] * weights.at_targets(post_trace)
         return jnp.where(weights.mask, terms, 0.0), STDPState(pre_trace, post_trace)
 
     return step

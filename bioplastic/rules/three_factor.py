@@ -102,8 +102,7 @@ def reward_modulated_hebbian(tau_eligibility_ms=500.0, learning_rate=0.01, *, dt
         return HebbianTraceState(jnp.zeros_like(weights.weights))
 
     def update(state: HebbianTraceState, weights, *, pre, post, modulator):
-        post_at_targets = jnp.append(post, 0.0)[weights.targets]
-        coincidences = jnp.where(weights.mask, pre[:, None] * post_at_targets, 0.0)
+        coincidences = jnp.where(weights.mask, pre[:, None] * weights.at_targets(post), 0.0)
         eligibility = state.eligibility * decay + coincidences
         return modulated_change(eligibility, modulator, 1.0, learning_rate), HebbianTraceState(eligibility)
 

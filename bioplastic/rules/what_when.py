@@ -120,7 +120,11 @@ class StepSignals(NamedTuple):
 
 
 class ThreeFactorState(NamedTuple):
-    """Weights (2, n_in) [when, what]; eligibility (2, n_in); the "what" tags of this trial and block."""
+    """Weights (2, n_in) [when, what]; eligibility (1, n_in); the "what" tags of this trial and block.
+
+    Both readouts are linear units (postsynaptic factor 1), so every synapse from input
+    ``j`` has the same trace: one row serves both.
+    """
 
     weights: jax.Array
     eligibility: jax.Array
@@ -138,18 +142,20 @@ class ThreeFactorReadouts:
 
     def init(self, n_inputs: int) -> ThreeFactorState:
         """Zero weights, traces and tags."""
-        zeros = jnp.zeros((2, n_inputs), jnp.float32)
-        return ThreeFactorState(zeros, zeros, zeros[WHAT], zeros[WHAT], zeros[WHAT], jnp.zeros((), jnp.float32))
+        row = jnp.zeros(n_inputs, jnp.float32)
+        return ThreeFactorState(jnp.zeros((2, n_inputs), jnp.float32), row[None], row, row, row,
+                                jnp.zeros((), jnp.float32))
 
     def step(self, state: ThreeFactorState, x: jax.Array, signals: StepSignals):
         """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags."""
         s = self.settings
         z = state.weights @ x
-        eligibility = update_eligibility(state.eligibility, x, jnp.ones(2), eligibility_decay(s.tau_eligibility_ms, DT_MS))
-        when_error = jnp.stack([signals.when_target - z[WHEN], 0.0])
-        weights = state.weights + modulated_change(eligibility, when_error, signals.gate, s.when_learning_rate)
-        trial_eligibility = state.trial_eligibility + signals.gate * eligibility[WHAT]
-        trial_weighted = state.trial_weighted + signals.gate * z[WHAT] * eligibility[WHAT]
+        eligibility = update_eligibility(state.eligibility, x, jnp.ones(1), eligibility_decay(s.tau_eligibility_ms, DT_MS))
+        when_change = modulated_change(eligibility, signals.when_target - z[WHEN], signals.gate, s.when_learning_rate)
+        weights = state.weights.at[WHEN].add(when_change[0])
+        trace = eligibility[0]
+        trial_eligibility = state.trial_eligibility + signals.gate * trace
+        trial_weighted = state.trial_weighted + signals.gate * z[WHAT] * trace
         tag = signals.what_target * trial_eligibility - trial_weighted
         block_tags = state.block_tags + jnp.where(signals.trial_end, tag, 0.0)
         clear = jnp.where(signals.trial_end, 0.0, 1.0)

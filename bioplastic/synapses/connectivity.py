@@ -79,6 +79,10 @@ class Connectivity:
         """Number of real synapses."""
         return int(jnp.sum(self.mask))
 
+    def at_targets(self, values) -> jax.Array:
+        """``values`` (n_post,) read at every synapse's target, shaped like ``targets``; 0 on padding."""
+        return jnp.append(values, 0.0)[self.targets]
+
     def with_weights(self, weights) -> "Connectivity":
         """Same structure, new weights (broadcast to ``targets``; padding forced to 0)."""
         weights = jnp.broadcast_to(jnp.asarray(weights, jnp.float32), self.targets.shape)
