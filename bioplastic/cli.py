@@ -136,6 +136,12 @@ def main(argv=None) -> int:
                 print(f"{args.protocol}: valid ({', '.join(prediction.learners)} on {prediction.repeats} reservoir(s) of "
                       f"{reservoir.n_exc + reservoir.n_inh} Izhikevich neurons, {prediction.trials} trials of "
                       f"{prediction.task.trial_ms:g} ms)")
+            elif hasattr(experiment, "protocol") and hasattr(experiment.protocol, "theta"):
+                theta = experiment.protocol.theta
+                layers = ", ".join(f"{name} ({layer.size})" for name, layer in theta.layers.items())
+                print(f"{args.protocol}: valid ({layers} on {'latents' if theta.latents else 'a track'}, "
+                      f"{experiment.train_steps} steps of {theta.dt_ms:g} ms, {theta.repeats} repeat(s)"
+                      f"{', then a transfer' if theta.transfer else ''})")
             elif hasattr(experiment, "epochs"):
                 training = experiment.protocol.training
                 print(f"{args.protocol}: valid ({training.rule}, {'-'.join(map(str, training.sizes))} network, "

@@ -47,7 +47,7 @@ import numpy as np
 from bioplastic import results
 from bioplastic.protocol.build import Experiment, build_experiment
 from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, TrainingProtocol
+from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, ThetaProtocol, TrainingProtocol
 from bioplastic.protocol.training import build_training
 from bioplastic.rules.training import SCORES, evaluate_test, run_epoch, validation_loss
 from bioplastic.simulation import drive_at, simulate
@@ -107,6 +107,10 @@ def run_protocol(
         from bioplastic.prediction_run import run_prediction
 
         return run_prediction(path, protocol, resolved, out_dir, resume, progress, on_chunk, command)
+    if isinstance(protocol, ThetaProtocol):
+        from bioplastic.theta_run import run_theta
+
+        return run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, command)
     experiment = build_experiment(protocol, str(path), data_dir)
     run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
     if resume is None:
@@ -332,6 +336,10 @@ def validate_protocol(path, overrides=(), data_dir=None):
         from bioplastic.protocol.prediction import build_prediction
 
         return build_prediction(protocol, str(path))
+    if isinstance(protocol, ThetaProtocol):
+        from bioplastic.protocol.theta import build_theta
+
+        return build_theta(protocol, str(path))
     return build_experiment(protocol, str(path), data_dir)
 
 

@@ -428,6 +428,21 @@ def test_place_cells_are_periodic_and_remap():
         place_cells(positions, 5, 0.1, length, remap=True)
 
 
+def test_jittered_place_cells_stay_near_their_grid_point_and_remap_by_shuffling():
+    length, n, jitter = 1.0, 40, 0.45
+    key = jax.random.PRNGKey(7)
+    spacing = length / n
+    grid = (np.arange(n) + 0.5) * spacing
+    first = np.asarray(place_cells(jnp.zeros(1), n, 0.05, length, key, jitter=jitter).centers_m)
+    assert np.all(np.abs(first - grid) <= jitter * spacing + 1e-6) and not np.allclose(first, grid)
+    second = np.asarray(place_cells(jnp.zeros(1), n, 0.05, length, key, remap=True, jitter=jitter).centers_m)
+    ranks = np.argsort(np.argsort(second))                  # which grid point each cell now sits near
+    assert sorted(ranks) == list(range(n)) and not np.array_equal(ranks, np.arange(n))
+    assert np.all(np.abs(np.sort(second) - grid) <= jitter * spacing + 1e-6)
+    with pytest.raises(BadInput, match=r"place_cells.jitter: got 0.7; allowed: a fraction of the spacing in \[0, 0.5\]"):
+        place_cells(jnp.zeros(1), n, 0.05, length, key, jitter=0.7)
+
+
 def test_cue_outcome_task_schedules_the_switch():
     dt, trial_ms = 10.0, 1000.0
     task = cue_outcome_task(jax.random.PRNGKey(0), 400, dt, trial_ms=trial_ms, switch_trial=200,

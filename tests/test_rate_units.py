@@ -76,7 +76,7 @@ def test_asymmetric_dyad_and_leaky_relaxation():
 
 def test_two_compartment_gate_selects_the_driving_compartment():
     unit = TwoCompartmentUnit(basal_activation="relu", apical_activation="tanh", soma_activation="linear")
-    params = unit.params(noise_sigma=0.0)
+    params = unit.params(basal_noise_sigma=0.0, apical_noise_sigma=0.0)
     state = unit.init(params, 2, jax.random.PRNGKey(0))
     basal, apical = jnp.array([-1.0, 2.0]), jnp.array([0.5, -0.5])
     for gate, expected in [(0.0, np.maximum(basal, 0)), (1.0, np.tanh(apical)),
@@ -85,14 +85,15 @@ def test_two_compartment_gate_selects_the_driving_compartment():
         np.testing.assert_allclose(rate, expected, rtol=1e-6)
 
 
-def test_two_compartment_noise_is_stationary_ou():
+@pytest.mark.parametrize("compartment, sigma", [("basal", 0.01), ("apical", 0.05)])
+def test_two_compartment_noise_is_stationary_ou_with_each_compartments_sigma(compartment, sigma):
     unit = TwoCompartmentUnit()
-    sigma, tau, dt = 0.01, 300.0, 25.0
-    params = unit.params(noise_sigma=sigma, noise_tau_ms=tau)
+    tau, dt = 300.0, 25.0
+    params = unit.params(basal_noise_sigma=0.01, apical_noise_sigma=0.05, noise_tau_ms=tau)
     zeros = jnp.zeros(500)
     drive = TwoCompartmentInput(zeros, zeros, jnp.float32(0.0))
     _, rec = simulate(unit.step, unit.init(params, 500, jax.random.PRNGKey(1)), 400, params=params, dt=dt,
-                      drive=Constant(drive), probes={"xi": Probe("noise_basal")})
+                      drive=Constant(drive), probes={"xi": Probe(f"noise_{compartment}")})
     xi = np.asarray(rec["xi"])
     assert xi.std() == pytest.approx(sigma, rel=0.05)
     lag = 12  # 300 ms: autocorrelation exp(-1)
@@ -108,8 +109,8 @@ def test_two_compartment_noise_is_stationary_ou():
          "'rectified_tanh', 'hard_sigmoid' (did you mean 'rectified_tanh'?)"),
         (lambda: RateUnit().params(tau_ms=0.0), "RateUnit.params.tau_ms: got 0.0; allowed: a finite number > 0 (ms)"),
         (lambda: DyadicUnit().params(alpha=1.5), "DyadicUnit.params.alpha: got 1.5; allowed: a number in [0, 1]"),
-        (lambda: TwoCompartmentUnit().params(noise_sigma=-0.1),
-         "TwoCompartmentUnit.params.noise_sigma: got -0.1; allowed: a finite number >= 0"),
+        (lambda: TwoCompartmentUnit().params(apical_noise_sigma=-0.1),
+         "TwoCompartmentUnit.params.apical_noise_sigma: got -0.1; allowed: a finite number >= 0"),
         (lambda: TwoCompartmentUnit().params(noise_tau_ms=float("inf")),
          "TwoCompartmentUnit.params.noise_tau_ms: got inf containing NaN or inf; allowed: finite numbers"),
     ],

@@ -44,6 +44,10 @@ TOY = {
     "three_factor_what_when": ["prediction.trials=8", "prediction.switch_trial=4", "prediction.baseline_trials=2",
                                "prediction.running_trials=2", "prediction.repeats=1", "prediction.reservoir.n_exc=40",
                                "prediction.reservoir.n_inh=10"],
+    "theta_latents": ["theta.minutes=2", "theta.repeats=1", "theta.test.hold_s=20", "theta.test.max_lag_s=2"],
+    "theta_path_integration": ["theta.minutes=2", "theta.repeats=1", "theta.test.decoder_minutes=1",
+                               "theta.test.position_bins=20", "theta.test.episodes=2", "theta.test.spin_up_s=2",
+                               "theta.test.hold_s=6", "theta.transfer.minutes=1"],
     "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
                               "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
 }
@@ -81,6 +85,32 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
             assert data["readouts"].shape == (spec["trials"], 1000, 2) and np.all(np.isfinite(data["readouts"]))
             assert -1.0 <= metrics[f"{learner}_cosine_what_when"] <= 1.0
             assert len(metrics["details"][learner]["mean_errors"]) == spec["trials"]
+        for name in protocol.get("plots", {}):
+            assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        return
+    if "theta" in protocol:
+        spec = protocol["theta"]
+        trained = read_npz(run_dir / f"train_seed{protocol['seed']}.npz")
+        steps = int(round(spec["minutes"] * 60000 / spec["dt_ms"]))
+        for layer, values in spec["layers"].items():
+            if values.get("kind") != "relay":
+                assert trained[f"mismatch/{layer}"].shape == (steps,) and metrics[f"{layer}_loss_trained"] > 0
+        assert set(trained) >= {f"weights/{name}" for name in spec["connections"]}
+        for name, connection in spec["connections"].items():
+            if not connection.get("plastic", True):   # fixed weights stay as they were
+                np.testing.assert_array_equal(trained[f"weights/{name}"], trained[f"initial/{name}"])
+        if "transfer" in spec:                          # frozen while retraining, the rest relearned
+            transferred = read_npz(run_dir / f"transfer_seed{protocol['seed']}.npz")
+            for name in spec["connections"]:
+                same = np.array_equal(transferred[f"weights/{name}"], trained[f"weights/{name}"])
+                assert same == (name in spec["transfer"]["freeze"] or not spec["connections"][name].get("plastic", True))
+        if "track" in spec:
+            tested = read_npz(run_dir / f"test_seed{protocol['seed']}.npz")
+            assert tested["trained_errors"].shape == (spec["test"]["episodes"], int(round(
+                (spec["test"]["spin_up_s"] + spec["test"]["hold_s"]) * 1000 / spec["dt_ms"])))
+            assert 0.0 <= metrics["trained_error_at_1s_m"] <= spec["track"]["length_m"] / 2
+        else:
+            assert metrics["latent_autocorrelation_ms"] > 0
         for name in protocol.get("plots", {}):
             assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         return
@@ -327,6 +357,31 @@ def test_interrupted_prediction_run_skips_finished_learners_and_matches_an_unint
     metrics = json.loads((resumed / "metrics.json").read_text())
     assert metrics == json.loads((whole / "metrics.json").read_text())
     assert set(metrics["details"]) == {"three_factor", "force", "force_reset"}
+
+
+def test_interrupted_theta_run_skips_finished_stages_and_matches_an_uninterrupted_one(tmp_path):
+    path = ROOT / "protocols" / "theta_path_integration.toml"
+    overrides = TOY["theta_path_integration"] + ["theta.repeats=2"]
+    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
+    files = sorted(p.name for p in whole.glob("*_seed*.npz"))
+    assert files == sorted(f"{stage}_seed{seed}.npz" for seed in (1, 2) for stage in ("test", "train", "transfer"))
+
+    def stop_after_first_repeat(repeats_done):
+        if repeats_done == 1:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first_repeat)
+    (stopped,) = (tmp_path / "parts").iterdir()
+    finished = {p.name: p.stat().st_mtime_ns for p in stopped.glob("*_seed*.npz")}
+    assert sorted(finished) == ["test_seed1.npz", "train_seed1.npz", "transfer_seed1.npz"]
+    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
+    assert {name: (resumed / name).stat().st_mtime_ns for name in finished} == finished   # not run again
+    for name in files:
+        for key, array in read_npz(whole / name).items():
+            np.testing.assert_array_equal(array, read_npz(resumed / name)[key])
+    assert json.loads((resumed / "metrics.json").read_text()) == json.loads((whole / "metrics.json").read_text())
+    assert {p.name for p in resumed.glob("*.png")} == {"losses.png", "decoding.png", "ring.png", "path_integration.png"}
 
 
 def test_diverging_continual_run_stops_with_the_task_named_and_keeps_the_previous_one(tmp_path, capsys):

@@ -11,6 +11,8 @@ from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartme
 from bioplastic.rules.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep_update
 
+QUIET = dict(basal_noise_sigma=0.0, apical_noise_sigma=0.0)        # noise-free compartments
+
 # ----------------------------------------------------------------------------- theta schedules
 
 
@@ -100,7 +102,7 @@ def test_gate_held_at_inference_apical_weights_recover_a_linear_generative_model
     latents = gp_latents(jax.random.PRNGKey(2), n_latent, 20000, dt_ms=dt, timescale_ms=500.0)
     inference = jnp.linalg.pinv(generative)                    # EC basal weights, fixed
     unit = TwoCompartmentUnit()
-    params = unit.params(noise_sigma=0.0)
+    params = unit.params(**QUIET)
     gate = jnp.asarray(theta_schedule(20000, dt, duty=0.0))     # always inference
     assert float(gate.max()) == 0.0
     settings = WakeSleepSettings(learning_rate=0.05, tau_ms=100.0)
@@ -134,7 +136,7 @@ def test_theta_network_recovers_the_generative_model_with_the_gate_held_at_infer
     generative = jax.random.normal(jax.random.PRNGKey(1), (n_visible, n_latent)) / np.sqrt(n_latent)
     latents = gp_latents(jax.random.PRNGKey(2), n_latent, n, dt_ms=dt, timescale_ms=4000.0)
     net = ThetaNetwork(
-        layers=(ThetaLayer("hpc", n_visible, noise_sigma=0.0), ThetaLayer("ec", n_latent, noise_sigma=0.0)),
+        layers=(ThetaLayer("hpc", n_visible, **QUIET), ThetaLayer("ec", n_latent, **QUIET)),
         connections=(ThetaConnection("sensory", "z", "hpc", "basal", plastic=False),
                      ThetaConnection("infer", "hpc", "ec", "basal", plastic=False),
                      ThetaConnection("generate", "ec", "hpc", "apical", init_std=0.0)),
@@ -163,7 +165,7 @@ def test_theta_network_rejects_unknown_layers_and_bad_weights():
 def test_a_connection_can_have_its_own_learning_rate_and_decay():
     from bioplastic.networks.theta_network import ThetaConnection, ThetaLayer, ThetaNetwork
 
-    net = ThetaNetwork(layers=(ThetaLayer("a", 3, noise_sigma=0.0),),
+    net = ThetaNetwork(layers=(ThetaLayer("a", 3, **QUIET),),
                        connections=(ThetaConnection("slow", "x", "a", "basal", learning_rate=0.0),
                                     ThetaConnection("fast", "y", "a", "apical", learning_rate=0.1),
                                     ThetaConnection("decaying", "z", "a", "apical", l2=0.5)),

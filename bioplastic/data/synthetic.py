@@ -175,11 +175,12 @@ def _ou_coefficients(dt_s: float, coherence_s: float, sd: float) -> tuple[float,
 
 
 def track_agent(key: jax.Array, n_steps: int, dt_ms: float, length_m: float = 1.0,
-                velocity_sd_m_s: float = 0.5, coherence_s: float = 0.7) -> Track:
+                velocity_sd_m_s: float = 0.5, coherence_s: float = 0.7, velocity_mean_m_s: float = 0.0) -> Track:
     """An agent running on a ring of circumference ``length_m`` with Ornstein-Uhlenbeck velocity.
 
-    The velocity is stationary Gaussian with sd ``velocity_sd_m_s`` and autocorrelation
-    ``exp(-lag / coherence_s)``. Each step samples the exact conditional distribution of
+    The velocity is stationary Gaussian with mean ``velocity_mean_m_s``, sd
+    ``velocity_sd_m_s`` and autocorrelation ``exp(-lag / coherence_s)`` (the mean only
+    adds ``mean x t`` to the positions, so it is added after sampling the zero-mean path). Each step samples the exact conditional distribution of
     the next (position, velocity) pair given the current one (see
     :func:`_ou_coefficients`), so statistics do not depend on ``dt_ms``. The first
     position is uniform on the ring, the first velocity drawn from the stationary law;
@@ -194,6 +195,8 @@ def track_agent(key: jax.Array, n_steps: int, dt_ms: float, length_m: float = 1.
         Step (ms).
     length_m, velocity_sd_m_s, coherence_s : float
         Ring circumference (m), stationary velocity sd (m/s, >= 0), velocity correlation time (s).
+    velocity_mean_m_s : float
+        Mean velocity (m/s); positive runs the ring in the direction of increasing position.
 
     Returns
     -------
@@ -212,7 +215,8 @@ def track_agent(key: jax.Array, n_steps: int, dt_ms: float, length_m: float = 1.
     check_positive(length_m, "length_m", "m")
     check_nonnegative(velocity_sd_m_s, "velocity_sd_m_s", "m/s")
     check_positive(coherence_s, "coherence_s", "s")
-    length, sd = float(length_m), float(velocity_sd_m_s)
+    check_finite(velocity_mean_m_s, "velocity_mean_m_s")
+    length, sd, mean = float(length_m), float(velocity_sd_m_s), float(velocity_mean_m_s)
     a, drift, s_v, s_xz0, s_xz1 = _ou_coefficients(dt_s, float(coherence_s), sd)
     key_position, key_velocity, key_noise = jax.random.split(key, 3)
     x0 = jax.random.uniform(key_position, (), jnp.float32) * length
@@ -227,8 +231,10 @@ def track_agent(key: jax.Array, n_steps: int, dt_ms: float, length_m: float = 1.
 
     _, (xs, vs) = jax.lax.scan(step, (x0, v0), noise)
     positions = jnp.concatenate([x0[None], xs])
+    if mean:
+        positions = jnp.mod(positions + mean * dt_s * jnp.arange(n_steps, dtype=jnp.float32), length)
     positions = jnp.where(positions >= length, positions - length, positions)  # float32 rounding of mod
-    return Track(positions.astype(jnp.float32), jnp.concatenate([v0[None], vs]).astype(jnp.float32))
+    return Track(positions.astype(jnp.float32), (jnp.concatenate([v0[None], vs]) + mean).astype(jnp.float32))
 
 
 class PlaceCells(NamedTuple):
@@ -238,8 +244,20 @@ class PlaceCells(NamedTuple):
     centers_m: jax.Array
 
 
+def ring_distance(a, b, length_m):
+    """The shorter way round a ring of circumference ``length_m`` between positions ``a`` and ``b`` (m).
+
+    Example
+    -------
+    >>> round(float(ring_distance(0.1, 0.9, 1.0)), 6)
+    0.2
+    """
+    offset = jnp.mod(jnp.asarray(a) - jnp.asarray(b), length_m)
+    return jnp.minimum(offset, length_m - offset)
+
+
 def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: jax.Array | None = None,
-                remap: bool = False, shift_m: float = 0.0) -> PlaceCells:
+                remap: bool = False, shift_m: float = 0.0, jitter: float | None = None) -> PlaceCells:
     """Gaussian place fields on a ring: ``exp(-d^2 / (2 width^2))``, ``d`` the periodic distance.
 
     Parameters
@@ -253,12 +271,18 @@ def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: j
         Ring circumference (m).
     key : jax key or None
         ``None``: centres evenly spaced, ``(i + 1/2) length / n_cells``. A key: centres
-        uniform on the ring, drawn from ``fold_in(key, 0)``.
+        uniform on the ring, drawn from ``fold_in(key, 0)`` -- or, with ``jitter``, a
+        jittered grid ``(i + 1/2 + u_i) length / n_cells``, ``u_i`` uniform in
+        ``[-jitter, jitter]``.
     remap : bool
         A second environment: every cell gets a new, independent centre, drawn from
         ``fold_in(key, 1)`` (global remapping; needs ``key``).
     shift_m : float
         Rotate all centres by this distance (m), e.g. a shifted second environment.
+    jitter : float or None
+        With a key: jittered-grid centres (fraction of the spacing, in [0, 0.5]); the
+        remapped environment re-draws the jitter and shuffles which cell has which centre
+        (``fold_in(key, 2)``), as in George et al. (2023).
 
     Returns
     -------
@@ -280,13 +304,19 @@ def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: j
     length = jnp.asarray(length_m, jnp.float32)
     if remap and key is None:
         raise BadInput("place_cells.key: got None with remap=True; allowed: a jax key (the remapped centres are random)")
+    if jitter is not None and not 0.0 <= jitter <= 0.5:
+        raise BadInput(f"place_cells.jitter: got {jitter!r}; allowed: a fraction of the spacing in [0, 0.5]")
     if key is None:
         centers = (jnp.arange(n_cells, dtype=jnp.float32) + 0.5) * length / n_cells
+    elif jitter is not None:
+        offsets = jax.random.uniform(jax.random.fold_in(key, 1 if remap else 0), (n_cells,), jnp.float32, -jitter, jitter)
+        centers = (jnp.arange(n_cells, dtype=jnp.float32) + 0.5 + offsets) * length / n_cells
+        if remap:
+            centers = centers[jax.random.permutation(jax.random.fold_in(key, 2), n_cells)]
     else:
         centers = jax.random.uniform(jax.random.fold_in(key, 1 if remap else 0), (n_cells,), jnp.float32) * length
     centers = jnp.mod(centers + jnp.asarray(shift_m, jnp.float32), length)
-    offset = jnp.mod(jnp.asarray(positions, jnp.float32)[..., None] - centers, length)
-    distance = jnp.minimum(offset, length - offset)
+    distance = ring_distance(jnp.asarray(positions, jnp.float32)[..., None], centers, length)
     activity = jnp.exp(-0.5 * (distance / jnp.asarray(width_m, jnp.float32)) ** 2)
     return PlaceCells(activity, centers)
 

@@ -21,6 +21,11 @@ order they are listed (as the authors' code does: HPC, then EC):
 The step also returns, per layer, the mean ``|r_B - r_A|`` (the disagreement the rule
 reduces) and the soma rates.
 
+A :class:`RelayLayer` is a fixed rate layer between them, ``r = f(sum W x - threshold)``
+with fixed weights and no compartments, updated in its place in the list like the others
+(e.g. conjunctive velocity cells that combine EC with the running speed). A learned bias is
+a plastic connection from an input that is held at 1.
+
 Example
 -------
 >>> import jax, jax.numpy as jnp
@@ -39,12 +44,13 @@ Example
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal, Optional
+from typing import Literal, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_size
+from bioplastic.neurons.activations import activation
 from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
 from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, wake_sleep_update
 
@@ -53,14 +59,15 @@ COMPARTMENTS = ("basal", "apical")
 
 @dataclasses.dataclass(frozen=True)
 class ThetaLayer:
-    """``size`` two-compartment units; activations by name, OU noise ``noise_sigma`` (rate) and ``noise_tau_ms``."""
+    """``size`` two-compartment units; activations by name; OU noise per compartment (rate units) and its time constant."""
 
     name: str
     size: int
     basal_activation: str = "linear"
     apical_activation: str = "linear"
     soma_activation: str = "linear"
-    noise_sigma: float = 0.01
+    basal_noise_sigma: float = 0.01
+    apical_noise_sigma: float = 0.01
     noise_tau_ms: float = 300.0
 
     def __post_init__(self):
@@ -70,6 +77,44 @@ class ThetaLayer:
     def unit(self) -> TwoCompartmentUnit:
         """The layer's neuron model."""
         return TwoCompartmentUnit(self.basal_activation, self.apical_activation, self.soma_activation)
+
+    def init(self, key: jax.Array):
+        """The layer's initial state."""
+        return self.unit.init(self.params, self.size, key)
+
+    @property
+    def params(self):
+        """The layer's validated neuron parameters."""
+        return self.unit.params(basal_noise_sigma=self.basal_noise_sigma, apical_noise_sigma=self.apical_noise_sigma,
+                                noise_tau_ms=self.noise_tau_ms)
+
+
+class RelayState(NamedTuple):
+    """A relay layer's rates."""
+
+    rate: jax.Array
+
+
+@dataclasses.dataclass(frozen=True)
+class RelayLayer:
+    """``size`` fixed rate units, ``r = activation(sum W x - threshold)``; their connections must be fixed.
+
+    Example: conjunctive velocity cells ``relu(EC_i +- 2 v - 1)`` are a relay of EC and the
+    velocity cells with ``threshold=1``.
+    """
+
+    name: str
+    size: int
+    activation: str = "relu"
+    threshold: float = 0.0
+
+    def __post_init__(self):
+        check_size(self.size, f"layer {self.name!r}.size")
+        activation(self.activation, f"layer {self.name!r}.activation")
+
+    def init(self, key: jax.Array) -> RelayState:
+        """Rates at zero."""
+        return RelayState(jnp.zeros(self.size, jnp.float32))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,7 +140,7 @@ class ThetaConnection:
 class ThetaNetwork:
     """Layers, connections, external inputs (name -> size), the learning settings and the step (ms)."""
 
-    layers: tuple[ThetaLayer, ...]
+    layers: tuple[ThetaLayer | RelayLayer, ...]
     connections: tuple[ThetaConnection, ...]
     inputs: dict = dataclasses.field(default_factory=dict)
     dt_ms: float = 25.0
@@ -116,6 +161,13 @@ class ThetaNetwork:
             if connection.compartment not in COMPARTMENTS:
                 raise BadInput(f"connection {connection.name!r}.compartment: got {connection.compartment!r}; "
                                "allowed: basal, apical")
+            if connection.plastic and isinstance(self.layer(connection.post), RelayLayer):
+                raise BadInput(f"connection {connection.name!r}.plastic: got True onto relay layer "
+                               f"{connection.post!r}; allowed: false (relay layers do not learn)")
+
+    def layer(self, name: str):
+        """The layer called ``name``."""
+        return next(layer for layer in self.layers if layer.name == name)
 
     @property
     def sizes(self) -> dict:
@@ -138,14 +190,9 @@ class ThetaNetwork:
                 drawn[connection.name] = connection.init_std / jnp.sqrt(shape[1]) * jax.random.normal(k, shape)
         if weights:
             raise BadInput(f"weights: got {sorted(weights)}; allowed: connection names {[c.name for c in self.connections]}")
-        layers = {layer.name: layer.unit.init(self._params(layer), layer.size, k)
-                  for layer, k in zip(self.layers, jax.random.split(key_layers, len(self.layers)))}
+        layers = {layer.name: layer.init(k) for layer, k in zip(self.layers, jax.random.split(key_layers, len(self.layers)))}
         traces = {c.name: jnp.zeros_like(drawn[c.name]) for c in self.connections if c.plastic}
         return {"layers": layers, "weights": drawn, "traces": traces}
-
-    @staticmethod
-    def _params(layer: ThetaLayer):
-        return layer.unit.params(noise_sigma=layer.noise_sigma, noise_tau_ms=layer.noise_tau_ms)
 
     def step(self, state: dict, inputs: dict, gate, learn: bool = True):
         """One step with external ``inputs`` (name -> array) and gate ``theta``; returns ``(state, outputs)``."""
@@ -161,17 +208,21 @@ class ThetaNetwork:
                     pre_rates[connection.name] = current[connection.pre]
                     key = (layer.name, connection.compartment)
                     potentials[key] = potentials[key] + state["weights"][connection.name] @ current[connection.pre]
-            drive = TwoCompartmentInput(potentials[(layer.name, "basal")], potentials[(layer.name, "apical")], gate)
-            layers[layer.name], rates[layer.name] = layer.unit.step(self._params(layer), state["layers"][layer.name],
-                                                                   drive, self.dt_ms)
+            if isinstance(layer, RelayLayer):
+                rates[layer.name] = activation(layer.activation)(potentials[(layer.name, "basal")] - layer.threshold)
+                layers[layer.name] = RelayState(rates[layer.name])
+            else:
+                drive = TwoCompartmentInput(potentials[(layer.name, "basal")], potentials[(layer.name, "apical")], gate)
+                layers[layer.name], rates[layer.name] = layer.unit.step(layer.params, state["layers"][layer.name],
+                                                                       drive, self.dt_ms)
+                mismatch[layer.name] = jnp.mean(jnp.abs(layers[layer.name].rate_basal - layers[layer.name].rate_apical))
             current[layer.name] = rates[layer.name]
-            mismatch[layer.name] = jnp.mean(jnp.abs(layers[layer.name].rate_basal - layers[layer.name].rate_apical))
         weights, traces = dict(state["weights"]), dict(state["traces"])
         if learn:
             for connection in self.connections:
                 if not connection.plastic:
                     continue
-                layer = next(la for la in self.layers if la.name == connection.post)
+                layer = self.layer(connection.post)
                 compartment = layers[layer.name]
                 rate = compartment.rate_basal if connection.compartment == "basal" else compartment.rate_apical
                 name = layer.basal_activation if connection.compartment == "basal" else layer.apical_activation

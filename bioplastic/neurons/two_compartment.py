@@ -6,9 +6,9 @@ compartment (top-down, "generative" input). With compartment potentials ``V_B``,
 
     r_B = f_B(V_B) + xi_B,     r_A = f_A(V_A) + xi_A
 
-where ``xi`` are Ornstein-Uhlenbeck noises (standard deviation ``noise_sigma``, time
-constant ``noise_tau_ms``; exact discretisation, so the stationary variance is
-``noise_sigma**2`` at any ``dt``). A gate ``theta`` in [0, 1] chooses which compartment
+where ``xi`` are Ornstein-Uhlenbeck noises (standard deviations ``basal_noise_sigma`` and
+``apical_noise_sigma``, one time constant ``noise_tau_ms``; exact discretisation, so the
+stationary variance is ``sigma**2`` at any ``dt``). A gate ``theta`` in [0, 1] chooses which compartment
 drives the soma::
 
     r = f_soma((1 - theta) r_B + theta r_A)
@@ -22,7 +22,7 @@ Example
 >>> import jax, jax.numpy as jnp
 >>> from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
 >>> unit = TwoCompartmentUnit()
->>> p = unit.params(noise_sigma=0.0)
+>>> p = unit.params(basal_noise_sigma=0.0, apical_noise_sigma=0.0)
 >>> state = unit.init(p, 2, jax.random.PRNGKey(0))
 >>> drive = TwoCompartmentInput(basal=jnp.array([1.0, 2.0]), apical=jnp.array([5.0, 5.0]), gate=0.0)
 >>> state, rate = unit.step(p, state, drive, 25.0)
@@ -52,9 +52,10 @@ class TwoCompartmentInput(NamedTuple):
 
 
 class TwoCompartmentParams(NamedTuple):
-    """``noise_sigma``: OU noise standard deviation (rate units); ``noise_tau_ms``: its time constant."""
+    """OU noise standard deviations of the two compartments (rate units) and their time constant (ms)."""
 
-    noise_sigma: jax.Array
+    basal_noise_sigma: jax.Array
+    apical_noise_sigma: jax.Array
     noise_tau_ms: jax.Array
 
 
@@ -95,13 +96,13 @@ class TwoCompartmentUnit(NeuronModel):
         activation(self.apical_activation, "TwoCompartmentUnit.apical_activation")
         activation(self.soma_activation, "TwoCompartmentUnit.soma_activation")
 
-    def params(self, *, noise_sigma=0.01, noise_tau_ms=300.0) -> TwoCompartmentParams:
-        """Validated parameters (defaults: sigma 0.01, tau 300 ms, as in the theta-gated model)."""
-        check_nonnegative(noise_sigma, "TwoCompartmentUnit.params.noise_sigma")
+    def params(self, *, basal_noise_sigma=0.01, apical_noise_sigma=0.01, noise_tau_ms=300.0) -> TwoCompartmentParams:
+        """Validated parameters (defaults: sigma 0.01 in both compartments, tau 300 ms, as in the theta-gated model)."""
+        check_nonnegative(basal_noise_sigma, "TwoCompartmentUnit.params.basal_noise_sigma")
+        check_nonnegative(apical_noise_sigma, "TwoCompartmentUnit.params.apical_noise_sigma")
         check_positive(noise_tau_ms, "TwoCompartmentUnit.params.noise_tau_ms", "ms")
-        return TwoCompartmentParams(
-            noise_sigma=jnp.asarray(noise_sigma, jnp.float32), noise_tau_ms=jnp.asarray(noise_tau_ms, jnp.float32)
-        )
+        return TwoCompartmentParams(*(jnp.asarray(value, jnp.float32)
+                                      for value in (basal_noise_sigma, apical_noise_sigma, noise_tau_ms)))
 
     def init(self, params: TwoCompartmentParams, shape, key: jax.Array) -> TwoCompartmentState:
         """Rates at zero; noises drawn from their stationary distribution using ``key``."""
@@ -112,8 +113,8 @@ class TwoCompartmentUnit(NeuronModel):
             rate_basal=zeros,
             rate_apical=zeros,
             rate=zeros,
-            noise_basal=params.noise_sigma * jax.random.normal(key_basal, shape),
-            noise_apical=params.noise_sigma * jax.random.normal(key_apical, shape),
+            noise_basal=params.basal_noise_sigma * jax.random.normal(key_basal, shape),
+            noise_apical=params.apical_noise_sigma * jax.random.normal(key_apical, shape),
             key=key,
         )
 
@@ -121,10 +122,10 @@ class TwoCompartmentUnit(NeuronModel):
         """Advance noises, compartments and soma by ``dt`` ms; returns ``(state, soma_rate)``."""
         key, key_basal, key_apical = jax.random.split(state.key, 3)
         keep = jnp.exp(-dt / params.noise_tau_ms)
-        kick = params.noise_sigma * jnp.sqrt(1.0 - keep**2)
+        kick = jnp.sqrt(1.0 - keep**2)
         shape = state.rate.shape
-        noise_basal = state.noise_basal * keep + kick * jax.random.normal(key_basal, shape)
-        noise_apical = state.noise_apical * keep + kick * jax.random.normal(key_apical, shape)
+        noise_basal = state.noise_basal * keep + params.basal_noise_sigma * kick * jax.random.normal(key_basal, shape)
+        noise_apical = state.noise_apical * keep + params.apical_noise_sigma * kick * jax.random.normal(key_apical, shape)
         rate_basal = activation(self.basal_activation)(input.basal) + noise_basal
         rate_apical = activation(self.apical_activation)(input.apical) + noise_apical
         rate = activation(self.soma_activation)((1.0 - input.gate) * rate_basal + input.gate * rate_apical)

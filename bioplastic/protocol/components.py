@@ -128,6 +128,11 @@ PLOTS.register("accuracy_matrix", "continual", "accuracy on each task after each
 PLOTS.register("task_accuracy", "continual", "accuracy on each task as tasks are added (continual protocols)")
 PLOTS.register("prediction_traces", "prediction", "readouts aligned to cue onset, early and late (prediction protocols)")
 PLOTS.register("prediction_errors", "prediction", "prediction error per trial across the switch, per learner (prediction protocols)")
+PLOTS.register("theta_losses", "theta", "smoothed |r_B - r_A| of every layer over training (theta protocols)")
+PLOTS.register("theta_autocorrelation", "theta", "autocorrelation of generated activity and of the latents (theta, latents)")
+PLOTS.register("theta_decoding", "theta", "decoded and true position, with and without sensory input (theta, track)")
+PLOTS.register("theta_ring_weights", "theta", "recurrent weights sorted by place-field peak, and their mean profile (theta, track)")
+PLOTS.register("theta_path_integration", "theta", "decoding error after the input is removed: trained, untrained, transferred (theta, track)")
 
 METRICS = Registry("metric")
 METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population and of all of them (Hz)")

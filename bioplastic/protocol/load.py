@@ -37,7 +37,7 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from bioplastic.protocol.errors import ProtocolError
-from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, Protocol, TrainingProtocol
+from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, Protocol, ThetaProtocol, TrainingProtocol
 
 MODEL_FILE_KEYS = ("populations", "projections")
 _UNIT_IN_VALUE = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[A-Za-z/%]+\s*$")
@@ -111,11 +111,12 @@ def load_protocol(path, overrides=()):
 
     A protocol with a ``[training]`` table is a :class:`TrainingProtocol`, one with a
     ``[continual]`` table a :class:`ContinualProtocol`, one with a ``[prediction]`` table a
-    :class:`PredictionProtocol`; any other is a simulation
+    :class:`PredictionProtocol`, one with a ``[theta]`` table a :class:`ThetaProtocol`; any other is a simulation
     :class:`Protocol`. Returns ``(protocol, resolved table)``.
     """
     raw = resolve(path, overrides)
-    roots = {"training": TrainingProtocol, "continual": ContinualProtocol, "prediction": PredictionProtocol}
+    roots = {"training": TrainingProtocol, "continual": ContinualProtocol, "prediction": PredictionProtocol,
+             "theta": ThetaProtocol}
     root = next((roots[table] for table in roots if table in raw), Protocol)
     try:
         return root.model_validate(raw), raw

@@ -189,3 +189,49 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
             fig.suptitle(plot.title or name)
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written
+
+
+def draw_theta_plots(run_dir, experiment, metrics: dict) -> list:
+    """Draw the plots of a theta protocol from the run folder's stage files (first repeat).
+
+    ``theta_losses``: each layer's mismatch smoothed over ``smoothing_s``;
+    ``theta_autocorrelation``: generated activity and latents; ``theta_decoding``: one
+    test episode; ``theta_ring_weights``: the recurrent weights sorted by place-field peak
+    with their mean profile; ``theta_path_integration``: error curves of every model.
+    """
+    from bioplastic.analysis.theta import smoothed_loss
+    from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
+    from bioplastic.theta_run import sorted_recurrent, stage_file
+
+    spec = experiment.spec
+    seed = experiment.protocol.seed
+    trained = results.read_npz(run_dir / stage_file("train", seed))
+    tested = results.read_npz(run_dir / stage_file("test", seed))
+    removal_s = spec.test.spin_up_s
+    written = []
+    with bioplastic_style():
+        for name, plot in experiment.protocol.plots.items():
+            fig = Figure(figsize=(6.4, 4.0), layout="constrained")
+            if plot.type == "theta_losses":
+                losses = {key.split("/", 1)[1]: smoothed_loss(values, spec.dt_ms, spec.smoothing_s)
+                          for key, values in trained.items() if key.startswith("mismatch/")}
+                loss_curves(losses, spec.dt_ms, ax=fig.add_subplot())
+            elif plot.type == "theta_autocorrelation":
+                autocorrelations(tested["generated_autocorrelation"], tested["latent_autocorrelation"], spec.dt_ms,
+                                 ax=fig.add_subplot())
+            elif plot.type == "theta_decoding":
+                decoded_path(tested["decoded_m"], tested["true_m"], spec.dt_ms, removal_s, ax=fig.add_subplot())
+            elif plot.type == "theta_ring_weights":
+                fig = Figure(figsize=(9.6, 4.0), layout="constrained")
+                matrix_ax, profile_ax = fig.subplots(1, 2)
+                ring_weights(sorted_recurrent(experiment, trained, tested), ax=matrix_ax, profile_ax=profile_ax,
+                             title=f"{spec.test.recurrent} (ring correlation {metrics['ring_correlation']:.2f})")
+            else:
+                curves = {"trained": tested["trained_errors"], "untrained": tested["untrained_errors"]}
+                transfer = run_dir / stage_file("transfer", seed)
+                if transfer.exists():
+                    curves["transferred"] = results.read_npz(transfer)["transferred_errors"]
+                error_curves(curves, spec.dt_ms, removal_s, ax=fig.add_subplot())
+            fig.suptitle(plot.title or name)
+            written.append(save_figure(fig, run_dir / f"{name}.png"))
+    return written

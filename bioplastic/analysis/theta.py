@@ -1,0 +1,187 @@
+"""Measures of a network trained by theta-gated wake-sleep: losses, autocorrelations, decoding, ring weights.
+
+- :func:`smoothed_loss` -- an exponential moving average of a per-step loss (the
+  authors smooth ``|r_B - r_A|`` over 60 s);
+- :func:`autocorrelation` and :func:`autocorrelation_time` -- how long a population's
+  activity stays correlated with itself (for a Gaussian process with an RBF kernel of
+  length scale ``l`` the time is exactly ``l``);
+- :func:`rate_maps` and :func:`decode_positions` -- mean rates per position bin on a ring,
+  and the bin whose map correlates best with a population vector;
+- :func:`sort_by_field_peak` and :func:`circulant_correlation` -- order units by where
+  they fire and measure how much of a weight matrix is a ring (a circulant).
+
+Times are in ms unless a name says otherwise; positions in m.
+
+Example
+-------
+>>> import numpy as np
+>>> from bioplastic.analysis.theta import circulant_correlation
+>>> ring = np.array([[np.cos(2 * np.pi * (j - i) / 8) for j in range(8)] for i in range(8)])
+>>> round(circulant_correlation(ring), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import lfilter
+
+from bioplastic._checks import BadInput, check_positive, check_size
+from bioplastic.data.synthetic import ring_distance
+
+
+def smoothed_loss(loss, dt_ms: float, tau_s: float) -> np.ndarray:
+    """``y[t] = y[t-1] + (dt / tau) (loss[t] - y[t-1])``, starting at ``y[0] = loss[0]``.
+
+    Example
+    -------
+    >>> smoothed_loss([1.0, 0.0, 0.0], dt_ms=500.0, tau_s=1.0).tolist()
+    [1.0, 0.5, 0.25]
+    """
+    check_positive(dt_ms, "dt_ms", "ms")
+    check_positive(tau_s, "tau_s", "s")
+    loss = np.asarray(loss, np.float64)
+    alpha = min(dt_ms / (1000.0 * tau_s), 1.0)
+    smoothed, _ = lfilter([alpha], [1.0, alpha - 1.0], loss, zi=[(1.0 - alpha) * loss[0]])
+    return smoothed
+
+
+def autocorrelation(activity, max_lag: int) -> np.ndarray:
+    """Population autocorrelation ``sum_i <x_i(t) x_i(t + k)> / sum_i <x_i^2>`` for ``k = 0..max_lag``.
+
+    ``activity`` is (n_steps, n_units); each unit's mean is removed first.
+
+    Example
+    -------
+    >>> x = np.sin(np.arange(4000) * 2 * np.pi / 40)[:, None]
+    >>> round(float(autocorrelation(x, 20)[20]), 2)
+    -1.0
+    """
+    activity = np.asarray(activity, np.float64)
+    if activity.ndim != 2 or activity.shape[0] <= max_lag:
+        raise BadInput(f"activity: got shape {activity.shape}; allowed: (n_steps, n_units) with n_steps > max_lag "
+                       f"({max_lag})")
+    centred = activity - activity.mean(0)
+    n = len(centred)
+    power = np.sum(centred * centred) / n
+    if power == 0:
+        raise BadInput("activity: got constant activity; allowed: activity that varies (no autocorrelation otherwise)")
+    return np.array([np.sum(centred[: n - k] * centred[k:]) / (n - k) for k in range(max_lag + 1)]) / power
+
+
+def autocorrelation_time(curve, dt_ms: float) -> float:
+    """The lag (ms) where ``curve`` first falls to ``exp(-1/2)``, interpolated linearly; ``nan`` if it never does.
+
+    For an RBF kernel ``exp(-lag^2 / (2 l^2))`` this is ``l``.
+
+    Example
+    -------
+    >>> lags = np.arange(100) * 10.0
+    >>> round(autocorrelation_time(np.exp(-lags**2 / (2 * 300.0**2)), 10.0))
+    300
+    """
+    curve = np.asarray(curve, np.float64)
+    level = np.exp(-0.5)
+    below = np.flatnonzero(curve <= level)
+    if len(below) == 0 or below[0] == 0:
+        return float("nan")
+    k = below[0]
+    fraction = (curve[k - 1] - level) / (curve[k - 1] - curve[k])
+    return float((k - 1 + fraction) * dt_ms)
+
+
+def rate_maps(rates, positions_m, length_m: float, bins: int) -> np.ndarray:
+    """Mean rate of each unit in each of ``bins`` equal bins of the ring: shape (bins, n_units).
+
+    Example
+    -------
+    >>> rate_maps(np.array([[1.0], [3.0], [5.0]]), np.array([0.1, 0.2, 0.7]), 1.0, 2)[:, 0].tolist()
+    [2.0, 5.0]
+    """
+    bins = check_size(bins, "bins")
+    rates = np.asarray(rates, np.float64)
+    index = _bin_index(positions_m, length_m, bins)
+    counts = np.bincount(index, minlength=bins)
+    if (counts == 0).any():
+        raise BadInput(f"positions_m: got no sample in {int((counts == 0).sum())} of {bins} bins; allowed: a path "
+                       "that visits the whole ring (record longer or use fewer bins)")
+    sums = np.zeros((bins, rates.shape[1]))
+    np.add.at(sums, index, rates)
+    return sums / counts[:, None]
+
+
+def decode_positions(maps, rates, length_m: float) -> np.ndarray:
+    """Per row of ``rates``, the centre (m) of the bin whose map (from :func:`rate_maps`) correlates best.
+
+    Correlation ignores the scale and offset of the population vector, so activity that
+    keeps the pattern but not the gain of the maps is still read correctly.
+
+    Example
+    -------
+    >>> maps = np.eye(4)                                 # unit i fires in bin i
+    >>> decode_positions(maps, np.array([[0.0, 0.0, 2.0, 0.0]]), 1.0).tolist()
+    [0.625]
+    """
+    maps, rates = _standardized(maps), _standardized(np.atleast_2d(rates))
+    best = np.argmax(rates @ maps.T, axis=1)
+    return (best + 0.5) * length_m / len(maps)
+
+
+def decoding_error(decoded_m, true_m, length_m: float) -> np.ndarray:
+    """The distance round the ring between decoded and true positions (m)."""
+    return np.asarray(ring_distance(np.asarray(decoded_m), np.asarray(true_m), length_m))
+
+
+def sort_by_field_peak(maps, min_peak: float) -> np.ndarray:
+    """Indices of the units whose map reaches ``min_peak``, ordered by where on the ring it peaks.
+
+    Example
+    -------
+    >>> maps = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0], [1.0, 0.0, 0.0]])   # bins x units
+    >>> sort_by_field_peak(maps, min_peak=0.5).tolist()
+    [1, 0]
+    """
+    maps = np.asarray(maps)
+    active = np.flatnonzero(maps.max(0) >= min_peak)
+    return active[np.argsort(np.argmax(maps[:, active], axis=0), kind="stable")]
+
+
+def circulant_profile(weights) -> np.ndarray:
+    """``profile[k]``: the mean of ``W[i, (i + k) mod n]`` over rows, the best circulant fit's first row."""
+    weights = _square(weights)
+    n = len(weights)
+    return np.array([np.mean(weights[np.arange(n), (np.arange(n) + k) % n]) for k in range(n)])
+
+
+def circulant_correlation(weights) -> float:
+    """Pearson correlation of ``W`` with its circulant fit ``C[i, j] = profile[(j - i) mod n]``.
+
+    1 for a ring (each unit connected to the others by a function of their offset only,
+    whatever the shape or shift of that function), near 0 for weights without ring
+    structure. ``W`` should be sorted by the units' place on the ring.
+    """
+    weights = _square(weights)
+    n = len(weights)
+    profile = circulant_profile(weights)
+    circulant = profile[(np.arange(n)[None, :] - np.arange(n)[:, None]) % n]
+    if np.std(circulant) == 0 or np.std(weights) == 0:
+        return 0.0
+    return float(np.corrcoef(weights.ravel(), circulant.ravel())[0, 1])
+
+
+def _square(weights) -> np.ndarray:
+    weights = np.asarray(weights, np.float64)
+    if weights.ndim != 2 or weights.shape[0] != weights.shape[1] or len(weights) < 2:
+        raise BadInput(f"weights: got shape {weights.shape}; allowed: a square matrix of at least 2 units")
+    return weights
+
+
+def _bin_index(positions_m, length_m: float, bins: int) -> np.ndarray:
+    check_positive(length_m, "length_m", "m")
+    return (np.floor(np.mod(np.asarray(positions_m, np.float64), length_m) / length_m * bins).astype(int)) % bins
+
+
+def _standardized(x) -> np.ndarray:
+    x = np.asarray(x, np.float64)
+    x = x - x.mean(axis=1, keepdims=True)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)

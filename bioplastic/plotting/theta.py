@@ -1,0 +1,98 @@
+"""Figures of theta-gated wake-sleep learning: losses, autocorrelations, decoding, ring weights, path integration.
+
+- :func:`loss_curves` -- the smoothed ``|r_B - r_A|`` of each layer against training time;
+- :func:`autocorrelations` -- generated activity's autocorrelation beside the latents';
+- :func:`decoded_path` -- decoded and true position, the removal of sensory input marked;
+- :func:`ring_weights` -- a weight matrix sorted by place-field peak, and its mean
+  profile against the offset between units;
+- :func:`error_curves` -- decoding error against time, one curve per model.
+
+Example
+-------
+>>> import numpy as np
+>>> from bioplastic.plotting.theta import error_curves
+>>> ax = error_curves({"trained": np.zeros((3, 40)), "untrained": np.ones((3, 40))}, dt_ms=25.0, removal_s=0.5)
+>>> [line.get_label() for line in ax.lines][:2]
+['trained', 'untrained']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bioplastic._checks import BadInput
+from bioplastic.analysis.theta import circulant_profile
+from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
+
+
+def loss_curves(losses: dict, dt_ms: float, ax=None):
+    """Draw each layer's smoothed loss (name -> per-step values) against training time (min), log scale."""
+    _, ax = new_axes(ax)
+    for name, values in losses.items():
+        values = np.asarray(values)
+        ax.plot(np.arange(len(values)) * dt_ms / 60000.0, values, label=name, linewidth=STYLE["lines.linewidth"])
+    ax.set_yscale("log")
+    label_axes(ax, "training time (min)", "|r_B - r_A| (smoothed)")
+    add_legend(ax)
+    return ax
+
+
+def autocorrelations(generated, latents, dt_ms: float, ax=None):
+    """Draw the autocorrelation of generated activity and of the latents against lag (s)."""
+    _, ax = new_axes(ax)
+    for label, curve, style in (("generated", generated, "-"), ("latents", latents, "--")):
+        curve = np.asarray(curve)
+        ax.plot(np.arange(len(curve)) * dt_ms / 1000.0, curve, style, label=label, linewidth=STYLE["lines.linewidth"])
+    ax.axhline(np.exp(-0.5), color="0.6", linestyle=":", linewidth=1.0)
+    label_axes(ax, "lag (s)", "autocorrelation")
+    add_legend(ax)
+    return ax
+
+
+def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
+    """Draw true (line) and decoded (dots) positions (m) against time (s); a dotted line at the removal."""
+    decoded_m, true_m = np.asarray(decoded_m), np.asarray(true_m)
+    if decoded_m.shape != true_m.shape or decoded_m.ndim != 1:
+        raise BadInput(f"decoded_m, true_m: got shapes {decoded_m.shape} and {true_m.shape}; allowed: equal 1-D")
+    _, ax = new_axes(ax)
+    time_s = np.arange(len(true_m)) * dt_ms / 1000.0
+    ax.plot(time_s, true_m, ".", markersize=2, color="0.3", label="true")
+    ax.plot(time_s, decoded_m, ".", markersize=2, label="decoded")
+    if removal_s is not None:
+        ax.axvline(removal_s, color="0.4", linestyle=":", linewidth=1.0, label="input removed")
+    label_axes(ax, "time (s)", "position (m)")
+    add_legend(ax)
+    return ax
+
+
+def ring_weights(weights, ax=None, profile_ax=None, title=None):
+    """Draw a sorted square weight matrix; on ``profile_ax``, its mean profile against the offset ``j - i``."""
+    weights = np.asarray(weights)
+    _, ax = new_axes(ax)
+    limit = float(np.abs(weights).max()) or 1.0
+    image = ax.imshow(weights, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8)
+    label_axes(ax, "presynaptic unit (sorted)", "postsynaptic unit (sorted)")
+    if title:
+        ax.set_title(title, fontsize="small")
+    if profile_ax is not None:
+        profile = circulant_profile(weights)
+        n = len(profile)
+        offsets = np.arange(n) - n // 2
+        profile_ax.plot(offsets, np.roll(profile, n // 2), linewidth=STYLE["lines.linewidth"], label=title)
+        label_axes(profile_ax, "offset j - i (units)", "mean weight")
+    return ax
+
+
+def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
+    """Draw each model's decoding error (name -> (episodes, steps)), mean over episodes, against time (s)."""
+    _, ax = new_axes(ax)
+    for name, values in errors.items():
+        values = np.atleast_2d(np.asarray(values))
+        ax.plot(np.arange(values.shape[1]) * dt_ms / 1000.0, values.mean(axis=0), label=name,
+                linewidth=STYLE["lines.linewidth"])
+    if removal_s is not None:
+        ax.axvline(removal_s, color="0.4", linestyle=":", linewidth=1.0, label="input removed")
+    label_axes(ax, "time (s)", "decoding error (m)")
+    add_legend(ax)
+    return ax

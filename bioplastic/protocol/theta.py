@@ -1,0 +1,213 @@
+"""Theta protocols: cross-checks, the network a ``[theta]`` table declares, and its environments.
+
+A protocol with a ``[theta]`` table declares layers of two-compartment units (and fixed
+relay layers), the connections between them and from the environment's inputs, and an
+environment: ``[theta.latents]`` (Gaussian-process latents mixed into features, input
+``features``) or ``[theta.track]`` (an agent on a ring seen by place cells, inputs
+``place`` and ``velocity``). Every environment also offers ``bias``, an input held at 1,
+so a plastic connection from it is a learned bias. :func:`build_theta` checks what the
+schema cannot (names that exist, sizes that fit the initial weights, a test that fits the
+run) before anything runs.
+
+Example
+-------
+>>> from bioplastic.protocol.theta import initial_weights
+>>> initial_weights("identity", (4, 2)).tolist()
+[[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic.data.synthetic import gp_latents, mix_latents, place_cells, track_agent
+from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
+from bioplastic.protocol.build import _Checker
+from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.schema import ThetaProtocol
+from bioplastic.rules.theta_gate import theta_schedule
+from bioplastic.rules.wake_sleep import WakeSleepSettings
+
+THETA_PLOTS = ("theta_losses", "theta_autocorrelation", "theta_decoding", "theta_ring_weights",
+               "theta_path_integration")
+SAMPLE_EVERY = 4          # decoder recordings keep every 4th step (10 samples per second at 25 ms)
+
+
+def initial_weights(init: str, shape: tuple) -> Optional[np.ndarray]:
+    """Fixed initial weights of an ``init`` kind (``None`` for ``normal``: the network draws them)."""
+    post, pre = shape
+    if init == "zeros":
+        return np.zeros(shape, np.float32)
+    if init == "identity":
+        return np.tile(np.eye(pre, dtype=np.float32), (post // pre, 1))
+    if init == "direction":
+        half = np.ones((post // 2, 1), np.float32)
+        return np.vstack([half * np.array([1.0, -1.0], np.float32), half * np.array([-1.0, 1.0], np.float32)])
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class Environment:
+    """One stretch of an environment: per-step inputs, and the positions (track) or latents behind them."""
+
+    inputs: dict
+    positions_m: Optional[np.ndarray] = None
+    latents: Optional[np.ndarray] = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ThetaExperiment:
+    """A checked theta protocol: the network, its fixed weights, step counts and the environment's draws."""
+
+    protocol: ThetaProtocol
+    network: ThetaNetwork
+    fixed_weights: dict
+    train_steps: int
+
+    @property
+    def spec(self):
+        return self.protocol.theta
+
+    def steps(self, seconds: float) -> int:
+        """Whole steps in ``seconds``."""
+        return int(round(1000.0 * seconds / self.spec.dt_ms))
+
+    def gates(self, n_steps: int, seed: int) -> np.ndarray:
+        """The configured theta schedule for ``n_steps`` steps."""
+        gate = self.spec.gate
+        return np.asarray(theta_schedule(n_steps, self.spec.dt_ms, gate.frequency_hz, gate.duty, gate.phase,
+                                         gate.shape, gate.jitter, seed))
+
+    def keys(self, seed: int) -> dict:
+        """The independent keys of one repeat: environment, training path, network, tests, loss test, transfer."""
+        names = ("world", "path", "network", "test", "loss", "transfer")
+        return dict(zip(names, jax.random.split(jax.random.PRNGKey(seed), len(names))))
+
+    def initial_state(self, seed: int) -> dict:
+        """The network's state before training (fixed and drawn weights, zero traces)."""
+        return self.network.init(self.keys(seed)["network"], self.fixed_weights)
+
+    def environment(self, seed: int, n_steps: int, key: jax.Array, remapped: bool = False,
+                    velocity_mean_m_s: Optional[float] = None) -> Environment:
+        """``n_steps`` of the environment along a path drawn from ``key``.
+
+        ``remapped``: the second environment (new place fields); ``velocity_mean_m_s``
+        replaces the track's mean velocity.
+        """
+        world = self.keys(seed)["world"]
+        bias = jnp.ones((n_steps, 1), jnp.float32)
+        if self.spec.latents is not None:
+            latents_spec = self.spec.latents
+            latents = gp_latents(key, latents_spec.n_latents, n_steps, self.spec.dt_ms, latents_spec.timescale_ms)
+            features, _ = mix_latents(world, latents, latents_spec.n_features)
+            return Environment({"features": features, "bias": bias}, latents=np.asarray(latents))
+        track = self.spec.track
+        mean = track.velocity_mean_m_s if velocity_mean_m_s is None else velocity_mean_m_s
+        path = track_agent(key, n_steps, self.spec.dt_ms, track.length_m, track.velocity_sd_m_s, track.coherence_s, mean)
+        cells = place_cells(path.positions_m, track.n_place_cells, track.place_width_m, track.length_m, key=world,
+                            remap=remapped, jitter=track.place_jitter)
+        velocity = path.velocities_m_s / track.velocity_scale_m_s
+        velocity_cells = jnp.stack([jax.nn.relu(velocity), jax.nn.relu(-velocity)], axis=1)
+        return Environment({"place": cells.activity, "velocity": velocity_cells, "bias": bias},
+                           positions_m=np.asarray(path.positions_m))
+
+    def frozen(self) -> ThetaNetwork:
+        """The network with the transfer's frozen connections fixed."""
+        freeze = set(self.spec.transfer.freeze)
+        connections = tuple(dataclasses.replace(c, plastic=False) if c.name in freeze else c
+                            for c in self.network.connections)
+        return dataclasses.replace(self.network, connections=connections)
+
+
+def environment_inputs(spec) -> dict:
+    """Name -> size of the inputs the environment offers."""
+    if spec.latents is not None:
+        return {"features": spec.latents.n_features, "bias": 1}
+    return {"place": spec.track.n_place_cells, "velocity": 2, "bias": 1}
+
+
+def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
+    """Cross-check a theta protocol (every problem names its key) and return the experiment."""
+    check = _Checker(file)
+    spec, path = protocol.theta, "theta"
+    if (spec.latents is None) == (spec.track is None):
+        check.fail(path, "both [theta.latents] and [theta.track]" if spec.latents else "no environment",
+                   "exactly one of [theta.latents] (latent features) or [theta.track] (a ring with place cells)")
+    inputs = environment_inputs(spec)
+    layers = []
+    for name, layer in spec.layers.items():
+        where = f"{path}.layers.{name}"
+        if name in inputs:
+            check.fail(where, f"a layer named like the input {name!r}", "a name that is not an input "
+                       f"({', '.join(inputs)})")
+        if layer.kind == "relay":
+            layers.append(check.call(where, RelayLayer, name, layer.size, layer.activation, layer.threshold))
+        else:
+            fields = layer.model_dump(exclude={"kind", "size", "activation", "threshold"})
+            layers.append(check.call(where, ThetaLayer, name, layer.size, **fields))
+    relays = {name for name, layer in spec.layers.items() if layer.kind == "relay"}
+    sizes = {**inputs, **{name: layer.size for name, layer in spec.layers.items()}}
+    connections, fixed = [], {}
+    for name, connection in spec.connections.items():
+        where = f"{path}.connections.{name}"
+        check.member(connection.pre, f"{where}.pre", list(sizes), "layers and inputs")
+        check.member(connection.post, f"{where}.post", list(spec.layers), "layers")
+        if connection.post in relays and connection.plastic:
+            check.fail(f"{where}.plastic", "true onto a relay layer", "false (relay layers do not learn)")
+        shape = (sizes[connection.post], sizes[connection.pre])
+        _check_init(check, f"{where}.init", connection.init, shape)
+        weights = initial_weights(connection.init, shape)
+        if weights is not None:
+            fixed[name] = weights
+        connections.append(ThetaConnection(name, connection.pre, connection.post, connection.compartment,
+                                           connection.plastic, connection.init_std, connection.learning_rate,
+                                           connection.l2))
+    settings = WakeSleepSettings(learning_rate=spec.learning_rate, tau_ms=spec.tau_ms, l1=spec.l1, l2=spec.l2)
+    network = check.call(path, ThetaNetwork, tuple(layers), tuple(connections), inputs, spec.dt_ms, settings)
+    learners = [name for name, layer in spec.layers.items() if layer.kind == "two_compartment"]
+    test = spec.test
+    if spec.latents is not None:
+        check.member(test.generator, f"{path}.test.generator", learners, "two-compartment layers")
+    else:
+        check.member(test.decoder_layer, f"{path}.test.decoder_layer", list(spec.layers), "layers")
+        check.member(test.recurrent, f"{path}.test.recurrent", list(spec.connections), "connections")
+        recurrent = spec.connections[test.recurrent]
+        if recurrent.pre != recurrent.post:
+            check.fail(f"{path}.test.recurrent", repr(test.recurrent), "a connection from a layer onto itself")
+        if test.decoder_minutes > spec.minutes:
+            check.fail(f"{path}.test.decoder_minutes", repr(test.decoder_minutes),
+                       f"at most the training time, minutes ({spec.minutes})")
+        for when in test.errors_at_s:
+            if when > test.hold_s:
+                check.fail(f"{path}.test.errors_at_s", repr(test.errors_at_s),
+                           f"times within the generative test, hold_s ({test.hold_s})")
+    if spec.transfer is not None:
+        if spec.track is None:
+            check.fail(f"{path}.transfer", "a transfer without a track", "a [theta.transfer] with a [theta.track] "
+                       "(the second environment remaps its place cells)")
+        for frozen in spec.transfer.freeze:
+            check.member(frozen, f"{path}.transfer.freeze", list(spec.connections), "connections")
+    for name, plot in protocol.plots.items():
+        check.registered(PLOTS, plot.type, f"plots.{name}.type")
+        if plot.type not in THETA_PLOTS:
+            check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(THETA_PLOTS)} (the plots of a theta "
+                       "protocol)")
+    gate = spec.gate
+    check.call(f"{path}.gate", theta_schedule, 1, spec.dt_ms, gate.frequency_hz, gate.duty, gate.phase, gate.shape,
+               gate.jitter)
+    experiment = ThetaExperiment(protocol, network, fixed, 0)
+    return dataclasses.replace(experiment, train_steps=experiment.steps(60.0 * spec.minutes))
+
+
+def _check_init(check: _Checker, where: str, init: str, shape: tuple):
+    post, pre = shape
+    if init == "identity" and post % pre:
+        check.fail(where, repr(init), f"identity needs the post size to be a multiple of the pre size (got {post} x {pre})")
+    if init == "direction" and (pre != 2 or post % 2):
+        check.fail(where, repr(init), f"direction needs 2 pre units (velocity cells) and an even post size "
+                   f"(got {post} x {pre})")

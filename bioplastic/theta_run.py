@@ -1,0 +1,330 @@
+"""Running a theta protocol: train, test, transfer -- each stage saved as it finishes; metrics, plots.
+
+Called by :func:`bioplastic.runner.run_protocol` for a protocol with a ``[theta]`` table.
+For each repeat (seed ``seed + i``) the stages are:
+
+1. ``train_seed<N>.npz`` -- training with the theta schedule: the mismatch ``|r_B - r_A|``
+   of every layer at every step, the initial and final weights, and (track) the rates of
+   every layer over the last ``decoder_minutes`` at every 4th step with positions and gates;
+2. ``test_seed<N>.npz`` -- latents: the generated activity of ``test.generator`` over
+   ``hold_s`` in the generative phase and the latents' and its autocorrelations; track:
+   the path-integration test of the trained and the untrained network (the untrained one
+   with a decoder fitted on its own activity), decoding errors per episode and step;
+3. ``transfer_seed<N>.npz`` (track with ``[theta.transfer]``) -- the trained network with
+   the ``freeze`` connections fixed, retrained in the remapped environment (with the
+   transfer's mean velocity, if it sets one), then tested there on the track's paths.
+
+Each file is written atomically when its stage ends, so ``--resume`` skips finished
+stages. Then ``metrics.json`` and the plots are written.
+
+Example
+-------
+>>> from bioplastic.theta_run import stage_file
+>>> stage_file("train", 3)
+'train_seed3.npz'
+"""
+
+from __future__ import annotations
+
+import pathlib
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic import results
+from bioplastic.analysis.theta import (
+    autocorrelation,
+    autocorrelation_time,
+    circulant_correlation,
+    decode_positions,
+    decoding_error,
+    rate_maps,
+    sort_by_field_peak,
+)
+from bioplastic.protocol.theta import SAMPLE_EVERY, ThetaExperiment, build_theta
+
+CHUNK_S = 60.0            # training runs (and reports progress) one simulated minute at a time
+LOSS_TEST_S = 60.0        # the untrained and the trained network run this long, without learning, to compare losses
+MIN_FIELD_PEAK = 0.05     # units whose rate map never reaches this are silent and left out of the ring
+
+
+def stage_file(stage: str, seed: int) -> str:
+    """The run-folder file of one stage (train, test, transfer) of one repeat's seed."""
+    return f"{stage}_seed{seed}.npz"
+
+
+def run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, command) -> pathlib.Path:
+    """Run every stage of every repeat (skipping those a resumed folder has); metrics and plots."""
+    from bioplastic.runner import _Progress, open_run_folder
+
+    experiment = build_theta(protocol, str(path))
+    spec = protocol.theta
+    run_dir, manifest = open_run_folder(path, protocol, resolved, out_dir, resume, command)
+    minutes_per_repeat = spec.minutes + (spec.transfer.minutes if spec.transfer else 0.0)
+    shown = _Progress(protocol.name, int(round(spec.repeats * minutes_per_repeat * 60 / CHUNK_S)), CHUNK_S / 60,
+                      "simulated min of training", enabled=progress)
+    done = 0
+    for index in range(spec.repeats):
+        seed = protocol.seed + index
+        train = run_dir / stage_file("train", seed)
+        if not train.exists():
+            results.write_npz(train, _train_stage(experiment, seed, lambda n, base=done: shown.update(base + n)))
+        done += int(round(spec.minutes * 60 / CHUNK_S))
+        trained = results.read_npz(train)
+        test = run_dir / stage_file("test", seed)
+        if not test.exists():
+            results.write_npz(test, _test_stage(experiment, seed, trained))
+        if spec.transfer is not None:
+            transfer = run_dir / stage_file("transfer", seed)
+            if not transfer.exists():
+                results.write_npz(transfer, _transfer_stage(experiment, seed, trained,
+                                                            lambda n, base=done: shown.update(base + n)))
+            done += int(round(spec.transfer.minutes * 60 / CHUNK_S))
+        if on_chunk is not None:
+            on_chunk(index + 1)
+    shown.close()
+    metrics = summarize(run_dir, experiment)
+    results.write_json(run_dir / "metrics.json", metrics)
+    from bioplastic.protocol.plots import draw_theta_plots
+
+    draw_theta_plots(run_dir, experiment, metrics)
+    results.write_json(run_dir / "manifest.json", dict(manifest, finished=results.now(), status="completed"))
+    return run_dir
+
+
+def train(experiment: ThetaExperiment, network, state: dict, environment, gates, record_from: int, on_minute=None):
+    """Train ``network`` from ``state`` through ``environment``; returns ``(state, mismatch, recorded)``.
+
+    ``mismatch``: layer -> (n_steps,); ``recorded``: layer -> rates at every 4th step from
+    ``record_from`` on (and ``positions_m`` and ``gate`` at those steps, for a track).
+    Stops with a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
+    """
+    from bioplastic.runner import RunError
+
+    run = jax.jit(lambda s, x, g: network.run(s, x, g))
+    n_steps = len(gates)
+    chunk = experiment.steps(CHUNK_S)
+    mismatch, recorded = {}, {}
+    for minute, start in enumerate(range(0, n_steps, chunk), start=1):
+        stop = min(start + chunk, n_steps)
+        state, out = run(state, {name: value[start:stop] for name, value in environment.inputs.items()},
+                         jnp.asarray(gates[start:stop]))
+        for name, values in out["mismatch"].items():
+            mismatch.setdefault(name, []).append(np.asarray(values))
+        if not all(np.isfinite(np.asarray(w)).all() for w in state["weights"].values()):
+            raise RunError(f"training stopped at minute {minute}: the weights became non-finite; lower "
+                           "theta.learning_rate (or a connection's learning_rate)")
+        keep = np.arange(start, stop)
+        keep = keep[(keep >= record_from) & ((keep - record_from) % SAMPLE_EVERY == 0)] - start
+        if keep.size:
+            for name, values in out["rates"].items():
+                recorded.setdefault(name, []).append(np.asarray(values)[keep])
+            recorded.setdefault("gate", []).append(np.asarray(gates[start:stop])[keep])
+            if environment.positions_m is not None:
+                recorded.setdefault("positions_m", []).append(environment.positions_m[start:stop][keep])
+        if on_minute is not None:
+            on_minute(minute)
+    return (state, {name: np.concatenate(v) for name, v in mismatch.items()},
+            {name: np.concatenate(v) for name, v in recorded.items()})
+
+
+def _train_stage(experiment: ThetaExperiment, seed: int, on_minute) -> dict:
+    keys = experiment.keys(seed)
+    n_steps = experiment.train_steps
+    environment = experiment.environment(seed, n_steps, keys["path"])
+    start = experiment.initial_state(seed)
+    state, mismatch, recorded = train(experiment, experiment.network, start, environment,
+                                      experiment.gates(n_steps, seed), _record_from(experiment, n_steps), on_minute)
+    return {**_flat("mismatch", mismatch), **_flat("initial", start["weights"]), **_flat("weights", state["weights"]),
+            **_flat("recorded", recorded)}
+
+
+def _record_from(experiment: ThetaExperiment, n_steps: int) -> int:
+    spec = experiment.spec
+    if spec.track is None:
+        return n_steps
+    return n_steps - experiment.steps(60.0 * spec.test.decoder_minutes)
+
+
+def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
+    spec = experiment.spec
+    state = experiment.initial_state(seed)
+    trained_state = dict(state, weights=_unflat("weights", trained))
+    losses = {**_flat("untrained_loss", _mismatch_without_learning(experiment, seed, state)),
+              **_flat("trained_loss", _mismatch_without_learning(experiment, seed, trained_state))}
+    if spec.latents is not None:
+        return {**losses, **_generation_test(experiment, seed, trained_state)}
+    maps = _maps(experiment, _unflat("recorded", trained))
+    untrained_maps = _untrained_maps(experiment, seed, state)
+    trained_errors, decoded, true = path_integration(experiment, seed, experiment.network, trained_state, maps)
+    untrained_errors, _, _ = path_integration(experiment, seed, experiment.network, state, untrained_maps)
+    return {**losses, "trained_errors": trained_errors, "untrained_errors": untrained_errors, "decoded_m": decoded,
+            "true_m": true, "maps": maps}
+
+
+def _mismatch_without_learning(experiment: ThetaExperiment, seed: int, state: dict) -> dict:
+    """Each layer's mean ``|r_B - r_A|`` over ``LOSS_TEST_S`` with the theta schedule, no learning, a test path."""
+    n_steps = experiment.steps(LOSS_TEST_S)
+    environment = experiment.environment(seed, n_steps, experiment.keys(seed)["loss"])
+    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
+        state, environment.inputs, jnp.asarray(experiment.gates(n_steps, seed)))
+    return {layer: np.mean(values) for layer, values in out["mismatch"].items()}
+
+
+def _generation_test(experiment: ThetaExperiment, seed: int, state: dict) -> dict:
+    """The network in the generative phase for ``hold_s`` (input present, unseen by the somas)."""
+    test = experiment.spec.test
+    n_steps = experiment.steps(test.hold_s)
+    environment = experiment.environment(seed, n_steps, experiment.keys(seed)["test"])
+    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
+        state, environment.inputs, jnp.ones(n_steps, jnp.float32))
+    generated = np.asarray(out["rates"][test.generator])
+    max_lag = experiment.steps(test.max_lag_s)
+    return {"generated": generated, "latents": environment.latents,
+            "generated_autocorrelation": autocorrelation(generated, max_lag),
+            "latent_autocorrelation": autocorrelation(environment.latents, max_lag)}
+
+
+def path_integration(experiment: ThetaExperiment, seed: int, network, state: dict, maps, remapped: bool = False):
+    """Decoding errors (episodes, steps) of the path-integration test; the first episode's decoded and true paths.
+
+    Each episode: ``spin_up_s`` with the theta schedule, then ``hold_s`` in the generative
+    phase (the sensory input no longer reaches any soma), no learning, a new path.
+    """
+    test, track = experiment.spec.test, experiment.spec.track
+    spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
+    gates = jnp.asarray(np.concatenate([experiment.gates(spin, seed), np.ones(hold, np.float32)]))
+    run = jax.jit(lambda s, x: network.run(s, x, gates, learn=False))
+    errors, first = [], None
+    for episode in range(test.episodes):
+        key = jax.random.fold_in(experiment.keys(seed)["test"], episode)
+        environment = experiment.environment(seed, spin + hold, key, remapped)
+        _, out = run(state, environment.inputs)
+        decoded = decode_positions(maps, np.asarray(out["rates"][test.decoder_layer]), track.length_m)
+        errors.append(decoding_error(decoded, environment.positions_m, track.length_m))
+        if first is None:
+            first = (decoded, environment.positions_m)
+    return np.asarray(errors, np.float32), first[0], first[1]
+
+
+def _maps(experiment: ThetaExperiment, recorded: dict) -> np.ndarray:
+    """Decoder templates: the decoder layer's mean rate per position bin (both theta phases)."""
+    spec = experiment.spec
+    return rate_maps(recorded[spec.test.decoder_layer], recorded["positions_m"], spec.track.length_m,
+                     spec.test.position_bins)
+
+
+def _untrained_maps(experiment: ThetaExperiment, seed: int, state: dict) -> np.ndarray:
+    """The untrained network's own decoder, fitted on ``decoder_minutes`` of it running without learning."""
+    n_steps = experiment.steps(60.0 * experiment.spec.test.decoder_minutes)
+    environment = experiment.environment(seed, n_steps, experiment.keys(seed)["path"])
+    frozen = dict(state)
+    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
+        frozen, environment.inputs, jnp.asarray(experiment.gates(n_steps, seed)))
+    layer = experiment.spec.test.decoder_layer
+    recorded = {layer: np.asarray(out["rates"][layer])[::SAMPLE_EVERY],
+                "positions_m": environment.positions_m[::SAMPLE_EVERY]}
+    return _maps(experiment, recorded)
+
+
+def _transfer_stage(experiment: ThetaExperiment, seed: int, trained: dict, on_minute) -> dict:
+    """Retrain in the remapped environment with the frozen connections fixed, then test there."""
+    spec = experiment.spec
+    network = experiment.frozen()
+    n_steps = experiment.steps(60.0 * spec.transfer.minutes)
+    environment = experiment.environment(seed, n_steps, experiment.keys(seed)["transfer"], remapped=True,
+                                         velocity_mean_m_s=spec.transfer.velocity_mean_m_s)
+    start = dict(network.init(jax.random.fold_in(experiment.keys(seed)["transfer"], 1)),
+                 weights=_unflat("weights", trained))
+    state, mismatch, recorded = train(experiment, network, start, environment, experiment.gates(n_steps, seed),
+                                      _record_from(experiment, n_steps), on_minute)
+    maps = _maps(experiment, recorded)
+    errors, _, _ = path_integration(experiment, seed, network, state, maps, remapped=True)
+    return {"transferred_errors": errors, **_flat("mismatch", mismatch), **_flat("weights", state["weights"]),
+            **_flat("recorded", recorded)}
+
+
+def summarize(run_dir, experiment: ThetaExperiment) -> dict:
+    """Headline numbers, means over repeats (per repeat in ``details``).
+
+    Every two-compartment layer: ``<layer>_loss_untrained`` and ``_trained`` (the mean
+    mismatch of the network before and after training, each run for a minute with the
+    theta schedule and without learning, on the same input) and ``_loss_fold`` (their
+    ratio); ``<layer>_loss_first_minute`` and ``_last_minute`` of training. Latents:
+    ``generated_autocorrelation_ms``, ``latent_autocorrelation_ms`` and their ``ratio``.
+    Track: ``error_with_input_m`` (the last 5 s of the spin-up), ``<model>_error_at_<t>s_m``
+    for trained, untrained (and transferred) models -- the error averaged over episodes and
+    over +-0.25 s around ``t`` after removal -- ``ring_correlation`` (circulant fit of the
+    sorted recurrent weights) and ``transfer_ratio_at_<t>s``.
+    """
+    spec = experiment.spec
+    per_seed = {}
+    for index in range(spec.repeats):
+        seed = experiment.protocol.seed + index
+        trained = results.read_npz(pathlib.Path(run_dir) / stage_file("train", seed))
+        tested = results.read_npz(pathlib.Path(run_dir) / stage_file("test", seed))
+        numbers = _loss_numbers(experiment, _unflat("mismatch", trained), _unflat("untrained_loss", tested),
+                                _unflat("trained_loss", tested))
+        if spec.latents is not None:
+            generated = autocorrelation_time(tested["generated_autocorrelation"], spec.dt_ms)
+            latent = autocorrelation_time(tested["latent_autocorrelation"], spec.dt_ms)
+            numbers.update(generated_autocorrelation_ms=generated, latent_autocorrelation_ms=latent,
+                           autocorrelation_ratio=generated / latent)
+        else:
+            models = {"trained": tested["trained_errors"], "untrained": tested["untrained_errors"]}
+            transfer = pathlib.Path(run_dir) / stage_file("transfer", seed)
+            if spec.transfer is not None:
+                models["transferred"] = results.read_npz(transfer)["transferred_errors"]
+            spin = experiment.steps(spec.test.spin_up_s)
+            numbers["error_with_input_m"] = float(tested["trained_errors"][:, max(spin - experiment.steps(5.0), 0):spin].mean())
+            for when in spec.test.errors_at_s:
+                for model, errors in models.items():
+                    numbers[f"{model}_error_at_{when:g}s_m"] = error_at(experiment, errors, when)
+                if "transferred" in models:
+                    numbers[f"transfer_ratio_at_{when:g}s"] = (numbers[f"transferred_error_at_{when:g}s_m"]
+                                                              / numbers[f"trained_error_at_{when:g}s_m"])
+            numbers["ring_correlation"] = circulant_correlation(sorted_recurrent(experiment, trained, tested))
+        per_seed[str(seed)] = numbers
+    metrics = {key: float(np.mean([numbers[key] for numbers in per_seed.values()])) for key in next(iter(per_seed.values()))}
+    metrics["details"] = per_seed
+    return metrics
+
+
+def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
+    """Mean decoding error over episodes and over +-0.25 s around ``seconds`` after the input was removed."""
+    centre = experiment.steps(experiment.spec.test.spin_up_s) + experiment.steps(seconds)
+    half = experiment.steps(0.25)
+    errors = np.asarray(errors)
+    return float(errors[:, max(centre - half, 0):min(centre + half + 1, errors.shape[1])].mean())
+
+
+def sorted_recurrent(experiment: ThetaExperiment, trained: dict, tested: dict) -> np.ndarray:
+    """The recurrent weights with the active units of their layer sorted by place-field peak (wake-phase maps)."""
+    spec = experiment.spec
+    connection = spec.connections[spec.test.recurrent]
+    recorded = _unflat("recorded", trained)
+    wake = recorded["gate"] == 0
+    maps = rate_maps(recorded[connection.post][wake], recorded["positions_m"][wake], spec.track.length_m,
+                     spec.test.position_bins)
+    order = sort_by_field_peak(maps, MIN_FIELD_PEAK)
+    return trained[f"weights/{spec.test.recurrent}"][np.ix_(order, order)]
+
+
+def _loss_numbers(experiment: ThetaExperiment, mismatch: dict, untrained: dict, trained: dict) -> dict:
+    minute = experiment.steps(60.0)
+    numbers = {}
+    for layer, values in mismatch.items():
+        numbers.update({f"{layer}_loss_untrained": float(untrained[layer]), f"{layer}_loss_trained": float(trained[layer]),
+                        f"{layer}_loss_fold": float(untrained[layer] / trained[layer]),
+                        f"{layer}_loss_first_minute": float(values[:minute].mean()),
+                        f"{layer}_loss_last_minute": float(values[-minute:].mean())})
+    return numbers
+
+
+def _flat(prefix: str, arrays: dict) -> dict:
+    return {f"{prefix}/{name}": np.asarray(value) for name, value in arrays.items()}
+
+
+def _unflat(prefix: str, arrays: dict) -> dict:
+    return {name[len(prefix) + 1:]: value for name, value in arrays.items() if name.startswith(prefix + "/")}

@@ -1,0 +1,120 @@
+"""Experiments of the theta-gated hippocampal model: the measures, the relay layers, the protocol pieces."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from bioplastic._checks import BadInput
+from bioplastic.analysis.theta import (
+    autocorrelation,
+    autocorrelation_time,
+    circulant_correlation,
+    decode_positions,
+    decoding_error,
+    rate_maps,
+    smoothed_loss,
+    sort_by_field_peak,
+)
+from bioplastic.data.synthetic import gp_latents, place_cells, track_agent
+from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
+from bioplastic.protocol.theta import initial_weights
+
+# ----------------------------------------------------------------------------- measures
+
+
+def test_smoothed_loss_is_the_exponential_moving_average():
+    rng = np.random.default_rng(0)
+    loss, dt_ms, tau_s = rng.random(500), 25.0, 2.0
+    alpha = dt_ms / (1000 * tau_s)
+    expected = [loss[0]]
+    for value in loss[1:]:
+        expected.append(expected[-1] + alpha * (value - expected[-1]))
+    np.testing.assert_allclose(smoothed_loss(loss, dt_ms, tau_s), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("timescale_ms", [500.0, 1000.0])
+def test_autocorrelation_time_of_gaussian_process_latents_is_their_length_scale(timescale_ms):
+    latents = gp_latents(jax.random.PRNGKey(1), 20, 40000, dt_ms=25.0, timescale_ms=timescale_ms)
+    curve = autocorrelation(np.asarray(latents), 200)
+    lags = np.arange(201) * 25.0
+    np.testing.assert_allclose(curve, np.exp(-lags**2 / (2 * timescale_ms**2)), atol=0.05)
+    assert autocorrelation_time(curve, 25.0) == pytest.approx(timescale_ms, rel=0.05)
+
+
+def test_white_noise_has_no_autocorrelation_and_constant_activity_is_rejected():
+    noise = np.random.default_rng(1).normal(size=(20000, 3))
+    curve = autocorrelation(noise, 5)
+    assert curve[0] == pytest.approx(1.0) and np.abs(curve[1:]).max() < 0.03
+    assert np.isnan(autocorrelation_time(np.ones(10), 25.0))          # never decays
+    with pytest.raises(BadInput, match="activity: got constant activity"):
+        autocorrelation(np.ones((100, 2)), 5)
+
+
+def test_place_cells_decode_their_own_positions_whatever_the_gain():
+    track = track_agent(jax.random.PRNGKey(2), 20000, dt_ms=25.0)
+    positions = np.asarray(track.positions_m)
+    cells = np.asarray(place_cells(track.positions_m, 50, 0.05, 1.0).activity)
+    maps = rate_maps(cells, positions, 1.0, 100)
+    assert maps.shape == (100, 50)
+    error = decoding_error(decode_positions(maps, cells, 1.0), positions, 1.0)
+    assert error.max() <= 0.01                                        # within one bin
+    np.testing.assert_array_equal(decode_positions(maps, 3.0 * cells + 1.0, 1.0), decode_positions(maps, cells, 1.0))
+    with pytest.raises(BadInput, match="positions_m: got no sample in 90 of 100 bins"):
+        rate_maps(cells[:10], np.linspace(0.0, 0.49, 10), 1.0, 100)
+
+
+def test_circulant_correlation_is_one_for_any_ring_and_near_zero_without_one():
+    n = 40
+    offset = (np.arange(n)[None, :] - np.arange(n)[:, None]) % n
+    shifted_bump = np.exp(-0.5 * (np.minimum((offset - 3) % n, (3 - offset) % n) / 2.0) ** 2)
+    assert circulant_correlation(shifted_bump) == pytest.approx(1.0)
+    assert circulant_correlation(5.0 * shifted_bump - 1.0) == pytest.approx(1.0)
+    noise = np.random.default_rng(3).normal(size=(n, n))
+    assert abs(circulant_correlation(noise)) < 0.3
+    noisier = [circulant_correlation(shifted_bump + scale * noise) for scale in (0.05, 0.2, 0.5)]
+    assert noisier[0] > 0.9 and noisier[0] > noisier[1] > noisier[2] > abs(circulant_correlation(noise))
+    with pytest.raises(BadInput, match=r"weights: got shape \(3, 4\)"):
+        circulant_correlation(np.zeros((3, 4)))
+
+
+def test_units_are_sorted_by_field_peak_and_silent_ones_left_out():
+    maps = np.zeros((10, 4))
+    maps[7, 0], maps[2, 1], maps[5, 3] = 1.0, 0.8, 0.5         # unit 2 never fires
+    assert sort_by_field_peak(maps, 0.1).tolist() == [1, 3, 0]
+
+
+# ----------------------------------------------------------------------------- relay layers
+
+
+def test_conjunctive_velocity_cells_are_relu_of_ec_plus_minus_velocity_minus_threshold():
+    n = 4
+    net = ThetaNetwork(
+        layers=(ThetaLayer("ec", n, basal_noise_sigma=0.0, apical_noise_sigma=0.0),
+                RelayLayer("conjunctive", 2 * n, "relu", threshold=1.0)),
+        connections=(ThetaConnection("drive", "x", "ec", "basal", plastic=False),
+                     ThetaConnection("copy", "ec", "conjunctive", "basal", plastic=False),
+                     ThetaConnection("direction", "velocity", "conjunctive", "basal", plastic=False)),
+        inputs={"x": n, "velocity": 2})
+    weights = {"drive": jnp.eye(n), "copy": initial_weights("identity", (2 * n, n)),
+               "direction": initial_weights("direction", (2 * n, 2))}
+    state = net.init(jax.random.PRNGKey(0), weights)
+    ec, v = jnp.array([0.2, 0.5, 0.9, 0.0]), 0.3
+    velocity_cells = jnp.array([max(v, 0.0), max(-v, 0.0)]) / 0.5          # relu(+-v) / 0.5: difference 2 v
+    _, out = net.step(state, {"x": ec, "velocity": velocity_cells}, 0.0)
+    expected = np.concatenate([np.maximum(ec + 2 * v - 1, 0), np.maximum(ec - 2 * v - 1, 0)])
+    np.testing.assert_allclose(out["rates"]["conjunctive"], expected, atol=1e-6)
+    assert set(out["mismatch"]) == {"ec"}                                   # relays have no compartments
+
+
+def test_relay_layers_refuse_plastic_connections():
+    with pytest.raises(BadInput, match="connection 'c'.plastic: got True onto relay layer 'r'; allowed: false"):
+        ThetaNetwork(layers=(RelayLayer("r", 2),), connections=(ThetaConnection("c", "x", "r", "basal"),),
+                     inputs={"x": 2})
+
+
+def test_initial_weight_kinds():
+    np.testing.assert_array_equal(initial_weights("identity", (6, 3)), np.vstack([np.eye(3), np.eye(3)]))
+    np.testing.assert_array_equal(initial_weights("direction", (4, 2)), [[1, -1], [1, -1], [-1, 1], [-1, 1]])
+    np.testing.assert_array_equal(initial_weights("zeros", (2, 3)), np.zeros((2, 3)))
+    assert initial_weights("normal", (2, 3)) is None
