@@ -93,16 +93,18 @@ def run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, com
     return run_dir
 
 
-def train(experiment: ThetaExperiment, network, state: dict, environment, gates, record_from: int, on_minute=None):
+def train(experiment: ThetaExperiment, network, state: dict, environment, gates, record_from: int, on_minute=None,
+          run=None):
     """Train ``network`` from ``state`` through ``environment``; returns ``(state, mismatch, recorded)``.
 
     ``mismatch``: layer -> (n_steps,); ``recorded``: layer -> rates at every 4th step from
     ``record_from`` on (and ``positions_m`` and ``gate`` at those steps, for a track).
-    Stops with a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
+    ``run``: a jitted ``network.run`` to reuse (compiled once across calls); by default a
+    new one. Stops with a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
     """
     from bioplastic.runner import RunError
 
-    run = jax.jit(lambda s, x, g: network.run(s, x, g))
+    run = run or jax.jit(network.run)
     n_steps = len(gates)
     chunk = experiment.steps(CHUNK_S)
     mismatch, recorded = {}, {}
@@ -284,7 +286,7 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
                 if "transferred" in models:
                     numbers[f"transfer_ratio_at_{when:g}s"] = (numbers[f"transferred_error_at_{when:g}s_m"]
                                                               / numbers[f"trained_error_at_{when:g}s_m"])
-            numbers["ring_correlation"] = circulant_correlation(sorted_recurrent(experiment, trained, tested))
+            numbers["ring_correlation"] = circulant_correlation(sorted_recurrent(experiment, trained))
         per_seed[str(seed)] = numbers
     metrics = {key: float(np.mean([numbers[key] for numbers in per_seed.values()])) for key in next(iter(per_seed.values()))}
     metrics["details"] = per_seed
@@ -299,15 +301,19 @@ def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
     return float(errors[:, max(centre - half, 0):min(centre + half + 1, errors.shape[1])].mean())
 
 
-def sorted_recurrent(experiment: ThetaExperiment, trained: dict, tested: dict) -> np.ndarray:
-    """The recurrent weights with the active units of their layer sorted by place-field peak (wake-phase maps)."""
+def field_order(experiment: ThetaExperiment, trained: dict, layer: str) -> np.ndarray:
+    """The active units of ``layer`` sorted by the peak of their wake-phase rate maps (last minutes of training)."""
     spec = experiment.spec
-    connection = spec.connections[spec.test.recurrent]
     recorded = _unflat("recorded", trained)
     wake = recorded["gate"] == 0
-    maps = rate_maps(recorded[connection.post][wake], recorded["positions_m"][wake], spec.track.length_m,
-                     spec.test.position_bins)
-    order = sort_by_field_peak(maps, MIN_FIELD_PEAK)
+    maps = rate_maps(recorded[layer][wake], recorded["positions_m"][wake], spec.track.length_m, spec.test.position_bins)
+    return sort_by_field_peak(maps, MIN_FIELD_PEAK)
+
+
+def sorted_recurrent(experiment: ThetaExperiment, trained: dict) -> np.ndarray:
+    """The recurrent weights (``test.recurrent``) between the active units, sorted by place-field peak."""
+    spec = experiment.spec
+    order = field_order(experiment, trained, spec.connections[spec.test.recurrent].post)
     return trained[f"weights/{spec.test.recurrent}"][np.ix_(order, order)]
 
 

@@ -32,10 +32,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import pathlib
-import sys
 import tomllib
 
 import numpy as np
@@ -45,8 +43,9 @@ from bioplastic.plotting import save_figure
 from bioplastic.plotting.prediction import aligned_predictions, switch_errors
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.prediction_run import readouts_file
-from bioplastic.results import read_npz, to_toml, write_json, write_text
-from bioplastic.runner import run_protocol
+from bioplastic.results import read_npz, to_toml, write_text
+
+from _runs import cached_run
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOL = HERE.parent / "protocols" / "three_factor_what_when.toml"
@@ -69,20 +68,6 @@ def sweep_protocol() -> pathlib.Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text(path, to_toml(raw))
     return path
-
-
-def cached_run(path: pathlib.Path, fresh: bool) -> pathlib.Path:
-    """The run folder of a protocol, run now unless a finished one is cached."""
-    key = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    cache = HERE / "cache" / f"fig_three_factor-{path.stem}-{key}.json"
-    if cache.exists() and not fresh:
-        run_dir = pathlib.Path(json.loads(cache.read_text())["run_dir"])
-        if (run_dir / "metrics.json").exists():
-            return run_dir
-    print(f"running {path.name} ...", file=sys.stderr, flush=True)
-    run_dir = run_protocol(path, HERE / "cache" / "runs", progress=True)
-    write_json(cache, {"run_dir": str(run_dir)})
-    return run_dir
 
 
 def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path) -> Figure:
@@ -169,8 +154,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
     args = parser.parse_args(argv)
-    main_dir = cached_run(PROTOCOL, args.fresh)
-    sweep_dir = cached_run(sweep_protocol(), args.fresh)
+    main_dir = cached_run("fig_three_factor", PROTOCOL, args.fresh)
+    sweep_dir = cached_run("fig_three_factor", sweep_protocol(), args.fresh)
     with bioplastic_style():
         out = save_figure(draw(main_dir, sweep_dir), HERE / "out" / "fig_three_factor.png")
     print(f"wrote {out}")

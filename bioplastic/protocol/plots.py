@@ -224,7 +224,7 @@ def draw_theta_plots(run_dir, experiment, metrics: dict) -> list:
             elif plot.type == "theta_ring_weights":
                 fig = Figure(figsize=(9.6, 4.0), layout="constrained")
                 matrix_ax, profile_ax = fig.subplots(1, 2)
-                ring_weights(sorted_recurrent(experiment, trained, tested), ax=matrix_ax, profile_ax=profile_ax,
+                ring_weights(sorted_recurrent(experiment, trained), ax=matrix_ax, profile_ax=profile_ax,
                              title=f"{spec.test.recurrent} (ring correlation {metrics['ring_correlation']:.2f})")
             else:
                 curves = {"trained": tested["trained_errors"], "untrained": tested["untrained_errors"]}

@@ -1,0 +1,44 @@
+"""Cached protocol runs for the figure scripts: run once, re-plot instantly.
+
+A figure's run of a protocol (with optional ``--set`` overrides) is keyed by the
+protocol file's bytes and the overrides; its run folder (under ``figures/cache/runs/``)
+is remembered in ``figures/cache/<figure>-<protocol>-<key>.json`` once it has finished.
+
+Example
+-------
+>>> import pathlib
+>>> cache_file("fig_x", pathlib.Path(__file__), []).name.startswith("fig_x-_runs-")
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pathlib
+import sys
+
+from bioplastic.results import write_json
+from bioplastic.runner import run_protocol
+
+HERE = pathlib.Path(__file__).resolve().parent
+
+
+def cache_file(figure: str, path: pathlib.Path, overrides) -> pathlib.Path:
+    """Where the run folder of ``figure``'s run of ``path`` with ``overrides`` is remembered."""
+    content = path.read_bytes() + (json.dumps(list(overrides)).encode() if overrides else b"")
+    return HERE / "cache" / f"{figure}-{path.stem}-{hashlib.sha256(content).hexdigest()[:12]}.json"
+
+
+def cached_run(figure: str, path: pathlib.Path, fresh: bool, overrides=()) -> pathlib.Path:
+    """The finished run folder of ``path`` (with ``overrides``), run now unless one is cached (or ``fresh``)."""
+    cache = cache_file(figure, path, overrides)
+    if cache.exists() and not fresh:
+        run_dir = pathlib.Path(json.loads(cache.read_text())["run_dir"])
+        if (run_dir / "metrics.json").exists():
+            return run_dir
+    print(f"running {path.name} ...", file=sys.stderr, flush=True)
+    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=list(overrides), progress=True)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    write_json(cache, {"run_dir": str(run_dir)})
+    return run_dir
