@@ -6,7 +6,8 @@ For each repeat (seed ``seed + i``) the stages are:
 1. ``train_seed<N>.npz`` -- training with the theta schedule: the mismatch ``|r_B - r_A|``
    of every layer at every step, the initial and final weights, and (track) the rates of
    every layer over the last ``decoder_minutes`` at every 4th step with positions and gates;
-2. ``test_seed<N>.npz`` -- latents: the generated activity of ``test.generator`` over
+2. ``test_seed<N>.npz`` -- every layer's mismatch over a minute without learning, before
+   and after training (on the same input); latents: the generated activity of ``test.generator`` over
    ``hold_s`` in the generative phase and the latents' and its autocorrelations; track:
    the path-integration test of the trained and the untrained network (the untrained one
    with a decoder fitted on its own activity), decoding errors per episode and step;
@@ -165,12 +166,17 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
             "true_m": true, "maps": maps}
 
 
+def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
+    """The outputs (rates, mismatch) of ``network`` run from ``state`` over ``gates`` with learning off."""
+    _, out = jax.jit(lambda s, x, g: network.run(s, x, g, learn=False))(state, inputs, jnp.asarray(gates))
+    return out
+
+
 def _mismatch_without_learning(experiment: ThetaExperiment, seed: int, state: dict) -> dict:
     """Each layer's mean ``|r_B - r_A|`` over ``LOSS_TEST_S`` with the theta schedule, no learning, a test path."""
     n_steps = experiment.steps(LOSS_TEST_S)
     environment = experiment.environment(seed, n_steps, experiment.keys(seed)["loss"])
-    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
-        state, environment.inputs, jnp.asarray(experiment.gates(n_steps, seed)))
+    out = run_without_learning(experiment.network, state, environment.inputs, experiment.gates(n_steps, seed))
     return {layer: np.mean(values) for layer, values in out["mismatch"].items()}
 
 
@@ -179,8 +185,7 @@ def _generation_test(experiment: ThetaExperiment, seed: int, state: dict) -> dic
     test = experiment.spec.test
     n_steps = experiment.steps(test.hold_s)
     environment = experiment.environment(seed, n_steps, experiment.keys(seed)["test"])
-    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
-        state, environment.inputs, jnp.ones(n_steps, jnp.float32))
+    out = run_without_learning(experiment.network, state, environment.inputs, np.ones(n_steps, np.float32))
     generated = np.asarray(out["rates"][test.generator])
     max_lag = experiment.steps(test.max_lag_s)
     return {"generated": generated, "latents": environment.latents,
@@ -221,9 +226,7 @@ def _untrained_maps(experiment: ThetaExperiment, seed: int, state: dict) -> np.n
     """The untrained network's own decoder, fitted on ``decoder_minutes`` of it running without learning."""
     n_steps = experiment.steps(60.0 * experiment.spec.test.decoder_minutes)
     environment = experiment.environment(seed, n_steps, experiment.keys(seed)["path"])
-    frozen = dict(state)
-    _, out = jax.jit(lambda s, x, g: experiment.network.run(s, x, g, learn=False))(
-        frozen, environment.inputs, jnp.asarray(experiment.gates(n_steps, seed)))
+    out = run_without_learning(experiment.network, state, environment.inputs, experiment.gates(n_steps, seed))
     layer = experiment.spec.test.decoder_layer
     recorded = {layer: np.asarray(out["rates"][layer])[::SAMPLE_EVERY],
                 "positions_m": environment.positions_m[::SAMPLE_EVERY]}
