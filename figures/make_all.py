@@ -3,7 +3,8 @@
 Each script caches its runs under ``figures/cache/``, so a second call only re-plots
 (seconds), and an interrupted call resumes at the first run that had not finished. A
 script that fails is reported and the others still run; the exit code is 1 if any failed.
-Outputs go to ``figures/out/*.png``.
+Outputs go to ``figures/out/*.png``; a copy of each, scaled to ``GALLERY_WIDTH`` pixels and 256 colours,
+goes to ``figures/gallery/`` (committed, shown in the README).
 
 Usage::
 
@@ -22,6 +23,20 @@ import time
 import traceback
 
 HERE = pathlib.Path(__file__).resolve().parent
+GALLERY_WIDTH = 1200
+
+
+def gallery_copy(name: str) -> pathlib.Path:
+    """Write ``figures/gallery/fig_<name>.png``: ``figures/out/fig_<name>.png`` scaled to ``GALLERY_WIDTH`` px."""
+    from PIL import Image
+
+    with Image.open(HERE / "out" / f"fig_{name}.png") as image:
+        height = round(image.height * GALLERY_WIDTH / image.width)
+        small = image.convert("RGB").resize((GALLERY_WIDTH, height), Image.LANCZOS).quantize(256)
+    target = HERE / "gallery" / f"fig_{name}.png"
+    target.parent.mkdir(exist_ok=True)
+    small.save(target, optimize=True)
+    return target
 
 
 def figure_names() -> list:
@@ -45,6 +60,7 @@ def main(argv=None) -> int:
         began = time.perf_counter()
         try:
             importlib.import_module(f"fig_{name}").main(["--fresh"] if args.fresh else [])
+            gallery_copy(name)
         except Exception:                      # report, go on with the other figures
             traceback.print_exc()
             failed.append(name)
