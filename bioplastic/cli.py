@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pathlib
 import sys
 
@@ -167,7 +168,16 @@ def main(argv=None) -> int:
     return 0
 
 
-
 def console() -> None:
-    """The console script: exit with :func:`main`'s code."""
-    sys.exit(main())
+    """The console script: exit with :func:`main`'s code.
+
+    Output piped into a program that stops reading (``bioplastic list | head``) ends
+    quietly, as other command-line tools do, instead of with a BrokenPipeError.
+    """
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())   # nothing left to flush at exit
+        code = 0
+    sys.exit(code)

@@ -102,3 +102,13 @@ def test_console_script_exits_2_without_traceback(stem):
 
 def test_the_valid_base_protocol_validates(capsys):
     assert main(["validate", str(CORPUS.parent / "valid_small.toml")]) == 0
+
+
+def test_output_piped_into_a_reader_that_stops_ends_quietly():
+    """``bioplastic list | head -1``: the command stops without a BrokenPipeError traceback."""
+    process = subprocess.Popen([sys.executable, "-m", "bioplastic", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    first = process.stdout.readline()
+    process.stdout.close()                      # the reader goes away, as head does
+    error = process.stderr.read().decode()
+    assert process.wait() == 0 and first.strip() and error == ""
