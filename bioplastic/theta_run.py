@@ -167,7 +167,16 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
 
 
 def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
-    """The outputs (rates, mismatch) of ``network`` run from ``state`` over ``gates`` with learning off."""
+    """The outputs (rates, mismatch) of ``network`` run from ``state`` over ``gates`` with learning off.
+
+    Example
+    -------
+    >>> from bioplastic.networks.theta_network import ThetaConnection, ThetaLayer, ThetaNetwork
+    >>> net = ThetaNetwork((ThetaLayer("a", 2),), (ThetaConnection("c", "x", "a", "basal"),), {"x": 2})
+    >>> out = run_without_learning(net, net.init(jax.random.PRNGKey(0)), {"x": jnp.ones((5, 2))}, np.zeros(5))
+    >>> out["rates"]["a"].shape, out["mismatch"]["a"].shape
+    ((5, 2), (5,))
+    """
     _, out = jax.jit(lambda s, x, g: network.run(s, x, g, learn=False))(state, inputs, jnp.asarray(gates))
     return out
 
@@ -297,7 +306,18 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
 
 
 def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
-    """Mean decoding error over episodes and over +-0.25 s around ``seconds`` after the input was removed."""
+    """Mean decoding error (m) over episodes and over +-0.25 s around ``seconds`` after the input was removed.
+
+    Example
+    -------
+    >>> import pathlib, bioplastic
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> path = pathlib.Path(bioplastic.__file__).parents[1] / "protocols" / "theta_path_integration.toml"
+    >>> experiment = build_theta(load_protocol(path)[0], str(path))
+    >>> errors = np.tile(np.arange(1200) * 0.001, (3, 1))          # error growing by 1 mm per step
+    >>> round(error_at(experiment, errors, 1.0), 3)                # 10 s spin-up + 1 s = step 440
+    0.44
+    """
     centre = experiment.steps(experiment.spec.test.spin_up_s) + experiment.steps(seconds)
     half = experiment.steps(0.25)
     errors = np.asarray(errors)

@@ -128,7 +128,13 @@ def decode_positions(maps, rates, length_m: float) -> np.ndarray:
 
 
 def decoding_error(decoded_m, true_m, length_m: float) -> np.ndarray:
-    """The distance round the ring between decoded and true positions (m)."""
+    """The distance round the ring between decoded and true positions (m).
+
+    Example
+    -------
+    >>> [round(float(e), 2) for e in decoding_error(np.array([0.95, 0.5]), np.array([0.05, 0.2]), 1.0)]
+    [0.1, 0.3]
+    """
     return np.asarray(ring_distance(np.asarray(decoded_m), np.asarray(true_m), length_m))
 
 
@@ -147,7 +153,13 @@ def sort_by_field_peak(maps, min_peak: float) -> np.ndarray:
 
 
 def circulant_profile(weights) -> np.ndarray:
-    """``profile[k]``: the mean of ``W[i, (i + k) mod n]`` over rows, the best circulant fit's first row."""
+    """``profile[k]``: the mean of ``W[i, (i + k) mod n]`` over rows, the best circulant fit's first row.
+
+    Example
+    -------
+    >>> circulant_profile(np.roll(np.eye(4), 1, axis=1)).tolist()      # every unit drives its successor
+    [0.0, 1.0, 0.0, 0.0]
+    """
     weights = _square(weights)
     n = len(weights)
     return np.array([np.mean(weights[np.arange(n), (np.arange(n) + k) % n]) for k in range(n)])
@@ -159,6 +171,11 @@ def circulant_correlation(weights) -> float:
     1 for a ring (each unit connected to the others by a function of their offset only,
     whatever the shape or shift of that function), near 0 for weights without ring
     structure. ``W`` should be sorted by the units' place on the ring.
+
+    Example
+    -------
+    >>> round(circulant_correlation(np.roll(np.eye(5), 2, axis=1)), 6)
+    1.0
     """
     weights = _square(weights)
     n = len(weights)

@@ -59,7 +59,13 @@ COMPARTMENTS = ("basal", "apical")
 
 @dataclasses.dataclass(frozen=True)
 class ThetaLayer:
-    """``size`` two-compartment units; activations by name; OU noise per compartment (rate units) and its time constant."""
+    """``size`` two-compartment units; activations by name; OU noise per compartment (rate units) and its time constant.
+
+    Example
+    -------
+    >>> ThetaLayer("ec", 100, basal_activation="rectified_tanh", apical_noise_sigma=0.05).unit.basal_activation
+    'rectified_tanh'
+    """
 
     name: str
     size: int
@@ -90,7 +96,13 @@ class ThetaLayer:
 
 
 class RelayState(NamedTuple):
-    """A relay layer's rates."""
+    """A relay layer's rates.
+
+    Example
+    -------
+    >>> RelayLayer("cvc", 3).init(None).rate.tolist()
+    [0.0, 0.0, 0.0]
+    """
 
     rate: jax.Array
 
@@ -99,8 +111,13 @@ class RelayState(NamedTuple):
 class RelayLayer:
     """``size`` fixed rate units, ``r = activation(sum W x - threshold)``; their connections must be fixed.
 
-    Example: conjunctive velocity cells ``relu(EC_i +- 2 v - 1)`` are a relay of EC and the
+    Conjunctive velocity cells ``relu(EC_i +- 2 v - 1)`` are a relay of EC and the
     velocity cells with ``threshold=1``.
+
+    Example
+    -------
+    >>> RelayLayer("conjunctive", 200, "relu", threshold=1.0).threshold
+    1.0
     """
 
     name: str
@@ -124,6 +141,11 @@ class ThetaConnection:
     ``init_std``: standard deviation of the initial weights (scaled by 1/sqrt(pre size));
     ``plastic=False`` keeps them as given; ``learning_rate`` and ``l2`` replace the network's
     for this connection (the authors decay only the EC recurrent weights).
+
+    Example
+    -------
+    >>> ThetaConnection("recurrent", "ec", "ec", "apical", init_std=0.1, l2=0.005).plastic
+    True
     """
 
     name: str
@@ -138,7 +160,15 @@ class ThetaConnection:
 
 @dataclasses.dataclass(frozen=True)
 class ThetaNetwork:
-    """Layers, connections, external inputs (name -> size), the learning settings and the step (ms)."""
+    """Layers, connections, external inputs (name -> size), the learning settings and the step (ms).
+
+    See the module example for a run; ``sizes`` lists what connections may start from.
+
+    Example
+    -------
+    >>> ThetaNetwork((ThetaLayer("hpc", 4),), (ThetaConnection("c", "x", "hpc", "basal"),), {"x": 2}).sizes
+    {'hpc': 4, 'x': 2}
+    """
 
     layers: tuple[ThetaLayer | RelayLayer, ...]
     connections: tuple[ThetaConnection, ...]

@@ -44,7 +44,13 @@ from bioplastic.neurons.base import NeuronModel
 
 
 class TwoCompartmentInput(NamedTuple):
-    """Drive for one step: ``basal`` and ``apical`` potentials, ``gate`` theta in [0, 1]."""
+    """Drive for one step: ``basal`` and ``apical`` potentials, ``gate`` theta in [0, 1].
+
+    Example
+    -------
+    >>> TwoCompartmentInput(basal=1.0, apical=2.0, gate=1.0).gate
+    1.0
+    """
 
     basal: jax.Array
     apical: jax.Array
@@ -52,7 +58,13 @@ class TwoCompartmentInput(NamedTuple):
 
 
 class TwoCompartmentParams(NamedTuple):
-    """OU noise standard deviations of the two compartments (rate units) and their time constant (ms)."""
+    """OU noise standard deviations of the two compartments (rate units) and their time constant (ms).
+
+    Example
+    -------
+    >>> float(TwoCompartmentUnit().params(apical_noise_sigma=0.05).apical_noise_sigma)
+    0.05000000074505806
+    """
 
     basal_noise_sigma: jax.Array
     apical_noise_sigma: jax.Array
@@ -60,7 +72,15 @@ class TwoCompartmentParams(NamedTuple):
 
 
 class TwoCompartmentState(NamedTuple):
-    """Compartment and soma rates, the two OU noise values, and the PRNG key that drives them."""
+    """Compartment and soma rates, the two OU noise values, and the PRNG key that drives them.
+
+    Example
+    -------
+    >>> import jax
+    >>> unit = TwoCompartmentUnit()
+    >>> unit.init(unit.params(), 3, jax.random.PRNGKey(0)).rate.shape
+    (3,)
+    """
 
     rate_basal: jax.Array
     rate_apical: jax.Array

@@ -26,7 +26,16 @@ from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
 
 
 def loss_curves(losses: dict, dt_ms: float, ax=None):
-    """Draw each layer's smoothed loss (name -> per-step values) against training time (min), log scale."""
+    """Draw each layer's smoothed loss (name -> per-step values) against training time (min), log scale.
+
+    ``dt_ms`` is the step of the values (ms).
+
+    Example
+    -------
+    >>> ax = loss_curves({"hpc": np.linspace(1.0, 0.1, 2400), "ec": np.full(2400, 0.05)}, dt_ms=25.0)
+    >>> [line.get_label() for line in ax.lines], ax.get_yscale(), round(float(ax.lines[0].get_xdata()[-1]), 2)
+    (['hpc', 'ec'], 'log', 1.0)
+    """
     _, ax = new_axes(ax)
     for name, values in losses.items():
         values = np.asarray(values)
@@ -38,7 +47,14 @@ def loss_curves(losses: dict, dt_ms: float, ax=None):
 
 
 def autocorrelations(generated, latents, dt_ms: float, ax=None):
-    """Draw the autocorrelation of generated activity and of the latents against lag (s)."""
+    """Draw the autocorrelation of generated activity and of the latents against lag (s); ``dt_ms``: lag step (ms).
+
+    Example
+    -------
+    >>> ax = autocorrelations(np.exp(-np.arange(41) / 20), np.exp(-np.arange(41) / 40), dt_ms=25.0)
+    >>> [line.get_label() for line in ax.lines][:2], float(ax.lines[0].get_xdata()[-1])
+    (['generated', 'latents'], 1.0)
+    """
     _, ax = new_axes(ax)
     for label, curve, style in (("generated", generated, "-"), ("latents", latents, "--")):
         curve = np.asarray(curve)
@@ -50,7 +66,16 @@ def autocorrelations(generated, latents, dt_ms: float, ax=None):
 
 
 def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
-    """Draw true (line) and decoded (dots) positions (m) against time (s); a dotted line at the removal."""
+    """Draw true (line) and decoded (dots) positions (m) against time (s); a dotted line at the removal.
+
+    ``dt_ms`` is the step of the positions (ms), ``removal_s`` when the input was removed (s).
+
+    Example
+    -------
+    >>> ax = decoded_path(np.linspace(0, 1, 80), np.linspace(0, 1, 80), dt_ms=25.0, removal_s=1.0)
+    >>> [line.get_label() for line in ax.lines]
+    ['true', 'decoded', 'input removed']
+    """
     decoded_m, true_m = np.asarray(decoded_m), np.asarray(true_m)
     if decoded_m.shape != true_m.shape or decoded_m.ndim != 1:
         raise BadInput(f"decoded_m, true_m: got shapes {decoded_m.shape} and {true_m.shape}; allowed: equal 1-D")
@@ -66,7 +91,16 @@ def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
 
 
 def ring_weights(weights, ax=None, profile_ax=None, title=None):
-    """Draw a sorted square weight matrix; on ``profile_ax``, its mean profile against the offset ``j - i``."""
+    """Draw a sorted square weight matrix; on ``profile_ax``, its mean profile against the offset ``j - i``.
+
+    Example
+    -------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, (ax, profile_ax) = plt.subplots(1, 2)
+    >>> _ = ring_weights(np.eye(6), ax=ax, profile_ax=profile_ax)
+    >>> profile_ax.lines[0].get_ydata().tolist()                 # the profile centred on offset 0
+    [0.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    """
     weights = np.asarray(weights)
     _, ax = new_axes(ax)
     limit = float(np.abs(weights).max()) or 1.0
@@ -85,7 +119,11 @@ def ring_weights(weights, ax=None, profile_ax=None, title=None):
 
 
 def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
-    """Draw each model's decoding error (name -> (episodes, steps)), mean over episodes, against time (s)."""
+    """Draw each model's decoding error (name -> (episodes, steps)), mean over episodes, against time (s).
+
+    ``dt_ms`` is the step (ms); ``removal_s``, when given, is marked by a dotted line. See
+    the module example.
+    """
     _, ax = new_axes(ax)
     for name, values in errors.items():
         values = np.atleast_2d(np.asarray(values))

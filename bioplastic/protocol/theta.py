@@ -39,7 +39,13 @@ SAMPLE_EVERY = 4          # decoder recordings keep every 4th step (10 samples p
 
 
 def initial_weights(init: str, shape: tuple) -> Optional[np.ndarray]:
-    """Fixed initial weights of an ``init`` kind (``None`` for ``normal``: the network draws them)."""
+    """Fixed initial weights of an ``init`` kind (``None`` for ``normal``: the network draws them).
+
+    Example
+    -------
+    >>> initial_weights("direction", (4, 2)).tolist()      # +v cells drive the first half, -v the second
+    [[1.0, -1.0], [1.0, -1.0], [-1.0, 1.0], [-1.0, 1.0]]
+    """
     post, pre = shape
     if init == "zeros":
         return np.zeros(shape, np.float32)
@@ -53,7 +59,13 @@ def initial_weights(init: str, shape: tuple) -> Optional[np.ndarray]:
 
 @dataclasses.dataclass(frozen=True)
 class Environment:
-    """One stretch of an environment: per-step inputs, and the positions (track) or latents behind them."""
+    """One stretch of an environment: per-step inputs, and the positions (m, track) or latents behind them.
+
+    Example
+    -------
+    >>> Environment({"bias": np.ones((3, 1))}).positions_m is None
+    True
+    """
 
     inputs: dict
     positions_m: Optional[np.ndarray] = None
@@ -62,7 +74,20 @@ class Environment:
 
 @dataclasses.dataclass(frozen=True)
 class ThetaExperiment:
-    """A checked theta protocol: the network, its fixed weights, step counts and the environment's draws."""
+    """A checked theta protocol: the network, its fixed weights, step counts and the environment's draws.
+
+    Example
+    -------
+    >>> import pathlib, bioplastic
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> path = pathlib.Path(bioplastic.__file__).parents[1] / "protocols" / "theta_path_integration.toml"
+    >>> experiment = build_theta(load_protocol(path)[0], str(path))
+    >>> experiment.train_steps, experiment.steps(1.0), experiment.gates(8, seed=1).tolist()
+    (72000, 40, [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0])
+    >>> environment = experiment.environment(1, 10, experiment.keys(1)["path"])
+    >>> {name: value.shape for name, value in environment.inputs.items()}
+    {'place': (10, 100), 'velocity': (10, 2), 'bias': (10, 1)}
+    """
 
     protocol: ThetaProtocol
     network: ThetaNetwork
@@ -125,14 +150,26 @@ class ThetaExperiment:
 
 
 def environment_inputs(spec) -> dict:
-    """Name -> size of the inputs the environment offers."""
+    """Name -> size of the inputs the environment offers.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import ThetaSpec
+    >>> environment_inputs(ThetaSpec(track={}, layers={"hpc": {"size": 2}},
+    ...                              connections={"c": {"pre": "place", "post": "hpc"}}))
+    {'place': 100, 'velocity': 2, 'bias': 1}
+    """
     if spec.latents is not None:
         return {"features": spec.latents.n_features, "bias": 1}
     return {"place": spec.track.n_place_cells, "velocity": 2, "bias": 1}
 
 
 def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
-    """Cross-check a theta protocol (every problem names its key) and return the experiment."""
+    """Cross-check a theta protocol (every problem names its key) and return the experiment.
+
+    See :class:`ThetaExperiment` for an example; the messages are those of
+    ``tests/protocols/malformed/theta_*.toml``.
+    """
     check = _Checker(file)
     spec, path = protocol.theta, "theta"
     if (spec.latents is None) == (spec.track is None):

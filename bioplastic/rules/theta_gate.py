@@ -59,6 +59,11 @@ def theta_schedule(n_steps: int, dt_ms: float, frequency_hz: float = 5.0, duty: 
     ------
     BadInput
         A value outside its range, or an unknown shape.
+
+    Example
+    -------
+    >>> theta_schedule(8, dt_ms=25.0, frequency_hz=5.0).tolist()      # generative half first
+    [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
     """
     n_steps = check_size(n_steps, "n_steps")
     dt_ms = check_dt(dt_ms)

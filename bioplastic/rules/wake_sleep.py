@@ -45,7 +45,13 @@ from bioplastic.neurons.activations import activation
 
 @dataclasses.dataclass(frozen=True)
 class WakeSleepSettings:
-    """``learning_rate`` (eta, per step), trace time constant ``tau_ms``, ``l1`` and ``l2`` penalties."""
+    """``learning_rate`` (eta, per step), trace time constant ``tau_ms``, ``l1`` and ``l2`` penalties.
+
+    Example
+    -------
+    >>> WakeSleepSettings(learning_rate=0.001, l2=0.005).tau_ms
+    100.0
+    """
 
     learning_rate: float = 0.01
     tau_ms: float = 100.0
@@ -63,6 +69,12 @@ def compartment_error(soma, potential, activation_name: str, compartment_rate=No
     """``delta_c = (r - r_c) f_c'(V_c)``; ``r_c`` defaults to the noise-free ``f_c(V_c)``.
 
     Pass the compartment's actual (noisy) rate as ``compartment_rate`` to learn from it.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> compartment_error(jnp.array([1.0, 1.0]), jnp.array([0.5, -0.5]), "relu").tolist()   # f' = 0 below 0
+    [0.5, 0.0]
     """
     f = activation(activation_name)
     value, slope = jax.jvp(f, (potential,), (jnp.ones_like(potential),))
@@ -71,14 +83,30 @@ def compartment_error(soma, potential, activation_name: str, compartment_rate=No
 
 
 def init_trace(weights) -> jax.Array:
-    """The filtered update ``P`` of a weight matrix, at zero."""
+    """The filtered update ``P`` of a weight matrix, at zero.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> init_trace(jnp.ones((2, 3))).sum().item()
+    0.0
+    """
     return jnp.zeros_like(weights)
 
 
 def wake_sleep_update(weights, trace, pre, delta, dt_ms: float, settings: WakeSleepSettings):
     """One step of the rule for one compartment: ``weights`` (n_post, n_pre), ``pre`` (n_pre,), ``delta`` (n_post,).
 
-    Returns the new ``(weights, trace)``.
+    Returns the new ``(weights, trace)``. ``dt_ms`` is the step (ms).
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> settings = WakeSleepSettings(learning_rate=1.0, tau_ms=100.0)
+    >>> w, trace = wake_sleep_update(jnp.zeros((1, 1)), init_trace(jnp.zeros((1, 1))), jnp.array([2.0]),
+    ...                              jnp.array([0.5]), 25.0, settings)
+    >>> float(trace[0, 0]), float(w[0, 0])            # P = (dt / tau) delta x = 0.25 * 0.5 * 2
+    (0.25, 0.25)
     """
     alpha = (dt_ms if _is_tracer(dt_ms) else check_dt(dt_ms)) / settings.tau_ms
     trace = alpha * jnp.outer(delta, pre) + (1.0 - alpha) * trace
