@@ -31,14 +31,27 @@ from bioplastic._checks import BadInput, check_size
 
 
 def ideal_prediction(latency_ms, probability, window_steps: int, kernel_ms: float) -> np.ndarray:
-    """``p exp(-(t - latency)^2 / (2 kernel^2))`` for ``t`` in ``[0, window_steps)`` ms, one row per trial."""
+    """``p exp(-(t - latency)^2 / (2 kernel^2))`` for ``t`` in ``[0, window_steps)`` ms, one row per trial.
+
+    Example
+    -------
+    >>> ideal = ideal_prediction([300.0], [0.75], window_steps=1000, kernel_ms=50.0)
+    >>> ideal.shape, int(ideal[0].argmax()), float(ideal[0].max())
+    ((1, 1000), 300, 0.75)
+    """
     t = np.arange(window_steps, dtype=np.float64)
     latency = np.asarray(latency_ms, np.float64)[:, None]
     return np.asarray(probability, np.float64)[:, None] * np.exp(-0.5 * ((t[None] - latency) / kernel_ms) ** 2)
 
 
 def trial_errors(prediction, ideal) -> np.ndarray:
-    """Mean over each trial's window of ``(prediction - ideal)^2``; (n_trials,)."""
+    """Mean over each trial's window of ``(prediction - ideal)^2``; (n_trials,).
+
+    Example
+    -------
+    >>> trial_errors(np.ones((2, 4)), np.array([[1.0] * 4, [0.0] * 4])).tolist()
+    [0.0, 1.0]
+    """
     prediction, ideal = np.asarray(prediction, np.float64), np.asarray(ideal, np.float64)
     if prediction.shape != ideal.shape:
         raise BadInput(f"prediction: got shape {prediction.shape}; allowed: the shape of ideal {ideal.shape}")
@@ -46,13 +59,25 @@ def trial_errors(prediction, ideal) -> np.ndarray:
 
 
 def peak(trace) -> tuple[float, float]:
-    """``(time of the maximum in ms, maximum)`` of a 1-ms trace."""
+    """``(time of the maximum in ms, maximum)`` of a 1-ms trace.
+
+    Example
+    -------
+    >>> peak(np.array([0.0, 0.2, 0.9, 0.1]))
+    (2.0, 0.9)
+    """
     trace = np.asarray(trace, np.float64)
     return float(np.argmax(trace)), float(np.max(trace))
 
 
 def running_mean(values, running: int) -> np.ndarray:
-    """Means of every ``running`` consecutive values; entry ``k`` covers ``[k, k + running)``."""
+    """Means of every ``running`` consecutive values; entry ``k`` covers ``[k, k + running)``.
+
+    Example
+    -------
+    >>> running_mean([1.0, 2.0, 3.0, 4.0], 2).tolist()
+    [1.5, 2.5, 3.5]
+    """
     return np.convolve(np.asarray(values, np.float64), np.ones(running) / running, mode="valid")
 
 
@@ -79,7 +104,13 @@ def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, runn
 
 
 def cosine(a, b) -> float:
-    """Cosine of the angle between two vectors (0 when either is zero)."""
+    """Cosine of the angle between two vectors (0 when either is zero).
+
+    Example
+    -------
+    >>> round(cosine([1.0, 0.0], [1.0, 1.0]), 6), cosine([0.0, 0.0], [1.0, 1.0])
+    (0.707107, 0.0)
+    """
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     norm = np.linalg.norm(a) * np.linalg.norm(b)
     return float(a @ b / norm) if norm > 0 else 0.0

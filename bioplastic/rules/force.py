@@ -39,7 +39,13 @@ from bioplastic._checks import check_positive
 
 
 class ForceState(NamedTuple):
-    """Readout ``weights`` (n_out, n_in), inverse correlation ``inverse`` (n_in, n_in), and ``alpha``."""
+    """Readout ``weights`` (n_out, n_in), inverse correlation ``inverse`` (n_in, n_in), and ``alpha``.
+
+    Example
+    -------
+    >>> init_force(jnp.zeros((1, 3)), alpha=2.0).inverse.diagonal().tolist()
+    [0.5, 0.5, 0.5]
+    """
 
     weights: jax.Array
     inverse: jax.Array
@@ -55,7 +61,13 @@ def init_force(weights, alpha: float) -> ForceState:
 
 
 def force_update(state: ForceState, x: jax.Array, target: jax.Array) -> ForceState:
-    """One RLS step on input ``x`` (n_in,) towards ``target`` (n_out,)."""
+    """One RLS step on input ``x`` (n_in,) towards ``target`` (n_out,).
+
+    Example
+    -------
+    >>> state = init_force(jnp.zeros((1, 1)), alpha=1e-6)   # almost no regularisation
+    >>> round(float(force_update(state, jnp.array([2.0]), jnp.array([4.0])).weights[0, 0]), 4)   # solves w x = t at once
+    2.0"""
     error = state.weights @ x - target
     k = state.inverse @ x
     c = 1.0 / (1.0 + x @ k)
@@ -65,5 +77,11 @@ def force_update(state: ForceState, x: jax.Array, target: jax.Array) -> ForceSta
 
 
 def reset_inverse_correlation(state: ForceState) -> ForceState:
-    """``P <- I / alpha``, keeping the weights: FORCE learns as fast as at its start again."""
+    """``P <- I / alpha``, keeping the weights: FORCE learns as fast as at its start again.
+
+    Example
+    -------
+    >>> state = force_update(init_force(jnp.zeros((1, 2)), 1.0), jnp.array([1.0, 1.0]), jnp.array([1.0]))
+    >>> reset_inverse_correlation(state).inverse.tolist()
+    [[1.0, 0.0], [0.0, 1.0]]"""
     return state._replace(inverse=jnp.eye(state.inverse.shape[0], dtype=state.inverse.dtype) / state.alpha)

@@ -53,25 +53,49 @@ from bioplastic.rules.base import Rule
 
 
 def eligibility_decay(tau_eligibility_ms: float, dt_ms: float) -> float:
-    """The per-step factor ``exp(-dt / tau_e)`` of an eligibility trace."""
+    """The per-step factor ``exp(-dt / tau_e)`` of an eligibility trace (both in ms).
+
+    Example
+    -------
+    >>> round(eligibility_decay(tau_eligibility_ms=5.0, dt_ms=1.0), 4)
+    0.8187
+    """
     check_positive(tau_eligibility_ms, "tau_eligibility_ms", "ms")
     return float(np.exp(-check_dt(dt_ms) / tau_eligibility_ms))
 
 
 def update_eligibility(eligibility: jax.Array, pre: jax.Array, post: jax.Array, decay) -> jax.Array:
-    """``decay * e + outer(post, pre)`` for a dense ``(n_post, n_pre)`` trace."""
+    """``decay * e + outer(post, pre)`` for a dense ``(n_post, n_pre)`` trace.
+
+    Example
+    -------
+    >>> update_eligibility(jnp.ones((1, 2)), jnp.array([1.0, 0.0]), jnp.array([2.0]), 0.5).tolist()
+    [[2.5, 0.5]]
+    """
     return eligibility * decay + jnp.outer(post, pre)
 
 
 def modulated_change(eligibility: jax.Array, modulator, gate, learning_rate) -> jax.Array:
-    """``learning_rate * gate * m_i * e_ij``; ``modulator`` is a scalar or one value per row."""
+    """``learning_rate * gate * m_i * e_ij``; ``modulator`` is a scalar or one value per row.
+
+    Example
+    -------
+    >>> modulated_change(jnp.ones((2, 2)), jnp.array([1.0, -1.0]), 1.0, 0.5).tolist()
+    [[0.5, 0.5], [-0.5, -0.5]]
+    """
     modulator = jnp.asarray(modulator)
     per_row = modulator[:, None] if modulator.ndim == 1 else modulator
     return learning_rate * gate * per_row * eligibility
 
 
 class HebbianTraceState(NamedTuple):
-    """The ``eligibility`` of every synapse of a projection, shaped like its padded out-lists."""
+    """The ``eligibility`` of every synapse of a projection, shaped like its padded out-lists.
+
+    Example
+    -------
+    >>> HebbianTraceState(jnp.zeros((3, 2))).eligibility.shape
+    (3, 2)
+    """
 
     eligibility: jax.Array
 
