@@ -84,7 +84,13 @@ LEARNERS = ("three_factor", "force")
 
 @dataclasses.dataclass(frozen=True)
 class WhatWhenSettings:
-    """Readout learning constants (see the module docstring). Times in ms, rates in Hz."""
+    """Readout learning constants (see the module docstring). Times in ms, rates in Hz.
+
+    Example
+    -------
+    >>> WhatWhenSettings(learner="force").force_alpha
+    1000.0
+    """
 
     learner: Literal["three_factor", "force"] = "three_factor"
     window_ms: float = 1000.0
@@ -111,7 +117,13 @@ class WhatWhenSettings:
 
 
 class StepSignals(NamedTuple):
-    """What the readouts are told at one step: ``gate`` (0/1), the two teaching signals, ``trial_end``."""
+    """What the readouts are told at one step: ``gate`` (0/1), the two teaching signals, ``trial_end``.
+
+    Example
+    -------
+    >>> StepSignals(gate=1.0, when_target=0.3, what_target=1.0, trial_end=False).when_target
+    0.3
+    """
 
     gate: jax.Array
     when_target: jax.Array
@@ -136,7 +148,13 @@ class ThreeFactorState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class ThreeFactorReadouts:
-    """Online three-factor "when", offline-consolidated "what" (see the module docstring)."""
+    """Online three-factor "when", offline-consolidated "what" (see the module docstring).
+
+    Example
+    -------
+    >>> ThreeFactorReadouts(WhatWhenSettings()).init(n_inputs=3).weights.shape      # [when, what] x inputs
+    (2, 3)
+    """
 
     settings: WhatWhenSettings
 
@@ -171,7 +189,13 @@ class ThreeFactorReadouts:
 
 
 class ForceReadoutState(NamedTuple):
-    """The RLS state of both readouts and a step counter for ``force_every``."""
+    """The RLS state of both readouts and a step counter for ``force_every``.
+
+    Example
+    -------
+    >>> int(ForceReadouts(WhatWhenSettings(learner="force")).init(n_inputs=3).gated_steps)
+    0
+    """
 
     force: ForceState
     gated_steps: jax.Array
@@ -179,7 +203,14 @@ class ForceReadoutState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class ForceReadouts:
-    """Both readouts trained online by recursive least squares (FORCE)."""
+    """Both readouts trained online by recursive least squares (FORCE).
+
+    Example
+    -------
+    >>> state = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=2.0)).init(n_inputs=2)
+    >>> state.force.inverse.diagonal().tolist()                                    # P(0) = I / alpha
+    [0.5, 0.5]
+    """
 
     settings: WhatWhenSettings
 
@@ -204,12 +235,25 @@ class ForceReadouts:
 
 
 def make_learner(settings: WhatWhenSettings):
-    """The readout learner named by ``settings.learner``."""
+    """The readout learner named by ``settings.learner``.
+
+    Example
+    -------
+    >>> type(make_learner(WhatWhenSettings(learner="force"))).__name__
+    'ForceReadouts'
+    """
     return ThreeFactorReadouts(settings) if settings.learner == "three_factor" else ForceReadouts(settings)
 
 
 def readout_weights(learner_state) -> jax.Array:
-    """The (2, n_in) weights [when, what] of either learner's state."""
+    """The (2, n_in) weights [when, what] of either learner's state.
+
+    Example
+    -------
+    >>> settings = WhatWhenSettings(learner="force")
+    >>> readout_weights(make_learner(settings).init(n_inputs=4)).shape
+    (2, 4)
+    """
     return learner_state.force.weights if isinstance(learner_state, ForceReadoutState) else learner_state.weights
 
 
