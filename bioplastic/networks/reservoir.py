@@ -44,8 +44,9 @@ Example
 >>> from bioplastic.networks.reservoir import ReservoirConfig, build_reservoir
 >>> reservoir = build_reservoir(jax.random.PRNGKey(0), ReservoirConfig(n_exc=80, n_inh=20), n_cues=2)
 >>> state = reservoir.init(jax.random.PRNGKey(1))
+>>> step = jax.jit(reservoir.step)
 >>> for n in range(200):                                    # 200 ms, cue 0 on for the first 100
-...     state, rates = reservoir.step(state, jnp.array([1.0 * (n < 100), 0.0]), n)
+...     state, rates = step(state, jnp.array([1.0 * (n < 100), 0.0]), n)
 >>> rates.shape, bool(rates.min() >= 0)
 ((100,), True)
 """
@@ -74,6 +75,11 @@ class ReservoirConfig:
     """Sizes and constants of the reservoir (see the module docstring for each role).
 
     Currents are in Izhikevich's units (mV/ms), charges in those units x ms, times in ms.
+
+    Example
+    -------
+    >>> ReservoirConfig(n_exc=80, n_inh=20).size
+    100
     """
 
     n_exc: int = 800
@@ -110,7 +116,14 @@ class ReservoirConfig:
 
 
 class ReservoirState(NamedTuple):
-    """The network's state and the filtered spike trains (Hz) that the readouts see."""
+    """The network's state and the filtered spike trains (Hz) that the readouts see.
+
+    Example
+    -------
+    >>> reservoir = build_reservoir(jax.random.PRNGKey(0), ReservoirConfig(n_exc=8, n_inh=2), n_cues=1)
+    >>> reservoir.init(jax.random.PRNGKey(1)).rates.tolist() == [0.0] * 10
+    True
+    """
 
     network: dict
     rates: jax.Array
@@ -118,7 +131,14 @@ class ReservoirState(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class Reservoir:
-    """A built reservoir: its network, parameters and fixed drive (see :func:`build_reservoir`)."""
+    """A built reservoir: its network, parameters and fixed drive (see :func:`build_reservoir`).
+
+    Example
+    -------
+    >>> reservoir = build_reservoir(jax.random.PRNGKey(0), ReservoirConfig(n_exc=8, n_inh=2), n_cues=2)
+    >>> reservoir.cue_targets.shape                  # which neurons each cue drives
+    (2, 10)
+    """
 
     config: ReservoirConfig
     network: Network
@@ -160,6 +180,13 @@ def build_reservoir(key: jax.Array, config: ReservoirConfig, n_cues: int) -> Res
     Returns
     -------
     Reservoir
+
+    Example
+    -------
+    >>> config = ReservoirConfig(n_exc=40, n_inh=10)
+    >>> first = build_reservoir(jax.random.PRNGKey(3), config, n_cues=2)
+    >>> bool(jnp.array_equal(first.bias, build_reservoir(jax.random.PRNGKey(3), config, n_cues=2).bias))
+    True
     """
     n_cues = check_size(n_cues, "n_cues")
     key_neurons, key_pairs, key_charges, key_bias, key_cues, key_noise = jax.random.split(key, 6)
