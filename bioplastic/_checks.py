@@ -26,7 +26,13 @@ import numpy as np
 
 
 class BadInput(ValueError):
-    """A user-supplied value is wrong; the message says where, what, and what is allowed."""
+    """A user-supplied value is wrong; the message says where, what, and what is allowed.
+
+    Example
+    -------
+    >>> str(BadInput("tau_ms: got 0.0; allowed: a finite number > 0 (ms)"))
+    'tau_ms: got 0.0; allowed: a finite number > 0 (ms)'
+    """
 
 
 def _describe(value) -> str:
@@ -41,7 +47,13 @@ def _is_tracer(value) -> bool:
 
 
 def check_dt(dt, where: str = "dt_ms") -> float:
-    """Return ``dt`` as a float after checking it is a finite number > 0 (ms)."""
+    """Return ``dt`` as a float after checking it is a finite number > 0 (ms).
+
+    Example
+    -------
+    >>> check_dt(0.1)
+    0.1
+    """
     try:
         value = float(dt)
     except (TypeError, ValueError):
@@ -52,14 +64,26 @@ def check_dt(dt, where: str = "dt_ms") -> float:
 
 
 def check_size(n, where: str) -> int:
-    """Return ``n`` as an int after checking it is a whole number >= 1."""
+    """Return ``n`` as an int after checking it is a whole number >= 1.
+
+    Example
+    -------
+    >>> check_size(3, "n_neurons")
+    3
+    """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise BadInput(f"{where}: got {n!r}; allowed: a whole number >= 1")
     return int(n)
 
 
 def check_shape(shape, where: str = "shape") -> tuple[int, ...]:
-    """Return a population shape (an int or a tuple of ints, each >= 1) as a tuple."""
+    """Return a population shape (an int or a tuple of ints, each >= 1) as a tuple.
+
+    Example
+    -------
+    >>> check_shape(4), check_shape((2, 3))
+    ((4,), (2, 3))
+    """
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not dims:
         raise BadInput(f"{where}: got (); allowed: a whole number >= 1 or a tuple of them")
@@ -70,7 +94,13 @@ def check_shape(shape, where: str = "shape") -> tuple[int, ...]:
 
 
 def check_finite(value, where: str):
-    """Check every element of ``value`` is finite (no NaN, no inf); return it unchanged."""
+    """Check every element of ``value`` is finite (no NaN, no inf); return it unchanged.
+
+    Example
+    -------
+    >>> check_finite([1.0, 2.0], "weights")
+    [1.0, 2.0]
+    """
     if _is_tracer(value):
         return value
     array = np.asarray(value, dtype=float)
@@ -94,17 +124,35 @@ def _check_lower_bound(value, where: str, unit: str, strict: bool):
 
 
 def check_positive(value, where: str, unit: str = ""):
-    """Check every element of ``value`` is finite and > 0; return it unchanged."""
+    """Check every element of ``value`` is finite and > 0; return it unchanged.
+
+    Example
+    -------
+    >>> check_positive(20.0, "tau_ms", "ms")
+    20.0
+    """
     return _check_lower_bound(value, where, unit, strict=True)
 
 
 def check_nonnegative(value, where: str, unit: str = ""):
-    """Check every element of ``value`` is finite and >= 0; return it unchanged."""
+    """Check every element of ``value`` is finite and >= 0; return it unchanged.
+
+    Example
+    -------
+    >>> check_nonnegative(0.0, "noise_sigma")
+    0.0
+    """
     return _check_lower_bound(value, where, unit, strict=False)
 
 
 def check_choice(value, where: str, allowed) -> str:
-    """Check ``value`` is one of ``allowed``; name the closest match when it is not."""
+    """Check ``value`` is one of ``allowed``; name the closest match when it is not.
+
+    Example
+    -------
+    >>> check_choice("hard", "LIF.reset", ("hard", "subtract"))
+    'hard'
+    """
     allowed = tuple(allowed)
     if value in allowed:
         return value
@@ -116,7 +164,13 @@ def check_choice(value, where: str, allowed) -> str:
 
 
 def check_broadcastable(value, shape: tuple[int, ...], where: str):
-    """Check ``value`` broadcasts to a population ``shape``; return it unchanged."""
+    """Check ``value`` broadcasts to a population ``shape``; return it unchanged.
+
+    Example
+    -------
+    >>> check_broadcastable(1.0, (3,), "tau_ms")
+    1.0
+    """
     if _is_tracer(value):
         return value
     value_shape = np.shape(value)

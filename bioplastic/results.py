@@ -56,42 +56,97 @@ def _atomic_write(path: pathlib.Path, data: bytes) -> None:
 
 
 def write_text(path, text: str) -> None:
-    """Write ``text`` atomically."""
+    """Write ``text`` atomically.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "note.txt"
+    >>> write_text(path, "done"); path.read_text()
+    'done'
+    """
     _atomic_write(path, text.encode())
 
 
 def write_json(path, value) -> None:
-    """Write ``value`` as indented JSON, atomically."""
+    """Write ``value`` as indented JSON, atomically.
+
+    Example
+    -------
+    >>> import json, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "metrics.json"
+    >>> write_json(path, {"rate_hz": 20.5}); json.loads(path.read_text())
+    {'rate_hz': 20.5}
+    """
     write_text(path, json.dumps(value, indent=2, sort_keys=False) + "\n")
 
 
 def write_npz(path, arrays: dict) -> None:
-    """Write a dict of arrays as an ``.npz`` file, atomically."""
+    """Write a dict of arrays as an ``.npz`` file, atomically.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npz"
+    >>> write_npz(path, {"w": np.eye(2)}); read_npz(path)["w"].tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+    """
     buffer = io.BytesIO()
     np.savez(buffer, **{name: np.asarray(value) for name, value in arrays.items()})
     _atomic_write(path, buffer.getvalue())
 
 
 def read_npz(path) -> dict:
-    """All arrays of an ``.npz`` file, loaded."""
+    """All arrays of an ``.npz`` file, loaded.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.npz"
+    >>> write_npz(path, {"x": np.arange(3)}); sorted(read_npz(path))
+    ['x']
+    """
     with np.load(path) as data:
         return {name: data[name] for name in data.files}
 
 
 def read_toml_table(path) -> dict:
-    """A TOML file's table (for reading back a run folder's protocol)."""
+    """A TOML file's table (for reading back a run folder's protocol).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "protocol.toml"
+    >>> write_text(path, 'name = "x"'); read_toml_table(path)
+    {'name': 'x'}
+    """
     import tomllib
 
     return tomllib.loads(pathlib.Path(path).read_text())
 
 
 def now() -> str:
-    """Local time, ISO 8601 with offset."""
+    """Local time, ISO 8601 with offset.
+
+    Example
+    -------
+    >>> len(now()) == 25 and now()[10] == "T"        # e.g. 2026-11-23T22:17:45+00:00
+    True
+    """
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def new_run_folder(out_dir, name: str) -> pathlib.Path:
-    """Create and return a new folder ``out_dir/NAME-YYYYmmdd-HHMMSS[-k]``; never an existing one."""
+    """Create and return a new folder ``out_dir/NAME-YYYYmmdd-HHMMSS[-k]``; never an existing one.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> first, second = new_run_folder(out, "demo"), new_run_folder(out, "demo")
+    >>> first != second and first.name.startswith("demo-")
+    True
+    """
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
@@ -106,7 +161,14 @@ def new_run_folder(out_dir, name: str) -> pathlib.Path:
 
 
 def git_commit(directory) -> str | None:
-    """The commit checked out in ``directory``'s repository, or None outside one."""
+    """The commit checked out in ``directory``'s repository, or None outside one.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> git_commit(tempfile.mkdtemp()) is None
+    True
+    """
     try:
         result = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, timeout=10, check=False
@@ -117,7 +179,13 @@ def git_commit(directory) -> str | None:
 
 
 def versions() -> dict:
-    """Versions of the packages a result depends on."""
+    """Versions of the packages a result depends on.
+
+    Example
+    -------
+    >>> {"bioplastic", "jax", "numpy"} <= set(versions())
+    True
+    """
     from importlib import metadata
 
     found = {"python": platform.python_version()}
@@ -130,7 +198,13 @@ def versions() -> dict:
 
 
 def manifest(protocol_file, seed: int, command: list[str], started: str) -> dict:
-    """The manifest of a run that starts now."""
+    """The manifest of a run that starts now.
+
+    Example
+    -------
+    >>> sorted(manifest("p.toml", 3, ["bioplastic", "run", "p.toml"], now()))[:4]
+    ['command', 'finished', 'git_commit', 'host']
+    """
     return {
         "protocol_file": str(protocol_file),
         "seed": seed,
