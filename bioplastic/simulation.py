@@ -59,7 +59,15 @@ from bioplastic._checks import BadInput, check_choice, check_dt, check_size
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["value"], meta_fields=[])
 @dataclasses.dataclass(frozen=True, eq=False)
 class Constant:
-    """The same ``value`` (array or scalar) at every step."""
+    """The same ``value`` (array or scalar) at every step.
+
+    ``value`` is in the units the step function expects (e.g. mV of current for LIF).
+
+    Example
+    -------
+    >>> Constant(jnp.array([1.0, 2.0])).at(jnp.asarray(5), 0.1).tolist()
+    [1.0, 2.0]
+    """
 
     value: Any
 
@@ -231,6 +239,14 @@ class Probe:
         Window length in steps; one row is recorded per window.
     reduce : {"sample", "sum", "mean"}
         Last value of the window, or its sum, or its mean.
+
+    Example
+    -------
+    Spike counts of neurons 0 and 3 in windows of 100 steps (10 ms at ``dt = 0.1`` ms):
+
+    >>> probe = Probe("output", neurons=[0, 3], stride=100, reduce="sum")
+    >>> probe.neurons, probe.stride, probe.reduce
+    ((0, 3), 100, 'sum')
     """
 
     variable: str
@@ -320,6 +336,18 @@ def simulate(
     (final_state, recordings)
         ``recordings[name]`` has shape ``(n_steps // probe.stride, ...)``; steps after a
         probe's last full window still run but are not recorded by it.
+
+    Example
+    -------
+    A perfect integrator ``x += dt * drive`` (ms times the drive's unit), sampled every 5 steps:
+
+    >>> def integrate(params, x, drive, dt):
+    ...     x = x + dt * drive
+    ...     return x, x
+    >>> final, rec = simulate(integrate, jnp.zeros(2), 10, drive=Constant(jnp.array([1.0, 2.0])), dt=0.5,
+    ...                       probes={"x": Probe("output", stride=5)})
+    >>> rec["x"].tolist(), final.tolist()
+    ([[2.5, 5.0], [5.0, 10.0]], [5.0, 10.0])
     """
     n_steps = check_size(n_steps, "n_steps")
     dt = check_dt(dt)
@@ -368,7 +396,18 @@ def _input_leaves(drive):
 
 
 def drive_at(drive, n, dt):
-    """The value of every input in ``drive`` at step ``n``."""
+    """The value of every input in ``drive`` at step ``n``.
+
+    ``drive`` is one input or any pytree of inputs and plain values (kept as they are);
+    ``dt`` is the step (ms).
+
+    Example
+    -------
+    >>> drive = {"exc": Step(2.0, start_step=1, stop_step=3), "inh": 0.5}
+    >>> values = drive_at(drive, jnp.asarray(1), 0.1)
+    >>> float(values["exc"]), values["inh"]
+    (2.0, 0.5)
+    """
     return jax.tree_util.tree_map(lambda leaf: leaf.at(n, dt) if _is_input(leaf) else leaf, drive, is_leaf=_is_input)
 
 

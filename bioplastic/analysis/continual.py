@@ -31,12 +31,46 @@ def _square(accuracy) -> np.ndarray:
 
 
 def average_accuracy(accuracy) -> float:
-    """ACC: the mean of the last row (every task's accuracy after the last task)."""
+    """ACC: the mean of the last row (every task's accuracy after the last task).
+
+    Parameters
+    ----------
+    accuracy : array (T, T)
+        ``A[i, j]``: accuracy (a fraction in [0, 1]) on task ``j`` after training tasks ``0 .. i``.
+
+    Returns
+    -------
+    float
+        The mean final accuracy, in the units of ``accuracy``.
+
+    Example
+    -------
+    >>> a = np.array([[0.9, 0.1, 0.2], [0.7, 0.95, 0.1], [0.6, 0.8, 0.9]])
+    >>> round(average_accuracy(a), 3)
+    0.767
+    """
     return float(_square(accuracy)[-1].mean())
 
 
 def backward_transfer(accuracy) -> float:
-    """BWT: mean over the first T-1 tasks of (final accuracy - accuracy just after learning it); 0 for T = 1."""
+    """BWT: mean over the first T-1 tasks of (final accuracy - accuracy just after learning it); 0 for T = 1.
+
+    Parameters
+    ----------
+    accuracy : array (T, T)
+        ``A[i, j]``: accuracy (a fraction in [0, 1]) on task ``j`` after training tasks ``0 .. i``.
+
+    Returns
+    -------
+    float
+        Negative when earlier tasks were forgotten, positive when later training helped them.
+
+    Example
+    -------
+    >>> a = np.array([[0.9, 0.1, 0.2], [0.7, 0.95, 0.1], [0.6, 0.8, 0.9]])
+    >>> round(backward_transfer(a), 3), backward_transfer([[0.8]])      # (0.6 - 0.9 + 0.8 - 0.95) / 2
+    (-0.225, 0.0)
+    """
     a = _square(accuracy)
     if len(a) == 1:
         return 0.0

@@ -88,6 +88,30 @@ def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, runn
     Returns the smallest ``n`` such that the mean of trials
     ``[switch + n - running, switch + n)`` is at or below it (``n >= running``: the
     trials one must have seen), or ``None`` if that never happens.
+
+    Parameters
+    ----------
+    errors : array (n_trials,)
+        Per-trial errors, e.g. from :func:`trial_errors`.
+    switch_trial : int
+        Index of the first trial after the switch; at least ``baseline_trials``.
+    baseline_trials : int
+        Trials before the switch whose mean error is the level to get back to.
+    running : int
+        Trials averaged in the running mean.
+
+    Returns
+    -------
+    int or None
+        Number of trials after the switch, or ``None`` if the error never recovers.
+
+    Example
+    -------
+    >>> errors = np.array([1.0, 1.0, 1.0, 4.0, 2.0, 1.0, 0.5])
+    >>> trials_to_recover(errors, switch_trial=3, baseline_trials=3, running=1)
+    3
+    >>> print(trials_to_recover(np.array([1.0, 1.0, 1.0, 5.0, 5.0]), 3, 3, 1))
+    None
     """
     errors = np.asarray(errors, np.float64)
     check_size(running, "running")
@@ -140,6 +164,17 @@ def prediction_summary(readouts, cue, latency_ms, probability, kernel_ms: float,
         peak time and amplitude of the mean prediction), ``amplitude_ratio`` (per phase:
         peak of the most probable outcome over that of the least probable),
         ``pre_switch_error`` and ``trials_to_recover`` (with a switch).
+
+    Example
+    -------
+    A perfect learner (``when`` = 1, ``what`` = the ideal prediction) with two cues:
+
+    >>> cue, latency, p = np.array([0, 1, 0, 1]), np.array([50.0, 100.0, 50.0, 100.0]), np.array([0.9, 0.3, 0.9, 0.3])
+    >>> readouts = np.ones((4, 200, 2))
+    >>> readouts[..., 1] = ideal_prediction(latency, p, 200, kernel_ms=10.0)
+    >>> summary = prediction_summary(readouts, cue, latency, p, kernel_ms=10.0, baseline_trials=4)
+    >>> summary["errors"].tolist(), summary["peaks"]["end"][1]["peak_ms"], round(summary["amplitude_ratio"]["end"], 6)
+    ([0.0, 0.0, 0.0, 0.0], 100.0, 3.0)
     """
     readouts = np.asarray(readouts, np.float64)
     cue = np.asarray(cue)

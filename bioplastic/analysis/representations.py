@@ -25,7 +25,24 @@ from bioplastic._checks import BadInput
 
 
 def linear_cka(x, y) -> jnp.ndarray:
-    """Linear CKA between ``x`` (n x p) and ``y`` (n x q), rows the same samples; 0 if either is constant."""
+    """Linear CKA between ``x`` (n x p) and ``y`` (n x q), rows the same samples; 0 if either is constant.
+
+    Parameters
+    ----------
+    x, y : arrays (n_samples, p) and (n_samples, q)
+        Activity of two representations (any units; CKA is scale-free).
+
+    Returns
+    -------
+    jax.Array
+        A scalar in [0, 1].
+
+    Example
+    -------
+    >>> x = jnp.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 0.0]])
+    >>> round(float(linear_cka(x, 3.0 * x)), 4), float(linear_cka(x, jnp.ones((4, 3))))
+    (1.0, 0.0)
+    """
     x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
         raise BadInput(f"linear_cka: got shapes {x.shape} and {y.shape}; allowed: two matrices with the same "

@@ -33,7 +33,23 @@ def _row_basis(m, name) -> np.ndarray:
 
 
 def principal_angles(a, b) -> np.ndarray:
-    """Angles in degrees (ascending) between the row spaces of ``a`` and ``b`` (same number of columns)."""
+    """Angles in degrees (ascending) between the row spaces of ``a`` and ``b`` (same number of columns).
+
+    Parameters
+    ----------
+    a, b : arrays (k, n) and (m, n)
+        Rows spanning each subspace; they need not be orthonormal.
+
+    Returns
+    -------
+    array (min(rank a, rank b),)
+        Principal angles in degrees, in [0, 90].
+
+    Example
+    -------
+    >>> np.round(principal_angles([[1.0, 0.0]], [[1.0, 1.0]]), 3).tolist()
+    [45.0]
+    """
     qa, qb = _row_basis(a, "a"), _row_basis(b, "b")
     if qa.shape[1] != qb.shape[1]:
         raise BadInput(f"b: got {qb.shape[1]} columns; allowed: as many as a ({qa.shape[1]}), the same ambient space")
@@ -45,6 +61,24 @@ def principal_directions(x, k: int) -> np.ndarray:
     """The top-``k`` right singular vectors of ``x`` (samples x n), as rows: the PCA subspace (uncentred).
 
     Uncentred, as Oja's rule learns the subspace of the second moment ``<x x^T>``.
+
+    Parameters
+    ----------
+    x : array (n_samples, n)
+        Samples as rows.
+    k : int
+        Number of directions, 1 to ``min(x.shape)``.
+
+    Returns
+    -------
+    array (k, n)
+        Orthonormal rows, largest singular value first (each up to sign).
+
+    Example
+    -------
+    >>> x = np.array([[3.0, 0.0, 0.0], [0.0, 1.0, 0.0], [-3.0, 0.0, 0.0]])
+    >>> np.abs(principal_directions(x, 1)).tolist()
+    [[1.0, 0.0, 0.0]]
     """
     x = np.asarray(x, dtype=np.float64)
     if not 1 <= k <= min(x.shape):

@@ -57,15 +57,46 @@ ARRAY_NAMES = ("train_images", "train_labels", "test_images", "test_labels")
 
 
 class DatasetMissing(BadInput):
-    """A dataset is not in the cache (and no local source is there); the message gives the fetch command."""
+    """A dataset is not in the cache (and no local source is there); the message gives the fetch command.
+
+    Example
+    -------
+    >>> spec = DatasetSpec("toy", {}, (), "")
+    >>> load_cached(spec, "/nonexistent/cache")
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.DatasetMissing: dataset 'toy': got no cached copy at ...; allowed: a fetched dataset ...
+    >>> issubclass(DatasetMissing, BadInput)
+    True
+    """
 
 
 class DatasetCorrupt(BadInput):
-    """A cached dataset failed its checksums and could not be rebuilt locally; the message names the file and the fix."""
+    """A cached dataset failed its checksums and could not be rebuilt locally; the message names the file and the fix.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> arrays = {k: np.zeros(1, np.uint8) for k in ARRAY_NAMES}
+    >>> spec = DatasetSpec("toy", {k: ArraySpec((1,), "uint8", array_sha256(a)) for k, a in arrays.items()}, (), "")
+    >>> root = tempfile.mkdtemp()
+    >>> _ = write_cache(spec, root, arrays).write_bytes(b"junk")        # truncate the cached .npz
+    >>> load_cached(spec, root)
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.DatasetCorrupt: dataset 'toy': got a corrupted cache file ... it was not loaded
+    """
 
 
 class FetchFailed(BadInput):
-    """Fetching a dataset failed (download, or a source that fails its checksums); the message says why."""
+    """Fetching a dataset failed (download, or a source that fails its checksums); the message says why.
+
+    Example
+    -------
+    >>> error = FetchFailed("mnist: got HTTP 404; allowed: a reachable source")
+    >>> isinstance(error, BadInput), str(error)
+    (True, 'mnist: got HTTP 404; allowed: a reachable source')
+    """
 
 
 class _Invalid(Exception):
@@ -74,7 +105,15 @@ class _Invalid(Exception):
 
 @dataclasses.dataclass(frozen=True)
 class ArraySpec:
-    """Expected ``shape``, ``dtype`` (name, e.g. ``"uint8"``) and ``sha256`` of one array."""
+    """Expected ``shape``, ``dtype`` (name, e.g. ``"uint8"``) and ``sha256`` of one array.
+
+    Example
+    -------
+    >>> a = np.zeros(2, np.uint8)
+    >>> spec = ArraySpec(a.shape, "uint8", array_sha256(a))
+    >>> spec.shape, spec.dtype, len(spec.sha256)
+    ((2,), 'uint8', 64)
+    """
 
     shape: tuple[int, ...]
     dtype: str
@@ -83,7 +122,16 @@ class ArraySpec:
 
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
-    """A dataset's name, its four arrays (:data:`ARRAY_NAMES` -> :class:`ArraySpec`), class names and source."""
+    """A dataset's name, its four arrays (:data:`ARRAY_NAMES` -> :class:`ArraySpec`), class names and source.
+
+    Example
+    -------
+    >>> arrays = {k: np.zeros(1, np.uint8) for k in ARRAY_NAMES}
+    >>> spec = DatasetSpec("toy", {k: ArraySpec((1,), "uint8", array_sha256(a)) for k, a in arrays.items()},
+    ...                    class_names=("zero",), source="a doctest")
+    >>> spec.name, sorted(spec.arrays)
+    ('toy', ['test_images', 'test_labels', 'train_images', 'train_labels'])
+    """
 
     name: str
     arrays: Mapping[str, ArraySpec]
@@ -187,6 +235,15 @@ def write_cache(spec: DatasetSpec, cache_dir, arrays: Mapping[str, np.ndarray]) 
     """Verify ``arrays`` against ``spec``, then write ``<name>.npz`` and ``<name>.json`` atomically.
 
     Returns the path of the .npz file. Arrays that do not verify are never written.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> arrays = {k: np.zeros(1, np.uint8) for k in ARRAY_NAMES}
+    >>> spec = DatasetSpec("toy", {k: ArraySpec((1,), "uint8", array_sha256(a)) for k, a in arrays.items()}, (), "")
+    >>> path = write_cache(spec, tempfile.mkdtemp(), arrays)
+    >>> path.name, sorted(p.name for p in path.parent.iterdir())
+    ('toy.npz', ['toy.json', 'toy.npz'])
     """
     npz_path, manifest_path = cache_paths(spec.name, cache_dir)
     check_arrays(spec, arrays, f"dataset {spec.name!r}")
@@ -236,6 +293,18 @@ def cache_status(spec: DatasetSpec, cache_dir=None) -> tuple[bool, str | None]:
     """``(verified, reason)`` of the cached copy; reads and checks it but never writes.
 
     ``reason`` is ``None`` when verified, else why not (missing, or which check failed).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> arrays = {k: np.zeros(1, np.uint8) for k in ARRAY_NAMES}
+    >>> spec = DatasetSpec("toy", {k: ArraySpec((1,), "uint8", array_sha256(a)) for k, a in arrays.items()}, (), "")
+    >>> root = tempfile.mkdtemp()
+    >>> cache_status(spec, root)[1].startswith("not fetched")
+    True
+    >>> _ = write_cache(spec, root, arrays)
+    >>> cache_status(spec, root)
+    (True, None)
     """
     npz_path, _ = cache_paths(spec.name, cache_dir)
     try:
@@ -259,6 +328,28 @@ def load_cached(spec: DatasetSpec, cache_dir=None, build_local: Callable[[pathli
     build_local : callable or None
         ``build_local(cache_root)`` returns the arrays from a local, verified source without
         downloading, or ``None`` when there is none.
+
+    Returns
+    -------
+    Dataset
+        The verified arrays (read-only).
+
+    Raises
+    ------
+    DatasetMissing, DatasetCorrupt
+        When there is no verified copy and no local source.
+
+    Example
+    -------
+    A cache rebuilt from a local source (here arrays built in memory):
+
+    >>> import tempfile
+    >>> arrays = {k: np.zeros(1, np.uint8) for k in ARRAY_NAMES}
+    >>> spec = DatasetSpec("toy", {k: ArraySpec((1,), "uint8", array_sha256(a)) for k, a in arrays.items()},
+    ...                    ("zero",), "a doctest")
+    >>> d = load_cached(spec, tempfile.mkdtemp(), build_local=lambda root: arrays)
+    >>> d.name, d.train_images.shape, d.n_classes
+    ('toy', (1,), 1)
     """
     npz_path, _ = cache_paths(spec.name, cache_dir)
     try:

@@ -41,6 +41,14 @@ def ar_members(data: bytes, where: str = "ar archive") -> Iterator[tuple[str, me
     ------
     BadInput
         When the global header or a member header is malformed, or a member runs past the end.
+
+    Example
+    -------
+    >>> def member(name, data):                                   # a GNU ar member header, 60 bytes
+    ...     return f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\\n".encode() + data
+    >>> archive = AR_MAGIC + member("debian-binary", b"2.0\\n") + member("a.txt", b"xy")
+    >>> [(name, bytes(data)) for name, data in ar_members(archive)]
+    [('debian-binary', b'2.0\\n'), ('a.txt', b'xy')]
     """
     view = memoryview(data)
     if bytes(view[:8]) != AR_MAGIC:

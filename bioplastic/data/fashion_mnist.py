@@ -86,10 +86,30 @@ def arrays_from_gz_files(compressed: dict[str, bytes], where: str) -> dict[str, 
 
     Each file is decompressed and its sha256 checked before it is parsed.
 
+    Parameters
+    ----------
+    compressed : dict
+        The bytes of each .gz file, keyed by the names in :data:`FILES` (``"train_images"`` ...).
+    where : str
+        Where the files came from, for error messages.
+
+    Returns
+    -------
+    dict
+        ``train_images`` (60000, 28, 28), ``train_labels`` (60000,), ``test_images`` (10000, 28, 28),
+        ``test_labels`` (10000,), all uint8.
+
     Raises
     ------
     FetchFailed
         When a file does not decompress or fails its checksum.
+
+    Example
+    -------
+    >>> arrays_from_gz_files({key: gzip.compress(b"x") for key in FILES}, "toy")
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.FetchFailed: toy/train-images-idx3-ubyte.gz: got decompressed sha256 ...; allowed: c59f...
     """
     arrays = {}
     for key, file_name in FILES.items():
@@ -109,7 +129,19 @@ def arrays_from_gz_files(compressed: dict[str, bytes], where: str) -> dict[str, 
 
 
 def arrays_from_directory(directory) -> dict[str, np.ndarray]:
-    """The verified arrays from the four .gz files in ``directory`` (e.g. the installed package)."""
+    """The verified arrays from the four .gz files in ``directory`` (e.g. the installed package).
+
+    Returns the dict of :func:`arrays_from_gz_files`; raises
+    :class:`~bioplastic.data.dataset.FetchFailed` when a file is missing or fails its checksum.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> arrays_from_directory(tempfile.mkdtemp())                 # an empty directory
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.FetchFailed: ...: got an unreadable file (...); allowed: the four Fashion-MNIST .gz files
+    """
     directory = pathlib.Path(directory)
     try:
         compressed = {key: (directory / name).read_bytes() for key, name in FILES.items()}
@@ -119,7 +151,21 @@ def arrays_from_directory(directory) -> dict[str, np.ndarray]:
 
 
 def arrays_from_deb(deb_path) -> dict[str, np.ndarray]:
-    """The verified arrays read out of the ``dataset-fashion-mnist`` .deb at ``deb_path``."""
+    """The verified arrays read out of the ``dataset-fashion-mnist`` .deb at ``deb_path``.
+
+    Returns the dict of :func:`arrays_from_gz_files`; raises
+    :class:`~bioplastic.data.dataset.FetchFailed` when the file is not that package or fails its checksums.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> deb = pathlib.Path(tempfile.mkdtemp()) / "dataset-fashion-mnist_0_all.deb"
+    >>> _ = deb.write_bytes(b"not a deb")
+    >>> arrays_from_deb(deb)
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.FetchFailed: ...: got an unreadable package (...); allowed: the Debian package ...
+    """
     paths = {key: f"{PACKAGE_DIR}/{name}" for key, name in FILES.items()}
     try:
         contents = read_deb_files(deb_path, paths.values())
@@ -155,11 +201,30 @@ def fetch_fashion_mnist(cache_dir=None) -> pathlib.Path:
     dataset-fashion-mnist`` runs in ``<cache>/downloads``. The arrays are checked
     against the hard-coded checksums and written atomically with their manifest.
 
+    Parameters
+    ----------
+    cache_dir : path or None
+        The cache directory (see :func:`~bioplastic.data.cache.data_dir`).
+
+    Returns
+    -------
+    pathlib.Path
+        ``<cache>/fashion_mnist.npz``.
+
     Raises
     ------
     FetchFailed
         When apt-get is missing or fails (the message has its last lines; ``apt-get
         update`` fixes "Unable to locate package"), or the package fails its checksums.
+
+    Example
+    -------
+    The path it returns (the fetch itself downloads about 30 MB once, so it is not run here):
+
+    >>> cache_paths(SPEC.name, "/tmp/cache")[0]
+    PosixPath('/tmp/cache/fashion_mnist.npz')
+    >>> fetch_fashion_mnist("/tmp/cache")  # doctest: +SKIP
+    PosixPath('/tmp/cache/fashion_mnist.npz')
     """
     npz_path, _ = cache_paths(SPEC.name, cache_dir)
     if cache_status(SPEC, cache_dir)[0]:
@@ -208,5 +273,17 @@ def load_fashion_mnist(cache_dir=None) -> Dataset:
     Dataset
         ``train_images`` (60000, 28, 28) uint8, ``train_labels`` (60000,) uint8,
         ``test_images`` (10000, 28, 28), ``test_labels`` (10000,); :data:`CLASS_NAMES`.
+
+    Example
+    -------
+    An empty cache on a machine without the package (``SYSTEM_DIR`` pointed elsewhere):
+
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> with mock.patch("bioplastic.data.fashion_mnist.SYSTEM_DIR", pathlib.Path("/nonexistent")):
+    ...     load_fashion_mnist(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.DatasetMissing: dataset 'fashion_mnist': got no cached copy at ...
     """
     return load_cached(SPEC, cache_dir, build_local=_from_local_source)

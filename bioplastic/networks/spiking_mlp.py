@@ -58,6 +58,15 @@ class SpikingMLPConfig:
 
     ``surrogate`` is used by the ``"bptt"`` trainer only; its width is in units of the
     membrane potential.
+
+    Fields: ``time_steps`` ``T``; ``tau`` membrane time constant and ``dt`` step (same time
+    unit); ``alpha`` (spikes when ``u >= alpha v_th``); ``v_th`` threshold (units of the input current).
+
+    Example
+    -------
+    >>> config = SpikingMLPConfig(time_steps=4)
+    >>> round(config.beta, 4), np.round(config.rate_weights.astype(float), 3).tolist()   # later steps weigh more
+    (0.9512, [0.232, 0.243, 0.256, 0.269])
     """
 
     time_steps: int = 20
@@ -85,7 +94,25 @@ class SpikingMLPConfig:
 
 
 def init_spiking_mlp(key: jax.Array, sizes) -> tuple:
-    """Weights ``(n_in, n_out)`` per layer, uniform in ``+-1 / sqrt(n_in)`` (PyTorch's default), no biases."""
+    """Weights ``(n_in, n_out)`` per layer, uniform in ``+-1 / sqrt(n_in)`` (PyTorch's default), no biases.
+
+    Parameters
+    ----------
+    key : jax key
+    sizes : sequence of int
+        Layer widths, input first and classes last (at least two).
+
+    Returns
+    -------
+    tuple of arrays
+        One float32 matrix ``(sizes[i], sizes[i + 1])`` per layer.
+
+    Example
+    -------
+    >>> weights = init_spiking_mlp(jax.random.PRNGKey(0), (4, 3, 2))
+    >>> [w.shape for w in weights], bool(jnp.abs(weights[0]).max() <= 0.5)     # 1 / sqrt(4)
+    ([(4, 3), (3, 2)], True)
+    """
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
         raise BadInput(f"sizes: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
@@ -133,7 +160,33 @@ _dsr_layer.defvjp(_dsr_forward, _dsr_backward)
 
 
 def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
-    """Logits (batch x classes) and the presynaptic trace of every layer."""
+    """Logits (batch x classes) and the presynaptic trace of every layer.
+
+    Parameters
+    ----------
+    weights : tuple of arrays
+        From :func:`init_spiking_mlp`.
+    x : array (batch, n_in)
+        Input currents, held for ``config.time_steps`` steps.
+    trainer : {"bptt", "dsr"}
+        Which gradient flows through the spikes (the forward pass is the same).
+    config : SpikingMLPConfig
+
+    Returns
+    -------
+    logits : array (batch, n_classes)
+    traces : tuple of arrays
+        ``x``, then the weighted firing rate (up to ``v_th / dt``) of each hidden layer.
+
+    Example
+    -------
+    One hidden neuron with unit weights and input: its weighted firing rate is the logit.
+
+    >>> ones = jnp.ones((1, 1))
+    >>> logits, traces = spiking_forward((ones, ones), ones, trainer="dsr")
+    >>> round(float(logits[0, 0]), 4), [t.shape for t in traces]
+    (1.2481, [(1, 1), (1, 1)])
+    """
     check_choice(trainer, "trainer", TRAINERS)
     rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
     traces = [x]
@@ -147,7 +200,18 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
 
 
 def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
-    """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``."""
+    """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``.
+
+    The loss is the mean cross-entropy (nats) of the logits of :func:`spiking_forward`;
+    ``gradient`` has the shapes of ``weights``.
+
+    Example
+    -------
+    >>> weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 8, 3))
+    >>> loss, gradient, traces = spiking_gradients(weights, jnp.ones((4, 6)), jnp.array([0, 1, 2, 0]), trainer="dsr")
+    >>> round(float(loss), 3), [g.shape for g in gradient]
+    (1.137, [(6, 8), (8, 3)])
+    """
 
     def loss(weights):
         logits, traces = spiking_forward(weights, x, trainer, config)

@@ -41,5 +41,27 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 
 
 def activation(name: str, where: str = "activation") -> Callable[[jax.Array], jax.Array]:
-    """Return the activation called ``name``; an unknown name raises ``BadInput`` naming ``where``."""
+    """Return the activation called ``name``; an unknown name raises ``BadInput`` naming ``where``.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`ACTIVATIONS`.
+    where : str
+        What to call the argument in an error message.
+
+    Returns
+    -------
+    callable
+        ``f(x)``, elementwise on JAX arrays (same units as ``x``).
+
+    Example
+    -------
+    >>> activation("relu")(jnp.array([-1.0, 2.0])).tolist()
+    [0.0, 2.0]
+    >>> activation("relux")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: activation: got 'relux'; allowed: 'linear', 'relu', ... (did you mean 'relu'?)
+    """
     return ACTIVATIONS[check_choice(name, where, ACTIVATIONS)]

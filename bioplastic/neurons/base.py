@@ -35,6 +35,12 @@ class NeuronModel(abc.ABC):
     ----------
     state_variables : tuple of str
         Names of the state fields a user may record (``"v"``, ``"spike"``, ...).
+
+    Example
+    -------
+    >>> from bioplastic.neurons.lif import LIF
+    >>> issubclass(LIF, NeuronModel), LIF.state_variables
+    (True, ('v', 'refractory_steps', 'spike'))
     """
 
     state_variables: tuple[str, ...] = ()

@@ -397,6 +397,21 @@ class BrainPyNeuron(NeuronModel):
         The model's state names (``("V", "w")`` for ``AdExIF``).
     param_units, state_units : dict
         Unit of each numeric parameter / state variable as plain numbers carry it.
+
+    Example
+    -------
+    One 0.1-ms step of two brainpy LIF neurons (tau 5 ms, R = 1 ohm), the second driven by
+    2 mA, i.e. R*I = 2 mV, from V = 0 mV:
+
+    >>> import jax, jax.numpy as jnp
+    >>> model = BrainPyNeuron("LIF")
+    >>> model.state_variables, model.state_units
+    (('V',), {'V': 'mV'})
+    >>> params = model.params(tau=5.0)
+    >>> state = model.init(params, 2, jax.random.PRNGKey(0))
+    >>> state, spikes = model.step(params, state, jnp.array([0.0, 2.0]), 0.1)
+    >>> [round(float(v), 4) for v in state.V], state.i.tolist()       # 2 (1 - exp(-0.1 / 5)) mV
+    ([0.0, 0.0396], [1, 1])
     """
 
     neuron_class: Any

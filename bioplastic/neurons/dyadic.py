@@ -41,33 +41,73 @@ from bioplastic.neurons.base import NeuronModel
 
 
 class DyadicInput(NamedTuple):
-    """``feedforward``: bottom-up drive ``a``; ``feedback``: top-down error drive (same shape)."""
+    """``feedforward``: bottom-up drive ``a``; ``feedback``: top-down error drive (same shape).
+
+    Both are in the units of the activation's argument.
+
+    Example
+    -------
+    With ``alpha = 1`` all the feedback goes to ``s_plus``:
+
+    >>> unit = DyadicUnit(activation="linear")
+    >>> params = unit.params(alpha=1.0)
+    >>> drive = DyadicInput(feedforward=jnp.array([1.0]), feedback=jnp.array([0.5]))
+    >>> state, activity = unit.step(params, unit.init(params, 1, None), drive, 1.0)
+    >>> state.s_plus.tolist(), state.s_minus.tolist(), activity.tolist()
+    ([1.5], [1.0], [1.25])
+    """
 
     feedforward: jax.Array
     feedback: jax.Array
 
 
 class DyadicParams(NamedTuple):
-    """``alpha``: share of the feedback given to ``s_plus`` (in [0, 1]); ``tau_ms``: relaxation (ms)."""
+    """``alpha``: share of the feedback given to ``s_plus`` (in [0, 1]); ``tau_ms``: relaxation (ms).
+
+    Example
+    -------
+    >>> params = DyadicUnit(leaky=True).params(alpha=0.25, tau_ms=5.0)
+    >>> params.alpha.tolist(), params.tau_ms.tolist()
+    (0.25, 5.0)
+    """
 
     alpha: jax.Array
     tau_ms: jax.Array
 
 
 class DyadicState(NamedTuple):
-    """The two intrinsic states of each dyad (units of the activation's output)."""
+    """The two intrinsic states of each dyad (units of the activation's output).
+
+    Example
+    -------
+    >>> state = DyadicState(s_plus=jnp.array([1.0, 0.5]), s_minus=jnp.array([0.5, 0.5]))
+    >>> dyad_activity(state).tolist(), dyad_error(state).tolist()
+    ([0.75, 0.5], [0.5, 0.0])
+    """
 
     s_plus: jax.Array
     s_minus: jax.Array
 
 
 def dyad_activity(state: DyadicState) -> jax.Array:
-    """Mean of the two states: the activity passed to the next layer."""
+    """Mean of the two states: the activity passed to the next layer.
+
+    Example
+    -------
+    >>> dyad_activity(DyadicState(s_plus=jnp.array([1.0]), s_minus=jnp.array([0.5]))).tolist()
+    [0.75]
+    """
     return 0.5 * (state.s_plus + state.s_minus)
 
 
 def dyad_error(state: DyadicState) -> jax.Array:
-    """Difference ``s_plus - s_minus``: the error signal a local rule learns from."""
+    """Difference ``s_plus - s_minus``: the error signal a local rule learns from.
+
+    Example
+    -------
+    >>> dyad_error(DyadicState(s_plus=jnp.array([1.0]), s_minus=jnp.array([0.5]))).tolist()
+    [0.5]
+    """
     return state.s_plus - state.s_minus
 
 

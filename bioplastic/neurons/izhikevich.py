@@ -140,6 +140,12 @@ class IzhikevichParams(NamedTuple):
         After-spike increment of ``u`` (paper current units, mV/ms).
     v_peak_mv : array
         Spike cut-off: a spike is emitted and ``v`` reset when ``v >= v_peak_mv`` (mV).
+
+    Example
+    -------
+    >>> params = Izhikevich().params(preset="fast_spiking")
+    >>> round(float(params.a), 6), round(float(params.b), 6), float(params.c_mv), float(params.v_peak_mv)
+    (0.1, 0.2, -65.0, 30.0)
     """
 
     a: jax.Array
@@ -160,6 +166,17 @@ class IzhikevichState(NamedTuple):
         Recovery variable (paper current units, mV/ms), after any reset of the last step.
     spike : array
         1.0 where the neuron spiked in the last step, else 0.0.
+
+    Example
+    -------
+    >>> model = Izhikevich()
+    >>> params = model.params()
+    >>> state = model.init(params, 1, None)                      # v = -65 mV, u = b v
+    >>> state.v.tolist(), state.u.tolist()
+    ([-65.0], [-13.0])
+    >>> state, _ = model.step(params, state, jnp.array([0.0]), 1.0)   # one 1-ms Euler step, no input
+    >>> state.v.tolist(), state.spike.tolist()
+    ([-68.0], [0.0])
     """
 
     v: jax.Array

@@ -95,6 +95,12 @@ class LIFParams(NamedTuple):
     Fields: ``tau_ms`` membrane time constant (ms); ``v_rest_mv``, ``v_th_mv``,
     ``v_reset_mv`` resting, threshold and reset potentials (mV); ``tau_ref_ms``
     absolute refractory period (ms, >= 0).
+
+    Example
+    -------
+    >>> params = LIF().params(tau_ms=10.0, tau_ref_ms=2.0)
+    >>> params.tau_ms.tolist(), params.v_th_mv.tolist(), params.tau_ref_ms.tolist()
+    (10.0, -50.0, 2.0)
     """
 
     tau_ms: jax.Array
@@ -105,7 +111,18 @@ class LIFParams(NamedTuple):
 
 
 class LIFState(NamedTuple):
-    """LIF state: ``v`` (mV), ``refractory_steps`` left (int32), last ``spike`` (0/1)."""
+    """LIF state: ``v`` (mV), ``refractory_steps`` left (int32), last ``spike`` (0/1).
+
+    Example
+    -------
+    A neuron driven far above threshold spikes, is reset and starts a 2-ms refractory period:
+
+    >>> model = LIF()
+    >>> params = model.params(tau_ref_ms=2.0)
+    >>> state, _ = model.step(params, model.init(params, 1, None), jnp.array([1000.0]), 1.0)
+    >>> state.v.tolist(), state.refractory_steps.tolist(), state.spike.tolist()
+    ([-60.0], [2], [1.0])
+    """
 
     v: jax.Array
     refractory_steps: jax.Array

@@ -35,13 +35,27 @@ from bioplastic.neurons.base import NeuronModel
 
 
 class RateParams(NamedTuple):
-    """``tau_ms``: integration time constant (ms); unused by instantaneous units."""
+    """``tau_ms``: integration time constant (ms); unused by instantaneous units.
+
+    Example
+    -------
+    >>> RateUnit().params(tau_ms=5.0).tau_ms.tolist()
+    5.0
+    """
 
     tau_ms: jax.Array
 
 
 class RateState(NamedTuple):
-    """``u``: integrated input (activation argument); ``rate``: ``f(u)``."""
+    """``u``: integrated input (activation argument); ``rate``: ``f(u)``.
+
+    Example
+    -------
+    >>> unit = RateUnit(activation="relu", leaky=False)
+    >>> state, _ = unit.step(unit.params(), unit.init(unit.params(), 2, None), jnp.array([-1.0, 2.0]), 1.0)
+    >>> state.u.tolist(), state.rate.tolist()
+    ([-1.0, 2.0], [0.0, 2.0])
+    """
 
     u: jax.Array
     rate: jax.Array

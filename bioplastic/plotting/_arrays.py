@@ -39,7 +39,19 @@ from bioplastic._checks import BadInput, _describe, check_positive
 
 
 def as_numeric(value, where: str, allowed: str) -> np.ndarray:
-    """Return ``value`` as a NumPy array after checking it holds numbers (or booleans)."""
+    """Return ``value`` as a NumPy array after checking it holds numbers (or booleans).
+
+    ``where`` names the argument and ``allowed`` says what it may be, in the error message.
+
+    Example
+    -------
+    >>> as_numeric([1, 2], "weights", "numbers").tolist()
+    [1, 2]
+    >>> as_numeric(["a"], "weights", "numbers")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: weights: got array of shape (1,) and dtype <U1; allowed: numbers
+    """
     try:
         array = np.asarray(value)
     except Exception:  # ragged lists and other objects NumPy cannot hold as one array
@@ -50,7 +62,13 @@ def as_numeric(value, where: str, allowed: str) -> np.ndarray:
 
 
 def describe(value, array: np.ndarray) -> str:
-    """Describe ``value`` in an error message: its repr when a scalar, else its shape."""
+    """Describe ``value`` in an error message: its repr when a scalar, else its shape.
+
+    Example
+    -------
+    >>> describe(3.0, np.asarray(3.0)), describe("ab", np.asarray("ab")), describe(None, np.zeros((2, 3)))
+    ('3.0', "'ab'", 'array of shape (2, 3)')
+    """
     if array.dtype.kind in "biufc":
         return _describe(array)
     return repr(value) if array.ndim == 0 else f"array of shape {array.shape} and dtype {array.dtype}"
@@ -79,6 +97,11 @@ def as_spikes(spikes, where: str = "spikes") -> np.ndarray:
     BadInput
         Fewer than two axes, no step or no neuron, a non-numeric array, or a value other
         than 0 and 1.
+
+    Example
+    -------
+    >>> as_spikes(np.array([[0, 1], [1, 0]])).tolist()
+    [[False, True], [True, False]]
     """
     allowed = "a (time, neurons) array with at least one step and one neuron"
     array = _recording(spikes, where, allowed)
@@ -101,13 +124,28 @@ def as_series(values, where: str = "values") -> np.ndarray:
     ------
     BadInput
         Fewer than two axes, no step or no neuron, or a non-numeric array.
+
+    Example
+    -------
+    >>> as_series(np.arange(6).reshape(3, 2, 1)).shape          # neuron axes flattened
+    (3, 2)
     """
     allowed = "a (time, neurons) array with at least one step and one neuron"
     return _recording(values, where, allowed).astype(np.float64)
 
 
 def as_time(t0_ms, where: str = "t0_ms") -> float:
-    """Return a time offset as a float after checking it is a finite number (ms)."""
+    """Return a time offset as a float after checking it is a finite number (ms).
+
+    Example
+    -------
+    >>> as_time(5), as_time("2.5")
+    (5.0, 2.5)
+    >>> as_time(float("nan"))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: t0_ms: got nan; allowed: a finite number (milliseconds)
+    """
     try:
         value = float(t0_ms)
     except (TypeError, ValueError):
@@ -125,6 +163,15 @@ def select_neurons(neurons, n: int, where: str = "neurons") -> np.ndarray:
     BadInput
         Indices that are not whole numbers, an empty selection, or an index outside
         ``[0, n)``.
+
+    Example
+    -------
+    >>> select_neurons(None, 3).tolist(), select_neurons([2, 0], 3).tolist()
+    ([0, 1, 2], [2, 0])
+    >>> select_neurons([3], 3)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: neurons: got 3; allowed: whole-number indices in [0, 3)
     """
     if neurons is None:
         return np.arange(n)
@@ -149,12 +196,30 @@ def select_neurons(neurons, n: int, where: str = "neurons") -> np.ndarray:
 
 
 def step_times_ms(n_rows: int, dt_ms: float, t0_ms: float = 0.0, stride: int = 1) -> np.ndarray:
-    """Times (ms) of ``n_rows`` recorded rows: ``t0_ms + (n + 1) * stride * dt_ms``."""
+    """Times (ms) of ``n_rows`` recorded rows: ``t0_ms + (n + 1) * stride * dt_ms``.
+
+    Example
+    -------
+    >>> step_times_ms(3, 0.1, t0_ms=100.0, stride=10).tolist()     # every 10th step of 0.1 ms
+    [101.0, 102.0, 103.0]
+    """
     return t0_ms + ((np.arange(n_rows, dtype=np.int64) + 1) * stride) * float(dt_ms)
 
 
 def check_axes(ax, where: str = "ax"):
-    """Check ``ax`` is a matplotlib Axes or None; return it unchanged."""
+    """Check ``ax`` is a matplotlib Axes or None; return it unchanged.
+
+    Example
+    -------
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().add_subplot()
+    >>> check_axes(ax) is ax, check_axes(None)
+    (True, None)
+    >>> check_axes("ax")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: ax: got 'ax'; allowed: a matplotlib Axes or None
+    """
     if ax is not None and not isinstance(ax, Axes):
         raise BadInput(f"{where}: got {ax!r}; allowed: a matplotlib Axes or None")
     return ax
@@ -162,7 +227,19 @@ def check_axes(ax, where: str = "ax"):
 
 
 def as_positive(value, where: str, unit: str = "") -> float:
-    """Return a scalar as a float after checking it is a finite number > 0."""
+    """Return a scalar as a float after checking it is a finite number > 0.
+
+    ``unit`` (e.g. ``"ms"``) is named in the error message.
+
+    Example
+    -------
+    >>> as_positive("0.5", "window_ms", "ms")
+    0.5
+    >>> as_positive(0, "window_ms", "ms")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: window_ms: got 0.0; allowed: a finite number > 0 (ms)
+    """
     unit_text = f" ({unit})" if unit else ""
     try:
         number = float(value)

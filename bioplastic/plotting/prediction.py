@@ -46,6 +46,16 @@ def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=
     Returns
     -------
     Axes
+
+    Example
+    -------
+    Two cues' mean ``when`` readout, each with its true latency (a vertical line):
+
+    >>> readouts = np.full((4, 100, 2), 0.5)
+    >>> ax = aligned_predictions(readouts, cue=[0, 1, 0, 1], trials=range(4), cue_names=["A", "B"],
+    ...                          latencies_ms=[30.0, 60.0], which="when")
+    >>> len(ax.lines), [float(x) for x in ax.lines[1].get_xdata()], ax.get_ylabel()
+    (4, [30.0, 30.0], 'when')
     """
     readouts, cue = np.asarray(readouts, np.float64), np.asarray(cue)
     if readouts.ndim != 3 or readouts.shape[2] != 2:
@@ -73,6 +83,26 @@ def switch_errors(errors, switch_trial=None, running=10, ax=None):
 
     ``errors`` maps a learner's name to its error per trial; the switch, when given, is a
     dashed vertical line.
+
+    Parameters
+    ----------
+    errors : dict of str to array (n_trials,)
+        Prediction error per trial of each learner.
+    switch_trial : int, optional
+        Trial of the switch.
+    running : int
+        Trials per running mean; point ``k`` is plotted at trial ``k + running``.
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+
+    Example
+    -------
+    >>> ax = switch_errors({"a": np.ones(30), "b": np.zeros(30)}, switch_trial=15, running=10)
+    >>> [line.get_label() for line in ax.lines], len(ax.lines[0].get_xdata())     # 30 - 10 + 1 means
+    (['a', 'b', 'switch'], 21)
     """
     _, ax = new_axes(ax)
     for name, values in errors.items():

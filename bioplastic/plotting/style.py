@@ -133,7 +133,15 @@ def population_color(name, index: int = 0) -> str:
 
 
 def style_axes(ax) -> None:
-    """Give an Axes the shared look (spines, tick label sizes) without touching rcParams."""
+    """Give an Axes the shared look (spines, tick label sizes) without touching rcParams.
+
+    Example
+    -------
+    >>> ax = Figure().add_subplot()
+    >>> style_axes(ax)
+    >>> ax.spines["top"].get_visible(), ax.spines["right"].get_visible(), ax.spines["left"].get_visible()
+    (False, False, True)
+    """
     ax.spines["top"].set_visible(STYLE["axes.spines.top"])
     ax.spines["right"].set_visible(STYLE["axes.spines.right"])
     ax.tick_params(axis="x", labelsize=STYLE["xtick.labelsize"])
@@ -141,7 +149,15 @@ def style_axes(ax) -> None:
 
 
 def label_axes(ax, xlabel: str | None = None, ylabel: str | None = None) -> None:
-    """Set axis labels in the shared font size (``None`` leaves a label as it is)."""
+    """Set axis labels in the shared font size (``None`` leaves a label as it is).
+
+    Example
+    -------
+    >>> ax = Figure().add_subplot()
+    >>> label_axes(ax, "time (ms)", None)
+    >>> ax.get_xlabel(), ax.get_ylabel(), ax.xaxis.label.get_fontsize()
+    ('time (ms)', '', 9.0)
+    """
     if xlabel is not None:
         ax.set_xlabel(xlabel, fontsize=STYLE["axes.labelsize"])
     if ylabel is not None:
@@ -149,7 +165,18 @@ def label_axes(ax, xlabel: str | None = None, ylabel: str | None = None) -> None
 
 
 def add_legend(ax, **kwargs):
-    """Draw the Axes' legend in the shared style; keyword arguments go to ``Axes.legend``."""
+    """Draw the Axes' legend in the shared style; keyword arguments go to ``Axes.legend``.
+
+    Returns the :class:`matplotlib.legend.Legend`.
+
+    Example
+    -------
+    >>> ax = Figure().add_subplot()
+    >>> _ = ax.plot([0.0, 1.0], label="v (mV)")
+    >>> legend = add_legend(ax, loc="upper left")
+    >>> [text.get_text() for text in legend.get_texts()], legend.get_frame_on()
+    (['v (mV)'], False)
+    """
     options = {"fontsize": STYLE["legend.fontsize"], "frameon": STYLE["legend.frameon"]}
     options.update(kwargs)
     return ax.legend(**options)

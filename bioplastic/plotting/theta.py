@@ -123,6 +123,12 @@ def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
 
     ``dt_ms`` is the step (ms); ``removal_s``, when given, is marked by a dotted line. See
     the module example.
+
+    Example
+    -------
+    >>> ax = error_curves({"model": np.array([[0.1, 0.2, 0.3, 0.4], [0.3, 0.2, 0.1, 0.0]])}, dt_ms=250.0)
+    >>> len(ax.lines), ax.lines[0].get_xdata().tolist(), np.round(ax.lines[0].get_ydata(), 2).tolist()
+    (1, [0.0, 0.25, 0.5, 0.75], [0.2, 0.2, 0.2, 0.2])
     """
     _, ax = new_axes(ax)
     for name, values in errors.items():

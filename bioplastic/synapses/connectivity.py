@@ -53,6 +53,18 @@ class Connectivity:
         Synaptic weight of each synapse; 0 on padding.
     n_post : int
         Number of postsynaptic neurons (static).
+
+    Example
+    -------
+    Neuron 0 projects to 1 and 2 (weight 0.5 each), neuron 1 to 0 only (its second slot,
+    target ``n_post = 3``, is padding):
+
+    >>> conn = Connectivity(targets=jnp.array([[1, 2], [0, 3]], jnp.int32),
+    ...                     weights=jnp.array([[0.5, 0.5], [2.0, 0.0]]), n_post=3)
+    >>> conn.n_pre, conn.max_out, conn.n_synapses
+    (2, 2, 3)
+    >>> conn.to_dense().tolist()
+    [[0.0, 0.5, 0.5], [2.0, 0.0, 0.0]]
     """
 
     targets: jax.Array

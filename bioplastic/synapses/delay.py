@@ -30,7 +30,14 @@ from bioplastic._checks import BadInput, check_dt, check_nonnegative
 
 
 class DelayBuffer(NamedTuple):
-    """``spikes``: (delay_steps, n) past spike vectors; ``head``: slot of the oldest one."""
+    """``spikes``: (delay_steps, n) past spike vectors; ``head``: slot of the oldest one.
+
+    Example
+    -------
+    >>> buffer = SpikeDelay(delay_steps=3).init(2)
+    >>> buffer.spikes.shape, int(buffer.head)
+    ((3, 2), 0)
+    """
 
     spikes: jax.Array
     head: jax.Array
@@ -38,7 +45,21 @@ class DelayBuffer(NamedTuple):
 
 @dataclasses.dataclass(frozen=True)
 class SpikeDelay:
-    """A fixed delay of ``delay_steps`` steps (see :meth:`from_ms`)."""
+    """A fixed delay of ``delay_steps`` steps (see :meth:`from_ms`).
+
+    Example
+    -------
+    A delay of 0.2 ms at ``dt = 0.1`` ms: a spike pushed at step 0 comes out at step 2.
+
+    >>> delay = SpikeDelay.from_ms(0.2, dt=0.1)
+    >>> buffer = delay.init(1)
+    >>> delivered = []
+    >>> for spike in (1.0, 0.0, 0.0):
+    ...     buffer, out = delay.push(buffer, jnp.array([spike]))
+    ...     delivered.append(float(out[0]))
+    >>> delay.delay_steps, delivered
+    (2, [0.0, 0.0, 1.0])
+    """
 
     delay_steps: int
 

@@ -120,6 +120,14 @@ def propagate_events(conn: Connectivity, spikes: jax.Array, max_events: int) -> 
     -------
     array (n_post,)
         Summed weight arriving at each postsynaptic neuron.
+
+    Example
+    -------
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> propagate_events(dense(3, 2, 0.5), jnp.array([1.0, 0.0, 1.0]), max_events=4).tolist()
+    [1.0, 1.0]
+    >>> propagate_events(dense(3, 2, 0.5), jnp.array([1.0, 1.0, 1.0]), max_events=1).tolist()   # overflow: exact
+    [1.5, 1.5]
     """
     max_events = min(check_size(max_events, "max_events"), conn.n_pre)
     return _propagate_events(conn.targets, conn.weights, spikes, conn.n_post, max_events)
