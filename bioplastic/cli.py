@@ -108,7 +108,64 @@ def _list() -> None:
 
 
 def main(argv=None) -> int:
-    """Entry point of the ``bioplastic`` console script; returns the exit code."""
+    """Entry point of the ``bioplastic`` console script; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments after the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 when a run stopped (:class:`~bioplastic.runner.RunError`), 2 for a
+        protocol problem (one line on standard error, no traceback). A malformed command
+        line exits through ``SystemExit(2)`` (argparse), ``--help`` through ``SystemExit(0)``.
+
+    Example
+    -------
+    >>> import contextlib, io, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
+    >>> _ = path.write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> main(["validate", str(path)])                        # doctest: +ELLIPSIS
+    /.../p.toml: valid (200 steps of 0.1 ms, 1 populations, 0 projections)
+    0
+    >>> stderr = io.StringIO()
+    >>> with contextlib.redirect_stderr(stderr):
+    ...     main(["validate", str(path), "--set", "simulation.dt_ms=-0.1"])
+    2
+    >>> print(stderr.getvalue().replace(str(path), "p.toml"), end="")     # doctest: +ELLIPSIS
+    error: p.toml: simulation.dt_ms: got -0.1; allowed: ...
+    >>> with contextlib.redirect_stderr(io.StringIO()) as stderr:
+    ...     try:
+    ...         main(["run"])
+    ...     except SystemExit as exit:
+    ...         print("exit code", exit.code)
+    exit code 2
+    >>> stderr.getvalue().splitlines()[-1]
+    'bioplastic run: error: the following arguments are required: protocol'
+    >>> try:
+    ...     main(["--help"])
+    ... except SystemExit as exit:
+    ...     print("exit code", exit.code)                  # doctest: +ELLIPSIS
+    usage: bioplastic [-h] {run,validate,list,schema,data} ...
+    <BLANKLINE>
+    Simulate biologically plausible learning.
+    ...
+    exit code 0
+    """
     args = _parser().parse_args(argv)
     from bioplastic.runner import RunError, run_protocol, validate_protocol
 
@@ -173,6 +230,32 @@ def console() -> None:
 
     Output piped into a program that stops reading (``bioplastic list | head``) ends
     quietly, as other command-line tools do, instead of with a BrokenPipeError.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
+    >>> _ = path.write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> from unittest import mock
+    >>> with mock.patch.object(sys, "argv", ["bioplastic", "validate", str(path)]):
+    ...     try:
+    ...         console()
+    ...     except SystemExit as exit:
+    ...         print("exit code", exit.code)                  # doctest: +ELLIPSIS
+    /.../p.toml: valid (200 steps of 0.1 ms, 1 populations, 0 projections)
+    exit code 0
     """
     try:
         code = main()

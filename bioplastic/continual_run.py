@@ -34,7 +34,21 @@ CHECKPOINT = "checkpoint.npz"
 
 
 def state_arrays(state: ContinualState) -> dict:
-    """The state as named arrays (what the checkpoint holds)."""
+    """The state as named arrays (what the checkpoint holds).
+
+    ``weights_<i>`` per layer; with HLOP ``subspace_<i>_weights``, ``_velocity`` and
+    ``_frozen``; with EWC ``ewc_<i>_importance`` and ``ewc_<i>_anchor``.
+
+    Example
+    -------
+    >>> accuracy = np.array([[0.9, np.nan], [0.8, 0.95]])          # after task 1, 2 (rows) on task 1, 2
+    >>> subspace = Subspace(jnp.eye(1, 3), jnp.zeros((1, 3)), jnp.array([True]))
+    >>> arrays = state_arrays(ContinualState(accuracy, (jnp.ones((2, 3)),), (subspace,), None, (1.5, 2.0), 2))
+    >>> sorted(arrays)
+    ['accuracy', 'subspace_0_frozen', 'subspace_0_velocity', 'subspace_0_weights', 'task_seconds', 'tasks_done', 'weights_0']
+    >>> arrays["task_seconds"].tolist(), int(arrays["tasks_done"]), arrays["subspace_0_weights"].shape
+    ([1.5, 2.0], 2, (1, 3))
+    """
     arrays = {"accuracy": state.accuracy, "task_seconds": np.asarray(state.task_seconds),
               "tasks_done": np.asarray(state.tasks_done)}
     arrays.update({f"weights_{i}": np.asarray(w) for i, w in enumerate(state.weights)})
@@ -47,7 +61,22 @@ def state_arrays(state: ContinualState) -> dict:
 
 
 def state_from_arrays(data, like: ContinualState) -> ContinualState:
-    """Rebuild a state saved by :func:`state_arrays` (subspaces take the saved shapes)."""
+    """Rebuild a state saved by :func:`state_arrays` (subspaces take the saved shapes).
+
+    ``like`` gives the number of layers and which method state (HLOP subspaces, EWC sums)
+    there is; HLOP's subspaces grow from task to task, so their saved shapes win.
+
+    Example
+    -------
+    >>> like = ContinualState(np.full((2, 2), np.nan), (jnp.zeros((2, 3)),),
+    ...                       (Subspace(jnp.zeros((1, 3)), jnp.zeros((1, 3)), jnp.array([False])),), None, (), 0)
+    >>> grown = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))    # 2 rows after a task
+    >>> saved = state_arrays(ContinualState(np.array([[0.9, np.nan], [np.nan, np.nan]]), (jnp.ones((2, 3)),),
+    ...                                     (grown,), None, (1.5,), 1))
+    >>> state = state_from_arrays(saved, like)
+    >>> state.tasks_done, state.task_seconds, state.subspaces[0].weights.shape, state.weights[0].tolist()
+    (1, (1.5,), (2, 3), [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    """
     n = len(like.weights)
     subspaces = None
     if like.subspaces is not None:
@@ -62,7 +91,52 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
 
 
 def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk, command, data_dir) -> pathlib.Path:
-    """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots."""
+    """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots.
+
+    Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
+    arguments; see there for their meaning. ``on_chunk`` is called with the number of
+    tasks done (a multitask run has one phase). The dataset comes from the cache in
+    ``data_dir``; a missing one stops the run before anything is written.
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path, empty = folder / "c.toml", folder / "empty"           # empty: a data cache without MNIST
+    >>> _ = path.write_text('''
+    ... name = "c"
+    ... [continual]
+    ... dataset = "mnist"
+    ... tasks = 2
+    ... sizes = [784, 16, 10]
+    ... learning_rate = 0.1
+    ... train_examples = 256
+    ... test_examples = 100
+    ... [continual.hlop]
+    ... rows_first = [8, 4]
+    ... rows_added = [4, 2]
+    ... learning_rates = [1e-3, 1e-2]
+    ... ''')
+    >>> protocol, resolved = load_protocol(path)
+    >>> run_continual(path, protocol, resolved, folder / "runs", None, False, None, None, empty)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: .../c.toml: continual.dataset: got 'mnist', which is not in the data cache (not fetched: no .../mnist.npz); allowed: a fetched dataset: run `bioplastic data fetch mnist --data-dir .../empty` first
+    >>> (folder / "runs").exists()
+    False
+
+    With MNIST cached, the same call trains both tasks (too long for an example):
+
+    >>> run_dir = run_continual(path, protocol, resolved, folder / "runs", None, False, None, None, None)  # doctest: +SKIP
+    >>> results.read_npz(run_dir / "accuracy.npz")["accuracy"].shape              # doctest: +SKIP
+    (2, 2)
+    """
     from bioplastic.runner import RunError, _nonfinite, _Progress, open_run_folder
 
     experiment = build_continual(protocol, str(path), data_dir)

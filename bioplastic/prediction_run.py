@@ -31,12 +31,56 @@ PROGRESS_EVERY = 10
 
 
 def readouts_file(learner: str, seed: int) -> str:
-    """The run-folder file of one learner on one repeat's seed."""
+    """The run-folder file of one learner on one repeat's seed.
+
+    Example
+    -------
+    >>> readouts_file("three_factor", 0)
+    'readouts_three_factor_seed0.npz'
+    """
     return f"readouts_{learner}_seed{seed}.npz"
 
 
 def run_prediction(path, protocol, resolved, out_dir, resume, progress, on_chunk, command) -> pathlib.Path:
-    """Run every learner on every repeat (skipping those a resumed folder has); metrics and plots."""
+    """Run every learner on every repeat (skipping those a resumed folder has); metrics and plots.
+
+    Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
+    arguments; see there for their meaning. ``on_chunk`` is called with the number of
+    finished (repeat, learner) runs.
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder.
+
+    Example
+    -------
+    FORCE on a 10-neuron reservoir for four 1.5-s trials:
+
+    >>> import tempfile
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "tiny.toml"
+    >>> _ = path.write_text('''
+    ... name = "tiny"
+    ... [prediction]
+    ... learners = ["force"]
+    ... trials = 4
+    ... baseline_trials = 2
+    ... running_trials = 1
+    ... [prediction.reservoir]
+    ... n_exc = 8
+    ... n_inh = 2
+    ... ''')
+    >>> protocol, resolved = load_protocol(path)
+    >>> done = []
+    >>> run_dir = run_prediction(path, protocol, resolved, path.parent / "runs", None, False, done.append, None)
+    >>> sorted(p.name for p in run_dir.iterdir())
+    ['manifest.json', 'metrics.json', 'protocol.toml', 'readouts_force_seed0.npz']
+    >>> results.read_npz(run_dir / readouts_file("force", 0))["readouts"].shape  # trials x 1000-ms window x [when, what]
+    (4, 1000, 2)
+    >>> done                                                 # on_chunk: (repeat, learner) runs finished
+    [1]
+    """
     from bioplastic.runner import _Progress, open_run_folder
 
     experiment = build_prediction(protocol, str(path))
@@ -88,6 +132,31 @@ def summarize(run_dir, protocol) -> dict:
     prediction and the true latency, before the switch), ``amplitude_ratio`` (before the
     switch), ``cosine_what_when``, ``pre_switch_error`` and ``trials_to_recover`` (both of
     the error averaged over repeats); ``details[learner]`` holds everything per repeat.
+
+    Example
+    -------
+    A readouts file written by hand for a perfect learner (``when`` = 1, ``what`` = the ideal
+    prediction) on four trials of the default task (A: 300 ms, p = 0.25; B: 600 ms, p = 0.75),
+    with "what" and "when" weight vectors at 45 degrees:
+
+    >>> import tempfile
+    >>> from bioplastic.analysis.prediction import ideal_prediction
+    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> protocol = PredictionProtocol(name="p", prediction={"learners": ["force"], "trials": 4, "baseline_trials": 4})
+    >>> cue = np.array([0, 1, 0, 1])
+    >>> latency_ms, probability = np.where(cue == 0, 300.0, 600.0), np.where(cue == 0, 0.25, 0.75)
+    >>> readouts = np.ones((4, 1000, 2))
+    >>> readouts[..., WHAT] = ideal_prediction(latency_ms, probability, 1000, kernel_ms=50.0)
+    >>> weights = np.zeros((2, 3))
+    >>> weights[WHAT, :2], weights[WHEN, :2] = [1.0, 0.0], [1.0, 1.0]      # the last column (bias) is left out
+    >>> run_dir = pathlib.Path(tempfile.mkdtemp())
+    >>> results.write_npz(run_dir / readouts_file("force", 0), {"readouts": readouts, "weights": weights, "cue": cue,
+    ...                   "latency_ms": latency_ms, "probability": probability})
+    >>> metrics = summarize(run_dir, protocol)
+    >>> {name: round(value, 4) for name, value in metrics.items() if name != "details"}
+    {'force_peak_error_ms': 0.0, 'force_amplitude_ratio': 3.0, 'force_cosine_what_when': 0.7071}
+    >>> metrics["details"]["force"]["mean_errors"]
+    [0.0, 0.0, 0.0, 0.0]
     """
     spec = protocol.prediction
     switch = spec.switch_trial if spec.task.switch else None

@@ -56,7 +56,34 @@ CHECKPOINT = "checkpoint.npz"
 
 
 class RunError(RuntimeError):
-    """A run stopped (non-finite state, mismatched resume); the message says why and where."""
+    """A run stopped (non-finite state, mismatched resume); the message says why and where.
+
+    The command line prints it after ``run stopped:`` and exits with code 1.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> run_protocol(folder / "p.toml", resume=folder, progress=False)     # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.runner.RunError: --resume ...: got a folder that is not a run folder; allowed: a folder made by bioplastic run
+    >>> issubclass(RunError, RuntimeError)
+    True
+    """
 
 
 def run_protocol(
@@ -95,6 +122,44 @@ def run_protocol(
         The command line, for the manifest.
     data_dir : path, optional
         Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder, ``out_dir/NAME-YYYYmmdd-HHMMSS`` (or ``resume``).
+
+    Raises
+    ------
+    ProtocolError
+        The protocol (with its overrides) is invalid; nothing is written.
+    RunError
+        The run stopped: a non-finite state (the results so far are kept) or a resume
+        that does not match.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> run_dir = run_protocol(folder / "p.toml", folder / "runs", overrides=["simulation.duration_ms=5"], progress=False)
+    >>> json.loads((run_dir / "metrics.json").read_text())["simulated_ms"]      # 50 steps of 0.1 ms
+    5.0
+    >>> run_protocol(folder / "p.toml", resume=run_dir, progress=False)       # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.runner.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
     """
     protocol, resolved = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):
@@ -178,7 +243,38 @@ def _load_checkpoint(run_dir, experiment: Experiment):
 
 
 def open_run_folder(path, protocol, resolved: dict, out_dir, resume, command) -> tuple[pathlib.Path, dict]:
-    """A new run folder with the resolved protocol and a manifest, or (``resume``) the stopped one and its manifest."""
+    """A new run folder with the resolved protocol and a manifest, or (``resume``) the stopped one and its manifest.
+
+    Used by every kind of run before it simulates. ``resolved`` is the protocol as
+    :func:`~bioplastic.protocol.load.load_protocol` returns it with its overrides; a resume
+    with a different one is a :class:`RunError`.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> protocol, resolved = load_protocol(folder / "p.toml")
+    >>> run_dir, manifest = open_run_folder(folder / "p.toml", protocol, resolved, folder / "runs", None, ["bioplastic"])
+    >>> sorted(p.name for p in run_dir.iterdir()), run_dir.name.startswith("demo-")
+    (['manifest.json', 'protocol.toml'], True)
+    >>> manifest["seed"], manifest["command"]
+    (0, ['bioplastic'])
+    >>> open_run_folder(folder / "p.toml", protocol, resolved, None, run_dir, None) == (run_dir, manifest)
+    True
+    """
     if resume is None:
         run_dir = results.new_run_folder(out_dir, protocol.name)
         results.write_text(run_dir / "protocol.toml", results.to_toml(resolved))
@@ -324,7 +420,37 @@ class _Progress:
 
 
 def validate_protocol(path, overrides=(), data_dir=None):
-    """Everything :func:`run_protocol` checks before running, without running."""
+    """Everything :func:`run_protocol` checks before running, without running.
+
+    Returns the built experiment (an :class:`~bioplastic.protocol.build.Experiment`, or that
+    of a training, continual, prediction or theta protocol); raises the first
+    :class:`~bioplastic.protocol.errors.ProtocolError`.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 20.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... ''')
+    >>> experiment = validate_protocol(folder / "p.toml")
+    >>> experiment.n_steps, experiment.dt                 # 20 ms at 0.1 ms
+    (200, 0.1)
+    >>> validate_protocol(folder / "p.toml", ["simulation.dt_ms=-0.1"])        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: .../p.toml: simulation.dt_ms: got -0.1; allowed: ...
+    """
     protocol, _ = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):
         return build_training(protocol, str(path), data_dir)

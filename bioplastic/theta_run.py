@@ -51,12 +51,66 @@ MIN_FIELD_PEAK = 0.05     # units whose rate map never reaches this are silent a
 
 
 def stage_file(stage: str, seed: int) -> str:
-    """The run-folder file of one stage (train, test, transfer) of one repeat's seed."""
+    """The run-folder file of one stage (train, test, transfer) of one repeat's seed.
+
+    Example
+    -------
+    >>> stage_file("transfer", 2)
+    'transfer_seed2.npz'
+    """
     return f"{stage}_seed{seed}.npz"
 
 
 def run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, command) -> pathlib.Path:
-    """Run every stage of every repeat (skipping those a resumed folder has); metrics and plots."""
+    """Run every stage of every repeat (skipping those a resumed folder has); metrics and plots.
+
+    Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
+    arguments; see there for their meaning. A whole run trains for ``theta.minutes``
+    simulated minutes per repeat, too long for an example even at toy size, so the call
+    below is not run: it would leave the stage files of the module docstring.
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "ring.toml"
+    >>> _ = path.write_text('''
+    ... name = "ring"
+    ... [theta]
+    ... minutes = 0.05
+    ... [theta.track]
+    ... n_place_cells = 4
+    ... [theta.layers.hpc]
+    ... size = 4
+    ... [theta.connections.sensory]
+    ... pre = "place"
+    ... post = "hpc"
+    ... plastic = false
+    ... init = "identity"
+    ... [theta.connections.recurrent]
+    ... pre = "hpc"
+    ... post = "hpc"
+    ... compartment = "apical"
+    ... [theta.test]
+    ... decoder_minutes = 0.05
+    ... position_bins = 4
+    ... spin_up_s = 1.0
+    ... hold_s = 1.0
+    ... episodes = 2
+    ... errors_at_s = [0.5]
+    ... ''')
+    >>> protocol, resolved = load_protocol(path)
+    >>> build_theta(protocol, str(path)).train_steps                 # 3 s of 25-ms steps
+    120
+    >>> run_dir = run_theta(path, protocol, resolved, path.parent / "runs", None, False, None, None)  # doctest: +SKIP
+    >>> sorted(p.name for p in run_dir.iterdir())                                    # doctest: +SKIP
+    ['manifest.json', 'metrics.json', 'protocol.toml', 'test_seed0.npz', 'train_seed0.npz']
+    """
     from bioplastic.runner import _Progress, open_run_folder
 
     experiment = build_theta(protocol, str(path))
@@ -102,6 +156,41 @@ def train(experiment: ThetaExperiment, network, state: dict, environment, gates,
     ``record_from`` on (and ``positions_m`` and ``gate`` at those steps, for a track).
     ``run``: a jitted ``network.run`` to reuse (compiled once across calls); by default a
     new one. Stops with a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
+
+    Parameters
+    ----------
+    experiment : ThetaExperiment
+        Sets the step (``theta.dt_ms``) and the chunk of a simulated minute run at a time.
+    network : ThetaNetwork
+        ``experiment.network`` or :meth:`ThetaExperiment.frozen`.
+    state : dict
+        Where training starts, e.g. :meth:`ThetaExperiment.initial_state`.
+    environment : Environment
+        The inputs of every step (and the positions, m, on a track).
+    gates : array (n_steps,)
+        The theta schedule, 1 in the generative phase; its length is the number of steps.
+    record_from : int
+        First step whose rates are kept (then every ``SAMPLE_EVERY``-th); ``n_steps`` keeps none.
+    on_minute : callable, optional
+        Called with the number of chunks done.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+    ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+    ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+    ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+    >>> start = experiment.initial_state(0)
+    >>> environment = experiment.environment(0, 80, experiment.keys(0)["path"])       # 2 s
+    >>> state, mismatch, recorded = train(experiment, experiment.network, start, environment,
+    ...                                   experiment.gates(80, 0), record_from=40)
+    >>> mismatch["hpc"].shape, {name: value.shape for name, value in recorded.items()}   # steps 40, 44, ..., 76
+    ((80,), {'hpc': (10, 4), 'gate': (10,), 'positions_m': (10,)})
+    >>> np.array_equal(state["weights"]["sensory"], start["weights"]["sensory"])          # fixed: plastic = false
+    True
+    >>> np.array_equal(state["weights"]["recurrent"], start["weights"]["recurrent"])      # learned
+    False
     """
     from bioplastic.runner import RunError
 
@@ -207,6 +296,36 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
 
     Each episode: ``spin_up_s`` with the theta schedule, then ``hold_s`` in the generative
     phase (the sensory input no longer reaches any soma), no learning, a new path.
+
+    Parameters
+    ----------
+    maps : array (bins, n_units)
+        Decoder templates of ``test.decoder_layer``, as from
+        :func:`~bioplastic.analysis.theta.rate_maps`.
+    remapped : bool
+        Test in the second environment (remapped place fields).
+
+    Returns
+    -------
+    errors : array (episodes, n_steps)
+        Distance round the ring (m) between decoded and true positions at every step.
+    decoded, true : array (n_steps,)
+        The first episode's decoded and true positions (m).
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+    ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+    ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+    ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
+    ...     "test": {"spin_up_s": 1.0, "hold_s": 1.0, "episodes": 2, "errors_at_s": [0.5]}}), "ring.toml")
+    >>> maps = np.eye(4)                                     # unit i fires in quarter i of the 1-m ring
+    >>> errors, decoded, true = path_integration(experiment, 0, experiment.network, experiment.initial_state(0), maps)
+    >>> errors.shape, decoded.shape, true.shape              # 2 episodes of 1 s + 1 s at 25 ms
+    ((2, 80), (80,), (80,))
+    >>> sorted(set(decoded.tolist())) <= [0.125, 0.375, 0.625, 0.875], bool(errors.max() <= 0.5)
+    (True, True)
     """
     test, track = experiment.spec.test, experiment.spec.track
     spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
@@ -271,6 +390,31 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
     for trained, untrained (and transferred) models -- the error averaged over episodes and
     over +-0.25 s around ``t`` after removal -- ``ring_correlation`` (circulant fit of the
     sorted recurrent weights) and ``transfer_ratio_at_<t>s``.
+
+    Example
+    -------
+    Stage files of a latents protocol written by hand: a loss that falls from 0.4 to 0.1
+    between the first and the second minute, 0.5 before and 0.125 after training, and
+    autocorrelations of RBF kernels with length scales 200 ms (generated) and 400 ms (latents):
+
+    >>> import pathlib, tempfile
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> experiment = build_theta(ThetaProtocol(name="latents", theta={
+    ...     "latents": {"n_features": 2}, "layers": {"ec": {"size": 2}},
+    ...     "connections": {"c": {"pre": "features", "post": "ec"}}}), "latents.toml")
+    >>> run_dir, lags_ms = pathlib.Path(tempfile.mkdtemp()), np.arange(41) * 25.0
+    >>> results.write_npz(run_dir / stage_file("train", 0), {"mismatch/ec": np.repeat([0.4, 0.1], 2400)})
+    >>> results.write_npz(run_dir / stage_file("test", 0), {
+    ...     "untrained_loss/ec": np.array(0.5), "trained_loss/ec": np.array(0.125),
+    ...     "generated_autocorrelation": np.exp(-lags_ms**2 / (2 * 200.0**2)),
+    ...     "latent_autocorrelation": np.exp(-lags_ms**2 / (2 * 400.0**2))})
+    >>> metrics = summarize(run_dir, experiment)
+    >>> {name: round(value, 3) for name, value in metrics.items() if name != "details"}  # doctest: +NORMALIZE_WHITESPACE
+    {'ec_loss_untrained': 0.5, 'ec_loss_trained': 0.125, 'ec_loss_fold': 4.0, 'ec_loss_first_minute': 0.4,
+     'ec_loss_last_minute': 0.1, 'generated_autocorrelation_ms': 200.0, 'latent_autocorrelation_ms': 400.0,
+     'autocorrelation_ratio': 0.5}
+    >>> list(metrics["details"])                             # one entry per repeat's seed
+    ['0']
     """
     spec = experiment.spec
     per_seed = {}
@@ -325,7 +469,30 @@ def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
 
 
 def field_order(experiment: ThetaExperiment, trained: dict, layer: str) -> np.ndarray:
-    """The active units of ``layer`` sorted by the peak of their wake-phase rate maps (last minutes of training)."""
+    """The active units of ``layer`` sorted by the peak of their wake-phase rate maps (last minutes of training).
+
+    ``trained`` is a ``train_seed<N>.npz`` stage (``recorded/<layer>``, ``recorded/positions_m``
+    and ``recorded/gate``); the maps have ``test.position_bins`` bins and a unit is active
+    if its map reaches ``MIN_FIELD_PEAK``.
+
+    Example
+    -------
+    Unit 0 fires in the third quarter of the ring, unit 2 in the first, unit 3 in the
+    second; unit 1 fires only in the generative phase (gate 1), which does not count:
+
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+    ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+    ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+    ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
+    ...     "test": {"position_bins": 4}}), "ring.toml")
+    >>> wake = np.array([[0, 0, 1, 0], [0, 0, 0, 1], [1, 0, 0, 0], [0, 0, 0, 0]], float)   # bins 0..3
+    >>> trained = {"recorded/hpc": np.vstack([wake, [[0, 9, 0, 0]] * 4]),
+    ...            "recorded/positions_m": np.tile([0.1, 0.3, 0.6, 0.9], 2),
+    ...            "recorded/gate": np.repeat([0.0, 1.0], 4)}
+    >>> field_order(experiment, trained, "hpc").tolist()
+    [2, 3, 0]
+    """
     spec = experiment.spec
     recorded = _unflat("recorded", trained)
     wake = recorded["gate"] == 0
@@ -334,7 +501,25 @@ def field_order(experiment: ThetaExperiment, trained: dict, layer: str) -> np.nd
 
 
 def sorted_recurrent(experiment: ThetaExperiment, trained: dict) -> np.ndarray:
-    """The recurrent weights (``test.recurrent``) between the active units, sorted by place-field peak."""
+    """The recurrent weights (``test.recurrent``) between the active units, sorted by place-field peak.
+
+    Rows and columns follow :func:`field_order` of the connection's layer; silent units are
+    left out.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+    ...     "track": {"n_place_cells": 3}, "layers": {"hpc": {"size": 3}},
+    ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+    ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
+    ...     "test": {"position_bins": 3}}), "ring.toml")
+    >>> trained = {"recorded/hpc": np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]),  # unit 1 silent
+    ...            "recorded/positions_m": np.array([0.1, 0.5, 0.9]), "recorded/gate": np.zeros(3),
+    ...            "weights/recurrent": np.arange(9.0).reshape(3, 3)}
+    >>> sorted_recurrent(experiment, trained).tolist()      # units 2 then 0: W[[2, 0]][:, [2, 0]]
+    [[8.0, 6.0], [2.0, 0.0]]
+    """
     spec = experiment.spec
     order = field_order(experiment, trained, spec.connections[spec.test.recurrent].post)
     return trained[f"weights/{spec.test.recurrent}"][np.ix_(order, order)]

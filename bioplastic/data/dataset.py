@@ -165,17 +165,42 @@ class Dataset:
 
     @property
     def images(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(train_images, test_images)``, the form :mod:`bioplastic.data.tasks` takes."""
+        """``(train_images, test_images)``, the form :mod:`bioplastic.data.tasks` takes.
+
+        Example
+        -------
+        >>> d = Dataset("toy", np.zeros((3, 2, 2), np.uint8), np.zeros(3, np.uint8),
+        ...             np.ones((1, 2, 2), np.uint8), np.zeros(1, np.uint8), ("only",))
+        >>> train, test = d.images
+        >>> train.shape, test.shape, test is d.test_images
+        ((3, 2, 2), (1, 2, 2), True)
+        """
         return self.train_images, self.test_images
 
     @property
     def labels(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(train_labels, test_labels)``."""
+        """``(train_labels, test_labels)``.
+
+        Example
+        -------
+        >>> d = Dataset("toy", np.zeros((2, 1, 1), np.uint8), np.array([0, 1], np.uint8),
+        ...             np.zeros((1, 1, 1), np.uint8), np.array([1], np.uint8), ("a", "b"))
+        >>> [labels.tolist() for labels in d.labels]
+        [[0, 1], [1]]
+        """
         return self.train_labels, self.test_labels
 
     @property
     def n_classes(self) -> int:
-        """Number of classes."""
+        """Number of classes: ``len(class_names)``, whatever labels occur in the arrays.
+
+        Example
+        -------
+        >>> d = Dataset("toy", np.zeros((1, 1, 1), np.uint8), np.zeros(1, np.uint8),
+        ...             np.zeros((1, 1, 1), np.uint8), np.zeros(1, np.uint8), tuple("0123456789"))
+        >>> d.n_classes
+        10
+        """
         return len(self.class_names)
 
 

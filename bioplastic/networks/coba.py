@@ -146,23 +146,66 @@ class CobaNetwork:
 
     @property
     def n_exc(self) -> int:
-        """Number of excitatory neurons (the first ``n_exc`` indices)."""
+        """Number of excitatory neurons (the first ``n_exc`` indices): ``round(0.8 n)``.
+
+        Example
+        -------
+        >>> CobaNetwork(n=4000).n_exc, CobaNetwork(n=10).n_exc, CobaNetwork(n=5).n_exc
+        (3200, 8, 4)
+        """
         return int(round(0.8 * self.n))
 
     @property
     def buffer_size(self) -> int:
-        """Spike buffer size used by the event-driven propagation."""
+        """Spike buffer size used by the event-driven propagation.
+
+        ``max_events`` when given, else the spikes of all ``n`` neurons firing at 200 Hz in
+        one step of ``dt`` ms (at least 32).
+
+        Example
+        -------
+        >>> CobaNetwork().buffer_size, CobaNetwork(n=100).buffer_size, CobaNetwork(max_events=7).buffer_size
+        (80, 32, 7)
+        """
         if self.max_events is not None:
             return self.max_events
         return max(32, math.ceil(self.n * 200.0 * self.dt * 1e-3))
 
     @property
     def neuron_model(self) -> LIF:
-        """The LIF model (exact integration, hard reset)."""
+        """The LIF model (exact integration, hard reset).
+
+        Example
+        -------
+        >>> model = CobaNetwork(n=10).neuron_model
+        >>> model.integration, model.reset
+        ('exact', 'hard')
+        """
         return LIF(integration="exact", reset="hard")
 
     def build(self, key: jax.Array, v_mean_mv: float = -55.0, v_std_mv: float = 2.0):
-        """Draw connectivity and initial voltages; return ``(params, state)``."""
+        """Draw connectivity and initial voltages; return ``(params, state)``.
+
+        Parameters
+        ----------
+        key : jax key
+            Seeds the excitatory and inhibitory synapses and the initial voltages.
+        v_mean_mv, v_std_mv : float
+            Initial voltages are drawn from ``N(v_mean_mv, v_std_mv**2)`` (mV).
+
+        Example
+        -------
+        Excitatory rows (the first 8 of 10) reach only the excitatory-conductance targets
+        ``[0, 10)`` with weight 0.6, inhibitory rows only ``[10, 20)`` with weight 6.7:
+
+        >>> net = CobaNetwork(n=10, p=0.5)
+        >>> params, state = net.build(jax.random.PRNGKey(0), v_std_mv=0.0)
+        >>> w = params.synapses.to_dense()
+        >>> w.shape, float(w[:8, 10:].sum()), float(w[8:, :10].sum())
+        ((10, 20), 0.0, 0.0)
+        >>> sorted({round(x, 4) for x in w.ravel().tolist()}), state.neurons.v.tolist() == [-55.0] * 10
+        ([0.0, 0.6, 6.7], True)
+        """
         key_exc, key_inh, key_v = jax.random.split(key, 3)
         n, n_exc = self.n, self.n_exc
         exc = fixed_probability(key_exc, n_exc, n, self.p, EXCITATORY_WEIGHT)
@@ -176,7 +219,31 @@ class CobaNetwork:
         return params, state
 
     def step(self, params: CobaParams, state: CobaState, drive, dt: float):
-        """One step of ``dt`` ms; returns ``(state, spikes)``. ``drive`` (or None) adds current (mV)."""
+        """One step of ``dt`` ms; returns ``(state, spikes)``. ``drive`` (or None) adds current (mV).
+
+        Example
+        -------
+        Without spikes ``v`` relaxes towards ``-60 + 20 = -40`` mV: from -55 mV,
+        ``-40 - 15 exp(-0.1/20)`` after one 0.1-ms step:
+
+        >>> net = CobaNetwork(n=10, p=0.5)
+        >>> params, state = net.build(jax.random.PRNGKey(0), v_std_mv=0.0)
+        >>> quiet, spikes = net.step(params, state, None, 0.1)
+        >>> round(float(quiet.neurons.v[0]), 4), spikes.tolist() == [0.0] * 10
+        (-54.9252, True)
+
+        A strong extra drive makes every neuron spike; in the next step each neuron's
+        conductances are the summed weights it receives (``w`` columns ``[0, n)`` excitatory,
+        ``[n, 2n)`` inhibitory):
+
+        >>> state, spikes = net.step(params, state, jnp.full(10, 1000.0), 0.1)
+        >>> state, _ = net.step(params, state, None, 0.1)
+        >>> w = params.synapses.to_dense()
+        >>> spikes.tolist() == [1.0] * 10, bool(jnp.allclose(state.g_exc, w[:, :10].sum(axis=0)))
+        (True, True)
+        >>> bool(jnp.allclose(state.g_inh, w[:, 10:].sum(axis=0)))
+        True
+        """
         spikes = state.neurons.spike
         if self.propagation == "events":
             arriving = propagate_events(params.synapses, spikes, self.buffer_size)
@@ -194,7 +261,22 @@ class CobaNetwork:
         return CobaState(neurons, g_exc, g_inh), out
 
     def run(self, params: CobaParams, state: CobaState, duration_ms: float):
-        """Simulate ``duration_ms``; return ``(state, rate_hz)`` with each neuron's mean rate."""
+        """Simulate ``duration_ms``; return ``(state, rate_hz)`` with each neuron's mean rate.
+
+        The rate (Hz) is the spike count over ``round(duration_ms / dt)`` steps divided by
+        that time; the whole run is one ``lax.scan``.
+
+        Example
+        -------
+        Started at -50.5 mV, every neuron crosses -50 mV after about 1 ms, then stays
+        refractory for 5 ms: one spike each in 2 ms, i.e. 500 Hz:
+
+        >>> net = CobaNetwork(n=10, p=0.5)
+        >>> params, state = net.build(jax.random.PRNGKey(0), v_mean_mv=-50.5, v_std_mv=0.0)
+        >>> state, rates = net.run(params, state, duration_ms=2.0)
+        >>> jnp.round(rates, 2).tolist() == [500.0] * 10
+        True
+        """
         n_steps = max(1, int(round(check_positive(duration_ms, "duration_ms", "ms") / self.dt)))
         state, rec = simulate(
             self.step,

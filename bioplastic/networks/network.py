@@ -86,7 +86,16 @@ class Population:
 
     @property
     def spiking(self) -> bool:
-        """True when the population emits spikes (0/1), so event-driven propagation applies."""
+        """True when the population emits spikes (0/1), so event-driven propagation applies.
+
+        Decided by the model's class name (one of ``SPIKING_MODELS``).
+
+        Example
+        -------
+        >>> from bioplastic.neurons.izhikevich import Izhikevich
+        >>> Population("izh", Izhikevich(), 10).spiking, SPIKING_MODELS
+        (True, ('LIF', 'Izhikevich', 'BrainPyNeuron'))
+        """
         return type(self.model).__name__ in SPIKING_MODELS
 
 
@@ -101,7 +110,9 @@ class Projection:
     synapse : ExponentialSynapse or None
         ``None`` for delta synapses (the arriving weight is a current for one step).
     delay_steps : int
-        Homogeneous transmission delay in steps.
+        Homogeneous transmission delay in steps, on top of the one step every projection
+        takes (it carries the previous step's output): a spike emitted at step ``n`` reaches
+        the synapse at step ``n + 1 + delay_steps``.
     max_events : int or None
         Spike buffer of the event-driven propagation; ``None`` sizes it for 200 Hz.
     rule : Rule or None
@@ -171,14 +182,51 @@ class Network:
                 )
 
     def population(self, name: str) -> Population:
-        """The population called ``name``."""
+        """The population called ``name``.
+
+        Example
+        -------
+        >>> from bioplastic.synapses.connectivity import dense
+        >>> net = Network(populations=(Population("a", LIF(), 2), Population("b", LIF(), 1)),
+        ...               projections=(Projection("ab", "a", "b", ExponentialSynapse(5.0), delay_steps=3),))
+        >>> net.population("b").size
+        1
+        >>> net.population("c")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: population: got 'c'; allowed: one of a, b
+        """
         for population in self.populations:
             if population.name == name:
                 return population
         raise BadInput(f"population: got {name!r}; allowed: one of {', '.join(p.name for p in self.populations)}")
 
     def params(self, neuron_params: dict, connectivity: dict) -> dict:
-        """Assemble and check the parameter pytree (one entry per population and projection)."""
+        """Assemble and check the parameter pytree (one entry per population and projection).
+
+        Parameters
+        ----------
+        neuron_params : dict
+            Population name -> that model's parameters.
+        connectivity : dict
+            Projection name -> :class:`Connectivity` of shape (pre size, post size).
+
+        Example
+        -------
+        >>> from bioplastic.synapses.connectivity import dense
+        >>> net = Network(populations=(Population("a", LIF(), 2), Population("b", LIF(), 1)),
+        ...               projections=(Projection("ab", "a", "b", ExponentialSynapse(5.0), delay_steps=3),))
+        >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
+        >>> sorted(params), sorted(params["projections"])
+        (['populations', 'projections'], ['ab'])
+
+        A connectivity drawn the wrong way round is refused:
+
+        >>> net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(1, 2, 5.0)})
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: connectivity['ab']: got shape (1, 2); allowed: (pre size, post size) = (2, 1)
+        """
         for projection in self.projections:
             conn = connectivity.get(projection.name)
             if not isinstance(conn, Connectivity):
@@ -195,7 +243,23 @@ class Network:
         }
 
     def init(self, params: dict, key: jax.Array, initial: Optional[dict] = None) -> dict:
-        """Initial state; ``initial[name]`` optionally replaces a population's initial state."""
+        """Initial state; ``initial[name]`` optionally replaces a population's initial state.
+
+        Outputs and synaptic traces start at zero, delay buffers empty, plastic weights at
+        the connectivity's.
+
+        Example
+        -------
+        >>> from bioplastic.synapses.connectivity import dense
+        >>> net = Network(populations=(Population("a", LIF(), 2), Population("b", LIF(), 1)),
+        ...               projections=(Projection("ab", "a", "b", ExponentialSynapse(5.0), delay_steps=3),))
+        >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
+        >>> state = net.init(params, jax.random.PRNGKey(0))
+        >>> sorted(state)
+        ['delays', 'outputs', 'plastic', 'populations', 'synapses']
+        >>> state["populations"]["a"].v.tolist(), state["synapses"]["ab"].tolist(), state["delays"]["ab"].spikes.shape
+        ([-60.0, -60.0], [0.0], (3, 2))
+        """
         initial = initial or {}
         keys = jax.random.split(key, len(self.populations))
         populations = {
@@ -221,14 +285,38 @@ class Network:
         return {"populations": populations, "outputs": outputs, "synapses": synapses, "delays": delays, "plastic": plastic}
 
     def connectivity(self, params: dict, state: dict, name: str) -> Connectivity:
-        """A projection's connectivity with its current weights (learned ones for plastic projections)."""
+        """A projection's connectivity with its current weights (learned ones for plastic projections).
+
+        Example
+        -------
+        A fixed projection's connectivity is the one in ``params``:
+
+        >>> from bioplastic.synapses.connectivity import dense
+        >>> net = Network(populations=(Population("a", LIF(), 2), Population("b", LIF(), 1)),
+        ...               projections=(Projection("ab", "a", "b", ExponentialSynapse(5.0), delay_steps=3),))
+        >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
+        >>> state = net.init(params, jax.random.PRNGKey(0))
+        >>> net.connectivity(params, state, "ab") is params["projections"]["ab"]
+        True
+        """
         conn = params["projections"][name]
         if name in state["plastic"]:
             return Connectivity(conn.targets, state["plastic"][name]["weights"], conn.n_post)
         return conn
 
     def buffer_size(self, projection: Projection, dt: float) -> int:
-        """Spike buffer of a projection's event-driven propagation."""
+        """Spike buffer of a projection's event-driven propagation.
+
+        ``projection.max_events`` when given, else enough for the presynaptic population
+        firing at 200 Hz in a step of ``dt`` ms (at least 32).
+
+        Example
+        -------
+        >>> net = Network(populations=(Population("exc", LIF(), 1000),))
+        >>> rec, capped = Projection("rec", "exc", "exc"), Projection("capped", "exc", "exc", max_events=7)
+        >>> net.buffer_size(rec, 1.0), net.buffer_size(rec, 0.1), net.buffer_size(capped, 1.0)
+        (200, 32, 7)
+        """
         if projection.max_events is not None:
             return projection.max_events
         return max(32, math.ceil(self.population(projection.pre).size * 200.0 * dt * 1e-3))
@@ -239,6 +327,31 @@ class Network:
         ``drive`` maps population names to currents; two reserved entries feed learning
         rules: ``"_signals"`` (a dict of named signals, e.g. ``modulator``) and ``"_gate"``
         (a factor on every weight change, 0 to freeze learning; 1 when absent).
+
+        Example
+        -------
+        A spike of ``a`` at step 0 reaches ``b`` at step 3: one step because a projection
+        carries the previous step's output, two for the delay (the 1000-mV delta synapse
+        makes ``b`` spike as soon as it arrives):
+
+        >>> from bioplastic.synapses.connectivity import dense
+        >>> net = Network(populations=(Population("a", LIF(), 1), Population("b", LIF(), 1)),
+        ...               projections=(Projection("ab", "a", "b", delay_steps=2),))
+        >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(1, 1, 1000.0)})
+        >>> state = net.init(params, jax.random.PRNGKey(0))
+        >>> spikes = []
+        >>> for n in range(5):
+        ...     state, outputs = net.step(params, state, {"a": jnp.full(1, 1000.0 if n == 0 else 0.0)}, 1.0)
+        ...     spikes.append((int(outputs["a"][0]), int(outputs["b"][0])))
+        >>> spikes                                                    # (a, b) per step
+        [(1, 0), (0, 0), (0, 0), (0, 1), (0, 0)]
+
+        A tuple drive is summed: 4 + 6 mV moves ``v`` by ``10 (1 - exp(-1/20))`` mV in 1 ms:
+
+        >>> state = net.init(params, jax.random.PRNGKey(0))
+        >>> state, _ = net.step(params, state, {"a": (jnp.full(1, 4.0), jnp.full(1, 6.0))}, 1.0)
+        >>> round(float(state["populations"]["a"].v[0]), 3)
+        -59.512
         """
         drive = drive or {}
         current = {p.name: jnp.zeros((p.size,), jnp.float32) for p in self.populations}

@@ -83,11 +83,27 @@ class SpikingMLPConfig:
 
     @property
     def beta(self) -> float:
+        """Membrane decay per step, ``exp(-dt / tau)`` (dimensionless).
+
+        Example
+        -------
+        >>> round(SpikingMLPConfig().beta, 4), round(SpikingMLPConfig(tau=1.0, dt=1.0).beta, 4)   # exp(-0.05), exp(-1)
+        (0.9512, 0.3679)
+        """
         return float(np.exp(-self.dt / self.tau))
 
     @property
     def rate_weights(self) -> np.ndarray:
-        """``w_t / sum_t w_t`` for ``t = 1 .. T`` (later steps count more)."""
+        """``w_t / sum_t w_t`` for ``t = 1 .. T`` (later steps count more).
+
+        Example
+        -------
+        The weights sum to 1 and the last step outweighs the first by ``exp((T - 1) dt / tau)``:
+
+        >>> w = SpikingMLPConfig().rate_weights
+        >>> w.shape, round(float(w.sum()), 6), round(float(w[-1] / w[0]), 4), round(float(np.exp(19 * 0.05)), 4)
+        ((20,), 1.0, 2.5857, 2.5857)
+        """
         t = np.arange(1, self.time_steps + 1)
         w = np.exp(-(self.time_steps - t) * self.dt / self.tau)
         return (w / w.sum()).astype(np.float32)

@@ -9,7 +9,7 @@ pytrees of arrays:
   array broadcastable to the population shape, so a population can be heterogeneous and
   ``jax.grad`` / ``jax.vmap`` reach every parameter.
 - ``state``: a NamedTuple created by ``model.init(params, shape, key)`` and advanced by
-  ``model.step(params, state, input, dt_ms) -> (state, output)``. ``output`` is the
+  ``model.step(params, state, input, dt) -> (state, output)`` (``dt`` in ms). ``output`` is the
   population's signal to the rest of the network: spikes (0.0 / 1.0, float) or rates.
 
 ``step`` is pure and traceable (no Python branching on values), so a network step built
@@ -47,12 +47,55 @@ class NeuronModel(abc.ABC):
 
     @abc.abstractmethod
     def params(self, **values) -> Any:
-        """Return a validated parameter pytree; unknown names or bad values raise ``BadInput``."""
+        """Return a validated parameter pytree; unknown names or bad values raise ``BadInput``.
+
+        Example
+        -------
+        Every concrete model names the wrong argument and lists what it accepts:
+
+        >>> from bioplastic.neurons.lif import LIF
+        >>> LIF().params(tau_s=0.02)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: LIF.params: got unknown parameter 'tau_s'; allowed: tau_ms, v_rest_mv, v_th_mv, v_reset_mv, tau_ref_ms
+        """
 
     @abc.abstractmethod
     def init(self, params, shape, key: jax.Array) -> Any:
-        """Return the initial state of a population of ``shape`` neurons."""
+        """Return the initial state of a population of ``shape`` neurons.
+
+        ``shape`` is an int or a tuple of ints; ``key`` is a JAX PRNG key (deterministic
+        models ignore it and accept ``None``). The state is a NamedTuple holding at least
+        the fields in ``state_variables``, each of the population shape.
+
+        Example
+        -------
+        >>> from bioplastic.neurons.lif import LIF
+        >>> from bioplastic.neurons.rate import RateUnit
+        >>> for model in (LIF(), RateUnit()):
+        ...     state = model.init(model.params(), (2, 3), None)
+        ...     print(type(state).__name__, [getattr(state, n).shape for n in model.state_variables])
+        LIFState [(2, 3), (2, 3), (2, 3)]
+        RateState [(2, 3), (2, 3)]
+        """
 
     @abc.abstractmethod
     def step(self, params, state, input, dt: float) -> tuple[Any, jax.Array]:
-        """Advance ``state`` by ``dt`` ms under ``input``; return ``(new_state, output)``."""
+        """Advance ``state`` by ``dt`` ms under ``input``; return ``(new_state, output)``.
+
+        ``output`` has the population shape: spikes (0.0 / 1.0) for spiking models, rates
+        for rate models. The same call works for every model, so a loop written once
+        drives any of them.
+
+        Example
+        -------
+        >>> import jax.numpy as jnp
+        >>> from bioplastic.neurons.lif import LIF
+        >>> from bioplastic.neurons.rate import RateUnit
+        >>> for model in (LIF(), RateUnit(leaky=False)):
+        ...     params = model.params()
+        ...     state, output = model.step(params, model.init(params, 2, None), jnp.array([0.0, 1000.0]), 1.0)
+        ...     print(type(model).__name__, output.tolist())
+        LIF [0.0, 1.0]
+        RateUnit [0.0, 1000.0]
+        """

@@ -514,17 +514,37 @@ class BrainPyNeuron(NeuronModel):
 
     @property
     def param_units(self) -> dict[str, str]:
-        """Unit of each numeric parameter (``'1'``: unitless)."""
+        """Unit of each numeric parameter (``'1'``: unitless).
+
+        Example
+        -------
+        >>> BrainPyNeuron("LIF").param_units
+        {'R': 'ohm', 'tau': 'ms', 'V_th': 'mV', 'V_reset': 'mV', 'V_rest': 'mV'}
+        """
         return {name: _unit_text(unit) for name, (_, unit) in _constructor_spec(self.neuron_class)[0].items()}
 
     @property
     def state_variables(self) -> tuple[str, ...]:
-        """The model's state names (without the bookkeeping ``i`` and ``rng``)."""
+        """The model's state names (without the bookkeeping ``i`` and ``rng``).
+
+        Example
+        -------
+        >>> BrainPyNeuron("AdExIF").state_variables
+        ('V', 'w')
+        """
         return _template(self)[0]
 
     @property
     def state_units(self) -> dict[str, Any]:
-        """Unit of each state variable as the state carries it (``'1'``: unitless)."""
+        """Unit of each state variable as the state carries it (``'1'``: unitless).
+
+        Example
+        -------
+        Hodgkin-Huxley gates are unitless probabilities:
+
+        >>> BrainPyNeuron("HH").state_units
+        {'V': 'mV', 'h': '1', 'm': '1', 'n': '1'}
+        """
         names, units = _template(self)
         return dict(zip(names, units))
 
@@ -558,6 +578,20 @@ class BrainPyNeuron(NeuronModel):
 
         Each value is a number or array in ``param_units[name]``, or a brainunit quantity
         of the same dimension (converted). The brainpy model's own checks run here.
+
+        Example
+        -------
+        A quantity is converted to the parameter's unit (10 ms here); a misspelt name
+        is caught:
+
+        >>> import brainunit as u
+        >>> model = BrainPyNeuron("LIF")
+        >>> float(model.params(tau=u.Quantity(0.01, unit=u.second)).tau)
+        10.0
+        >>> model.params(tua=5.0)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: params: got 'tua'; allowed: 'R', 'tau', 'V_th', 'V_reset', 'V_rest' (did you mean 'tau'?)
         """
         numeric = _constructor_spec(self.neuron_class)[0]
         allowed = self._param_names()
@@ -604,6 +638,16 @@ class BrainPyNeuron(NeuronModel):
 
         ``dt`` (ms) is needed only by models that read the time step while being built or
         initialised (the NEST-style ones); the initial state does not otherwise depend on it.
+
+        Example
+        -------
+        The state holds the model's variables plus the step counter ``i`` and the key data:
+
+        >>> import jax
+        >>> model = BrainPyNeuron("LIF")
+        >>> state = model.init(model.params(tau=5.0), 2, jax.random.PRNGKey(0))
+        >>> state._fields, state.V.tolist(), state.i.tolist()
+        (('V', 'i', 'rng'), [0.0, 0.0], [0, 0])
         """
         shape = check_shape(shape)
         params = self._check_params(params, shape)
@@ -626,6 +670,24 @@ class BrainPyNeuron(NeuronModel):
         Returns ``(new_state, spikes)``; ``spikes`` is a float 0.0 / 1.0 array of the
         population shape. Pure: usable in ``jax.jit``, ``jax.lax.scan``, ``jax.vmap`` and
         ``jax.grad``.
+
+        Example
+        -------
+        brainpy's LIF (``V_th = 1`` mV, soft reset by default) reports the spike in the step
+        where ``V`` crosses threshold and subtracts ``V_th - V_reset`` at the start of the
+        next step: 100 mA for 0.1 ms gives ``100 (1 - exp(-0.1 / 5)) = 1.9801`` mV, then
+        ``(1.9801 - 1) exp(-0.1 / 5) = 0.9607`` mV:
+
+        >>> import jax, jax.numpy as jnp
+        >>> model = BrainPyNeuron("LIF")
+        >>> params = model.params(tau=5.0)
+        >>> state = model.init(params, 2, jax.random.PRNGKey(0))
+        >>> state, spikes = model.step(params, state, jnp.array([0.0, 100.0]), 0.1)
+        >>> round(float(state.V[1]), 4), spikes.tolist()
+        (1.9801, [0.0, 1.0])
+        >>> state, spikes = model.step(params, state, jnp.array([0.0, 0.0]), 0.1)
+        >>> round(float(state.V[1]), 4), spikes.tolist(), state.i.tolist()
+        (0.9607, [0.0, 0.0], [2, 2])
         """
         struct = self._state_struct()
         if type(state) is not struct:

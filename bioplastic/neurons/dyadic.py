@@ -137,7 +137,15 @@ class DyadicUnit(NeuronModel):
         activation(self.activation, "DyadicUnit.activation")
 
     def params(self, *, alpha=0.5, tau_ms=1.0) -> DyadicParams:
-        """Validated parameters: ``alpha`` in [0, 1]; ``tau_ms`` > 0 (ms)."""
+        """Validated parameters: ``alpha`` in [0, 1]; ``tau_ms`` > 0 (ms).
+
+        Example
+        -------
+        >>> DyadicUnit().params(alpha=1.5)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: DyadicUnit.params.alpha: got 1.5; allowed: a number in [0, 1]
+        """
         check_finite(alpha, "DyadicUnit.params.alpha")
         if not 0.0 <= float(alpha) <= 1.0:
             raise BadInput(f"DyadicUnit.params.alpha: got {float(alpha)!r}; allowed: a number in [0, 1]")
@@ -145,13 +153,39 @@ class DyadicUnit(NeuronModel):
         return DyadicParams(alpha=jnp.asarray(alpha, jnp.float32), tau_ms=jnp.asarray(tau_ms, jnp.float32))
 
     def init(self, params: DyadicParams, shape, key) -> DyadicState:
-        """Both states at ``f(0)``; ``key`` is unused."""
+        """Both states at ``f(0)``; ``key`` is unused.
+
+        Example
+        -------
+        >>> unit = DyadicUnit(activation="sigmoid")
+        >>> state = unit.init(unit.params(), 2, None)
+        >>> state.s_plus.tolist(), dyad_error(state).tolist()
+        ([0.5, 0.5], [0.0, 0.0])
+        """
         shape = check_shape(shape)
         rest = activation(self.activation)(jnp.zeros(shape, jnp.float32))
         return DyadicState(s_plus=rest, s_minus=rest)
 
     def step(self, params: DyadicParams, state: DyadicState, input: DyadicInput, dt: float):
-        """Set (or relax) both states from ``input``; returns ``(state, activity)``."""
+        """Set (or relax) both states from ``input``; returns ``(state, activity)``.
+
+        Example
+        -------
+        With ``alpha = 1/2`` and a linear ``f``, the error equals the feedback and the
+        activity is the feedforward drive; a leaky dyad covers ``1 - exp(-dt / tau)`` of
+        the way to those targets:
+
+        >>> drive = DyadicInput(feedforward=jnp.array([1.0]), feedback=jnp.array([0.4]))
+        >>> unit = DyadicUnit(activation="linear")
+        >>> state, activity = unit.step(unit.params(), unit.init(unit.params(), 1, None), drive, 1.0)
+        >>> round(float(dyad_error(state)[0]), 4), activity.tolist()
+        (0.4, [1.0])
+        >>> leaky = DyadicUnit(activation="linear", leaky=True)
+        >>> p = leaky.params(tau_ms=1.0)
+        >>> state, activity = leaky.step(p, leaky.init(p, 1, None), drive, 1.0)
+        >>> round(float(activity[0]), 4)   # 1 - exp(-1)
+        0.6321
+        """
         f = activation(self.activation)
         target_plus = f(input.feedforward + params.alpha * input.feedback)
         target_minus = f(input.feedforward - (1.0 - params.alpha) * input.feedback)

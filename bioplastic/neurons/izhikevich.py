@@ -291,6 +291,13 @@ class Izhikevich(NeuronModel):
         Returns
         -------
         IzhikevichState
+
+        Example
+        -------
+        >>> model = Izhikevich()
+        >>> state = model.init(model.params(), 2, None)   # regular spiking: b = 0.2
+        >>> state.v.tolist(), state.u.tolist(), state.spike.tolist()
+        ([-65.0, -65.0], [-13.0, -13.0], [0.0, 0.0])
         """
         shape = check_shape(shape)
         for name, value in zip(IzhikevichParams._fields, params):
@@ -317,6 +324,32 @@ class Izhikevich(NeuronModel):
         (IzhikevichState, array)
             The new state and the spike output (1.0 in the step where ``v`` reached
             ``v_peak_mv``, else 0.0; surrogate gradient).
+
+        Example
+        -------
+        One Euler step of 0.5 ms from rest under ``I = 10``:
+        ``dv/dt = 0.04 (-65)^2 + 5 (-65) + 140 + 13 + 10 = 7`` mV/ms, and ``u`` is at its
+        fixed point ``b v``:
+
+        >>> model = Izhikevich()
+        >>> p = model.params()
+        >>> state, out = model.step(p, model.init(p, 1, None), 10.0, 0.5)
+        >>> state.v.tolist(), state.u.tolist(), out.tolist()
+        ([-61.5], [-13.0], [0.0])
+
+        Above ``v_peak_mv`` the neuron spikes, ``v`` resets to ``c = -65`` mV and ``u``
+        takes its Euler step, ``-13 + 0.5 * 0.02 (0.2 * 29 + 13)``, then jumps by ``d = 8``:
+
+        >>> state, out = model.step(p, state._replace(v=jnp.array([29.0])), 10.0, 0.5)
+        >>> state.v.tolist(), round(float(state.u[0]), 3), out.tolist()
+        ([-65.0], -4.812, [1.0])
+
+        The paper's scheme only takes ``dt = 1`` ms:
+
+        >>> Izhikevich(method="izhikevich2003").step(p, state, 10.0, 0.5)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: dt_ms: got 0.5; allowed: 1.0 (method 'izhikevich2003' is the paper's fixed 1 ms scheme; use method 'euler' for other steps)
         """
         a, b, c, d, v_peak = params
         v, u = state.v, state.u

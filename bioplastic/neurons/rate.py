@@ -89,18 +89,48 @@ class RateUnit(NeuronModel):
         activation(self.activation, "RateUnit.activation")
 
     def params(self, *, tau_ms=10.0) -> RateParams:
-        """Validated parameters (``tau_ms`` > 0, ms)."""
+        """Validated parameters (``tau_ms`` > 0, ms).
+
+        Example
+        -------
+        >>> RateUnit().params(tau_ms=0.0)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: RateUnit.params.tau_ms: got 0.0; allowed: a finite number > 0 (ms)
+        """
         check_positive(tau_ms, "RateUnit.params.tau_ms", "ms")
         return RateParams(tau_ms=jnp.asarray(tau_ms, jnp.float32))
 
     def init(self, params: RateParams, shape, key) -> RateState:
-        """All units at ``u = 0``; ``key`` is unused."""
+        """All units at ``u = 0``, so ``rate = f(0)``; ``key`` is unused.
+
+        Example
+        -------
+        >>> unit = RateUnit(activation="sigmoid")
+        >>> state = unit.init(unit.params(), 2, None)
+        >>> state.u.tolist(), state.rate.tolist()
+        ([0.0, 0.0], [0.5, 0.5])
+        """
         shape = check_shape(shape)
         u = jnp.zeros(shape, jnp.float32)
         return RateState(u=u, rate=activation(self.activation)(u))
 
     def step(self, params: RateParams, state: RateState, input, dt: float):
-        """Advance one step of ``dt`` ms; returns ``(state, rate)``."""
+        """Advance one step of ``dt`` ms; returns ``(state, rate)``.
+
+        Example
+        -------
+        After one time constant of constant input ``I = 2`` the leaky unit has covered
+        ``1 - exp(-1)`` of the way; two steps of ``tau / 2`` give the same (exact update):
+
+        >>> unit = RateUnit(activation="linear")
+        >>> p = unit.params(tau_ms=10.0)
+        >>> s, r = unit.step(p, unit.init(p, 1, None), jnp.array([2.0]), 10.0)
+        >>> s2, _ = unit.step(p, unit.init(p, 1, None), jnp.array([2.0]), 5.0)
+        >>> s2, r2 = unit.step(p, s2, jnp.array([2.0]), 5.0)
+        >>> round(float(r[0]), 4), round(float(r2[0]), 4)
+        (1.2642, 1.2642)
+        """
         if self.leaky:
             u = input + (state.u - input) * jnp.exp(-dt / params.tau_ms)
         else:

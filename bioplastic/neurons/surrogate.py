@@ -104,11 +104,34 @@ class Surrogate:
         check_choice(self.forward, "surrogate.forward", ("step", "smooth"))
 
     def derivative(self, x):
-        """Surrogate d spike / d x at threshold distance ``x``."""
+        """Surrogate d spike / d x at threshold distance ``x`` (1 / units of ``x``).
+
+        Example
+        -------
+        At threshold each surrogate takes its peak: ``1 / (2 width)``, ``1 / (pi width)``
+        and ``1 / width``:
+
+        >>> for name in ("fast_sigmoid", "arctan", "triangle"):
+        ...     print(name, round(float(Surrogate(name, width=0.5).derivative(0.0)), 4))
+        fast_sigmoid 1.0
+        arctan 0.6366
+        triangle 2.0
+        """
         return SURROGATE_DERIVATIVES[self.name](x / self.width) / self.width
 
     def smooth_step(self, x):
-        """The smooth step whose derivative is :meth:`derivative` (0 far below, 1 far above)."""
+        """The smooth step whose derivative is :meth:`derivative` (0 far below, 1 far above).
+
+        Example
+        -------
+        Every smooth step is 1/2 at threshold; the triangle's reaches 0 and 1 exactly at
+        ``x = -width`` and ``x = width``:
+
+        >>> Surrogate("triangle", width=0.5).smooth_step(jnp.array([-0.5, -0.25, 0.0, 0.25, 0.5])).tolist()
+        [0.0, 0.125, 0.5, 0.875, 1.0]
+        >>> round(float(Surrogate("fast_sigmoid").smooth_step(1.0)), 4)   # (1/2 + 1) / 2
+        0.75
+        """
         return SMOOTH_STEPS[self.name](x / self.width)
 
 
@@ -128,6 +151,18 @@ def spike(x, surrogate: Surrogate = Surrogate()):
     array
         0.0 / 1.0 with the dtype of ``x`` (the smooth step when ``surrogate.forward`` is
         ``"smooth"``).
+
+    Example
+    -------
+    A spike is emitted exactly at threshold (``x = 0``); ``jax.grad`` sees the surrogate,
+    here the arctan's peak ``1 / (pi width)`` with ``width = 2`` mV:
+
+    >>> spike(jnp.array([-1.0, 0.0, 1.0])).tolist()
+    [0.0, 1.0, 1.0]
+    >>> round(float(jax.grad(lambda x: spike(x, Surrogate("arctan", width=2.0)))(0.0)), 4)
+    0.1592
+    >>> spike(jnp.array([-1.0, 0.0, 1.0]), Surrogate("triangle", width=2.0, forward="smooth")).tolist()
+    [0.125, 0.5, 0.875]
     """
     x = jnp.asarray(x)
     dtype = jnp.result_type(x.dtype, jnp.float32)

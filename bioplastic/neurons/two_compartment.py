@@ -117,7 +117,15 @@ class TwoCompartmentUnit(NeuronModel):
         activation(self.soma_activation, "TwoCompartmentUnit.soma_activation")
 
     def params(self, *, basal_noise_sigma=0.01, apical_noise_sigma=0.01, noise_tau_ms=300.0) -> TwoCompartmentParams:
-        """Validated parameters (defaults: sigma 0.01 in both compartments, tau 300 ms, as in the theta-gated model)."""
+        """Validated parameters (defaults: sigma 0.01 in both compartments, tau 300 ms, as in the theta-gated model).
+
+        Example
+        -------
+        >>> TwoCompartmentUnit().params(basal_noise_sigma=-0.1)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: TwoCompartmentUnit.params.basal_noise_sigma: got -0.1; allowed: a finite number >= 0
+        """
         check_nonnegative(basal_noise_sigma, "TwoCompartmentUnit.params.basal_noise_sigma")
         check_nonnegative(apical_noise_sigma, "TwoCompartmentUnit.params.apical_noise_sigma")
         check_positive(noise_tau_ms, "TwoCompartmentUnit.params.noise_tau_ms", "ms")
@@ -125,7 +133,16 @@ class TwoCompartmentUnit(NeuronModel):
                                       for value in (basal_noise_sigma, apical_noise_sigma, noise_tau_ms)))
 
     def init(self, params: TwoCompartmentParams, shape, key: jax.Array) -> TwoCompartmentState:
-        """Rates at zero; noises drawn from their stationary distribution using ``key``."""
+        """Rates at zero; noises drawn from their stationary distribution using ``key``.
+
+        Example
+        -------
+        >>> import jax
+        >>> unit = TwoCompartmentUnit()
+        >>> state = unit.init(unit.params(basal_noise_sigma=0.0), 3, jax.random.PRNGKey(0))
+        >>> state.rate.tolist(), bool((state.noise_basal == 0).all()), bool((state.noise_apical != 0).all())
+        ([0.0, 0.0, 0.0], True, True)
+        """
         shape = check_shape(shape)
         key, key_basal, key_apical = jax.random.split(key, 3)
         zeros = jnp.zeros(shape, jnp.float32)
@@ -139,7 +156,20 @@ class TwoCompartmentUnit(NeuronModel):
         )
 
     def step(self, params: TwoCompartmentParams, state: TwoCompartmentState, input: TwoCompartmentInput, dt: float):
-        """Advance noises, compartments and soma by ``dt`` ms; returns ``(state, soma_rate)``."""
+        """Advance noises, compartments and soma by ``dt`` ms; returns ``(state, soma_rate)``.
+
+        Example
+        -------
+        Without noise, a gate of 1/2 gives the mean of the basal and apical rates:
+
+        >>> import jax
+        >>> unit = TwoCompartmentUnit()
+        >>> p = unit.params(basal_noise_sigma=0.0, apical_noise_sigma=0.0)
+        >>> drive = TwoCompartmentInput(basal=jnp.array([1.0, 2.0]), apical=jnp.array([5.0, 5.0]), gate=0.5)
+        >>> state, rate = unit.step(p, unit.init(p, 2, jax.random.PRNGKey(0)), drive, 1.0)
+        >>> rate.tolist(), state.rate_apical.tolist()
+        ([3.0, 3.5], [5.0, 5.0])
+        """
         key, key_basal, key_apical = jax.random.split(state.key, 3)
         keep = jnp.exp(-dt / params.noise_tau_ms)
         kick = jnp.sqrt(1.0 - keep**2)

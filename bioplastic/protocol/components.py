@@ -39,6 +39,17 @@ class NeuronType:
     ``make(options)`` returns the model; ``input_key`` is the key (with its unit) that
     inputs to this type use; ``initial_keys`` maps protocol keys of initial values to
     state variables; ``presets`` are named parameter sets.
+
+    Example
+    -------
+    >>> lif = NEURONS.get("lif")
+    >>> lif.input_key, lif.options, lif.initial_keys, lif.presets
+    ('current_mv', ('integration', 'reset'), {'v_mv': 'v'}, ())
+    >>> lif.make(reset="subtract").reset
+    'subtract'
+    >>> izhikevich = NEURONS.get("izhikevich")
+    >>> izhikevich.input_key, izhikevich.initial_keys["u_mv_per_ms"], izhikevich.presets[-2:]
+    ('current_mv_per_ms', 'u', ('paper_excitatory', 'paper_inhibitory'))
     """
 
     make: Callable[..., object]
@@ -70,7 +81,36 @@ NEURONS.register(
 
 
 def neuron_params(kind: str, model, preset, values: dict, size: int, key: jax.Array):
-    """Parameters of a population: a preset (possibly drawn per neuron) updated by ``values``."""
+    """Parameters of a population: a preset (possibly drawn per neuron) updated by ``values``.
+
+    Parameters
+    ----------
+    kind : str
+        The registered neuron type (``"lif"``, ``"izhikevich"``, ``"rate"``).
+    model
+        The neuron model, as ``NEURONS.get(kind).make(...)`` built it.
+    preset : str or None
+        A named parameter set. ``"paper_excitatory"`` and ``"paper_inhibitory"``
+        (Izhikevich) draw ``a, b, c, d`` per neuron as in Izhikevich (2003).
+    values : dict
+        Parameter values of the protocol (units in the names), applied over the preset.
+    size : int
+        Neurons in the population.
+    key : jax.Array
+        PRNG key of the per-neuron draws.
+
+    Example
+    -------
+    >>> lif = neuron_params("lif", LIF(), None, {"tau_ms": 10.0}, 3, jax.random.PRNGKey(0))
+    >>> float(lif.tau_ms), float(lif.v_th_mv)                          # given, default (ms, mV)
+    (10.0, -50.0)
+    >>> exc = neuron_params("izhikevich", Izhikevich(), "paper_excitatory", {}, 4, jax.random.PRNGKey(0))
+    >>> exc.c_mv.shape, [round(float(x), 3) for x in exc.c_mv + 2.5 * exc.d]   # c = -65 + 15 r^2, d = 8 - 6 r^2
+    ((4,), [-45.0, -45.0, -45.0, -45.0])
+    >>> fs = neuron_params("izhikevich", Izhikevich(), "fast_spiking", {"d": 3.0}, 4, jax.random.PRNGKey(0))
+    >>> round(float(fs.a), 4), float(fs.d)                          # the preset's a, the protocol's d
+    (0.1, 3.0)
+    """
     if kind == "izhikevich" and preset in IZHIKEVICH_POPULATION_PRESETS:
         # The paper's draws for one kind: draw one neuron of the other kind too, then drop it.
         if preset == "paper_excitatory":

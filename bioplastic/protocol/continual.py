@@ -45,7 +45,20 @@ CONTINUAL_METHODS.register("trainer = bptt", "bptt", "backpropagation through ti
 
 @dataclasses.dataclass(frozen=True)
 class ContinualExperiment:
-    """A built continual protocol: the prepared sequence and its state before the first task."""
+    """A built continual protocol: the prepared sequence and its state before the first task.
+
+    Made by :func:`build_continual`, which needs the dataset; the last lines are therefore
+    not run.
+
+    Example
+    -------
+    >>> [f.name for f in dataclasses.fields(ContinualExperiment)], ContinualExperiment.__dataclass_params__.frozen
+    (['protocol', 'run', 'state'], True)
+    >>> from bioplastic.runner import validate_protocol
+    >>> experiment = validate_protocol("protocols/hlop_pmnist_small.toml")          # doctest: +SKIP
+    >>> experiment.state.tasks_done, experiment.state.accuracy.shape                # doctest: +SKIP
+    (0, (5, 5))
+    """
 
     protocol: ContinualProtocol
     run: ContinualRun
@@ -53,13 +66,50 @@ class ContinualExperiment:
 
 
 def spiking_config(neuron) -> SpikingMLPConfig:
-    """The network constants of a protocol's ``[continual.neuron]`` table."""
+    """The network constants of a protocol's ``[continual.neuron]`` table.
+
+    Time is dimensionless (``tau`` and ``dt`` in the same unit); the surrogate derivative
+    (``bptt`` only) is a fast sigmoid of width ``surrogate_width``.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import SpikingNeuronSpec
+    >>> config = spiking_config(SpikingNeuronSpec(time_steps=4, surrogate_width=0.2))
+    >>> config.time_steps, config.tau, config.dt, config.alpha, config.v_th
+    (4, 1.0, 0.05, 0.3, 0.3)
+    >>> config.surrogate.name, config.surrogate.width
+    ('fast_sigmoid', 0.2)
+    """
     return SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th,
                             Surrogate("fast_sigmoid", width=neuron.surrogate_width))
 
 
 def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> ContinualExperiment:
-    """Cross-check a continual protocol and prepare its task sequence (loads the dataset from the cache)."""
+    """Cross-check a continual protocol and prepare its task sequence (loads the dataset from the cache).
+
+    Raises
+    ------
+    ProtocolError
+        The first problem found, located by ``file`` and key path: an unknown dataset, one
+        not in the cache of ``data_dir`` (with the command that fetches it), sizes that do
+        not fit it, HLOP numbers that do not fit the layers, a batch larger than a task.
+
+    Example
+    -------
+    >>> import tempfile
+    >>> from bioplastic.protocol.schema import ContinualProtocol
+    >>> spec = {"dataset": "mnsit", "sizes": [784, 16, 10], "learning_rate": 0.1}
+    >>> build_continual(ContinualProtocol(name="c", continual=spec), "c.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: c.toml: continual.dataset: got 'mnsit'; allowed: one of the datasets (bioplastic data list): mnist, fashion_mnist, cifar10, cifar100 (did you mean 'mnist'?)
+    >>> empty = tempfile.mkdtemp()
+    >>> mnist = ContinualProtocol(name="c", continual=dict(spec, dataset="mnist"))
+    >>> build_continual(mnist, "c.toml", data_dir=empty)          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: c.toml: continual.dataset: got 'mnist', which is not in the data cache (not fetched: no .../mnist.npz); allowed: a fetched dataset: run `bioplastic data fetch mnist --data-dir ...` first
+    """
     check = _Checker(file)
     spec, path = protocol.continual, "continual"
     dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)

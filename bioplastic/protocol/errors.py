@@ -25,7 +25,34 @@ _BAD_INPUT = re.compile(r"^(?P<where>.*?): got (?P<got>.*); allowed: (?P<allowed
 
 
 class ProtocolError(BadInput):
-    """A protocol problem located by file and key path."""
+    """A protocol problem located by file and key path.
+
+    A :class:`~bioplastic._checks.BadInput` (so a ``ValueError``) whose message is
+    ``"<file>: <path>: got <got>; allowed: <allowed>"``; the four parts are kept as
+    attributes for programs that handle the error.
+
+    Parameters
+    ----------
+    file : str
+        The protocol (or model) file, as the user named it.
+    path : str
+        Dotted key path inside it, e.g. ``model.populations.exc.size``; ``(file)`` or
+        ``line L, column C`` for problems of the file itself.
+    got : str
+        What was found, already formatted (``repr`` of a value, or words).
+    allowed : str
+        What would be accepted.
+
+    Example
+    -------
+    >>> error = ProtocolError("p.toml", "model.populations.exc.size", "0", "a whole number >= 1")
+    >>> error.path, error.got, isinstance(error, ValueError)
+    ('model.populations.exc.size', '0', True)
+    >>> raise error
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: model.populations.exc.size: got 0; allowed: a whole number >= 1
+    """
 
     def __init__(self, file: str, path: str, got: str, allowed: str):
         self.file, self.path, self.got, self.allowed = str(file), path, got, allowed

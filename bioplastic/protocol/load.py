@@ -44,7 +44,43 @@ _UNIT_IN_VALUE = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[A-Za-z/%]+\s*$"
 
 
 def read_toml(path: pathlib.Path, shown_as: str) -> dict:
-    """Parse a TOML file; a syntax error names the line and column."""
+    """Parse a TOML file; a syntax error names the line and column.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file to read.
+    shown_as : str
+        How the file is named in error messages (the path as the user wrote it).
+
+    Returns
+    -------
+    dict
+        The parsed table, unvalidated.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ok.toml").write_text('''
+    ... name = "x"
+    ... seed = 3
+    ... ''')
+    >>> read_toml(folder / "ok.toml", "ok.toml")
+    {'name': 'x', 'seed': 3}
+    >>> _ = (folder / "bad.toml").write_text('''
+    ... name = "x"
+    ... [simulation
+    ... ''')
+    >>> read_toml(folder / "bad.toml", "bad.toml")          # line 1 is the empty first line
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: bad.toml: line 3, column 12: got invalid TOML (Expected ']' at the end of a table declaration); allowed: TOML syntax (https://toml.io)
+    >>> read_toml(folder / "missing.toml", "missing.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: missing.toml: (file): got a path that does not exist; allowed: an existing TOML file
+    """
     try:
         text = path.read_text()
     except FileNotFoundError:
@@ -88,7 +124,42 @@ def _apply_override(raw: dict, assignment: str, shown_as: str) -> None:
 
 
 def resolve(path, overrides=()) -> dict:
-    """The raw protocol table with its model file merged in and ``overrides`` applied."""
+    """The raw protocol table with its model file merged in and ``overrides`` applied.
+
+    The model file (``model.file``, relative to the protocol) may hold only
+    ``populations`` and ``projections``; the protocol's inline ``[model]`` tables are merged
+    over it key by key (inline wins) and ``file`` is dropped. Each override is
+    ``"key.path=value"`` with a TOML value; a bare word is taken as a string.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "cells.toml").write_text('''
+    ... [populations.exc]
+    ... neuron = "lif"
+    ... size = 4
+    ... [populations.inh]
+    ... neuron = "lif"
+    ... size = 1
+    ... ''')
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "x"
+    ... [model]
+    ... file = "cells.toml"
+    ... [model.populations.inh]
+    ... size = 2
+    ... ''')
+    >>> raw = resolve(folder / "p.toml", overrides=["seed=7", "model.populations.exc.neuron=izhikevich"])
+    >>> raw["model"]
+    {'populations': {'exc': {'neuron': 'izhikevich', 'size': 4}, 'inh': {'neuron': 'lif', 'size': 2}}}
+    >>> raw["seed"]
+    7
+    >>> resolve(folder / "p.toml", overrides=["seed"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: ...p.toml: --set: got 'seed'; allowed: key.path=value (a TOML value, e.g. simulation.dt_ms=0.05)
+    """
     path = pathlib.Path(path)
     shown_as = str(path)
     raw = read_toml(path, shown_as)
@@ -113,6 +184,35 @@ def load_protocol(path, overrides=()):
     ``[continual]`` table a :class:`ContinualProtocol`, one with a ``[prediction]`` table a
     :class:`PredictionProtocol`, one with a ``[theta]`` table a :class:`ThetaProtocol`; any other is a simulation
     :class:`Protocol`. Returns ``(protocol, resolved table)``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file.
+    overrides : sequence of str
+        ``"key.path=value"`` assignments applied before validation (``--set`` on the
+        command line).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "dp.toml").write_text('''
+    ... name = "dp"
+    ... [training]
+    ... dataset = "mnist"
+    ... rule = "dual_propagation"
+    ... sizes = [784, 10]
+    ... learning_rate = 0.001
+    ... epochs = 1
+    ... ''')
+    >>> protocol, _ = load_protocol(folder / "dp.toml", overrides=["training.epochs=3"])
+    >>> type(protocol).__name__, protocol.training.epochs
+    ('TrainingProtocol', 3)
+    >>> load_protocol(folder / "dp.toml", overrides=["training.epochs=0"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: ...dp.toml: training.epochs: got 0; allowed: greater than or equal to 1
     """
     raw = resolve(path, overrides)
     roots = {"training": TrainingProtocol, "continual": ContinualProtocol, "prediction": PredictionProtocol,
@@ -214,7 +314,38 @@ def _expected(path, root) -> str:
 
 
 def schema_error(error: ValidationError, raw: dict, file: str, root=Protocol) -> ProtocolError:
-    """The first schema violation of a protocol (of schema ``root``), as a ProtocolError."""
+    """The first schema violation of a protocol (of schema ``root``), as a ProtocolError.
+
+    An unknown key lists the keys allowed in its table with the closest one; a missing key
+    names what it should hold (the field's description); any other error keeps pydantic's
+    reason, with a hint when a number was written with its unit.
+
+    Parameters
+    ----------
+    error : pydantic.ValidationError
+        What ``root.model_validate(raw)`` raised.
+    raw : dict
+        The table that was validated (to tell keys from pydantic's union tags).
+    file : str
+        The file named in the message.
+    root : type
+        The schema validated against (:class:`Protocol` or an experiment protocol).
+
+    Example
+    -------
+    >>> from pydantic import ValidationError
+    >>> def message(raw):
+    ...     try:
+    ...         Protocol.model_validate(raw)
+    ...     except ValidationError as error:
+    ...         return str(schema_error(error, raw, "p.toml"))
+    >>> message({"name": "x", "sead": 1, "simulation": {"dt_ms": 0.1, "duration_ms": 1.0}, "model": {}})
+    "p.toml: sead: got an unknown key; allowed: name, description, seed, simulation, model, inputs, dataset, signals, learning, recordings, metrics, plots (did you mean 'seed'?)"
+    >>> message({"name": "x", "simulation": {"dt_ms": 0.1}, "model": {}})
+    'p.toml: simulation.duration_ms: got nothing (the key is required); allowed: simulated time (ms)'
+    >>> message({"name": "x", "simulation": {"dt_ms": "0.1 ms", "duration_ms": 1.0}, "model": {}})
+    "p.toml: simulation.dt_ms: got '0.1 ms'; allowed: a valid number (units go in the key name, never in the value: e.g. dt_ms = 0.1)"
+    """
     first = error.errors()[0]
     path = _clean_location(first["loc"], raw)
     kind, value = first["type"], first.get("input")

@@ -79,7 +79,40 @@ PLOTTERS = {
 def draw_protocol_plots(run_dir, experiment, recordings: dict, state) -> list:
     """Draw every ``[plots.NAME]`` of the experiment's protocol into ``run_dir/NAME.png``.
 
-    ``state`` is the final network state (a weight matrix shows the learned weights).
+    ``state`` is the final network state (a weight matrix shows the learned weights);
+    ``recordings`` maps each recording's name to its array (rows every ``stride`` steps).
+    Returns the written paths.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from bioplastic.runner import validate_protocol
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "p.toml").write_text('''
+    ... name = "demo"
+    ... [simulation]
+    ... dt_ms = 0.1
+    ... duration_ms = 1.0
+    ... [model.populations.cells]
+    ... neuron = "lif"
+    ... size = 2
+    ... [inputs.drive]
+    ... target = "cells"
+    ... type = "constant"
+    ... current_mv = 30.0
+    ... [recordings.spikes]
+    ... population = "cells"
+    ... variable = "spike"
+    ... [plots.raster]
+    ... type = "raster"
+    ... recording = "spikes"
+    ... ''')
+    >>> experiment = validate_protocol(folder / "p.toml")
+    >>> spikes = np.zeros((10, 2), bool)
+    >>> spikes[[2, 7], [0, 1]] = True                         # 10 steps of 0.1 ms, 2 neurons
+    >>> written = draw_protocol_plots(folder, experiment, {"spikes": spikes}, experiment.state)
+    >>> [path.name for path in written], written[0].read_bytes()[1:4]
+    (['raster.png'], b'PNG')
     """
     steps = {name: spec.stride * experiment.dt for name, spec in experiment.protocol.recordings.items()}
     written = []
@@ -95,6 +128,21 @@ def draw_learning_curves(run_dir, protocol, curves: dict) -> list:
 
     The score is test accuracy for a classifier, test reconstruction error for an
     autoencoder; a validation loss, where there is one, goes on a second axis.
+
+    ``curves`` maps names to per-epoch values (``test_accuracy`` or ``test_mse``, and
+    ``validation_loss``, whose lowest epoch is marked). Returns the written paths.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from bioplastic.protocol.schema import TrainingProtocol
+    >>> protocol = TrainingProtocol(name="t", plots={"curve": {"type": "learning_curve"}}, training={
+    ...     "dataset": "mnist", "rule": "dual_propagation", "sizes": [784, 10], "learning_rate": 0.001, "epochs": 3})
+    >>> run_dir = pathlib.Path(tempfile.mkdtemp())
+    >>> written = draw_learning_curves(run_dir, protocol, {"test_accuracy": [0.8, 0.9, 0.92],
+    ...                                                    "validation_loss": [0.3, 0.2, 0.25]})
+    >>> [path.name for path in written], written[0].read_bytes()[1:4]
+    (['curve.png'], b'PNG')
     """
     written = []
     score_name = next(name for name in curves if name.startswith("test_"))
@@ -120,6 +168,19 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
 
     ``accuracy_matrix``: A as a heat map, rows the training stage, columns the task tested;
     ``task_accuracy``: one line per task, its accuracy as later tasks are learned.
+    Accuracies are fractions (shown in %); NaN (a task not yet learned) is left blank.
+    Returns the written paths.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from bioplastic.protocol.schema import ContinualProtocol
+    >>> protocol = ContinualProtocol(name="c", continual={"dataset": "mnist", "sizes": [784, 10], "learning_rate": 0.1},
+    ...                              plots={"matrix": {"type": "accuracy_matrix"}, "tasks": {"type": "task_accuracy"}})
+    >>> accuracy = np.array([[0.95, np.nan], [0.80, 0.94]])   # rows: after task 1, 2; columns: task tested
+    >>> written = draw_continual_plots(pathlib.Path(tempfile.mkdtemp()), protocol, accuracy)
+    >>> sorted(path.name for path in written)
+    ['matrix.png', 'tasks.png']
     """
     accuracy = np.asarray(accuracy)
     n = len(accuracy)
@@ -158,7 +219,22 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
     ``prediction_traces``: the mean prediction per cue in the first trials, before the
     switch and at the end, one panel per learner; ``prediction_errors``: each learner's
     error per trial, averaged over repeats (``metrics``, from
-    :func:`bioplastic.prediction_run.summarize`), across the switch.
+    :func:`bioplastic.prediction_run.summarize`), across the switch. Returns the written paths.
+
+    Example
+    -------
+    ``prediction_errors`` needs only the metrics (``prediction_traces`` also reads the
+    first repeat's ``readouts_<learner>_seed<seed>.npz``):
+
+    >>> import pathlib, tempfile
+    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> protocol = PredictionProtocol(name="p", plots={"errors": {"type": "prediction_errors"}},
+    ...                               prediction={"learners": ["force"], "trials": 4, "baseline_trials": 2,
+    ...                                           "running_trials": 2})
+    >>> metrics = {"details": {"force": {"mean_errors": [0.5, 0.3, 0.2, 0.1]}}}
+    >>> written = draw_prediction_plots(pathlib.Path(tempfile.mkdtemp()), protocol, metrics)
+    >>> [path.name for path in written], written[0].read_bytes()[1:4]
+    (['errors.png'], b'PNG')
     """
     from bioplastic.plotting.prediction import aligned_predictions, switch_errors
     from bioplastic.prediction_run import readouts_file
@@ -198,6 +274,27 @@ def draw_theta_plots(run_dir, experiment, metrics: dict) -> list:
     ``theta_autocorrelation``: generated activity and latents; ``theta_decoding``: one
     test episode; ``theta_ring_weights``: the recurrent weights sorted by place-field peak
     with their mean profile; ``theta_path_integration``: error curves of every model.
+    Returns the written paths.
+
+    Example
+    -------
+    Stage files of a latents protocol written by hand (a loss falling over 2 minutes of
+    25-ms steps; two autocorrelation curves):
+
+    >>> import pathlib, tempfile
+    >>> from bioplastic import results
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> from bioplastic.protocol.theta import build_theta
+    >>> experiment = build_theta(ThetaProtocol(name="latents", theta={
+    ...     "latents": {"n_features": 2}, "layers": {"ec": {"size": 2}},
+    ...     "connections": {"c": {"pre": "features", "post": "ec"}}},
+    ...     plots={"losses": {"type": "theta_losses"}, "autocorrelation": {"type": "theta_autocorrelation"}}), "l.toml")
+    >>> run_dir, lags = pathlib.Path(tempfile.mkdtemp()), np.arange(41)
+    >>> results.write_npz(run_dir / "train_seed0.npz", {"mismatch/ec": np.linspace(0.4, 0.1, 4800)})
+    >>> results.write_npz(run_dir / "test_seed0.npz", {"generated_autocorrelation": np.exp(-lags / 8.0),
+    ...                                                "latent_autocorrelation": np.exp(-lags / 16.0)})
+    >>> sorted(path.name for path in draw_theta_plots(run_dir, experiment, metrics={}))
+    ['autocorrelation.png', 'losses.png']
     """
     from bioplastic.analysis.theta import smoothed_loss
     from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights

@@ -5,8 +5,8 @@ Izhikevich reservoir (:mod:`bioplastic.rules.what_when`) on a cue-outcome task, 
 learner named in ``learners`` and per repeat. Within a repeat every learner sees the same
 reservoir, the same background noise and the same trials. :func:`build_prediction` checks
 what the schema cannot (one value per cue, a switch inside the run, a gate window that
-fits the trial, whole blocks) before anything runs; :func:`prepare_repeat` draws one
-repeat's reservoir and task.
+fits the trial, whole blocks) before anything runs;
+:meth:`PredictionExperiment.prepare_repeat` draws one repeat's reservoir and task.
 
 Example
 -------
@@ -35,14 +35,38 @@ PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
 
 
 def learner_settings(readout: ReadoutSpec, learner: str) -> WhatWhenSettings:
-    """The settings of one learner (``three_factor``, ``force`` or ``force_reset``) from ``[prediction.readout]``."""
+    """The settings of one learner (``three_factor``, ``force`` or ``force_reset``) from ``[prediction.readout]``.
+
+    ``force_reset`` is FORCE with its inverse correlation matrix reset at the switch.
+
+    Example
+    -------
+    >>> settings = learner_settings(ReadoutSpec(window_ms=800.0), "force")
+    >>> settings.learner, settings.force_reset_at_switch, settings.window_ms
+    ('force', False, 800.0)
+    >>> learner_settings(ReadoutSpec(), "three_factor").learner
+    'three_factor'
+    """
     return WhatWhenSettings(learner="three_factor" if learner == "three_factor" else "force",
                             force_reset_at_switch=learner == "force_reset", **readout.model_dump())
 
 
 @dataclasses.dataclass(frozen=True)
 class Repeat:
-    """One repeat: its seed, reservoir, task, per-step inputs, and the reservoir state every learner starts from."""
+    """One repeat: its seed, reservoir, task, per-step inputs, and the reservoir state every learner starts from.
+
+    Made by :meth:`PredictionExperiment.prepare_repeat`; ``inputs`` hold the cue inputs
+    and the gate and teaching signals of every 1-ms step of every trial.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
+    ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
+    >>> repeat = experiment.prepare_repeat(1)
+    >>> repeat.seed, repeat.inputs.cues.shape              # 4 trials of 1500 ms, 2 cues
+    (1, (6000, 2))
+    """
 
     seed: int
     reservoir: Reservoir
@@ -53,7 +77,18 @@ class Repeat:
 
 @dataclasses.dataclass(frozen=True)
 class PredictionExperiment:
-    """A checked prediction protocol: sizes in steps and each learner's settings."""
+    """A checked prediction protocol: sizes in steps (1 ms) and each learner's settings.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
+    ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
+    >>> experiment.trial_steps, experiment.window_steps     # trial_ms and readout.window_ms at 1-ms steps
+    (1500, 1000)
+    >>> list(experiment.settings)                             # the default learners
+    ['three_factor', 'force']
+    """
 
     protocol: PredictionProtocol
     trial_steps: int
@@ -61,7 +96,19 @@ class PredictionExperiment:
     settings: dict
 
     def prepare_repeat(self, repeat: int) -> Repeat:
-        """Draw repeat ``repeat``'s reservoir and task from seed ``protocol.seed + repeat``."""
+        """Draw repeat ``repeat``'s reservoir and task from seed ``protocol.seed + repeat``.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import PredictionProtocol
+        >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
+        ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
+        >>> repeat = experiment.prepare_repeat(0)
+        >>> repeat.seed, repeat.reservoir.config.size            # n_exc + n_inh neurons
+        (0, 10)
+        >>> len(true_values(repeat.task)[0])                     # one cue per trial
+        4
+        """
         spec = self.protocol.prediction
         seed = self.protocol.seed + repeat
         key_reservoir, key_task, key_state = jax.random.split(jax.random.PRNGKey(seed), 3)
@@ -73,7 +120,23 @@ class PredictionExperiment:
         return Repeat(seed, reservoir, task, inputs, start)
 
     def initial_state(self, repeat: Repeat, learner: str) -> RunState:
-        """The state learner ``learner`` starts repeat ``repeat`` from (same reservoir state for all)."""
+        """The state learner ``learner`` starts repeat ``repeat`` from (same reservoir state for all).
+
+        The learner sees the reservoir's neurons and a bias input.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import PredictionProtocol
+        >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
+        ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
+        >>> repeat = experiment.prepare_repeat(0)
+        >>> three_factor = experiment.initial_state(repeat, "three_factor")
+        >>> force = experiment.initial_state(repeat, "force")
+        >>> force.reservoir is three_factor.reservoir is repeat.start.reservoir
+        True
+        >>> three_factor.learner.weights.shape                   # [when, what] x (10 neurons + bias)
+        (2, 11)
+        """
         state = make_learner(self.settings[learner]).init(repeat.reservoir.config.size + 1)
         return repeat.start._replace(learner=state)
 
@@ -88,7 +151,25 @@ def _task(spec, key):
 
 
 def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExperiment:
-    """Cross-check a prediction protocol (every problem names its key) and return the experiment."""
+    """Cross-check a prediction protocol (every problem names its key) and return the experiment.
+
+    Raises
+    ------
+    ProtocolError
+        The first problem found, located by ``file`` and key path; the messages are those
+        of ``tests/protocols/malformed/prediction_*.toml``.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> experiment = build_prediction(PredictionProtocol(name="p", prediction={"trials": 4}), "p.toml")
+    >>> experiment.trial_steps, experiment.protocol.prediction.reservoir.n_exc        # 1-ms steps; defaults filled in
+    (1500, 800)
+    >>> build_prediction(PredictionProtocol(name="p", prediction={"learners": ["force_reset"]}), "p.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: prediction.learners: got ['force_reset']; allowed: force_reset only with a [prediction.task.switch] to reset at
+    """
     check = _Checker(file)
     spec, path = protocol.prediction, "prediction"
     task = spec.task
@@ -138,6 +219,21 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
 
 
 def true_values(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(cue, latency_ms, probability)`` of every trial of a task, as numpy arrays."""
+    """``(cue, latency_ms, probability)`` of every trial of a task, as numpy arrays.
+
+    ``cue`` is the cue's index; ``latency_ms`` (ms) and ``probability`` are the values in
+    force for that cue at that trial (after a switch, the switched ones).
+
+    Example
+    -------
+    >>> from bioplastic.data.synthetic import cue_outcome_task
+    >>> task = cue_outcome_task(jax.random.PRNGKey(0), 4, 1.0, cues=["A", "B"], latencies_ms=[300.0, 600.0],
+    ...                         probabilities=[0.25, 0.75], trial_ms=1500.0, cue_ms=100.0)
+    >>> cue, latency_ms, probability = true_values(task)
+    >>> cue.shape, np.array_equal(latency_ms, np.where(cue == 0, 300.0, 600.0))
+    ((4,), True)
+    >>> np.array_equal(probability, np.where(cue == 0, 0.25, 0.75))
+    True
+    """
     trials = task.trials
     return np.asarray(trials.cue), np.asarray(trials.latency_ms), np.asarray(trials.probability)

@@ -50,7 +50,25 @@ class _Strict(BaseModel):
 
 
 class Simulation(_Strict):
-    """Time grid of the run."""
+    """Time grid of the run: step ``dt_ms`` and simulated time ``duration_ms`` (ms).
+
+    ``chunk_ms`` (ms) is how often progress is reported and a checkpoint kept; ``None`` lets
+    :func:`~bioplastic.protocol.build.build_experiment` pick about a tenth of the run. An
+    integer is taken as a float, but a string is not a number: units go in the key name.
+
+    Example
+    -------
+    >>> sim = Simulation(dt_ms=0.1, duration_ms=50)
+    >>> sim.duration_ms, round(sim.duration_ms / sim.dt_ms), sim.chunk_ms      # 500 steps
+    (50.0, 500, None)
+    >>> Simulation(dt_ms="0.1 ms", duration_ms=50.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Simulation
+    dt_ms
+      Input should be a valid number [type=float_type, input_value='0.1 ms', input_type=str]
+    ...
+    """
 
     dt_ms: float = Field(gt=0, description="integration step (ms)")
     duration_ms: float = Field(gt=0, description="simulated time (ms)")
@@ -60,7 +78,25 @@ class Simulation(_Strict):
 
 
 class Distribution(_Strict):
-    """A random initial value, drawn per neuron from the protocol's seed."""
+    """A random initial value, drawn per neuron from the protocol's seed.
+
+    ``normal`` needs ``mean`` and ``std``, ``uniform`` needs ``low`` and ``high`` (in the
+    unit of the variable it initialises, e.g. mV for ``v_mv``); that they are given is
+    checked when the network is built.
+
+    Example
+    -------
+    >>> d = Distribution.model_validate({"distribution": "normal", "mean": -65.0, "std": 2.0})
+    >>> d.mean, d.std, d.low, d.high
+    (-65.0, 2.0, None, None)
+    >>> Distribution(distribution="gamma")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Distribution
+    distribution
+      Input should be 'normal' or 'uniform' [type=literal_error, input_value='gamma', input_type=str]
+    ...
+    """
 
     distribution: Literal["normal", "uniform"]
     mean: Optional[float] = None
@@ -70,14 +106,48 @@ class Distribution(_Strict):
 
 
 class IndexRange(_Strict):
-    """Neurons ``start <= i < stop`` of a population."""
+    """Neurons ``start <= i < stop`` of a population (``start`` defaults to 0).
+
+    Example
+    -------
+    >>> neurons = IndexRange(stop=3)
+    >>> neurons.start, list(range(neurons.start, neurons.stop))
+    (0, [0, 1, 2])
+    >>> IndexRange(start=-1, stop=3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for IndexRange
+    start
+      Input should be greater than or equal to 0 [type=greater_than_equal, input_value=-1, input_type=int]
+    ...
+    """
 
     start: int = Field(0, ge=0)
     stop: int = Field(ge=1)
 
 
 class PopulationSpec(_Strict):
-    """A population: a neuron type from the registry and its size, parameters, initial state."""
+    """A population: a neuron type from the registry and its size, parameters, initial state.
+
+    ``params`` hold one value for every neuron or a list of one value per neuron; an entry
+    of ``initial`` is a number or a :class:`Distribution` table. Which keys the neuron type
+    has is checked when the network is built.
+
+    Example
+    -------
+    >>> spec = PopulationSpec.model_validate({
+    ...     "neuron": "lif", "size": 3, "params": {"tau_ms": 20.0, "v_th_mv": [-50.0, -52.0, -54.0]},
+    ...     "initial": {"v_mv": {"distribution": "uniform", "low": -70.0, "high": -60.0}}})
+    >>> spec.params["v_th_mv"], type(spec.initial["v_mv"]).__name__, spec.options, spec.preset
+    ([-50.0, -52.0, -54.0], 'Distribution', {}, None)
+    >>> PopulationSpec(neuron="lif", size=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for PopulationSpec
+    size
+      Input should be greater than or equal to 1 [type=greater_than_equal, input_value=0, input_type=int]
+    ...
+    """
 
     neuron: str = Field(description="neuron type (bioplastic list shows them)")
     size: int = Field(ge=1)
@@ -94,7 +164,25 @@ class PopulationSpec(_Strict):
 
 
 class ConnectivitySpec(_Strict):
-    """How the synapses of a projection are drawn."""
+    """How the synapses of a projection are drawn.
+
+    ``dense`` needs nothing more, ``fixed_probability`` a probability ``p`` in [0, 1],
+    ``fixed_out_degree`` a number of targets ``k``; ``allow_self`` (default true) lets a
+    neuron connect to itself when ``pre`` and ``post`` are the same population.
+
+    Example
+    -------
+    >>> spec = ConnectivitySpec(type="fixed_probability", p=0.1)
+    >>> spec.p, spec.k, spec.allow_self
+    (0.1, None, True)
+    >>> ConnectivitySpec(type="fixed_probability", p=1.2)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ConnectivitySpec
+    p
+      Input should be less than or equal to 1 [type=less_than_equal, input_value=1.2, input_type=float]
+    ...
+    """
 
     type: str = Field(description="dense | fixed_probability | fixed_out_degree")
     p: Optional[float] = Field(None, ge=0, le=1, description="connection probability (fixed_probability)")
@@ -103,7 +191,24 @@ class ConnectivitySpec(_Strict):
 
 
 class SynapseSpec(_Strict):
-    """Synapse dynamics of a projection."""
+    """Synapse dynamics of a projection.
+
+    ``delta`` (the default) injects the weight for one step; ``exponential_current`` needs a
+    decay ``tau_ms`` (ms); ``exponential_conductance`` also a reversal potential
+    ``reversal_mv`` (mV).
+
+    Example
+    -------
+    >>> SynapseSpec()
+    SynapseSpec(type='delta', tau_ms=None, reversal_mv=None)
+    >>> SynapseSpec(type="exponential_current", tau_ms=0.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for SynapseSpec
+    tau_ms
+      Input should be greater than 0 [type=greater_than, input_value=0.0, input_type=float]
+    ...
+    """
 
     type: str = Field("delta", description="delta | exponential_current | exponential_conductance")
     tau_ms: Optional[float] = Field(None, gt=0)
@@ -111,14 +216,51 @@ class SynapseSpec(_Strict):
 
 
 class PlasticitySpec(_Strict):
-    """A learning rule acting on a projection's weights."""
+    """A learning rule acting on a projection's weights: its registered name and parameters.
+
+    Parameters are numbers (a string is rejected); which names a rule takes is checked
+    when the network is built.
+
+    Example
+    -------
+    >>> PlasticitySpec(rule="stdp").params
+    {}
+    >>> PlasticitySpec.model_validate({"rule": "stdp", "params": {"a_plus": "0.01"}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for PlasticitySpec
+    params.a_plus
+      Input should be a valid number [type=float_type, input_value='0.01', input_type=str]
+    ...
+    """
 
     rule: str
     params: dict[str, float] = Field(default_factory=dict)
 
 
 class ProjectionSpec(_Strict):
-    """Synapses from one population to another."""
+    """Synapses from one population to another.
+
+    ``weight`` is in the unit of the target's input for current synapses (mV of R*I for
+    LIF), or a conductance relative to the leak for conductance synapses; ``delay_ms`` (ms, default 0)
+    is a transmission delay, added to the one step every projection takes (a spike moves the
+    synapse in the step after it is emitted, as in Brian2 and BrainPy). Without a ``synapse`` table the synapse is ``delta``; without
+    ``plasticity`` the weights are fixed.
+
+    Example
+    -------
+    >>> spec = ProjectionSpec.model_validate(
+    ...     {"pre": "exc", "post": "inh", "weight": 0.5, "connectivity": {"type": "dense"}})
+    >>> spec.synapse.type, spec.delay_ms, spec.plasticity
+    ('delta', 0.0, None)
+    >>> ProjectionSpec.model_validate({"pre": "exc", "post": "inh", "weight": 0.5})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ProjectionSpec
+    connectivity
+      Field required [type=missing, input_value={'pre': 'exc', 'post': 'inh', 'weight': 0.5}, input_type=dict]
+    ...
+    """
 
     pre: str
     post: str
@@ -130,7 +272,17 @@ class ProjectionSpec(_Strict):
 
 
 class ModelSpec(_Strict):
-    """A network: a model file and/or inline populations and projections (inline wins)."""
+    """A network: a model file and/or inline populations and projections (inline wins).
+
+    :func:`~bioplastic.protocol.load.resolve` merges the file named by ``file`` (relative
+    to the protocol) with the inline tables before validation.
+
+    Example
+    -------
+    >>> spec = ModelSpec.model_validate({"populations": {"exc": {"neuron": "lif", "size": 4}}})
+    >>> spec.file, list(spec.populations), spec.populations["exc"].size, spec.projections
+    (None, ['exc'], 4, {})
+    """
 
     file: Optional[str] = Field(None, description="a model TOML file, relative to the protocol file")
     populations: dict[str, PopulationSpec] = Field(default_factory=dict)
@@ -138,7 +290,29 @@ class ModelSpec(_Strict):
 
 
 class InputSpec(_Strict):
-    """External drive of one population, in the unit of that population's input."""
+    """External drive of one population, in the unit of that population's input.
+
+    Exactly one amplitude key must be given, the one of the target's neuron type:
+    ``current_mv`` (LIF), ``current_mv_per_ms`` (Izhikevich) or ``current`` (rate units);
+    ``poisson`` inputs also take ``rate_hz`` (Hz). The input is on from ``start_ms`` to
+    ``stop_ms`` (ms; ``None``: the end of the run) for the ``neurons`` chosen.
+
+    Example
+    -------
+    >>> spec = InputSpec.model_validate({"target": "exc", "type": "step", "current_mv": 20.0,
+    ...                                  "start_ms": 5.0, "stop_ms": 15.0, "neurons": {"stop": 2}})
+    >>> spec.neurons, spec.rate_hz
+    (IndexRange(start=0, stop=2), None)
+    >>> InputSpec(target="exc", type="constant", current_mv=20.0).neurons
+    'all'
+    >>> InputSpec(target="exc", type="poisson", rate_hz=-5.0, current_mv=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for InputSpec
+    rate_hz
+      Input should be greater than or equal to 0 [type=greater_than_equal, input_value=-5.0, input_type=float]
+    ...
+    """
 
     target: str
     type: str = Field(description="constant | step | poisson")
@@ -154,7 +328,21 @@ class InputSpec(_Strict):
 
 
 class TaskSequenceSpec(_Strict):
-    """A continual-learning sequence of tasks built from the dataset, shown one after another."""
+    """A continual-learning sequence of tasks built from the dataset, shown one after another.
+
+    Example
+    -------
+    >>> tasks = TaskSequenceSpec(kind="permuted", n_tasks=3)
+    >>> tasks.first_unpermuted, tasks.class_pairs
+    (True, None)
+    >>> TaskSequenceSpec(kind="rotated")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TaskSequenceSpec
+    kind
+      Input should be 'permuted' or 'split' [type=literal_error, input_value='rotated', input_type=str]
+    ...
+    """
 
     kind: Literal["permuted", "split"] = Field(description="permuted pixels per task, or class pairs per task")
     n_tasks: Optional[int] = Field(None, ge=1, description="number of permuted tasks")
@@ -163,7 +351,27 @@ class TaskSequenceSpec(_Strict):
 
 
 class DatasetInputSpec(_Strict):
-    """Images of a dataset shown one after another to a population (one neuron per pixel)."""
+    """Images of a dataset shown one after another to a population (one neuron per pixel).
+
+    Each image is shown for ``presentation_ms`` (ms). With ``poisson`` encoding a pixel of
+    intensity ``x`` in [0, 1] fires at ``x * max_rate_hz`` (Hz) and each spike injects the
+    amplitude key of the target's unit; with ``constant`` encoding the amplitude is scaled by
+    ``x``.
+
+    Example
+    -------
+    >>> spec = DatasetInputSpec(name="mnist", target="pixels", presentation_ms=50.0,
+    ...                         max_rate_hz=100.0, current_mv=5.0)
+    >>> spec.split, spec.encoding, spec.first_image, spec.n_images, spec.epochs, spec.tasks
+    ('train', 'poisson', 0, None, 1, None)
+    >>> DatasetInputSpec(name="mnist", target="pixels", presentation_ms=50.0, split="validation")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for DatasetInputSpec
+    split
+      Input should be 'train' or 'test' [type=literal_error, input_value='validation', input_type=str]
+    ...
+    """
 
     name: str = Field(description="dataset name (bioplastic data list)")
     target: str = Field(description="population receiving the images; its size must be the pixel count")
@@ -183,7 +391,17 @@ class DatasetInputSpec(_Strict):
 
 
 class SignalSpec(_Strict):
-    """A named signal for learning rules (e.g. ``modulator``): a value, on between two times."""
+    """A named signal for learning rules (e.g. ``modulator``): a value, on between two times.
+
+    The signal is ``value`` from ``start_ms`` to ``stop_ms`` (ms; ``None``: the end of the
+    run) and 0 outside.
+
+    Example
+    -------
+    >>> signal = SignalSpec(type="step", value=1.0, start_ms=100.0)
+    >>> signal.value, signal.start_ms, signal.stop_ms
+    (1.0, 100.0, None)
+    """
 
     type: str = Field(description="constant | step")
     value: float
@@ -192,7 +410,20 @@ class SignalSpec(_Strict):
 
 
 class PhaseSpec(_Strict):
-    """A named span of time; plasticity is on or off during it."""
+    """A named span of time (``duration_ms``, ms); plasticity is on (the default) or off during it.
+
+    Example
+    -------
+    >>> PhaseSpec(name="learn", duration_ms=80.0).plasticity
+    True
+    >>> PhaseSpec(name="test", duration_ms=0.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for PhaseSpec
+    duration_ms
+      Input should be greater than 0 [type=greater_than, input_value=0.0, input_type=float]
+    ...
+    """
 
     name: str
     duration_ms: float = Field(gt=0)
@@ -200,13 +431,48 @@ class PhaseSpec(_Strict):
 
 
 class LearningSpec(_Strict):
-    """The learning schedule: phases in order (they must cover the simulated time)."""
+    """The learning schedule: phases in order (they must cover the simulated time).
+
+    That the durations add up to ``simulation.duration_ms`` is checked when the network is
+    built.
+
+    Example
+    -------
+    >>> schedule = LearningSpec.model_validate({"phases": [
+    ...     {"name": "learn", "duration_ms": 80.0}, {"name": "test", "duration_ms": 20.0, "plasticity": False}]})
+    >>> [(p.name, p.plasticity) for p in schedule.phases], sum(p.duration_ms for p in schedule.phases)
+    ([('learn', True), ('test', False)], 100.0)
+    >>> LearningSpec(phases=[])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for LearningSpec
+    phases
+      List should have at least 1 item after validation, not 0 [type=too_short, input_value=[], input_type=list]
+    ...
+    """
 
     phases: list[PhaseSpec] = Field(min_length=1)
 
 
 class RecordingSpec(_Strict):
-    """What to keep of a run: one variable of one population."""
+    """What to keep of a run: one variable of one population.
+
+    One row is kept every ``stride`` steps: the value at that step (``sample``), or the
+    ``sum`` or ``mean`` over the ``stride`` steps.
+
+    Example
+    -------
+    >>> recording = RecordingSpec(population="exc", variable="spike")
+    >>> recording.neurons, recording.stride, recording.reduce
+    ('all', 1, 'sample')
+    >>> RecordingSpec(population="exc", variable="v", reduce="max")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for RecordingSpec
+    reduce
+      Input should be 'sample', 'sum' or 'mean' [type=literal_error, input_value='max', input_type=str]
+    ...
+    """
 
     population: str
     variable: str = Field(description="a state variable of the neuron type, or 'spike' / 'output'")
@@ -218,7 +484,17 @@ class RecordingSpec(_Strict):
 
 
 class PlotSpec(_Strict):
-    """A figure written into the run folder."""
+    """A figure written into the run folder.
+
+    Most plots draw one ``recording`` (or several ``recordings`` side by side); a
+    ``weight_matrix`` plot draws a ``projection`` instead.
+
+    Example
+    -------
+    >>> plot = PlotSpec(type="raster", recording="spikes")
+    >>> plot.recording, plot.recordings, plot.projection, plot.title
+    ('spikes', None, None, None)
+    """
 
     type: str = Field(description="raster | traces | population_rate | isi_histogram | weight_matrix")
     recording: Optional[str] = None
@@ -228,7 +504,27 @@ class PlotSpec(_Strict):
 
 
 class Protocol(_Strict):
-    """A whole experiment."""
+    """A whole experiment: a simulation of a network (see the module docstring for its tables).
+
+    Only ``name``, ``simulation`` and ``model`` are required; ``seed`` defaults to 0 and
+    ``metrics`` to ``["mean_rate_hz"]``. A key the schema does not know is an error.
+
+    Example
+    -------
+    >>> protocol = Protocol.model_validate({
+    ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 10.0},
+    ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 3}}}})
+    >>> protocol.seed, protocol.metrics, protocol.inputs, protocol.dataset, protocol.learning
+    (0, ['mean_rate_hz'], {}, None, None)
+    >>> Protocol.model_validate({"name": "demo", "sead": 1, "simulation": {"dt_ms": 0.1, "duration_ms": 10.0},
+    ...                          "model": {}})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for Protocol
+    sead
+      Extra inputs are not permitted [type=extra_forbidden, input_value=1, input_type=int]
+    ...
+    """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
     description: str = ""
@@ -245,7 +541,26 @@ class Protocol(_Strict):
 
 
 class TrainingSpec(_Strict):
-    """Batch training of a layered network on a dataset with a learning rule (a training protocol)."""
+    """Batch training of a layered network on a dataset with a learning rule (a training protocol).
+
+    ``sizes`` run from the input (pixels) to the output (classes, or pixels for the
+    autoencoder); the defaults are an ``mlp`` with a squared-error output, Adam, batches of
+    100 and pixels scaled to [0, 1].
+
+    Example
+    -------
+    >>> spec = TrainingSpec(dataset="mnist", rule="dual_propagation", sizes=[784, 100, 10],
+    ...                     learning_rate=1e-3, epochs=2)
+    >>> spec.network, spec.output, spec.optimizer, spec.batch_size, spec.input_scaling, spec.rule_params
+    ('mlp', 'mse', 'adam', 100, 'unit', {})
+    >>> TrainingSpec(dataset="mnist", rule="backprop", sizes=[784], learning_rate=1e-3, epochs=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TrainingSpec
+    sizes
+      List should have at least 2 items after validation, not 1 [type=too_short, input_value=[784], input_type=list]
+    ...
+    """
 
     dataset: str = Field(description="dataset name (bioplastic data list)")
     network: Literal["mlp", "counter_current_mlp", "counter_current_cnn", "counter_current_autoencoder"] = Field(
@@ -287,13 +602,40 @@ class _Experiment(_Strict):
 
 
 class TrainingProtocol(_Experiment):
-    """An experiment that trains a layered network epoch by epoch (chosen by a [training] table)."""
+    """An experiment that trains a layered network epoch by epoch (chosen by a [training] table).
+
+    Example
+    -------
+    >>> protocol = TrainingProtocol.model_validate({"name": "dp", "training": {
+    ...     "dataset": "mnist", "rule": "dual_propagation", "sizes": [784, 10], "learning_rate": 0.001, "epochs": 1}})
+    >>> protocol.seed, protocol.plots, protocol.training.sizes
+    (0, {}, [784, 10])
+    >>> TrainingProtocol.model_validate({"name": "my run", "training": protocol.training})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TrainingProtocol
+    name
+      String should match pattern '^[A-Za-z0-9_.-]+$' [type=string_pattern_mismatch, input_value='my run', input_type=str]
+    ...
+    """
 
     training: TrainingSpec
 
 
 class SpikingNeuronSpec(_Strict):
-    """The HLOP code's discrete-time LIF neuron (time in the code's dimensionless units)."""
+    """The HLOP code's discrete-time LIF neuron (time in the code's dimensionless units).
+
+    Each input is shown for ``time_steps`` steps of ``dt``; a neuron spikes when its
+    potential ``u`` reaches ``alpha * v_th`` and a spike carries ``v_th / dt``.
+
+    Example
+    -------
+    >>> neuron = SpikingNeuronSpec()
+    >>> neuron.time_steps, round(neuron.time_steps * neuron.dt, 4)          # 20 steps, one tau
+    (20, 1.0)
+    >>> round(neuron.alpha * neuron.v_th, 4), round(neuron.v_th / neuron.dt, 4)   # threshold, spike
+    (0.09, 6.0)
+    """
 
     time_steps: int = Field(20, ge=1, description="simulation steps per input")
     tau: float = Field(1.0, gt=0, description="membrane time constant (dimensionless, as dt)")
@@ -304,7 +646,25 @@ class SpikingNeuronSpec(_Strict):
 
 
 class HLOPSpec(_Strict):
-    """Lateral subspace neurons per layer (one number per weight layer, input layer first)."""
+    """Lateral subspace neurons per layer (one number per weight layer, input layer first).
+
+    The defaults fit a network with three weight layers (e.g. sizes ``[784, 100, 100, 10]``);
+    that there is one number per weight layer, and that the rows fit, is checked when the
+    protocol is built.
+
+    Example
+    -------
+    >>> hlop = HLOPSpec()
+    >>> hlop.rows_first, hlop.rows_added, hlop.learning_rates, hlop.spike_levels
+    ([80, 200, 100], [70, 70, 70], [0.001, 0.01, 0.01], None)
+    >>> HLOPSpec(momentum=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for HLOPSpec
+    momentum
+      Input should be less than 1 [type=less_than, input_value=1.0, input_type=float]
+    ...
+    """
 
     rows_first: list[int] = Field([80, 200, 100], description="rows learned during the first task")
     rows_added: list[int] = Field([70, 70, 70], description="rows added at each later task")
@@ -317,7 +677,14 @@ class HLOPSpec(_Strict):
 
 
 class EWCSpec(_Strict):
-    """Elastic weight consolidation (the ewc method)."""
+    """Elastic weight consolidation (the ewc method).
+
+    Example
+    -------
+    >>> ewc = EWCSpec()
+    >>> ewc.strength, ewc.fisher_examples
+    (10.0, 1000)
+    """
 
     strength: float = Field(
         10.0, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
@@ -327,7 +694,27 @@ class EWCSpec(_Strict):
 
 
 class ContinualSpec(_Strict):
-    """A spiking MLP trained on permuted versions of a dataset, one task after another."""
+    """A spiking MLP trained on permuted versions of a dataset, one task after another.
+
+    The defaults follow the HLOP code: 10 tasks (task 0 permuted too), the rate-based
+    ``dsr`` trainer, the ``hlop`` method, batches of 64 and standardized pixels; the
+    neuron, HLOP and EWC tables take their own defaults.
+
+    Example
+    -------
+    >>> spec = ContinualSpec(dataset="mnist", sizes=[784, 100, 100, 10], learning_rate=0.1)
+    >>> spec.tasks, spec.first_unpermuted, spec.trainer, spec.method, spec.batch_size, spec.input_scaling
+    (10, False, 'dsr', 'hlop', 64, 'standardize')
+    >>> spec.neuron.time_steps, spec.hlop.rows_first, spec.ewc.strength
+    (20, [80, 200, 100], 10.0)
+    >>> ContinualSpec(dataset="mnist", sizes=[784, 10], learning_rate=0.1, method="si")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ContinualSpec
+    method
+      Input should be 'hlop', 'finetune', 'ewc' or 'multitask' [type=literal_error, input_value='si', input_type=str]
+    ...
+    """
 
     dataset: str = Field(description="dataset name (bioplastic data list)")
     tasks: int = Field(10, ge=1, description="permuted tasks")
@@ -347,20 +734,48 @@ class ContinualSpec(_Strict):
 
 
 class ContinualProtocol(_Experiment):
-    """A continual-learning experiment (chosen by a [continual] table)."""
+    """A continual-learning experiment (chosen by a [continual] table).
+
+    Example
+    -------
+    >>> protocol = ContinualProtocol.model_validate({"name": "pmnist", "continual": {
+    ...     "dataset": "mnist", "sizes": [784, 100, 100, 10], "learning_rate": 0.1, "method": "ewc"}})
+    >>> protocol.continual.method, protocol.continual.epochs_per_task, protocol.seed
+    ('ewc', 1, 0)
+    """
 
     continual: ContinualSpec
 
 
 class CueTaskSwitchSpec(_Strict):
-    """New per-cue values from the switch trial on."""
+    """New per-cue values from the switch trial on; a list left out keeps the values before the switch.
+
+    Example
+    -------
+    >>> switch = CueTaskSwitchSpec(probabilities=[0.75, 0.25])
+    >>> switch.latencies_ms, switch.probabilities
+    (None, [0.75, 0.25])
+    """
 
     latencies_ms: Optional[list[float]] = Field(None, description="outcome latency of each cue after the switch (ms)")
     probabilities: Optional[list[float]] = Field(None, description="outcome probability of each cue after the switch")
 
 
 class CueTaskSpec(_Strict):
-    """The cue-outcome task (bioplastic.data.synthetic.cue_outcome_task), at 1-ms steps."""
+    """The cue-outcome task (bioplastic.data.synthetic.cue_outcome_task), at 1-ms steps.
+
+    Each trial shows one cue for ``cue_ms`` (ms); its outcome follows ``latencies_ms`` after
+    cue onset with the cue's probability. Every list has one value per cue (checked when the
+    protocol is built).
+
+    Example
+    -------
+    >>> task = CueTaskSpec()
+    >>> dict(zip(task.cues, task.latencies_ms)), dict(zip(task.cues, task.probabilities))
+    ({'A': 300.0, 'B': 600.0}, {'A': 0.25, 'B': 0.75})
+    >>> round(60_000 / task.trial_ms), task.switch            # trials per minute
+    (40, None)
+    """
 
     cues: list[str] = Field(["A", "B"], min_length=1, description="cue names")
     latencies_ms: list[float] = Field([300.0, 600.0], description="outcome latency of each cue (ms)")
@@ -371,7 +786,26 @@ class CueTaskSpec(_Strict):
 
 
 class ReservoirSpec(_Strict):
-    """The Izhikevich reservoir (bioplastic.networks.reservoir.ReservoirConfig)."""
+    """The Izhikevich reservoir (bioplastic.networks.reservoir.ReservoirConfig).
+
+    Currents are in Izhikevich's units (mV/ms); each neuron gets a tonic current drawn
+    uniformly from ``[0.5, 1.5] * bias_current``.
+
+    Example
+    -------
+    >>> reservoir = ReservoirSpec()
+    >>> reservoir.n_exc + reservoir.n_inh, round(reservoir.connection_probability * (reservoir.n_exc + reservoir.n_inh))
+    (1000, 100)
+    >>> 0.5 * reservoir.bias_current, 1.5 * reservoir.bias_current     # tonic current range (mV/ms)
+    (2.0, 6.0)
+    >>> ReservoirSpec(connection_probability=0.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ReservoirSpec
+    connection_probability
+      Input should be greater than 0 [type=greater_than, input_value=0.0, input_type=float]
+    ...
+    """
 
     n_exc: int = Field(800, ge=1)
     n_inh: int = Field(200, ge=1)
@@ -389,7 +823,18 @@ class ReservoirSpec(_Strict):
 
 
 class ReadoutSpec(_Strict):
-    """How the "what" and "when" readouts learn (bioplastic.rules.what_when.WhatWhenSettings)."""
+    """How the "what" and "when" readouts learn (bioplastic.rules.what_when.WhatWhenSettings).
+
+    Times in ms; FORCE starts from ``P(0) = I / force_alpha``.
+
+    Example
+    -------
+    >>> readout = ReadoutSpec()
+    >>> readout.window_ms, readout.kernel_ms, readout.block_trials, 1 / readout.force_alpha
+    (1000.0, 50.0, 1, 0.001)
+    >>> readout.what_learning_rate / readout.when_learning_rate       # offline 'what' learns 10x faster
+    10.0
+    """
 
     window_ms: float = Field(1000.0, gt=0, description="attention gate: open this long from each cue onset (ms)")
     kernel_ms: float = Field(50.0, gt=0, description="width (s.d.) of the timing bump the 'when' readout learns (ms)")
@@ -405,7 +850,23 @@ class ReadoutSpec(_Strict):
 
 
 class PredictionSpec(_Strict):
-    """Readouts of a reservoir learning to predict what and when, with several learners side by side."""
+    """Readouts of a reservoir learning to predict what and when, with several learners side by side.
+
+    Example
+    -------
+    >>> spec = PredictionSpec()
+    >>> spec.learners, spec.trials, spec.switch_trial, spec.repeats
+    (['three_factor', 'force'], 300, None, 1)
+    >>> spec.task.cues, spec.reservoir.n_exc, spec.readout.window_ms
+    (['A', 'B'], 800, 1000.0)
+    >>> PredictionSpec(learners=["forse"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for PredictionSpec
+    learners.0
+      Input should be 'three_factor', 'force' or 'force_reset' [type=literal_error, input_value='forse', input_type=str]
+    ...
+    """
 
     learners: list[Literal["three_factor", "force", "force_reset"]] = Field(
         ["three_factor", "force"], min_length=1,
@@ -421,13 +882,37 @@ class PredictionSpec(_Strict):
 
 
 class PredictionProtocol(_Experiment):
-    """A what-and-when prediction experiment (chosen by a [prediction] table)."""
+    """A what-and-when prediction experiment (chosen by a [prediction] table).
+
+    Example
+    -------
+    >>> protocol = PredictionProtocol.model_validate({"name": "cues", "prediction": {"trials": 100, "switch_trial": 50}})
+    >>> protocol.prediction.trials, protocol.prediction.switch_trial, protocol.prediction.baseline_trials
+    (100, 50, 30)
+    """
 
     prediction: PredictionSpec
 
 
 class ThetaGateSpec(_Strict):
-    """The theta schedule (bioplastic.rules.theta_gate.theta_schedule); theta = 1 is the generative phase."""
+    """The theta schedule (bioplastic.rules.theta_gate.theta_schedule); theta = 1 is the generative phase.
+
+    A cycle lasts ``1000 / frequency_hz`` ms, of which a fraction ``duty`` is generative.
+
+    Example
+    -------
+    >>> gate = ThetaGateSpec()
+    >>> period_ms = 1000.0 / gate.frequency_hz
+    >>> period_ms, gate.duty * period_ms, gate.shape          # 200-ms cycles, 100 ms generative
+    (200.0, 100.0, 'square')
+    >>> ThetaGateSpec(phase=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ThetaGateSpec
+    phase
+      Input should be less than 1 [type=less_than, input_value=1.0, input_type=float]
+    ...
+    """
 
     frequency_hz: float = Field(5.0, gt=0, description="theta frequency (Hz)")
     duty: float = Field(0.5, ge=0, le=1, description="fraction of each cycle in the generative (apical) phase")
@@ -441,6 +926,15 @@ class ThetaLayerSpec(_Strict):
 
     ``two_compartment``: basal/apical/soma units with OU noise on each compartment; ``relay``:
     fixed rate units ``activation(sum W x - threshold)`` whose connections must be fixed.
+
+    Example
+    -------
+    >>> layer = ThetaLayerSpec(size=50)
+    >>> layer.kind, layer.soma_activation, layer.basal_noise_sigma, layer.noise_tau_ms
+    ('two_compartment', 'linear', 0.01, 300.0)
+    >>> relay = ThetaLayerSpec(size=2, kind="relay")
+    >>> relay.activation, relay.threshold
+    ('relu', 0.0)
     """
 
     size: int = Field(ge=1)
@@ -461,6 +955,21 @@ class ThetaConnectionSpec(_Strict):
     Initial weights: ``normal`` (s.d. init_std / sqrt(pre size)), ``zeros``, ``identity``
     (one identity block per ``pre`` size stacked down ``post``), ``direction`` (``pre`` = 2
     velocity cells; the first half of ``post`` gets ``[+1, -1]``, the second ``[-1, +1]``).
+
+    Example
+    -------
+    >>> connection = ThetaConnectionSpec(pre="features", post="ec")
+    >>> connection.compartment, connection.plastic, connection.init, connection.learning_rate
+    ('basal', True, 'normal', None)
+    >>> round(connection.init_std / 50 ** 0.5, 4)      # initial weight s.d. from 50 features
+    0.1414
+    >>> ThetaConnectionSpec(pre="features", post="ec", compartment="soma")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ThetaConnectionSpec
+    compartment
+      Input should be 'basal' or 'apical' [type=literal_error, input_value='soma', input_type=str]
+    ...
     """
 
     pre: str
@@ -474,7 +983,14 @@ class ThetaConnectionSpec(_Strict):
 
 
 class LatentsSpec(_Strict):
-    """Environment: Gaussian-process latents mixed at random into features (inputs ``features`` and ``bias``)."""
+    """Environment: Gaussian-process latents mixed at random into features (inputs ``features`` and ``bias``).
+
+    Example
+    -------
+    >>> latents = LatentsSpec()
+    >>> latents.n_latents, latents.n_features, latents.timescale_ms
+    (5, 50, 1000.0)
+    """
 
     n_latents: int = Field(5, ge=1)
     n_features: int = Field(50, ge=1)
@@ -485,6 +1001,22 @@ class TrackSpec(_Strict):
     """Environment: an agent on a ring with OU velocity (inputs ``place``, ``velocity`` and ``bias``).
 
     ``velocity`` is two cells, ``relu(+v)`` and ``relu(-v)`` divided by ``velocity_scale_m_s``.
+    Lengths in m, velocities in m/s, times in s.
+
+    Example
+    -------
+    >>> track = TrackSpec()
+    >>> round(track.length_m / track.n_place_cells, 4), track.place_width_m     # field spacing, width (m)
+    (0.01, 0.06)
+    >>> track.place_jitter, TrackSpec(place_jitter=None).place_jitter      # None: centres uniform at random
+    (0.45, None)
+    >>> TrackSpec(place_jitter=0.6)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for TrackSpec
+    place_jitter
+      Input should be less than or equal to 0.5 [type=less_than_equal, input_value=0.6, input_type=float]
+    ...
     """
 
     length_m: float = Field(1.0, gt=0, description="ring circumference (m)")
@@ -508,6 +1040,19 @@ class ThetaTestSpec(_Strict):
     of training; each of ``episodes`` test episodes runs ``spin_up_s`` with the theta
     schedule, then ``hold_s`` in the generative phase (sensory input removed), without
     learning; the error is reported ``errors_at_s`` after removal.
+
+    Example
+    -------
+    >>> test = ThetaTestSpec()
+    >>> test.errors_at_s, test.hold_s, all(t <= test.hold_s for t in test.errors_at_s)
+    ([1.0, 5.0], 20.0, True)
+    >>> ThetaTestSpec(position_bins=1)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ThetaTestSpec
+    position_bins
+      Input should be greater than or equal to 2 [type=greater_than_equal, input_value=1, input_type=int]
+    ...
     """
 
     generator: str = Field("ec", description="latents: the layer whose generated activity is compared")
@@ -524,7 +1069,21 @@ class ThetaTestSpec(_Strict):
 
 
 class ThetaTransferSpec(_Strict):
-    """Experiment C: a second environment (place fields remapped), some connections frozen, retrained."""
+    """Experiment C: a second environment (place fields remapped), some connections frozen, retrained.
+
+    Example
+    -------
+    >>> transfer = ThetaTransferSpec(freeze=["recurrent"])
+    >>> transfer.minutes, transfer.freeze, transfer.velocity_mean_m_s
+    (30.0, ['recurrent'], None)
+    >>> ThetaTransferSpec(freeze=[])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ThetaTransferSpec
+    freeze
+      List should have at least 1 item after validation, not 0 [type=too_short, input_value=[], input_type=list]
+    ...
+    """
 
     minutes: float = Field(30.0, gt=0, description="retraining time in the new environment (min)")
     freeze: list[str] = Field(min_length=1, description="connections that do not learn while retraining")
@@ -534,7 +1093,28 @@ class ThetaTransferSpec(_Strict):
 
 
 class ThetaSpec(_Strict):
-    """Theta-gated wake-sleep learning (George et al. 2023) on an environment; layers and connections as declared."""
+    """Theta-gated wake-sleep learning (George et al. 2023) on an environment; layers and connections as declared.
+
+    Training lasts ``minutes`` (min) in steps of ``dt_ms`` (ms). Exactly one environment,
+    ``latents`` or ``track``, must be given (checked when the protocol is built).
+
+    Example
+    -------
+    >>> spec = ThetaSpec.model_validate({
+    ...     "latents": {}, "layers": {"ec": {"size": 50}},
+    ...     "connections": {"sensory": {"pre": "features", "post": "ec"}}})
+    >>> round(spec.minutes * 60_000 / spec.dt_ms), list(spec.layers), spec.gate.frequency_hz    # steps
+    (72000, ['ec'], 5.0)
+    >>> spec.track, spec.transfer, spec.test.generator
+    (None, None, 'ec')
+    >>> ThetaSpec.model_validate({"latents": {}, "layers": {}, "connections": spec.connections})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ThetaSpec
+    layers
+      Dictionary should have at least 1 item after validation, not 0 [type=too_short, input_value={}, input_type=dict]
+    ...
+    """
 
     minutes: float = Field(30.0, gt=0, description="simulated training time (min)")
     dt_ms: float = Field(25.0, gt=0, description="time step (ms)")
@@ -554,6 +1134,15 @@ class ThetaSpec(_Strict):
 
 
 class ThetaProtocol(_Experiment):
-    """A theta-gated wake-sleep experiment (chosen by a [theta] table)."""
+    """A theta-gated wake-sleep experiment (chosen by a [theta] table).
+
+    Example
+    -------
+    >>> protocol = ThetaProtocol.model_validate({"name": "latents", "seed": 3, "theta": {
+    ...     "latents": {"n_features": 20}, "layers": {"ec": {"size": 20}},
+    ...     "connections": {"sensory": {"pre": "features", "post": "ec"}}}})
+    >>> protocol.seed, protocol.theta.latents.n_features, protocol.theta.layers["ec"].size
+    (3, 20, 20)
+    """
 
     theta: ThetaSpec

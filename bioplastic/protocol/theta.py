@@ -96,25 +96,94 @@ class ThetaExperiment:
 
     @property
     def spec(self):
+        """The protocol's ``[theta]`` table (a :class:`~bioplastic.protocol.schema.ThetaSpec`), defaults filled in.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> experiment.spec.dt_ms, experiment.spec.minutes, experiment.spec.track.length_m   # ms, min, m
+        (25.0, 30.0, 1.0)
+        """
         return self.protocol.theta
 
     def steps(self, seconds: float) -> int:
-        """Whole steps in ``seconds``."""
+        """Whole steps of ``dt_ms`` in ``seconds`` (s), rounded to the nearest.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> experiment.steps(1.0), experiment.steps(60.0), experiment.steps(0.03)     # dt = 25 ms
+        (40, 2400, 1)
+        """
         return int(round(1000.0 * seconds / self.spec.dt_ms))
 
     def gates(self, n_steps: int, seed: int) -> np.ndarray:
-        """The configured theta schedule for ``n_steps`` steps."""
+        """The configured theta schedule for ``n_steps`` steps: 1 in the generative (apical) phase, 0 in the basal.
+
+        ``seed`` only matters for a ``jittered`` gate.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> experiment.gates(8, seed=0).tolist()          # 5 Hz at 25 ms: 8 steps a cycle, duty 0.5
+        [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
+        >>> float(experiment.gates(400, seed=0).mean())
+        0.5
+        """
         gate = self.spec.gate
         return np.asarray(theta_schedule(n_steps, self.spec.dt_ms, gate.frequency_hz, gate.duty, gate.phase,
                                          gate.shape, gate.jitter, seed))
 
     def keys(self, seed: int) -> dict:
-        """The independent keys of one repeat: environment, training path, network, tests, loss test, transfer."""
+        """The independent keys of one repeat: environment, training path, network, tests, loss test, transfer.
+
+        The same seed always gives the same keys, so every stage of a resumed run sees the
+        draws of an uninterrupted one.
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> keys = experiment.keys(3)
+        >>> list(keys)
+        ['world', 'path', 'network', 'test', 'loss', 'transfer']
+        >>> bool((keys["path"] == experiment.keys(3)["path"]).all()), bool((keys["path"] == keys["test"]).all())
+        (True, False)
+        """
         names = ("world", "path", "network", "test", "loss", "transfer")
         return dict(zip(names, jax.random.split(jax.random.PRNGKey(seed), len(names))))
 
     def initial_state(self, seed: int) -> dict:
-        """The network's state before training (fixed and drawn weights, zero traces)."""
+        """The network's state before training (fixed and drawn weights, zero traces).
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> state = experiment.initial_state(0)
+        >>> np.array_equal(state["weights"]["sensory"], np.eye(4))      # init = "identity", fixed
+        True
+        >>> state["weights"]["recurrent"].shape                         # drawn (post, pre)
+        (4, 4)
+        """
         return self.network.init(self.keys(seed)["network"], self.fixed_weights)
 
     def environment(self, seed: int, n_steps: int, key: jax.Array, remapped: bool = False,
@@ -122,7 +191,26 @@ class ThetaExperiment:
         """``n_steps`` of the environment along a path drawn from ``key``.
 
         ``remapped``: the second environment (new place fields); ``velocity_mean_m_s``
-        replaces the track's mean velocity.
+        replaces the track's mean velocity (m/s).
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}), "ring.toml")
+        >>> environment = experiment.environment(0, 80, experiment.keys(0)["path"])         # 2 s
+        >>> {name: value.shape for name, value in environment.inputs.items()}, environment.positions_m.shape
+        ({'place': (80, 4), 'velocity': (80, 2), 'bias': (80, 1)}, (80,))
+        >>> velocity = np.asarray(environment.inputs["velocity"])      # relu(+v), relu(-v): one is 0
+        >>> bool((velocity.min(axis=1) == 0).all()), bool(((0 <= environment.positions_m) & (environment.positions_m < 1)).all())
+        (True, True)
+        >>> remapped = experiment.environment(0, 80, experiment.keys(0)["path"], remapped=True)
+        >>> np.array_equal(remapped.positions_m, environment.positions_m)   # same path ...
+        True
+        >>> np.allclose(remapped.inputs["place"], environment.inputs["place"])   # ... new place fields
+        False
         """
         world = self.keys(seed)["world"]
         bias = jnp.ones((n_steps, 1), jnp.float32)
@@ -142,7 +230,21 @@ class ThetaExperiment:
                            positions_m=np.asarray(path.positions_m))
 
     def frozen(self) -> ThetaNetwork:
-        """The network with the transfer's frozen connections fixed."""
+        """The network with the transfer's frozen connections fixed (``[theta.transfer] freeze``).
+
+        Example
+        -------
+        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
+        ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+        ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+        ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
+        ...     "transfer": {"freeze": ["recurrent"]}}), "ring.toml")
+        >>> [(c.name, c.plastic) for c in experiment.frozen().connections]
+        [('sensory', False), ('recurrent', False)]
+        >>> [(c.name, c.plastic) for c in experiment.network.connections]      # unchanged
+        [('sensory', False), ('recurrent', True)]
+        """
         freeze = set(self.spec.transfer.freeze)
         connections = tuple(dataclasses.replace(c, plastic=False) if c.name in freeze else c
                             for c in self.network.connections)
@@ -169,6 +271,24 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
 
     See :class:`ThetaExperiment` for an example; the messages are those of
     ``tests/protocols/malformed/theta_*.toml``.
+
+    Raises
+    ------
+    ProtocolError
+        The first problem found, located by ``file`` and key path.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> theta = {"track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
+    ...          "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+    ...                          "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}
+    >>> build_theta(ThetaProtocol(name="ring", theta=theta), "ring.toml").train_steps    # 30 min at 25 ms
+    72000
+    >>> build_theta(ThetaProtocol(name="ring", theta=dict(theta, transfer={"freeze": ["recurent"]})), "ring.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: ring.toml: theta.transfer.freeze: got 'recurent'; allowed: one of the connections: sensory, recurrent (did you mean 'recurrent'?)
     """
     check = _Checker(file)
     spec, path = protocol.theta, "theta"

@@ -26,7 +26,37 @@ from bioplastic.rules.layered import OUTPUTS, forward, loss
 
 
 def backprop(hidden_activation: str = "relu", output: str = "mse") -> Rule:
-    """Gradient descent direction of the batch-mean loss; ``update(..., batch=(x, y_onehot))``."""
+    """Gradient descent direction of the batch-mean loss; ``update(..., batch=(x, y_onehot))``.
+
+    Parameters
+    ----------
+    hidden_activation : str
+        Activation of the hidden layers (the output is linear).
+    output : {"mse", "cross_entropy"}
+        The loss of :func:`~bioplastic.rules.layered.loss`.
+
+    Returns
+    -------
+    Rule
+        ``update(state, layers, *, batch) -> (delta, state)`` with ``delta = -d loss / d layers``
+        (a tuple of :class:`~bioplastic.rules.layered.Layer`); the state is ``()``.
+
+    Example
+    -------
+    One linear layer: output ``a = x W + b = 3.5`` for target ``y = 1``, so the squared
+    error's descent direction is ``-(a - y) x = -2.5 x`` (and ``-2.5`` for the bias):
+
+    >>> import jax.numpy as jnp
+    >>> from bioplastic.rules.layered import Layer
+    >>> layer = Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5]))
+    >>> delta, _ = backprop().update((), (layer,), batch=(jnp.array([[1.0, 1.0]]), jnp.array([[1.0]])))
+    >>> delta[0].weights.tolist(), delta[0].bias.tolist()
+    ([[-2.5], [-2.5]], [-2.5])
+    >>> backprop(output="mae")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: output: got 'mae'; allowed: 'mse', 'cross_entropy' (did you mean 'mse'?)
+    """
     check_choice(output, "output", OUTPUTS)
     activation(hidden_activation, "hidden_activation")
 

@@ -29,7 +29,26 @@ from typing import Any, Callable, NamedTuple
 
 
 class Rule(NamedTuple):
-    """``init(weights) -> state``; ``update(state, weights, *, pre, post, **signals) -> (delta, state)``."""
+    """``init(weights) -> state``; ``update(state, weights, *, pre, post, **signals) -> (delta, state)``.
+
+    ``delta`` is a weight *change* (same shape and units as the weights); the caller adds
+    it. ``signals`` names the keyword arguments beyond ``pre`` and ``post`` that the rule
+    needs.
+
+    Example
+    -------
+    A plain Hebbian rule on a dense ``(n_post, n_pre)`` matrix that also counts its calls:
+
+    >>> import jax.numpy as jnp
+    >>> hebb = Rule(init=lambda w: 0, update=lambda count, w, *, pre, post: (jnp.outer(post, pre), count + 1),
+    ...             signals=())
+    >>> delta, count = hebb.update(hebb.init(jnp.zeros((1, 2))), jnp.zeros((1, 2)),
+    ...                            pre=jnp.array([1.0, 0.0]), post=jnp.array([2.0]))
+    >>> delta.tolist(), count
+    ([[2.0, 0.0]], 1)
+    >>> Rule._fields
+    ('init', 'update', 'signals')
+    """
 
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]

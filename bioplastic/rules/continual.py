@@ -61,6 +61,16 @@ class ContinualSettings:
     lateral rows per layer (see :func:`bioplastic.rules.hlop.rows_schedule`);
     ``hlop_learning_rates``: per layer; ``ewc_strength`` and ``fisher_examples``: EWC's
     penalty weight and how many of a task's training images estimate its Fisher.
+
+    Example
+    -------
+    >>> settings = ContinualSettings(method="ewc", batch_size=8)
+    >>> settings.ewc_strength, settings.hlop_rows_first
+    (10.0, (80, 200, 100))
+    >>> ContinualSettings(method="sgd")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: method: got 'sgd'; allowed: 'finetune', 'hlop', 'ewc', 'multitask'
     """
 
     method: str = "hlop"
@@ -92,6 +102,21 @@ class ContinualState(NamedTuple):
     ``accuracy`` (tasks x tasks, NaN where not measured), ``weights``, ``subspaces`` (HLOP)
     or ``ewc`` (EWC) or ``None``, ``task_seconds`` (training time per task) and
     ``tasks_done``.
+
+    Example
+    -------
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> _, state = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks,
+    ...                             ContinualSettings(method="finetune", batch_size=8), optax.sgd(0.1), jax.random.PRNGKey(1))
+    >>> state.accuracy.tolist(), state.tasks_done, state.task_seconds, state.subspaces, state.ewc
+    ([[nan, nan], [nan, nan]], 0, (), None, None)
     """
 
     accuracy: np.ndarray
@@ -103,7 +128,27 @@ class ContinualState(NamedTuple):
 
 
 class ContinualRun(NamedTuple):
-    """A prepared sequence: the tasks' data, the compiled evaluation and the settings."""
+    """A prepared sequence: the tasks' data, the compiled evaluation and the settings.
+
+    ``data[t]`` is ``((train_x, train_y), (test_x, test_y))`` of task ``t``, images
+    flattened to float32; ``schedule`` is HLOP's rows per layer and task (else ``None``).
+
+    Example
+    -------
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> settings = ContinualSettings(method="hlop", batch_size=8, hlop_rows_first=(2,), hlop_rows_added=(1,))
+    >>> run, _ = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks, settings, optax.sgd(0.1),
+    ...                           jax.random.PRNGKey(1))
+    >>> len(run.data), run.data[0][0][0].shape, run.data[0][1][0].dtype, run.schedule
+    (2, (16, 4), dtype('float32'), [(2,), (1,)])
+    """
 
     gradients: Callable
     evaluate: Callable
@@ -116,7 +161,45 @@ class ContinualRun(NamedTuple):
 
 def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
                      optimizer: optax.GradientTransformation, key: jax.Array):
-    """``(run, state)``: the prepared sequence and its state before the first task."""
+    """``(run, state)``: the prepared sequence and its state before the first task.
+
+    Parameters
+    ----------
+    gradients : callable
+        ``gradients(weights, x, labels) -> (loss, gradient, traces)``; ``traces[l]`` is the
+        presynaptic activity (batch x n_in) of layer ``l`` that HLOP learns from.
+    predict : callable
+        ``predict(weights, x) -> logits`` (batch x classes).
+    weights : sequence of arrays
+        The initial weights, layer ``l`` shaped (n_in, n_out).
+    tasks : list of :class:`bioplastic.data.tasks.Task`
+    settings : ContinualSettings
+    optimizer : optax.GradientTransformation
+        Re-initialised at the start of every task.
+    key : jax key
+        Seeds the batch order and HLOP's new rows.
+
+    Example
+    -------
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> settings = ContinualSettings(method="hlop", batch_size=8, hlop_rows_first=(2,), hlop_rows_added=(1,))
+    >>> run, state = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks, settings, optax.sgd(0.1),
+    ...                               jax.random.PRNGKey(1))
+    >>> state.subspaces[0].weights.shape, state.subspaces[0].frozen.tolist()     # 2 free rows over 4 inputs
+    ((2, 4), [False, False])
+    >>> prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks, ContinualSettings(batch_size=32),
+    ...                  optax.sgd(0.1), jax.random.PRNGKey(1))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: batch_size: got 32; allowed: at most the 16 examples of a task
+    """
     weights = tuple(weights)
     n_tasks = len(tasks)
     data = [(_prepare(t.train_x, t.train_y, settings), _prepare(t.test_x, t.test_y, settings)) for t in tasks]
@@ -133,12 +216,54 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
 
 
 def phases(run: ContinualRun) -> int:
-    """How many :func:`train_next` calls the sequence takes (one per task; one for ``"multitask"``)."""
+    """How many :func:`train_next` calls the sequence takes (one per task; one for ``"multitask"``).
+
+    Example
+    -------
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> [phases(prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks, ContinualSettings(method=m, batch_size=8),
+    ...                          optax.sgd(0.1), jax.random.PRNGKey(1))[0]) for m in ("finetune", "multitask")]
+    [2, 1]
+    """
     return 1 if run.settings.method == "multitask" else len(run.data)
 
 
 def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
-    """Train the next task (or, for ``"multitask"``, all tasks at once) and measure the accuracies."""
+    """Train the next task (or, for ``"multitask"``, all tasks at once) and measure the accuracies.
+
+    Returns the new state; ``run`` and ``state`` are not changed, so a state can be kept
+    as a checkpoint and training resumed from it.
+
+    Example
+    -------
+    With HLOP, the second task freezes the rows learned on the first and adds one:
+
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> settings = ContinualSettings(method="hlop", batch_size=8, hlop_rows_first=(2,), hlop_rows_added=(1,),
+    ...                              hlop_learning_rates=(0.01,))
+    >>> run, state = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks, settings, optax.sgd(0.1),
+    ...                               jax.random.PRNGKey(1))
+    >>> first = train_next(run, state)
+    >>> np.isnan(first.accuracy).tolist(), first.tasks_done, len(first.task_seconds)   # only [0, 0] measured
+    ([[False, True], [True, True]], 1, 1)
+    >>> second = train_next(run, first)
+    >>> second.subspaces[0].frozen.tolist(), np.isnan(second.accuracy).tolist()
+    ([True, True, False], [[False, True], [False, False]])
+    """
     settings, data = run.settings, run.data
     task = state.tasks_done
     if settings.method == "multitask":
@@ -177,6 +302,28 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
 
     ``on_task(task_index, accuracy)`` is called after each task (after the single joint
     phase for ``"multitask"``, with the last task's index).
+
+    Example
+    -------
+    With EWC, each finished task adds its Fisher to the penalty's importance:
+
+    >>> from bioplastic.data.tasks import permuted_tasks
+    >>> rng = np.random.default_rng(0)
+    >>> tasks = permuted_tasks((rng.random((16, 4)), rng.random((8, 4))), (rng.integers(0, 2, 16), rng.integers(0, 2, 8)),
+    ...                        2, jax.random.PRNGKey(0))                  # 2 tasks of 16 + 8 examples, 4 pixels
+    >>> def gradients(w, x, y):                                          # softmax regression; traces: its input
+    ...     loss = lambda w: -jnp.mean(jax.nn.log_softmax(x @ w[0])[jnp.arange(len(y)), y])
+    ...     return loss(w), jax.grad(loss)(w), (x,)
+    >>> predict = lambda w, x: x @ w[0]
+    >>> def report(task, accuracy):
+    ...     print(task, int(np.isnan(accuracy).sum()), "not measured")
+    >>> result = train_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks,
+    ...                         ContinualSettings(method="ewc", batch_size=8, fisher_examples=8), optax.sgd(0.1),
+    ...                         jax.random.PRNGKey(1), on_task=report)
+    0 3 not measured
+    1 1 not measured
+    >>> result.tasks_done, bool((result.ewc.importance[0] > 0).all())
+    (2, True)
     """
     run, state = prepare_sequence(gradients, predict, weights, tasks, settings, optimizer, key)
     for _ in range(phases(run)):
@@ -191,6 +338,22 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
 
     One per task (the subspaces grow, so shapes change); with ``use_hlop`` the gradient is
     projected and the lateral rows learn, with ``use_ewc`` the penalty gradient is added.
+
+    Example
+    -------
+    A loss ``|w|^2 / 2`` (gradient ``w``) under ``sgd(0.5)`` halves ``w``; EWC with
+    importance 1 at ``w* = 1`` and strength 1 adds ``w - w*`` to the gradient:
+
+    >>> from bioplastic.rules.ewc import EWCState
+    >>> gradients = lambda w, x, y: (0.0, (w[0],), (x,))
+    >>> w, x, y = (jnp.array([2.0]),), jnp.zeros((1, 1)), jnp.zeros(1)
+    >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="finetune"), False, False)
+    >>> step(w, optax.sgd(0.5).init(w), (None, None), x, y)[0][0].tolist()
+    [1.0]
+    >>> ewc = EWCState(importance=(jnp.array([1.0]),), anchor=(jnp.array([1.0]),))
+    >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="ewc", ewc_strength=1.0), False, True)
+    >>> step(w, optax.sgd(0.5).init(w), (None, ewc), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
+    [0.5]
     """
 
     @jax.jit

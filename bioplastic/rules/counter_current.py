@@ -61,6 +61,12 @@ class CounterCurrentParams(NamedTuple):
 
     Dense layers are matrices: W_l (d_{l-1}, d_l) and B_l (d_l, d_{l-1}); convolutional
     layers are :class:`ConvLayer`.
+
+    Example
+    -------
+    >>> p = init_counter_current(jax.random.PRNGKey(0), (4, 3, 2))
+    >>> [w.shape for w in p.forward], [b.shape for b in p.feedback]
+    ([(4, 3), (3, 2)], [(3, 4), (2, 3)])
     """
 
     forward: tuple
@@ -68,7 +74,18 @@ class CounterCurrentParams(NamedTuple):
 
 
 class ConvLayer(NamedTuple):
-    """A convolution: ``kernel`` (k, k, channels in, channels out), ``bias`` (channels out,)."""
+    """A convolution: ``kernel`` (k, k, channels in, channels out), ``bias`` (channels out,).
+
+    Example
+    -------
+    Forward, a stride-2 convolution halves the image side; feedback, the upsampling doubles it:
+
+    >>> conv = ConvLayer(jnp.ones((3, 3, 1, 2)), jnp.zeros(2))
+    >>> forward_layer(conv, jnp.ones((1, 4, 4, 1))).shape
+    (1, 2, 2, 2)
+    >>> feedback_layer(ConvLayer(jnp.ones((3, 3, 2, 1)), jnp.zeros(1)), jnp.ones((1, 2, 2, 2))).shape
+    (1, 4, 4, 1)
+    """
 
     kernel: jax.Array
     bias: jax.Array
@@ -129,7 +146,19 @@ def init_counter_current_cnn(key: jax.Array, channels, n_classes: int, image_sid
 
 
 def forward_layer(weights, a):
-    """``f_l``: dense ``a W`` (``a`` flattened first) or stride-2 convolution plus bias."""
+    """``f_l``: dense ``a W`` (``a`` flattened first) or stride-2 convolution plus bias.
+
+    Example
+    -------
+    A dense layer flattens an image first; a 3 x 3 all-ones kernel (zero padding) sums the
+    neighbourhood of every other pixel: 4 pixels at a corner, 6 at an edge, 9 inside:
+
+    >>> forward_layer(jnp.ones((4, 1)), jnp.ones((1, 2, 2, 1))).tolist()
+    [[4.0]]
+    >>> out = forward_layer(ConvLayer(jnp.ones((3, 3, 1, 1)), jnp.zeros(1)), jnp.ones((1, 4, 4, 1)))
+    >>> out[0, :, :, 0].tolist()
+    [[4.0, 6.0], [6.0, 9.0]]
+    """
     if isinstance(weights, ConvLayer):
         padding = weights.kernel.shape[0] // 2
         out = jax.lax.conv_general_dilated(a, weights.kernel, (2, 2), ((padding, padding),) * 2,
@@ -139,7 +168,19 @@ def forward_layer(weights, a):
 
 
 def feedback_layer(weights, b):
-    """``g_l``: dense ``b B`` or 2x nearest upsampling, stride-1 convolution, plus bias."""
+    """``g_l``: dense ``b B`` or 2x nearest upsampling, stride-1 convolution, plus bias.
+
+    Example
+    -------
+    A class code from the dense top (a vector) becomes a 1 x 1 image, upsampled to 2 x 2;
+    with an all-ones 3 x 3 kernel every output pixel sums 4 pixels x 2 channels:
+
+    >>> out = feedback_layer(ConvLayer(jnp.ones((3, 3, 2, 1)), jnp.zeros(1)), jnp.ones((1, 2)))
+    >>> out.shape, out[0, :, :, 0].tolist()
+    ((1, 2, 2, 1), [[8.0, 8.0], [8.0, 8.0]])
+    >>> feedback_layer(jnp.array([[3.0], [4.0]]), jnp.array([[1.0, 2.0]])).tolist()   # dense: b B
+    [[11.0]]
+    """
     if isinstance(weights, ConvLayer):
         if b.ndim == 2:  # from the dense top: a 1 x 1 image
             b = b[:, None, None, :]
@@ -152,7 +193,16 @@ def feedback_layer(weights, b):
 
 
 def forward_activities(forward, x) -> list:
-    """``[a_0 = x, a_1, ..., a_L]``, every layer's input detached."""
+    """``[a_0 = x, a_1, ..., a_L]``, every layer's input detached.
+
+    Example
+    -------
+    ELU on the hidden layer (``elu(-1) = e^-1 - 1``), a linear top:
+
+    >>> forward = (jnp.array([[1.0, -1.0]]), jnp.array([[1.0], [1.0]]))
+    >>> [[round(float(v), 4) for v in a[0]] for a in forward_activities(forward, jnp.array([[1.0]]))]
+    [[1.0], [1.0, -0.6321], [0.3679]]
+    """
     activities = [x]
     for l, weights in enumerate(forward):
         pre = forward_layer(weights, jax.lax.stop_gradient(activities[-1]))
@@ -161,7 +211,22 @@ def forward_activities(forward, x) -> list:
 
 
 def feedback_activities(feedback, top) -> list:
-    """``[b_0, ..., b_L = top]``, every layer's input detached (``b_0`` linear)."""
+    """``[b_0, ..., b_L = top]``, every layer's input detached (``b_0`` linear).
+
+    Example
+    -------
+    From one row per class at the top down to the input size:
+
+    >>> p = init_counter_current(jax.random.PRNGKey(0), (4, 3, 2))
+    >>> [b.shape for b in feedback_activities(p.feedback, jnp.eye(2))]
+    [(2, 4), (2, 3), (2, 2)]
+
+    ELU on the hidden layer, ``b_1 = elu([-1, 2])``, and a linear ``b_0 = sum(b_1) = 1 + e^-1``:
+
+    >>> feedback = (jnp.array([[1.0], [1.0]]), jnp.array([[-1.0, 2.0]]))
+    >>> [[round(float(v), 4) for v in b[0]] for b in feedback_activities(feedback, jnp.ones((1, 1)))]
+    [[1.3679], [-0.6321, 2.0], [1.0]]
+    """
     activities = [top]
     for l in range(len(feedback) - 1, -1, -1):
         pre = feedback_layer(feedback[l], jax.lax.stop_gradient(activities[0]))
@@ -173,6 +238,18 @@ def layer_losses(params: CounterCurrentParams, x, y, loss: str = "scaled") -> ja
     """The per-layer losses ``loss_0 .. loss_L`` (``loss_L``: the cross-entropy of the logits).
 
     ``y`` is one-hot (batch x C); ``loss`` is ``"scaled"`` (MLP) or ``"normalized"`` (CNN).
+
+    Example
+    -------
+    One dense layer on 2 inputs and 2 classes: ``b_0 = B_1``, so ``x b_0^T = [1.0, -0.4]``
+    against ``y = [0, 1]`` gives ``loss_0 = (256 * 0.5 / 2) * (1 + 1.96) / 2 = 94.72``; the
+    logits ``x W = [2, 0]`` give ``loss_1 = ln(1 + e^2) = 2.1269``:
+
+    >>> w = jnp.array([[1.0, -2.0], [0.5, 1.0]])
+    >>> b = jnp.array([[0.2, 0.4], [-1.0, 0.3]])
+    >>> losses = layer_losses(CounterCurrentParams((w,), (b,)), jnp.array([[1.0, 2.0]]), jnp.array([[0.0, 1.0]]))
+    >>> [round(float(v), 4) for v in losses]
+    [94.72, 2.1269]
     """
     check_choice(loss, "loss", ("scaled", "normalized"))
     n_classes = y.shape[-1]
@@ -198,6 +275,17 @@ def autoencoder_losses(params: CounterCurrentParams, x, target) -> jax.Array:
     The forward network maps ``x`` to its reconstruction ``a_L``; the feedback network maps
     the target (usually ``x`` itself) back down, so ``loss_L`` trains the last forward layer
     and ``loss_0`` the last feedback layer.
+
+    Example
+    -------
+    One dense layer each way: ``loss_0 = mean((x - target B)^2)`` with ``target B = [1, 0]``,
+    ``loss_1 = mean((x W - target)^2)`` with ``x W = [1, -2]``:
+
+    >>> w = jnp.array([[1.0, 0.0], [0.0, 2.0]])
+    >>> b = jnp.array([[0.5, 0.0], [1.0, -1.0]])
+    >>> x, target = jnp.array([[1.0, -1.0]]), jnp.array([[2.0, 0.0]])
+    >>> autoencoder_losses(CounterCurrentParams((w,), (b,)), x, target).tolist()
+    [0.5, 2.5]
     """
     a = forward_activities(params.forward, x)
     b = feedback_activities(params.feedback, target)
@@ -205,7 +293,16 @@ def autoencoder_losses(params: CounterCurrentParams, x, target) -> jax.Array:
 
 
 def predict(params: CounterCurrentParams, x) -> jax.Array:
-    """Output of the forward network (logits, or a reconstruction for an autoencoder)."""
+    """Output of the forward network (logits, or a reconstruction for an autoencoder).
+
+    Example
+    -------
+    The feedback weights play no part:
+
+    >>> w = jnp.array([[1.0], [2.0]])
+    >>> predict(CounterCurrentParams((w,), (jnp.full((1, 2), 7.0),)), jnp.array([[1.0, 1.0]])).tolist()
+    [[3.0]]
+    """
     return forward_activities(params.forward, x)[-1]
 
 
@@ -214,7 +311,24 @@ def counter_current(loss: str = "scaled", loss_weight: float = 1.0) -> Rule:
 
     ``update(state, params, *, batch=(x, y))``; ``params`` is a
     :class:`CounterCurrentParams`; ``y`` is one-hot labels (``loss`` ``"scaled"`` or
-    ``"normalized"``) or the target image (``"autoencoder"``).
+    ``"normalized"``) or the target image (``"autoencoder"``). ``loss_weight`` multiplies
+    every loss.
+
+    Example
+    -------
+    The top layer learns only from the cross-entropy of the logits, from a detached input,
+    so its update is backprop's; the hidden layer learns from its own local loss instead:
+
+    >>> from bioplastic.rules.counter_current_baselines import backprop_baseline
+    >>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
+    >>> batch = (jax.random.normal(jax.random.PRNGKey(1), (5, 4)), jax.nn.one_hot(jnp.arange(5) % 3, 3))
+    >>> cc, _ = counter_current().update((), params, batch=batch)
+    >>> bp, _ = backprop_baseline().update((), params, batch=batch)
+    >>> bool(jnp.allclose(cc.forward[1], bp.forward[1])), bool(jnp.allclose(cc.forward[0], bp.forward[0]))
+    (True, False)
+    >>> twice, _ = counter_current(loss_weight=2.0).update((), params, batch=batch)
+    >>> bool(jnp.allclose(twice.feedback[0], 2 * cc.feedback[0]))
+    True
     """
     check_choice(loss, "loss", LOSSES)
     check_positive(loss_weight, "loss_weight")

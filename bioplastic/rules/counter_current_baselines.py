@@ -36,7 +36,27 @@ OUTPUT_LOSSES = ("cross_entropy", "mse")
 
 
 def backprop_baseline(loss: str = "cross_entropy") -> Rule:
-    """Backprop of ``loss`` (``"cross_entropy"`` or ``"mse"``) through the forward network."""
+    """Backprop of ``loss`` (``"cross_entropy"`` or ``"mse"``) through the forward network.
+
+    ``"mse"`` is the mean over batch *and* outputs of the squared error (no factor 1/2),
+    unlike the ``"mse"`` of :func:`bioplastic.rules.layered.loss`.
+
+    Example
+    -------
+    One dense layer with zero weights: the logits are 0, ``softmax = [1/2, 1/2]`` and the
+    cross-entropy update is ``-x^T (softmax - y)`` for ``x = [1, 2]``, ``y = [1, 0]``; the
+    squared error's is ``-x^T 2 (0 - y) / 2``:
+
+    >>> from bioplastic.rules.counter_current import CounterCurrentParams
+    >>> params = CounterCurrentParams((jnp.zeros((2, 2)),), (jnp.ones((2, 2)),))
+    >>> batch = (jnp.array([[1.0, 2.0]]), jnp.array([[1.0, 0.0]]))
+    >>> delta, _ = backprop_baseline().update((), params, batch=batch)
+    >>> delta.forward[0].tolist(), delta.feedback[0].tolist()
+    ([[0.5, -0.5], [1.0, -1.0]], [[0.0, 0.0], [0.0, 0.0]])
+    >>> w = backprop_baseline("mse").update((), params, batch=batch)[0].forward[0]
+    >>> w[:, 0].tolist(), bool(jnp.all(w[:, 1] == 0))     # the output already at its target is left alone
+    ([1.0, 2.0], True)
+    """
     check_choice(loss, "loss", OUTPUT_LOSSES)
 
     def update(state, params, *, batch):

@@ -65,13 +65,42 @@ from bioplastic.rules.layered import OUTPUTS, Layer
 
 
 class DualState(NamedTuple):
-    """Rule state: the Kolen-Pollack feedback weights (one (n_out, n_in) array per layer), or ``()``."""
+    """Rule state: the Kolen-Pollack feedback weights (one (n_out, n_in) array per layer), or ``()``.
+
+    Example
+    -------
+    The Kolen-Pollack feedback starts as the transposed forward weights:
+
+    >>> from bioplastic.rules.layered import init_layers
+    >>> layers = init_layers(jax.random.PRNGKey(0), (3, 4, 2))
+    >>> state = dual_propagation(kolen_pollack=True).init(layers)
+    >>> [b.shape for b in state.feedback], bool(jnp.all(state.feedback[1] == layers[1].weights.T))
+    ([(4, 3), (2, 4)], True)
+    >>> dual_propagation().init(layers)
+    DualState(feedback=())
+    """
 
     feedback: tuple
 
 
 def output_dyad(output: str, logits, targets, gamma: float):
-    """``(s+_L, s-_L)`` of the nudged output dyad (see the module docstring)."""
+    """``(s+_L, s-_L)`` of the nudged output dyad (see the module docstring).
+
+    Example
+    -------
+    Squared error, ``a = 1``, ``y = 0``, ``gamma = 1``: ``s+ = 2/3``, ``s- = 2``, so
+    ``s+ - s- = -4 gamma (a - y) / (4 - gamma^2) = -4/3``:
+
+    >>> plus, minus = output_dyad("mse", jnp.array([1.0]), jnp.array([0.0]), gamma=1.0)
+    >>> round(float(plus[0]), 4), float(minus[0]), round(float(plus[0] - minus[0]), 4)
+    (0.6667, 2.0, -1.3333)
+
+    Cross-entropy: the two states straddle the logits along the error ``softmax(a) - y``:
+
+    >>> plus, minus = output_dyad("cross_entropy", jnp.zeros(2), jnp.array([1.0, 0.0]), gamma=1.0)
+    >>> plus.tolist(), minus.tolist()
+    ([0.25, -0.25], [-0.25, 0.25])
+    """
     if output == "mse":
         return (2.0 * logits + gamma * targets) / (2.0 + gamma), (2.0 * logits - gamma * targets) / (2.0 - gamma)
     error = jax.nn.softmax(logits) - targets
@@ -114,7 +143,18 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
 
 
 def local_updates(plus, minus, gamma: float) -> tuple[Layer, ...]:
-    """``delta W_k = sbar_k^T (s+ - s-)_{k+1} / (gamma * batch)`` and the bias analogue, per layer."""
+    """``delta W_k = sbar_k^T (s+ - s-)_{k+1} / (gamma * batch)`` and the bias analogue, per layer.
+
+    ``plus``, ``minus``: lists of ``(batch, n_k)`` states, layer 0 the input (as from
+    :func:`infer`).
+
+    Example
+    -------
+    >>> x = jnp.array([[1.0, 2.0]])
+    >>> delta = local_updates([x, jnp.array([[0.5]])], [x, jnp.array([[1.5]])], gamma=0.5)
+    >>> delta[0].weights.tolist(), delta[0].bias.tolist()
+    ([[-2.0], [-4.0]], [-2.0])
+    """
     batch = plus[0].shape[0]
     updates = []
     for k in range(len(plus) - 1):
@@ -149,6 +189,26 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
     Rule
         ``init(layers) -> DualState``; ``update(state, layers, *, batch) -> (delta, state)``
         where ``delta`` (a tuple of :class:`Layer`) is a descent direction.
+
+    Example
+    -------
+    For small ``gamma`` the update is minus the backprop gradient, in size as well as
+    direction:
+
+    >>> from bioplastic.rules.backprop import backprop
+    >>> from bioplastic.rules.layered import init_layers
+    >>> layers = init_layers(jax.random.PRNGKey(0), (3, 4, 2))
+    >>> x = jax.random.normal(jax.random.PRNGKey(1), (8, 3))
+    >>> y = jax.nn.one_hot(jnp.arange(8) % 2, 2)
+    >>> dp, _ = dual_propagation(gamma=1e-3).update((), layers, batch=(x, y))
+    >>> bp, _ = backprop().update((), layers, batch=(x, y))
+    >>> leaves = jax.tree_util.tree_leaves
+    >>> [bool(jnp.allclose(d, b, atol=1e-3)) for d, b in zip(leaves(dp), leaves(bp))]   # W_0, b_0, W_1, b_1
+    [True, True, True, True]
+    >>> dual_propagation(gamma=2.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: gamma: got 2.0; allowed: 0 < gamma < 2 for the squared-error output dyad ...
     """
     check_choice(output, "output", OUTPUTS)
     activation(hidden_activation, "hidden_activation")

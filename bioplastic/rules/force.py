@@ -53,7 +53,21 @@ class ForceState(NamedTuple):
 
 
 def init_force(weights, alpha: float) -> ForceState:
-    """Start from ``weights`` with ``P = I / alpha`` (``alpha`` > 0: the ridge regulariser)."""
+    """Start from ``weights`` with ``P = I / alpha`` (``alpha`` > 0: the ridge regulariser).
+
+    ``alpha`` has the units of the inputs squared: a small ``alpha`` trusts the first
+    examples fully, a large one learns slowly at first.
+
+    Example
+    -------
+    >>> state = init_force([[1.0, 2.0]], alpha=4.0)
+    >>> state.weights.tolist(), state.inverse.tolist(), float(state.alpha)
+    ([[1.0, 2.0]], [[0.25, 0.0], [0.0, 0.25]], 4.0)
+    >>> init_force(jnp.zeros((1, 2)), alpha=0.0)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: alpha: got 0.0; allowed: a finite number > 0
+    """
     check_positive(alpha, "alpha")
     weights = jnp.asarray(weights, jnp.float32)
     n_in = weights.shape[1]

@@ -21,8 +21,7 @@ Example
 >>> import jax, jax.numpy as jnp
 >>> x = jax.random.normal(jax.random.PRNGKey(0), (500, 3)) * jnp.array([3.0, 1.0, 0.1])
 >>> s = init_subspace(jax.random.PRNGKey(1), n_inputs=3, n_rows=1)
->>> for _ in range(200):
-...     s = learn_subspace(s, x, learning_rate=0.05)
+>>> s = learn_subspace(s, x, learning_rate=0.05, iterations=1000)     # one compiled loop
 >>> [round(abs(float(h)), 2) for h in s.weights[0]]
 [1.0, 0.0, 0.0]
 """
@@ -38,7 +37,17 @@ from bioplastic._checks import BadInput, check_nonnegative, check_positive, chec
 
 
 class Subspace(NamedTuple):
-    """Lateral weights ``weights`` (k x n), their momentum ``velocity`` and a ``frozen`` mask (k,)."""
+    """Lateral weights ``weights`` (k x n), their momentum ``velocity`` and a ``frozen`` mask (k,).
+
+    Row ``i`` of ``weights`` is the synaptic weight vector of lateral neuron ``i``; the
+    weights are dimensionless (they map activity onto activity in the same units).
+
+    Example
+    -------
+    >>> s = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))
+    >>> s.weights.shape, s.velocity.shape, s.frozen.tolist()
+    ((2, 3), (2, 3), [True, False])
+    """
 
     weights: jax.Array
     velocity: jax.Array
@@ -46,7 +55,21 @@ class Subspace(NamedTuple):
 
 
 def init_subspace(key: jax.Array, n_inputs: int, n_rows: int) -> Subspace:
-    """``n_rows`` free lateral neurons with orthonormal weight rows (``n_rows <= n_inputs``)."""
+    """``n_rows`` free lateral neurons with orthonormal weight rows (``n_rows <= n_inputs``).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> s = init_subspace(jax.random.PRNGKey(0), n_inputs=4, n_rows=2)
+    >>> s.weights.shape, s.frozen.tolist(), float(jnp.abs(s.velocity).max())
+    ((2, 4), [False, False], 0.0)
+    >>> (np.round(s.weights @ s.weights.T, 4) + 0.0).tolist()          # orthonormal rows
+    [[1.0, 0.0], [0.0, 1.0]]
+    >>> init_subspace(jax.random.PRNGKey(0), n_inputs=2, n_rows=3)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: n_new: got 3 (with 0 rows already); allowed: a number of rows that keeps the total at most the 2 inputs
+    """
     check_size(n_inputs, "n_inputs")
     check_size(n_rows, "n_rows")
     empty = Subspace(jnp.zeros((0, n_inputs)), jnp.zeros((0, n_inputs)), jnp.zeros((0,), bool))
@@ -76,7 +99,16 @@ def add_rows(subspace: Subspace, key: jax.Array, n_new: int) -> Subspace:
 
 
 def freeze(subspace: Subspace) -> Subspace:
-    """Freeze every row (end of a task): frozen rows no longer learn and define the projection."""
+    """Freeze every row (end of a task): frozen rows no longer learn and define the projection.
+
+    Example
+    -------
+    >>> s = freeze(init_subspace(jax.random.PRNGKey(0), 3, 2))
+    >>> s.frozen.tolist()
+    [True, True]
+    >>> bool(jnp.array_equal(oja_step(s, jnp.ones((4, 3)), learning_rate=0.5).weights, s.weights))
+    True
+    """
     return subspace._replace(frozen=jnp.ones_like(subspace.frozen))
 
 
@@ -87,6 +119,18 @@ def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9,
     ``dH = y^T (x - y H) / batch`` with ``y = x H^T``, clipped to ``[-clip, clip]``; then
     ``v <- momentum v + (1 - momentum) dH`` and ``H <- H + learning_rate v``. With
     ``spike_levels``, the lateral neurons spike: ``y`` is :func:`quantize_response`'d.
+
+    Example
+    -------
+    One row ``H = [1, 0]`` and one input ``x = [1, 1]``: ``y = 1``, ``x - y H = [0, 1]``,
+    so ``dH = [0, 1]``; without momentum the row moves by ``learning_rate * dH``:
+
+    >>> s = Subspace(jnp.array([[1.0, 0.0]]), jnp.zeros((1, 2)), jnp.array([False]))
+    >>> oja_step(s, jnp.array([[1.0, 1.0]]), learning_rate=0.5, momentum=0.0).weights.tolist()
+    [[1.0, 0.5]]
+    >>> step = oja_step(s, jnp.array([[1.0, 1.0]]), learning_rate=0.5)     # momentum 0.9: v = 0.1 dH
+    >>> [round(float(v), 4) for v in step.velocity[0]], [round(float(w), 4) for w in step.weights[0]]
+    ([0.0, 0.1], [1.0, 0.05])
     """
     h = subspace.weights
     y = x @ h.T
@@ -100,7 +144,23 @@ def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9,
 
 def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int = 5, momentum: float = 0.9,
                    clip: float = 10.0, spike_levels=None) -> Subspace:
-    """``iterations`` Oja steps on the same batch (the HLOP code uses 5 per training batch)."""
+    """``iterations`` Oja steps on the same batch (the HLOP code uses 5 per training batch).
+
+    Example
+    -------
+    Two rows on data whose variance lies in the first two axes converge to an orthonormal
+    basis of that plane (``H^T H`` is the projection onto it):
+
+    >>> import numpy as np
+    >>> x = jax.random.normal(jax.random.PRNGKey(0), (500, 3)) * jnp.array([3.0, 1.0, 0.1])
+    >>> s = learn_subspace(init_subspace(jax.random.PRNGKey(1), 3, 2), x, learning_rate=0.05, iterations=1000)
+    >>> (np.round(s.weights.T @ s.weights, 2) + 0.0).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    >>> learn_subspace(s, x, learning_rate=0.0)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: learning_rate: got 0.0; allowed: a finite number > 0
+    """
     check_positive(learning_rate, "learning_rate")
     check_nonnegative(momentum, "momentum")
     return jax.lax.fori_loop(
@@ -109,12 +169,28 @@ def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int 
 
 
 def frozen_rows(subspace: Subspace) -> jax.Array:
-    """The weights with free rows zeroed: the protected subspace (as a k x n matrix)."""
+    """The weights with free rows zeroed: the protected subspace (as a k x n matrix).
+
+    Example
+    -------
+    >>> s = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))
+    >>> frozen_rows(s).tolist()
+    [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    """
     return jnp.where(subspace.frozen[:, None], subspace.weights, 0.0)
 
 
 def project_out(x, subspace: Subspace):
-    """``x - H_f^T H_f x`` for each row of ``x``: the part of the activity outside the frozen subspace."""
+    """``x - H_f^T H_f x`` for each row of ``x``: the part of the activity outside the frozen subspace.
+
+    Free rows play no part. ``x``: batch x n, in any units (returned in the same units).
+
+    Example
+    -------
+    >>> s = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))   # frozen: the first axis
+    >>> project_out(jnp.array([[2.0, 3.0, 4.0]]), s).tolist()
+    [[0.0, 3.0, 4.0]]
+    """
     h = frozen_rows(subspace)
     return x - (x @ h.T) @ h
 
@@ -142,6 +218,13 @@ def quantize_response(y, scale: float = 20.0, levels: int = 40):
 
     A signed rate code over ``levels`` time steps (the HLOP code's ``hlop_spiking`` option;
     no membrane dynamics).
+
+    Example
+    -------
+    With ``scale = 1`` and ``levels = 4`` the steps are 0.25; values beyond ``scale`` saturate:
+
+    >>> quantize_response(jnp.array([0.26, 0.1, -30.0]), scale=1.0, levels=4).tolist()
+    [0.25, 0.0, -1.0]
     """
     check_positive(scale, "scale")
     check_size(levels, "levels")

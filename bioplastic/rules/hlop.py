@@ -36,7 +36,18 @@ from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, l
 
 
 def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
-    """One :class:`Subspace` per layer, with ``rows[l]`` free rows over ``layer_inputs[l]`` inputs."""
+    """One :class:`Subspace` per layer, with ``rows[l]`` free rows over ``layer_inputs[l]`` inputs.
+
+    Example
+    -------
+    >>> state = init_hlop(jax.random.PRNGKey(0), layer_inputs=(4, 3), rows=(2, 1))
+    >>> [s.weights.shape for s in state], [s.frozen.tolist() for s in state]
+    ([(2, 4), (1, 3)], [[False, False], [False]])
+    >>> init_hlop(jax.random.PRNGKey(0), layer_inputs=(4, 3), rows=(2,))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: rows: got 1 numbers; allowed: one per layer (2)
+    """
     layer_inputs, rows = tuple(layer_inputs), tuple(rows)
     if len(layer_inputs) != len(rows):
         raise BadInput(f"rows: got {len(rows)} numbers; allowed: one per layer ({len(layer_inputs)})")
@@ -45,7 +56,18 @@ def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
 
 
 def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
-    """Freeze every row learned so far and add ``new_rows[l]`` free rows to layer ``l``."""
+    """Freeze every row learned so far and add ``new_rows[l]`` free rows to layer ``l``.
+
+    Example
+    -------
+    >>> state = start_task(init_hlop(jax.random.PRNGKey(0), (4,), (1,)), jax.random.PRNGKey(1), new_rows=(2,))
+    >>> state[0].frozen.tolist()
+    [True, False, False]
+    >>> start_task(state, jax.random.PRNGKey(2), new_rows=(1, 1))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: new_rows: got 2 numbers; allowed: one per layer (1)
+    """
     new_rows = tuple(new_rows)
     if len(new_rows) != len(subspaces):
         raise BadInput(f"new_rows: got {len(new_rows)} numbers; allowed: one per layer ({len(subspaces)})")
@@ -60,6 +82,21 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
     Returns ``(projected gradient, subspaces)``. ``gradient`` and ``traces`` are sequences
     with one entry per layer (``traces[l]``: batch x n_in of layer ``l``); with no frozen
     rows (the first task) the gradient passes unchanged.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> g, traces = (jnp.ones((3, 2)),), (jax.random.normal(jax.random.PRNGKey(2), (8, 3)),)
+    >>> state = init_hlop(jax.random.PRNGKey(0), layer_inputs=(3,), rows=(1,))
+    >>> projected, state = hlop_update(state, g, traces, learning_rates=(0.01,))
+    >>> bool(jnp.array_equal(projected[0], g[0]))                     # first task: nothing frozen
+    True
+    >>> state = start_task(state, jax.random.PRNGKey(1), new_rows=(1,))
+    >>> projected, learned = hlop_update(state, g, traces, learning_rates=(0.01,))
+    >>> float(jnp.abs(state[0].weights[:1] @ projected[0]).max()) < 1e-6     # no change along the frozen row
+    True
+    >>> bool(jnp.array_equal(learned[0].weights[0], state[0].weights[0]))    # and the frozen row does not learn
+    True
     """
     if not (len(subspaces) == len(gradient) == len(traces) == len(learning_rates)):
         raise BadInput(f"hlop_update: got {len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces "

@@ -51,14 +51,51 @@ from bioplastic.rules.base import Rule
 
 
 class STDPState(NamedTuple):
-    """``pre_trace`` (n_pre,), ``post_trace`` (n_post,)."""
+    """``pre_trace`` (n_pre,), ``post_trace`` (n_post,).
+
+    Each trace jumps by 1 at a spike of its neuron and decays by ``exp(-dt / tau)`` per
+    step (dimensionless).
+
+    Example
+    -------
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> rule, w = stdp(tau_plus_ms=20.0, dt_ms=1.0), dense(2, 3, 0.5)
+    >>> state = rule.init(w)
+    >>> state.pre_trace.shape, state.post_trace.shape
+    ((2,), (3,))
+    >>> _, state = rule.update(state, w, pre=jnp.array([1.0, 0.0]), post=jnp.zeros(3))
+    >>> _, state = rule.update(state, w, pre=jnp.zeros(2), post=jnp.zeros(3))      # 1 ms later
+    >>> [round(float(x), 4) for x in state.pre_trace], round(float(jnp.exp(-1 / 20)), 4)
+    ([0.9512, 0.0], 0.9512)
+    """
 
     pre_trace: jax.Array
     post_trace: jax.Array
 
 
 class RewardSTDPState(NamedTuple):
-    """STDP traces plus the ``eligibility`` of every synapse (n_pre, max_out)."""
+    """STDP traces plus the ``eligibility`` of every synapse (n_pre, max_out).
+
+    Example
+    -------
+    A pre-then-post pair 1 ms apart leaves ``a_plus exp(-1 / 20)`` in the eligibility
+    while the modulator is 0 (no change); a modulator of 1 one step later turns it,
+    decayed by ``exp(-1 / tau_eligibility)``, into ``learning_rate`` times that:
+
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> rule = reward_modulated_stdp(a_plus=1.0, tau_eligibility_ms=100.0, learning_rate=0.1, dt_ms=1.0)
+    >>> w = dense(1, 1, 0.5)
+    >>> state = rule.init(w)
+    >>> state.eligibility.shape
+    (1, 1)
+    >>> _, state = rule.update(state, w, pre=jnp.array([1.0]), post=jnp.array([0.0]), modulator=0.0)
+    >>> delta, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([1.0]), modulator=0.0)
+    >>> delta.tolist(), round(float(state.eligibility[0, 0]), 4)
+    ([[0.0]], 0.9512)
+    >>> delta, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([0.0]), modulator=1.0)
+    >>> round(float(delta[0, 0]), 4), round(0.1 * float(jnp.exp(-1 / 20 - 1 / 100)), 4)
+    (0.0942, 0.0942)
+    """
 
     traces: STDPState
     eligibility: jax.Array
@@ -97,7 +134,48 @@ def _initial_traces(weights) -> STDPState:
 
 
 def stdp(a_plus=0.01, a_minus=0.0105, tau_plus_ms=20.0, tau_minus_ms=20.0, w_min=0.0, w_max=1.0, *, dt_ms) -> Rule:
-    """Pair-based STDP with hard bounds (see the module docstring); needs no extra signal."""
+    """Pair-based STDP with hard bounds (see the module docstring); needs no extra signal.
+
+    Parameters
+    ----------
+    a_plus, a_minus : float
+        Potentiation and depression amplitudes (weight units), >= 0.
+    tau_plus_ms, tau_minus_ms : float
+        Decay times (ms) of the presynaptic and postsynaptic traces.
+    w_min, w_max : float
+        Hard bounds on every weight.
+    dt_ms : float
+        Simulation step (ms).
+
+    Example
+    -------
+    Post before pre, 5 ms apart, depresses by ``a_minus exp(-5 / tau_minus)``:
+
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> rule = stdp(a_plus=0.1, a_minus=0.12, tau_plus_ms=20.0, tau_minus_ms=10.0, dt_ms=1.0)
+    >>> w = dense(1, 1, 0.5)
+    >>> _, state = rule.update(rule.init(w), w, pre=jnp.array([0.0]), post=jnp.array([1.0]))  # post at t = 0
+    >>> for _ in range(4):
+    ...     _, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([0.0]))
+    >>> delta, _ = rule.update(state, w, pre=jnp.array([1.0]), post=jnp.array([0.0]))      # pre at t = 5 ms
+    >>> round(float(delta[0, 0]), 5), round(-0.12 * float(jnp.exp(-5 / 10)), 5)
+    (-0.07278, -0.07278)
+
+    Simultaneous spikes give ``a_plus - a_minus``; near ``w_max`` the change is cut to the bound:
+
+    >>> delta, _ = rule.update(rule.init(w), w, pre=jnp.array([1.0]), post=jnp.array([1.0]))
+    >>> round(float(delta[0, 0]), 5)
+    -0.02
+    >>> strong = dense(1, 1, 0.95)
+    >>> _, state = rule.update(rule.init(strong), strong, pre=jnp.array([1.0]), post=jnp.array([0.0]))
+    >>> delta, _ = rule.update(state, strong, pre=jnp.array([0.0]), post=jnp.array([1.0]))  # + 0.1 exp(-1/20)
+    >>> round(float(delta[0, 0]), 5)
+    0.05
+    >>> stdp(w_min=1.0, w_max=0.0, dt_ms=1.0)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: w_max: got 0.0; allowed: a bound >= w_min = 1.0
+    """
     _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms)
     pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms))
 

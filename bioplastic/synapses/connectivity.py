@@ -73,41 +73,120 @@ class Connectivity:
 
     @property
     def n_pre(self) -> int:
-        """Number of presynaptic neurons."""
+        """Number of presynaptic neurons (rows of ``targets``).
+
+        Example
+        -------
+        Three presynaptic neurons onto two: 0 -> 0 (weight 1) and 0 -> 1 (2), 1 -> 1 (3);
+        neuron 2 has no synapse (a row of padding, target ``n_post = 2``).
+
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.n_pre, conn.n_post
+        (3, 2)
+        """
         return self.targets.shape[0]
 
     @property
     def max_out(self) -> int:
-        """Largest out-degree (the padded row length)."""
+        """Largest out-degree (the padded row length).
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.max_out, conn.targets.shape
+        (2, (3, 2))
+        """
         return self.targets.shape[1]
 
     @property
     def mask(self) -> jax.Array:
-        """True where a slot holds a real synapse, False on padding."""
+        """True where a slot holds a real synapse, False on padding (target ``n_post``).
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.mask.tolist()
+        [[True, True], [True, False], [False, False]]
+        """
         return self.targets < self.n_post
 
     @property
     def n_synapses(self) -> int:
-        """Number of real synapses."""
+        """Number of real synapses (padding slots not counted).
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.n_synapses, conn.n_pre * conn.max_out
+        (3, 6)
+        """
         return int(jnp.sum(self.mask))
 
     def at_targets(self, values) -> jax.Array:
-        """``values`` (n_post,) read at every synapse's target, shaped like ``targets``; 0 on padding."""
+        """``values`` (n_post,) read at every synapse's target, shaped like ``targets``; 0 on padding.
+
+        Example
+        -------
+        The postsynaptic value each synapse sees (e.g. a trace for a learning rule):
+
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.at_targets(jnp.array([10.0, 20.0])).tolist()
+        [[10.0, 20.0], [20.0, 0.0], [0.0, 0.0]]
+        """
         return jnp.append(values, 0.0)[self.targets]
 
     def with_weights(self, weights) -> "Connectivity":
-        """Same structure, new weights (broadcast to ``targets``; padding forced to 0)."""
+        """Same structure, new weights (broadcast to ``targets``; padding forced to 0).
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> new = conn.with_weights(0.5)
+        >>> new.weights.tolist(), bool((new.targets == conn.targets).all())
+        ([[0.5, 0.5], [0.5, 0.0], [0.0, 0.0]], True)
+        """
         weights = jnp.broadcast_to(jnp.asarray(weights, jnp.float32), self.targets.shape)
         return Connectivity(self.targets, jnp.where(self.mask, weights, 0.0), self.n_post)
 
     def to_dense(self) -> jax.Array:
-        """The (n_pre, n_post) weight matrix; repeated synapses add up."""
+        """The (n_pre, n_post) weight matrix; repeated synapses add up.
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn.to_dense().tolist()
+        [[1.0, 2.0], [0.0, 3.0], [0.0, 0.0]]
+
+        Two synapses 0 -> 0 (weights 1 and 2) make one entry of 3:
+
+        >>> Connectivity(jnp.array([[0, 0]]), jnp.array([[1.0, 2.0]]), n_post=1).to_dense().tolist()
+        [[3.0]]
+        """
         rows = jnp.broadcast_to(jnp.arange(self.n_pre)[:, None], self.targets.shape)
         dense = jnp.zeros((self.n_pre, self.n_post + 1), self.weights.dtype)
         return dense.at[rows, self.targets].add(self.weights)[:, : self.n_post]
 
     def to_csr(self):
-        """``(data, indices, indptr)`` numpy arrays of the same synapses in CSR order."""
+        """``(data, indices, indptr)`` numpy arrays of the same synapses in CSR order.
+
+        Row ``i``'s synapses are ``data[indptr[i]:indptr[i + 1]]`` onto
+        ``indices[indptr[i]:indptr[i + 1]]``; padding is dropped (e.g. for ``scipy.sparse.csr_matrix``).
+
+        Example
+        -------
+    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> data, indices, indptr = conn.to_csr()
+        >>> data.tolist(), indices.tolist(), indptr.tolist()
+        ([1.0, 2.0, 3.0], [0, 1, 1], [0, 2, 3, 3])
+        """
         mask = np.asarray(self.mask)
         indptr = np.concatenate([[0], np.cumsum(mask.sum(axis=1))]).astype(np.int32)
         return np.asarray(self.weights)[mask], np.asarray(self.targets)[mask].astype(np.int32), indptr

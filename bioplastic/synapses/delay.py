@@ -80,11 +80,42 @@ class SpikeDelay:
         return cls(int(round(float(delay_ms) / check_dt(dt))))
 
     def init(self, n: int, dtype=jnp.float32) -> DelayBuffer:
-        """An empty buffer for ``n`` presynaptic neurons."""
+        """An empty buffer for ``n`` presynaptic neurons: ``delay_steps`` zero spike vectors, ``head = 0``.
+
+        Example
+        -------
+        >>> buffer = SpikeDelay(delay_steps=3).init(2)
+        >>> buffer.spikes.tolist(), int(buffer.head)
+        ([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], 0)
+        >>> SpikeDelay(delay_steps=0).init(2).spikes.shape         # no delay, nothing stored
+        (0, 2)
+        """
         return DelayBuffer(jnp.zeros((self.delay_steps, n), dtype), jnp.zeros((), jnp.int32))
 
     def push(self, buffer: DelayBuffer, spikes: jax.Array):
-        """Store this step's ``spikes``; return ``(buffer, spikes emitted delay_steps ago)``."""
+        """Store this step's ``spikes``; return ``(buffer, spikes emitted delay_steps ago)``.
+
+        The first ``delay_steps`` pushes deliver the zeros of the empty buffer.
+
+        Example
+        -------
+        A spike pushed at step 0 comes out exactly ``delay_steps = 3`` steps later:
+
+        >>> delay = SpikeDelay(delay_steps=3)
+        >>> buffer = delay.init(1)
+        >>> delivered_at = []
+        >>> for n in range(6):
+        ...     buffer, out = delay.push(buffer, jnp.array([1.0 if n == 0 else 0.0]))
+        ...     if out[0] > 0:
+        ...         delivered_at.append(n)
+        >>> delivered_at, int(buffer.head)                # head: 6 pushes mod 3 slots
+        ([3], 0)
+
+        With ``delay_steps = 0`` the spikes pass straight through:
+
+        >>> SpikeDelay(0).push(SpikeDelay(0).init(2), jnp.array([1.0, 0.0]))[1].tolist()
+        [1.0, 0.0]
+        """
         if self.delay_steps == 0:
             return buffer, spikes
         delivered = buffer.spikes[buffer.head]

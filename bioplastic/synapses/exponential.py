@@ -60,9 +60,50 @@ class ExponentialSynapse:
 
     @property
     def conductance_based(self) -> bool:
-        """True when the synapse carries a conductance with a reversal potential."""
+        """True when the synapse carries a conductance with a reversal potential.
+
+        Example
+        -------
+        >>> ExponentialSynapse(tau_ms=5.0).conductance_based, ExponentialSynapse(5.0, reversal_mv=0.0).conductance_based
+        (False, True)
+        """
         return self.reversal_mv is not None
 
     def step(self, g: jax.Array, arriving: jax.Array, dt: float) -> jax.Array:
-        """Decay ``g`` over ``dt`` ms and add the ``arriving`` weight."""
+        """Decay ``g`` over ``dt`` ms and add the ``arriving`` weight.
+
+        Parameters
+        ----------
+        g : array
+            Trace before the step (mV for a current-based synapse, x leak conductance for a
+            conductance-based one).
+        arriving : array
+            Summed weight of the spikes delivered in this step (same units as ``g``).
+        dt : float
+            Step (ms).
+
+        Returns
+        -------
+        array
+            ``g exp(-dt / tau_ms) + arriving``.
+
+        Example
+        -------
+        Without input the trace shrinks by ``exp(-dt / tau) = exp(-0.2)`` every step:
+
+        >>> syn = ExponentialSynapse(tau_ms=5.0)
+        >>> g = jnp.array([2.0])
+        >>> ratios = []
+        >>> for _ in range(3):
+        ...     new = syn.step(g, jnp.zeros(1), dt=1.0)
+        ...     ratios.append(round(float(new[0] / g[0]), 4))
+        ...     g = new
+        >>> ratios, round(float(jnp.exp(-0.2)), 4)
+        ([0.8187, 0.8187, 0.8187], 0.8187)
+
+        Arriving weight adds after the decay: ``2 exp(-0.2) + 0.5``:
+
+        >>> round(float(syn.step(jnp.array([2.0]), jnp.array([0.5]), dt=1.0)[0]), 4)
+        2.1375
+        """
         return g * jnp.exp(-dt / self.tau_ms) + arriving
