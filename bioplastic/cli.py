@@ -17,10 +17,14 @@ Example
 -------
 >>> from bioplastic.cli import main
 >>> main(["list"])  # doctest: +ELLIPSIS
-training rules, network = 'mlp' ([training] protocols):
-  dual_propagation ...
 neurons:
   lif ...
+training rules, network = 'mlp' ([training] protocols):
+  dual_propagation ...
+choices of [prediction] and [theta] protocols:
+  prediction.learners                  three_factor | force | force_reset
+  theta.gate.shape                     square | sine | jittered
+...
 0
 """
 
@@ -31,6 +35,7 @@ import json
 import os
 import pathlib
 import sys
+import typing
 
 from bioplastic._checks import BadInput
 
@@ -82,29 +87,45 @@ def _data(args) -> None:
 
 
 def _list() -> None:
-    from bioplastic.protocol import components
+    from bioplastic.protocol import components, schema
     from bioplastic.protocol.continual import CONTINUAL_METHODS
     from bioplastic.protocol.training import COUNTER_CURRENT_RULES, TRAINING_RULES
 
     for title, registry in [
-        ("training rules, network = 'mlp' ([training] protocols)", TRAINING_RULES),
-        ("training rules, network = 'counter_current_mlp' / '_cnn' / '_autoencoder'", COUNTER_CURRENT_RULES),
-        ("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),
         ("neurons", components.NEURONS),
         ("connectivity", components.CONNECTIVITY),
         ("synapses", components.SYNAPSES),
         ("inputs", components.INPUTS),
         ("learning rules", components.RULES),
         ("signals", components.SIGNALS),
+        ("training rules, network = 'mlp' ([training] protocols)", TRAINING_RULES),
+        ("training rules, network = 'counter_current_mlp' / '_cnn' / '_autoencoder'", COUNTER_CURRENT_RULES),
+        ("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),
         ("plots", components.PLOTS),
         ("metrics", components.METRICS),
     ]:
         print(f"{title}:")
         for name, description in registry.describe():
             print(f"  {name:<24} {description}")
+    print("choices of [prediction] and [theta] protocols:")
+    for key, model, field in [
+        ("prediction.learners", schema.PredictionSpec, "learners"),
+        ("theta.gate.shape", schema.ThetaGateSpec, "shape"),
+        ("theta.layers.NAME.kind", schema.ThetaLayerSpec, "kind"),
+        ("theta.connections.NAME.compartment", schema.ThetaConnectionSpec, "compartment"),
+        ("theta.connections.NAME.init", schema.ThetaConnectionSpec, "init"),
+    ]:
+        print(f"  {key:<36} {' | '.join(_literal_choices(model.model_fields[field].annotation))}")
     print(f"protocols ({PROTOCOLS_DIR}):")
     for path in sorted(PROTOCOLS_DIR.glob("*.toml")):
         print(f"  {path.name}")
+
+
+def _literal_choices(annotation) -> list:
+    """The allowed strings of a ``Literal[...]`` (or ``list[Literal[...]]``) schema annotation."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return list(typing.get_args(annotation))
+    return [choice for argument in typing.get_args(annotation) for choice in _literal_choices(argument)]
 
 
 def main(argv=None) -> int:
@@ -124,30 +145,18 @@ def main(argv=None) -> int:
 
     Example
     -------
-    >>> import contextlib, io, pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
-    >>> _ = path.write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
-    >>> main(["validate", str(path)])                        # doctest: +ELLIPSIS
-    /.../p.toml: valid (200 steps of 0.1 ms, 1 populations, 0 projections)
+    >>> import contextlib, io, sys
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
+    >>> main(["validate", str(protocol_file)])                        # doctest: +ELLIPSIS
+    /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
     0
     >>> stderr = io.StringIO()
     >>> with contextlib.redirect_stderr(stderr):
-    ...     main(["validate", str(path), "--set", "simulation.dt_ms=-0.1"])
+    ...     main(["validate", str(protocol_file), "--set", "simulation.dt_ms=-0.1"])
     2
-    >>> print(stderr.getvalue().replace(str(path), "p.toml"), end="")     # doctest: +ELLIPSIS
-    error: p.toml: simulation.dt_ms: got -0.1; allowed: ...
+    >>> print(stderr.getvalue().replace(str(protocol_file), "lif_single.toml"), end="")     # doctest: +ELLIPSIS
+    error: lif_single.toml: simulation.dt_ms: got -0.1; allowed: ...
     >>> with contextlib.redirect_stderr(io.StringIO()) as stderr:
     ...     try:
     ...         main(["run"])
@@ -233,28 +242,16 @@ def console() -> None:
 
     Example
     -------
-    >>> import pathlib, tempfile
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.toml"
-    >>> _ = path.write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
+    >>> import sys
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> from unittest import mock
-    >>> with mock.patch.object(sys, "argv", ["bioplastic", "validate", str(path)]):
+    >>> with mock.patch.object(sys, "argv", ["bioplastic", "validate", str(protocol_file)]):
     ...     try:
     ...         console()
     ...     except SystemExit as exit:
     ...         print("exit code", exit.code)                  # doctest: +ELLIPSIS
-    /.../p.toml: valid (200 steps of 0.1 ms, 1 populations, 0 projections)
+    /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
     exit code 0
     """
     try:

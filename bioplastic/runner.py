@@ -63,21 +63,10 @@ class RunError(RuntimeError):
     Example
     -------
     >>> import pathlib, tempfile
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "p.toml").write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
-    >>> run_protocol(folder / "p.toml", resume=folder, progress=False)     # doctest: +ELLIPSIS
+    >>> run_protocol(protocol_file, resume=folder, progress=False)     # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     bioplastic.runner.RunError: --resume ...: got a folder that is not a run folder; allowed: a folder made by bioplastic run
@@ -139,24 +128,13 @@ def run_protocol(
     Example
     -------
     >>> import pathlib, tempfile
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "p.toml").write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
-    >>> run_dir = run_protocol(folder / "p.toml", folder / "runs", overrides=["simulation.duration_ms=5"], progress=False)
+    >>> run_dir = run_protocol(protocol_file, folder / "runs", overrides=["simulation.duration_ms=5"], progress=False)
     >>> json.loads((run_dir / "metrics.json").read_text())["simulated_ms"]      # 50 steps of 0.1 ms
     5.0
-    >>> run_protocol(folder / "p.toml", resume=run_dir, progress=False)       # doctest: +ELLIPSIS
+    >>> run_protocol(protocol_file, resume=run_dir, progress=False)       # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     bioplastic.runner.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
@@ -252,27 +230,16 @@ def open_run_folder(path, protocol, resolved: dict, out_dir, resume, command) ->
     Example
     -------
     >>> import pathlib, tempfile
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "p.toml").write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
-    >>> protocol, resolved = load_protocol(folder / "p.toml")
-    >>> run_dir, manifest = open_run_folder(folder / "p.toml", protocol, resolved, folder / "runs", None, ["bioplastic"])
-    >>> sorted(p.name for p in run_dir.iterdir()), run_dir.name.startswith("demo-")
+    >>> protocol, resolved = load_protocol(protocol_file)
+    >>> run_dir, manifest = open_run_folder(protocol_file, protocol, resolved, folder / "runs", None, ["bioplastic"])
+    >>> sorted(p.name for p in run_dir.iterdir()), run_dir.name.startswith("lif_single-")
     (['manifest.json', 'protocol.toml'], True)
     >>> manifest["seed"], manifest["command"]
     (0, ['bioplastic'])
-    >>> open_run_folder(folder / "p.toml", protocol, resolved, None, run_dir, None) == (run_dir, manifest)
+    >>> open_run_folder(protocol_file, protocol, resolved, None, run_dir, None) == (run_dir, manifest)
     True
     """
     if resume is None:
@@ -429,27 +396,16 @@ def validate_protocol(path, overrides=(), data_dir=None):
     Example
     -------
     >>> import pathlib, tempfile
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "p.toml").write_text('''
-    ... name = "demo"
-    ... [simulation]
-    ... dt_ms = 0.1
-    ... duration_ms = 20.0
-    ... [model.populations.cells]
-    ... neuron = "lif"
-    ... size = 2
-    ... [inputs.drive]
-    ... target = "cells"
-    ... type = "constant"
-    ... current_mv = 30.0
-    ... ''')
-    >>> experiment = validate_protocol(folder / "p.toml")
-    >>> experiment.n_steps, experiment.dt                 # 20 ms at 0.1 ms
-    (200, 0.1)
-    >>> validate_protocol(folder / "p.toml", ["simulation.dt_ms=-0.1"])        # doctest: +ELLIPSIS
+    >>> experiment = validate_protocol(protocol_file)
+    >>> experiment.n_steps, experiment.dt                 # 400 ms at 0.1 ms
+    (4000, 0.1)
+    >>> validate_protocol(protocol_file, ["simulation.dt_ms=-0.1"])        # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic.protocol.errors.ProtocolError: .../p.toml: simulation.dt_ms: got -0.1; allowed: ...
+    bioplastic.protocol.errors.ProtocolError: .../lif_single.toml: simulation.dt_ms: got -0.1; allowed: ...
     """
     protocol, _ = load_protocol(path, overrides)
     if isinstance(protocol, TrainingProtocol):

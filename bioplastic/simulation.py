@@ -72,11 +72,26 @@ class Constant:
     value: Any
 
     def at(self, step: jax.Array, dt: float):
-        """Value at ``step`` (a pytree value, such as a ``ConductanceInput``, keeps its structure)."""
+        """Value at ``step`` (a pytree value, such as a ``ConductanceInput``, keeps its structure).
+
+        Example
+        -------
+        >>> from bioplastic.neurons.lif import ConductanceInput
+        >>> drive = Constant(ConductanceInput(current=0.0, conductance=0.5, conductance_reversal=-40.0))
+        >>> value = drive.at(jnp.asarray(7), 0.1)
+        >>> type(value).__name__, float(value.conductance_reversal)
+        ('ConductanceInput', -40.0)
+        """
         return jax.tree_util.tree_map(jnp.asarray, self.value)
 
     def check(self, n_steps: int, where: str):
-        """Nothing to check for a constant."""
+        """Nothing to check for a constant.
+
+        Example
+        -------
+        >>> print(Constant(1.0).check(n_steps=10, where="drive"))
+        None
+        """
 
 
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["value", "start_step", "stop_step"], meta_fields=[])
@@ -96,12 +111,27 @@ class Step:
     stop_step: Any
 
     def at(self, step: jax.Array, dt: float):
-        """``value`` inside the window, zeros outside."""
+        """``value`` inside the window, zeros outside (same shape either way).
+
+        Example
+        -------
+        >>> drive = Step(jnp.array([1.0, 3.0]), start_step=2, stop_step=4)
+        >>> drive.at(jnp.asarray(1), 0.1).tolist(), drive.at(jnp.asarray(3), 0.1).tolist()
+        ([0.0, 0.0], [1.0, 3.0])
+        """
         on = (step >= self.start_step) & (step < self.stop_step)
         return jnp.where(on, jnp.asarray(self.value), jnp.zeros_like(jnp.asarray(self.value)))
 
     def check(self, n_steps: int, where: str):
-        """The window must not be empty."""
+        """The window must not be empty.
+
+        Example
+        -------
+        >>> Step(1.0, start_step=5, stop_step=5).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive: got a window [5, 5) of steps; allowed: start < stop
+        """
         if int(self.stop_step) <= int(self.start_step):
             raise BadInput(f"{where}: got a window [{int(self.start_step)}, {int(self.stop_step)}) of steps; allowed: start < stop")
 
@@ -120,11 +150,25 @@ class TimeSeries:
     values: Any
 
     def at(self, step: jax.Array, dt: float):
-        """Row ``step`` of ``values``."""
+        """Row ``step`` of ``values``.
+
+        Example
+        -------
+        >>> TimeSeries(jnp.arange(6.0).reshape(3, 2)).at(jnp.asarray(1), 0.1).tolist()
+        [2.0, 3.0]
+        """
         return jnp.asarray(self.values)[step]
 
     def check(self, n_steps: int, where: str):
-        """The series must cover every step."""
+        """The series must cover every step.
+
+        Example
+        -------
+        >>> TimeSeries(jnp.zeros(5)).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive: got a time series of 5 steps; allowed: at least n_steps = 10 rows
+        """
         length = np.shape(self.values)[0] if np.ndim(self.values) else 0
         if length < n_steps:
             raise BadInput(f"{where}: got a time series of {length} steps; allowed: at least n_steps = {n_steps} rows")
@@ -161,13 +205,30 @@ class Poisson:
     weight: float = 1.0
 
     def at(self, step: jax.Array, dt: float):
-        """Spikes (times ``weight``) of step ``step``."""
+        """Spikes (times ``weight``) of step ``step``.
+
+        Example
+        -------
+        A silent train never spikes, a train at ``1000 / dt`` Hz always does:
+
+        >>> p = Poisson(rate_hz=jnp.array([0.0, 1000.0]), shape=2, key=jax.random.PRNGKey(0), weight=0.5)
+        >>> p.at(jnp.asarray(3), 1.0).tolist()
+        [0.0, 0.5]
+        """
         shape = (self.shape,) if isinstance(self.shape, int) else tuple(self.shape)
         draws = jax.random.uniform(jax.random.fold_in(self.key, step), shape)
         return self.weight * (draws < jnp.asarray(self.rate_hz) * dt * 1e-3).astype(jnp.float32)
 
     def check(self, n_steps: int, where: str):
-        """Rates must be finite and >= 0 (Hz)."""
+        """Rates must be finite and >= 0 (Hz).
+
+        Example
+        -------
+        >>> Poisson(rate_hz=-1.0, shape=3, key=jax.random.PRNGKey(0)).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.rate_hz: got -1.0; allowed: finite rates >= 0 (Hz)
+        """
         rate = np.asarray(self.rate_hz, dtype=float)
         if not np.all(np.isfinite(rate)) or np.any(rate < 0):
             raise BadInput(f"{where}.rate_hz: got {self.rate_hz!r}; allowed: finite rates >= 0 (Hz)")
@@ -200,7 +261,18 @@ class ItemSequence:
     poisson: bool = False
 
     def at(self, step: jax.Array, dt: float):
-        """The input of step ``step``."""
+        """The input of step ``step``.
+
+        Example
+        -------
+        With ``poisson=True`` an item of rates 0 and ``1000 / dt`` Hz gives no spike and
+        a sure spike, times ``weight``:
+
+        >>> seq = ItemSequence(jnp.array([[0.0, 1000.0]]), steps_per_item=1,
+        ...                    key=jax.random.PRNGKey(0), weight=2.0, poisson=True)
+        >>> seq.at(jnp.asarray(0), 1.0).tolist()
+        [0.0, 2.0]
+        """
         values = jnp.asarray(self.values)
         item = values[(step // self.steps_per_item) % values.shape[0]]
         if not self.poisson:
@@ -209,10 +281,35 @@ class ItemSequence:
         return self.weight * (draws < item * dt * 1e-3).astype(jnp.float32)
 
     def check(self, n_steps: int, where: str):
-        """At least one item, shown for at least one step."""
+        """At least one item, shown for at least one step; with ``poisson``, a key and rates >= 0 (Hz).
+
+        Example
+        -------
+        >>> ItemSequence(jnp.zeros((1, 2)), steps_per_item=0, key=None).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.steps_per_item: got 0; allowed: a whole number >= 1
+        >>> ItemSequence(jnp.zeros((0, 2)), steps_per_item=1, key=None).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive: got no items; allowed: at least one item
+        >>> ItemSequence(jnp.ones((1, 2)), steps_per_item=1, key=None, poisson=True).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.key: got None; allowed: a jax.random key (poisson=True draws spikes)
+        """
         check_size(self.steps_per_item, f"{where}.steps_per_item")
         if np.shape(self.values)[0] < 1:
             raise BadInput(f"{where}: got no items; allowed: at least one item")
+        if self.poisson:
+            if self.key is None:
+                raise BadInput(f"{where}.key: got None; allowed: a jax.random key (poisson=True draws spikes)")
+            rates = np.asarray(self.values, dtype=float)
+            if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+                raise BadInput(
+                    f"{where}.values: got rates from {float(np.nanmin(rates))} to {float(np.nanmax(rates))}; "
+                    "allowed: finite rates >= 0 (Hz) with poisson=True"
+                )
 
 
 INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, ItemSequence)

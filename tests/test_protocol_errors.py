@@ -15,6 +15,8 @@ CORPUS = pathlib.Path(__file__).parent / "protocols" / "malformed"
 EXPECTED = {
     "prediction_latencies_per_cue": "prediction.task.latencies_ms: got [300.0]; allowed: one value per cue (2: A, B)",
     "prediction_block_does_not_divide": "prediction.readout.block_trials: got 3; allowed: a divisor of trials (100) and of switch_trial (50): consolidation happens between whole blocks",
+    "prediction_block_does_not_divide_without_switch": "prediction.readout.block_trials: got 3; allowed: a divisor of trials (100): consolidation happens between whole blocks",
+    "prediction_running_mean_longer_than_the_run": "prediction.running_trials: got 25; allowed: at most trials (20)",
     "prediction_window_misses_outcome": "prediction.readout.window_ms: got 500.0; allowed: a window that contains every outcome (latest latency: 600.0 ms)",
     "prediction_window_longer_than_trial": "prediction.readout.window_ms: got 900.0; allowed: at most trial_ms (800.0)",
     "theta_no_environment": "theta: got no environment; allowed: exactly one of [theta.latents] (latent features) or [theta.track] (a ring with place cells)",
@@ -41,6 +43,8 @@ EXPECTED = {
     "negative_dt": "simulation.dt_ms: got -0.1; allowed: greater than 0",
     "phases_do_not_cover_duration": "learning.phases: got phases lasting 15 ms in all; allowed: phases that add up to simulation.duration_ms = 20",
     "plot_needs_spikes": "plots.raster.recording: got 'v'; allowed: a recording of spikes (variable 'spike'): a raster plot needs spikes, 'v' records 'v'",
+    "plot_of_another_protocol_kind": "plots.accuracy.type: got 'accuracy_matrix'; allowed: a plot of a simulation (raster, "
+                                     "traces, population_rate, isi_histogram, weight_matrix): accuracy_matrix plots belong to [continual] protocols",
     "plot_unknown_recording": "plots.raster.recording: got 'spiks'; allowed: one of the recordings: spikes, v (did you mean 'spikes'?)",
     "probability_above_one": "model.projections.exc_to_inh.connectivity.p: got 1.2; allowed: less than or equal to 1",
     "projection_to_missing_population": "model.projections.exc_to_inh.post: got 'interneurons'; allowed: one of the populations: exc, inh",

@@ -242,6 +242,8 @@ def test_schema_and_list_commands(capsys):
     listing = capsys.readouterr().out
     for name in ("lif", "izhikevich", "fixed_probability", "exponential_conductance", "stdp", "raster", "quickstart.toml"):
         assert name in listing
+    assert "  prediction.learners                  three_factor | force | force_reset\n" in listing  # from the schema
+    assert "  theta.connections.NAME.init          normal | zeros | identity | direction\n" in listing
 
 
 def test_dataset_images_drive_the_target_and_labels_are_kept(tmp_path):

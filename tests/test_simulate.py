@@ -7,7 +7,7 @@ import pytest
 
 from bioplastic._checks import BadInput
 from bioplastic.neurons.lif import LIF
-from bioplastic.simulation import Constant, Poisson, Probe, TimeSeries, run_seeds, simulate
+from bioplastic.simulation import Constant, ItemSequence, Poisson, Probe, TimeSeries, run_seeds, simulate
 
 MODEL = LIF(integration="exact")
 PARAMS = MODEL.params(tau_ref_ms=1.0)
@@ -100,6 +100,14 @@ def test_vmap_over_seeds_equals_separate_runs():
         (dict(probes={"a": Probe("v", stride=20)}), "probes['a'].stride: got 20; allowed: at most n_steps = 10"),
         (dict(drive=Poisson(rate_hz=-1.0, shape=2, key=jax.random.PRNGKey(0))),
          "drive.rate_hz: got -1.0; allowed: finite rates >= 0 (Hz)"),
+        (dict(drive=ItemSequence(jnp.ones((2, 2)), steps_per_item=0, key=None)),
+         "drive.steps_per_item: got 0; allowed: a whole number >= 1"),
+        (dict(drive=ItemSequence(jnp.ones((0, 2)), steps_per_item=1, key=None)),
+         "drive: got no items; allowed: at least one item"),
+        (dict(drive=ItemSequence(jnp.ones((2, 2)), steps_per_item=1, key=None, poisson=True)),
+         "drive.key: got None; allowed: a jax.random key (poisson=True draws spikes)"),
+        (dict(drive=ItemSequence(jnp.array([[5.0, -2.0]]), steps_per_item=1, key=jax.random.PRNGKey(0), poisson=True)),
+         "drive.values: got rates from -2.0 to 5.0; allowed: finite rates >= 0 (Hz) with poisson=True"),
     ],
 )
 def test_bad_input_is_rejected_before_compiling(kwargs, message):

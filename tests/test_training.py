@@ -108,3 +108,20 @@ def test_autoencoder_score_is_the_mean_squared_reconstruction_error(tmp_path):
     by_hand = float(np.mean((np.asarray(predict(params, x)) - np.asarray(x)) ** 2))
     np.testing.assert_allclose(metrics["test_mse"], by_hand, rtol=1e-4)
     assert curves["test_mse"][1] < curves["test_mse"][0] < 1.0  # better than the mean image, and improving
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("training.sizes=[784, 0, 10]", "training.sizes: got [784, 0, 10]; allowed: layer sizes >= 1"),
+        ("plots.curve={type='raster', recording='x'}",
+         "plots.curve.type: got 'raster'; allowed: 'learning_curve' (the plot of a training protocol)"),
+    ],
+)
+def test_bad_sizes_and_plots_are_reported_before_the_dataset_is_looked_for(tmp_path, override, message):
+    from bioplastic.protocol.errors import ProtocolError
+
+    protocol = load_protocol(ROOT / "protocols" / "dp_mnist.toml", [override])[0]
+    with pytest.raises(ProtocolError) as error:
+        build_training(protocol, ROOT / "protocols" / "dp_mnist.toml", data_dir=tmp_path)  # an empty cache
+    assert str(error.value).endswith(message)

@@ -81,16 +81,36 @@ class ThetaLayer:
 
     @property
     def unit(self) -> TwoCompartmentUnit:
-        """The layer's neuron model."""
+        """The layer's neuron model.
+
+        Example
+        -------
+        >>> ThetaLayer("hpc", 4, apical_activation="sigmoid").unit
+        TwoCompartmentUnit(basal_activation='linear', apical_activation='sigmoid', soma_activation='linear')
+        """
         return TwoCompartmentUnit(self.basal_activation, self.apical_activation, self.soma_activation)
 
     def init(self, key: jax.Array):
-        """The layer's initial state."""
+        """The layer's initial state: rates at zero, OU noises drawn with ``key``.
+
+        Example
+        -------
+        >>> state = ThetaLayer("hpc", 3).init(jax.random.PRNGKey(0))
+        >>> state.rate.tolist(), state.noise_basal.shape
+        ([0.0, 0.0, 0.0], (3,))
+        """
         return self.unit.init(self.params, self.size, key)
 
     @property
     def params(self):
-        """The layer's validated neuron parameters."""
+        """The layer's validated neuron parameters (noise s.d. in rate units, time constant in ms).
+
+        Example
+        -------
+        >>> params = ThetaLayer("hpc", 3, basal_noise_sigma=0.05).params
+        >>> [round(float(value), 4) for value in params]          # basal, apical sigma; tau (ms)
+        [0.05, 0.01, 300.0]
+        """
         return self.unit.params(basal_noise_sigma=self.basal_noise_sigma, apical_noise_sigma=self.apical_noise_sigma,
                                 noise_tau_ms=self.noise_tau_ms)
 
@@ -130,7 +150,13 @@ class RelayLayer:
         activation(self.activation, f"layer {self.name!r}.activation")
 
     def init(self, key: jax.Array) -> RelayState:
-        """Rates at zero."""
+        """Rates at zero (``key`` is unused: a relay layer has no noise).
+
+        Example
+        -------
+        >>> RelayLayer("cvc", 2).init(jax.random.PRNGKey(0)).rate.tolist()
+        [0.0, 0.0]
+        """
         return RelayState(jnp.zeros(self.size, jnp.float32))
 
 
@@ -196,16 +222,54 @@ class ThetaNetwork:
                                f"{connection.post!r}; allowed: false (relay layers do not learn)")
 
     def layer(self, name: str):
-        """The layer called ``name``."""
-        return next(layer for layer in self.layers if layer.name == name)
+        """The layer called ``name``.
+
+        Example
+        -------
+        >>> net = ThetaNetwork((ThetaLayer("hpc", 4), RelayLayer("cvc", 2)), ())
+        >>> net.layer("cvc")
+        RelayLayer(name='cvc', size=2, activation='relu', threshold=0.0)
+        >>> net.layer("ec")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: layer: got 'ec'; allowed: one of hpc, cvc
+        """
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise BadInput(f"layer: got {name!r}; allowed: one of {', '.join(layer.name for layer in self.layers)}")
 
     @property
     def sizes(self) -> dict:
-        """Sizes of layers and inputs, by name."""
+        """Sizes of layers and inputs, by name (layers first).
+
+        Example
+        -------
+        >>> ThetaNetwork((ThetaLayer("hpc", 4), RelayLayer("cvc", 2)), (), inputs={"speed": 1}).sizes
+        {'hpc': 4, 'cvc': 2, 'speed': 1}
+        """
         return {**{layer.name: layer.size for layer in self.layers}, **self.inputs}
 
     def init(self, key: jax.Array, weights: Optional[dict] = None) -> dict:
-        """Initial state: layer states, weights (``weights[name]`` replaces a draw), zero traces."""
+        """Initial state: layer states, weights (``weights[name]`` replaces a draw), zero traces.
+
+        Weights are (post size, pre size), drawn ``N(0, init_std**2 / pre size)``; only
+        plastic connections get an eligibility trace.
+
+        Example
+        -------
+        >>> net = ThetaNetwork(layers=(ThetaLayer("hpc", 2, basal_noise_sigma=0.0, apical_noise_sigma=0.0),),
+        ...                    connections=(ThetaConnection("sensory", "x", "hpc", "basal", plastic=False),
+        ...                                 ThetaConnection("prior", "y", "hpc", "apical")),
+        ...                    inputs={"x": 2, "y": 1})
+        >>> state = net.init(jax.random.PRNGKey(0), weights={"sensory": jnp.eye(2)})
+        >>> sorted(state), {name: w.shape for name, w in state["weights"].items()}, sorted(state["traces"])
+        (['layers', 'traces', 'weights'], {'sensory': (2, 2), 'prior': (2, 1)}, ['prior'])
+        >>> net.init(jax.random.PRNGKey(0), weights={"sensory": jnp.eye(3)})
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: weights['sensory']: got shape (3, 3); allowed: (2, 2)
+        """
         weights = dict(weights or {})
         key_layers, key_weights = jax.random.split(key)
         drawn = {}
@@ -225,7 +289,36 @@ class ThetaNetwork:
         return {"layers": layers, "weights": drawn, "traces": traces}
 
     def step(self, state: dict, inputs: dict, gate, learn: bool = True):
-        """One step with external ``inputs`` (name -> array) and gate ``theta``; returns ``(state, outputs)``."""
+        """One step with external ``inputs`` (name -> array) and gate ``theta``; returns ``(state, outputs)``.
+
+        ``outputs`` holds ``"rates"`` (soma rates by layer) and ``"mismatch"`` (mean
+        ``|r_B - r_A|`` by two-compartment layer); ``learn=False`` leaves weights and traces.
+
+        Example
+        -------
+        Noise-free linear units: basal rates ``diag(1, 2) x = (1, 2)``, apical ``(0.5, 0.5) y``;
+        the gate picks which one drives the soma:
+
+        >>> net = ThetaNetwork(layers=(ThetaLayer("hpc", 2, basal_noise_sigma=0.0, apical_noise_sigma=0.0),),
+        ...                    connections=(ThetaConnection("sensory", "x", "hpc", "basal", plastic=False),
+        ...                                 ThetaConnection("prior", "y", "hpc", "apical")),
+        ...                    inputs={"x": 2, "y": 1})
+        >>> state = net.init(jax.random.PRNGKey(0), weights={"sensory": jnp.diag(jnp.array([1.0, 2.0])),
+        ...                                                  "prior": jnp.array([[0.5], [0.5]])})
+        >>> inputs = {"x": jnp.array([1.0, 1.0]), "y": jnp.array([1.0])}
+        >>> [net.step(state, inputs, gate, learn=False)[1]["rates"]["hpc"].tolist() for gate in (0.0, 1.0)]
+        [[1.0, 2.0], [0.5, 0.5]]
+        >>> float(net.step(state, inputs, 0.0)[1]["mismatch"]["hpc"])      # mean |(1, 2) - (0.5, 0.5)|
+        1.0
+
+        Learning in the wake phase: the apical trace moves by ``(dt / tau) (r - r_A) y``
+        ``= 0.25 (0.5, 1.5)``, the weights by the learning rate (0.01) times it:
+
+        >>> new, _ = net.step(state, inputs, 0.0)
+        >>> change = new["weights"]["prior"] - state["weights"]["prior"]
+        >>> new["traces"]["prior"].ravel().tolist(), [round(x, 5) for x in change.ravel().tolist()]
+        ([0.125, 0.375], [0.00125, 0.00375])
+        """
         current = {name: layer_state.rate for name, layer_state in state["layers"].items()}
         current.update(inputs)
         pre_rates, potentials = {}, {}
@@ -266,7 +359,21 @@ class ThetaNetwork:
         return {"layers": layers, "weights": weights, "traces": traces}, {"rates": rates, "mismatch": mismatch}
 
     def run(self, state: dict, inputs: dict, gates, learn: bool = True):
-        """Run over ``gates`` (n_steps,) and ``inputs`` (name -> (n_steps, size)) in one scan; returns ``(state, outputs)``."""
+        """Run over ``gates`` (n_steps,) and ``inputs`` (name -> (n_steps, size)) in one scan; returns ``(state, outputs)``.
+
+        ``outputs`` are those of :meth:`step`, stacked along a leading ``n_steps`` axis.
+
+        Example
+        -------
+        A relay layer ``relu(diag(1, 3) x - 1)`` over three steps:
+
+        >>> net = ThetaNetwork(layers=(RelayLayer("r", 2, "relu", threshold=1.0),),
+        ...                    connections=(ThetaConnection("c", "x", "r", "basal", plastic=False),), inputs={"x": 2})
+        >>> state = net.init(jax.random.PRNGKey(0), weights={"c": jnp.diag(jnp.array([1.0, 3.0]))})
+        >>> state, out = net.run(state, {"x": jnp.array([[1.0, 1.0], [2.0, 2.0], [0.0, 0.0]])}, jnp.zeros(3))
+        >>> out["rates"]["r"].tolist()
+        [[0.0, 2.0], [1.0, 5.0], [0.0, 0.0]]
+        """
         def body(carry, step_inputs):
             step_in, gate = step_inputs
             return self.step(carry, step_in, gate, learn)

@@ -53,6 +53,7 @@ from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
 INPUT_KEYS = ("current_mv", "current_mv_per_ms", "current")
+SIMULATION_PLOT_NEEDS = ("spikes", "any", "projection")  # what the plots a simulation protocol can draw need
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +62,27 @@ class Experiment:
 
     ``probes`` holds the protocol's recordings (``"recording.NAME"``) and one spike
     count per spiking population (``"count.NAME"``, summed over each chunk) for metrics.
+    ``dt`` is the step (ms), ``n_steps`` the number of steps of the run and ``chunk_steps``
+    the steps between progress reports (a multiple of every recording stride).
+    ``drive`` maps a population to its input terms; ``dataset_arrays`` holds the labels and
+    task ids of the images a ``[dataset]`` shows.
+
+    Example
+    -------
+    >>> protocol = Protocol.model_validate({
+    ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 20.0},
+    ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 2}}},
+    ...     "inputs": {"drive": {"target": "cells", "type": "constant", "current_mv": 30.0}},
+    ...     "recordings": {"v": {"population": "cells", "variable": "v", "stride": 10}}})
+    >>> experiment = build_experiment(protocol, "demo.toml")
+    >>> experiment.dt, experiment.n_steps, experiment.chunk_steps      # chunks: a tenth of the run
+    (0.1, 200, 20)
+    >>> experiment.probes["count.cells"].reduce, experiment.probes["count.cells"].stride
+    ('sum', 20)
+    >>> experiment.state["populations"]["cells"].v.shape, experiment.drive["cells"][0].value.tolist()
+    ((2,), [30.0, 30.0])
+    >>> experiment.dataset_arrays
+    {}
     """
 
     protocol: Protocol
@@ -114,7 +136,39 @@ class _Checker:
 def build_experiment(protocol: Protocol, file: str, data_dir=None) -> Experiment:
     """Cross-check ``protocol`` and build its network, state, inputs and probes.
 
-    ``data_dir`` is the dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+    Every random draw (connections, per-neuron parameters, initial values, Poisson inputs)
+    comes from ``protocol.seed``, so the same protocol builds the same experiment.
+
+    Parameters
+    ----------
+    protocol : Protocol
+        A validated simulation protocol.
+    file : str
+        The protocol file, named in error messages.
+    data_dir : str or pathlib.Path, optional
+        The dataset cache (default: ``bioplastic.data.cache.data_dir()``); used only when the
+        protocol has a ``[dataset]`` table.
+
+    Returns
+    -------
+    Experiment
+
+    Example
+    -------
+    >>> def protocol(seed, target="cells"):
+    ...     return Protocol.model_validate({
+    ...         "name": "demo", "seed": seed, "simulation": {"dt_ms": 0.1, "duration_ms": 20.0},
+    ...         "model": {"populations": {"cells": {"neuron": "lif", "size": 3, "initial": {
+    ...             "v_mv": {"distribution": "uniform", "low": -70.0, "high": -60.0}}}}},
+    ...         "inputs": {"drive": {"target": target, "type": "constant", "current_mv": 30.0}}})
+    >>> def v(seed):
+    ...     return build_experiment(protocol(seed), "demo.toml").state["populations"]["cells"].v
+    >>> bool((v(0) == v(0)).all()), bool((v(0) == v(1)).all()), bool(((v(0) >= -70) & (v(0) < -60)).all())
+    (True, False, True)
+    >>> build_experiment(protocol(0, target="pyramidal"), "demo.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: demo.toml: inputs.drive.target: got 'pyramidal'; allowed: one of the populations: cells
     """
     check = _Checker(file)
     sim = protocol.simulation
@@ -238,7 +292,31 @@ def _amplitude(check, path, spec, kind, population_spec, target):
 
 
 def load_dataset(check, name: str, path: str, data_dir):
-    """A dataset from the cache; absent or corrupt, an error at ``path`` with the fetch command."""
+    """A dataset from the cache; absent or corrupt, an error at ``path`` with the fetch command.
+
+    Parameters
+    ----------
+    check : _Checker
+        Raises the protocol errors of one file.
+    name : str
+        A dataset of :data:`bioplastic.data.registry.DATASETS`.
+    path : str
+        The key path ``name`` was written at (e.g. ``dataset.name``).
+    data_dir : str or pathlib.Path or None
+        The dataset cache (``None``: the default cache).
+
+    Example
+    -------
+    >>> import tempfile
+    >>> load_dataset(_Checker("p.toml"), "mnsit", "dataset.name", None)
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: dataset.name: got 'mnsit'; allowed: one of the datasets (bioplastic data list): mnist, fashion_mnist, cifar10, cifar100 (did you mean 'mnist'?)
+    >>> load_dataset(_Checker("p.toml"), "mnist", "dataset.name", tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: dataset.name: got 'mnist', which is not in the data cache (not fetched: ...); allowed: a fetched dataset: run `bioplastic data fetch mnist --data-dir ...` first
+    """
     from bioplastic.data.dataset import DatasetCorrupt, DatasetMissing
     from bioplastic.data.registry import DATASETS, dataset_status, load
 
@@ -457,9 +535,9 @@ def _check_outputs(check, protocol, network):
     for name, spec in protocol.plots.items():
         path = f"plots.{name}"
         needs = check.registered(PLOTS, spec.type, f"{path}.type")
-        if needs == "training":
+        if needs not in SIMULATION_PLOT_NEEDS:
             check.fail(f"{path}.type", repr(spec.type), "a plot of a simulation (raster, traces, population_rate, "
-                       "isi_histogram, weight_matrix): learning curves belong to training protocols")
+                       f"isi_histogram, weight_matrix): {spec.type} plots belong to [{needs}] protocols")
         if needs == "projection":
             check.member(spec.projection or "", f"{path}.projection", tuple(p.name for p in network.projections), "projections")
             continue

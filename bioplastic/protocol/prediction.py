@@ -162,9 +162,13 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     Example
     -------
     >>> from bioplastic.protocol.schema import PredictionProtocol
-    >>> experiment = build_prediction(PredictionProtocol(name="p", prediction={"trials": 4}), "p.toml")
+    >>> experiment = build_prediction(PredictionProtocol(name="p", prediction={"trials": 40}), "p.toml")
     >>> experiment.trial_steps, experiment.protocol.prediction.reservoir.n_exc        # 1-ms steps; defaults filled in
     (1500, 800)
+    >>> build_prediction(PredictionProtocol(name="p", prediction={"trials": 4}), "p.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: prediction.baseline_trials: got 30; allowed: at most trials (4)
     >>> build_prediction(PredictionProtocol(name="p", prediction={"learners": ["force_reset"]}), "p.toml")
     Traceback (most recent call last):
     ...
@@ -185,6 +189,9 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
         check.fail(f"{path}.task.switch", "a switch with no new values", "latencies_ms and/or probabilities")
     if task.switch is not None and spec.switch_trial is None:
         check.fail(f"{path}.switch_trial", "none with a [prediction.task.switch]", "the trial the switch happens at")
+    for name in ("baseline_trials", "running_trials"):
+        if getattr(spec, name) > spec.trials:
+            check.fail(f"{path}.{name}", repr(getattr(spec, name)), f"at most trials ({spec.trials})")
     switch_trial = spec.switch_trial if task.switch is not None else None
     if switch_trial is not None and not spec.baseline_trials <= switch_trial <= spec.trials - spec.running_trials:
         check.fail(f"{path}.switch_trial", repr(switch_trial),
@@ -197,9 +204,9 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     readout = spec.readout
     block = readout.block_trials
     if spec.trials % block or (switch_trial is not None and switch_trial % block):
+        of_switch = "" if switch_trial is None else f" and of switch_trial ({switch_trial})"
         check.fail(f"{path}.readout.block_trials", repr(block),
-                   f"a divisor of trials ({spec.trials}) and of switch_trial ({switch_trial}): consolidation happens "
-                   "between whole blocks")
+                   f"a divisor of trials ({spec.trials}){of_switch}: consolidation happens between whole blocks")
     if readout.window_ms > task.trial_ms:
         check.fail(f"{path}.readout.window_ms", repr(readout.window_ms), f"at most trial_ms ({task.trial_ms})")
     latest = max(task.latencies_ms + ([] if task.switch is None else task.switch.latencies_ms or []))

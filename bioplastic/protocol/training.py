@@ -72,7 +72,27 @@ OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
 
 @dataclasses.dataclass(frozen=True)
 class TrainingExperiment:
-    """A built training protocol: the trainer, initial layers, rule, optimizer, epochs and key."""
+    """A built training protocol: the trainer, initial layers, rule, optimizer, epochs and key.
+
+    ``run`` holds the data and the compiled step, score and loss
+    (:class:`~bioplastic.rules.training.Trainer`); ``layers`` the initial weights; ``key``
+    the PRNG key the batches of every epoch are shuffled from. A run starts from
+    ``rule.init(layers)`` and ``optimizer.init(layers)``.
+
+    Example
+    -------
+    >>> import dataclasses
+    >>> [field.name for field in dataclasses.fields(TrainingExperiment)]
+    ['protocol', 'run', 'layers', 'rule', 'optimizer', 'epochs', 'key']
+
+    Building one loads the dataset, so these lines are not run here:
+
+    >>> from bioplastic.protocol.load import load_protocol
+    >>> protocol, _ = load_protocol("protocols/dp_mnist.toml")                    # doctest: +SKIP
+    >>> experiment = build_training(protocol, "protocols/dp_mnist.toml")           # doctest: +SKIP
+    >>> experiment.epochs, len(experiment.layers), experiment.layers[-1].weights.shape   # doctest: +SKIP
+    (10, 5, (1000, 10))
+    """
 
     protocol: TrainingProtocol
     run: Trainer
@@ -84,7 +104,38 @@ class TrainingExperiment:
 
 
 def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> TrainingExperiment:
-    """Cross-check a training protocol and prepare its run (loads the dataset from the cache)."""
+    """Cross-check a training protocol and prepare its run (loads the dataset from the cache).
+
+    The rule, its parameters and the activation are checked before the dataset is loaded;
+    the layer sizes are checked against the dataset (pixels in, classes or pixels out).
+
+    Parameters
+    ----------
+    protocol : TrainingProtocol
+        A validated training protocol.
+    file : str
+        The protocol file, named in error messages.
+    data_dir : str or pathlib.Path, optional
+        The dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Returns
+    -------
+    TrainingExperiment
+
+    Example
+    -------
+    >>> def protocol(**training):
+    ...     table = {"dataset": "mnist", "rule": "dual_propagation", "sizes": [784, 10], "learning_rate": 1e-3, "epochs": 1}
+    ...     return TrainingProtocol.model_validate({"name": "t", "training": {**table, **training}})
+    >>> build_training(protocol(rule="equilibrium_propagation"), "t.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: t.toml: training.hidden_activation: got 'relu'; allowed: a bounded activation (hard_sigmoid, sigmoid, tanh, rectified_tanh): equilibrium propagation's settling diverges otherwise
+    >>> build_training(protocol(rule_params={"gamma": 2.0}), "t.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: t.toml: training.rule_params.gamma: got 2.0; allowed: 0 < gamma < 2 for the squared-error output dyad (s-_L divides by 2 - gamma)
+    """
     check = _Checker(file)
     spec, path = protocol.training, "training"
     counter_current_network = spec.network != "mlp"
@@ -118,9 +169,14 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         field = f".{where}" if where in spec.rule_params else ""
         raise relocate(error, file, f"{path}.rule_params{field}") from None
 
-    dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
     if any(size < 1 for size in spec.sizes):
         check.fail(f"{path}.sizes", repr(spec.sizes), "layer sizes >= 1")
+    for name, plot in protocol.plots.items():
+        check.registered(PLOTS, plot.type, f"plots.{name}.type")
+        if plot.type != "learning_curve":
+            check.fail(f"plots.{name}.type", repr(plot.type), "'learning_curve' (the plot of a training protocol)")
+
+    dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
     train_images, test_images = dataset.train_images, dataset.test_images
     if spec.network == "counter_current_cnn":
         train_images, test_images, image_side = _pad_for_convolutions(check, spec, dataset)
@@ -163,10 +219,6 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     run = check.call(path, trainer, rule, optimizer, train, test, batch_size=spec.batch_size,
                      hidden_activation=hidden_activation, predict=prediction, validation=validation, task=task,
                      standardize=standardize, image_layout=image_layout)
-    for name, plot in protocol.plots.items():
-        check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type != "learning_curve":
-            check.fail(f"plots.{name}.type", repr(plot.type), "'learning_curve' (the plot of a training protocol)")
     return TrainingExperiment(protocol, run, layers, rule, optimizer, spec.epochs, key_batches)
 
 

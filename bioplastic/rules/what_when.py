@@ -136,6 +136,16 @@ class ThreeFactorState(NamedTuple):
 
     Both readouts are linear units (postsynaptic factor 1), so every synapse from input
     ``j`` has the same trace: one row serves both.
+
+    ``trial_eligibility`` and ``trial_weighted`` (n_in,) are this trial's gated sums
+    ``sum(e)`` and ``sum(z_what e)``; ``block_tags`` (n_in,) the block's finished trials'
+    tags; ``block_steps`` the block's number of gated steps.
+
+    Example
+    -------
+    >>> state = ThreeFactorReadouts(WhatWhenSettings()).init(n_inputs=3)
+    >>> state.weights.shape, state.eligibility.shape, state.block_tags.shape, float(state.block_steps)
+    ((2, 3), (1, 3), (3,), 0.0)
     """
 
     weights: jax.Array
@@ -159,13 +169,38 @@ class ThreeFactorReadouts:
     settings: WhatWhenSettings
 
     def init(self, n_inputs: int) -> ThreeFactorState:
-        """Zero weights, traces and tags."""
+        """Zero weights, traces and tags.
+
+        Example
+        -------
+        >>> state = ThreeFactorReadouts(WhatWhenSettings()).init(n_inputs=2)
+        >>> state.weights.tolist(), state.eligibility.tolist()
+        ([[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0]])
+        """
         row = jnp.zeros(n_inputs, jnp.float32)
         return ThreeFactorState(jnp.zeros((2, n_inputs), jnp.float32), row[None], row, row, row,
                                 jnp.zeros((), jnp.float32))
 
     def step(self, state: ThreeFactorState, x: jax.Array, signals: StepSignals):
-        """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags."""
+        """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags.
+
+        ``x`` (n_in,) is the readouts' input; returns ``(state, z)`` with ``z = weights @ x``
+        computed before this step's change.
+
+        Example
+        -------
+        The "what" weights never move during a block; a closed gate stops "when" too:
+
+        >>> learner = ThreeFactorReadouts(WhatWhenSettings(when_learning_rate=0.1))
+        >>> state = learner.init(n_inputs=2)._replace(weights=jnp.array([[1.0, 0.0], [0.0, 2.0]]))
+        >>> shut = StepSignals(gate=0.0, when_target=5.0, what_target=1.0, trial_end=False)
+        >>> new, z = learner.step(state, jnp.array([1.0, 1.0]), shut)
+        >>> z.tolist(), bool(jnp.array_equal(new.weights, state.weights))
+        ([1.0, 2.0], True)
+        >>> new, z = learner.step(state, jnp.array([1.0, 1.0]), shut._replace(gate=1.0))
+        >>> np.round(np.asarray(new.weights, float), 4).tolist()   # when: + 0.1 (5 - 1) e, e = [1, 1]; what unchanged
+        [[1.4, 0.4], [0.0, 2.0]]
+        """
         s = self.settings
         z = state.weights @ x
         eligibility = update_eligibility(state.eligibility, x, jnp.ones(1), eligibility_decay(s.tau_eligibility_ms, DT_MS))
@@ -182,7 +217,25 @@ class ThreeFactorReadouts:
         return new, z
 
     def end_block(self, state: ThreeFactorState, switch_next: bool) -> ThreeFactorState:
-        """Offline consolidation of "what": apply the block's tags, then clear them."""
+        """Offline consolidation of "what": apply the block's tags, then clear them.
+
+        ``w_what += what_learning_rate * block_tags / block_steps``; ``switch_next`` is
+        ignored here (it matters to :class:`ForceReadouts`).
+
+        Example
+        -------
+        One gated step with ``x = [1, 1]``, ``z_what = 0`` and outcome 1 at the trial's end
+        leaves the tag ``1 * e - 0 = [1, 1]`` over 1 gated step:
+
+        >>> learner = ThreeFactorReadouts(WhatWhenSettings(what_learning_rate=0.5))
+        >>> last = StepSignals(gate=1.0, when_target=0.0, what_target=1.0, trial_end=True)
+        >>> state, _ = learner.step(learner.init(n_inputs=2), jnp.array([1.0, 1.0]), last)
+        >>> state.block_tags.tolist(), float(state.block_steps)
+        ([1.0, 1.0], 1.0)
+        >>> state = learner.end_block(state, switch_next=False)
+        >>> state.weights[WHAT].tolist(), state.block_tags.tolist()
+        ([0.5, 0.5], [0.0, 0.0])
+        """
         change = self.settings.what_learning_rate * state.block_tags / jnp.maximum(state.block_steps, 1.0)
         return state._replace(weights=state.weights.at[WHAT].add(change), block_tags=jnp.zeros_like(state.block_tags),
                               block_steps=jnp.zeros_like(state.block_steps))
@@ -215,20 +268,55 @@ class ForceReadouts:
     settings: WhatWhenSettings
 
     def init(self, n_inputs: int) -> ForceReadoutState:
-        """Zero weights, ``P = I / force_alpha``."""
+        """Zero weights, ``P = I / force_alpha``.
+
+        Example
+        -------
+        >>> state = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=4.0)).init(n_inputs=2)
+        >>> state.force.weights.tolist(), state.force.inverse.tolist()
+        ([[0.0, 0.0], [0.0, 0.0]], [[0.25, 0.0], [0.0, 0.25]])
+        """
         return ForceReadoutState(init_force(jnp.zeros((2, n_inputs)), self.settings.force_alpha),
                                  jnp.zeros((), jnp.int32))
 
     def step(self, state: ForceReadoutState, x: jax.Array, signals: StepSignals):
-        """One step: readouts ``z`` (2,) and, every ``force_every`` gated steps, an RLS update."""
+        """One step: readouts ``z`` (2,) and, every ``force_every`` gated steps, an RLS update.
+
+        Example
+        -------
+        With almost no regularisation the first gated step solves ``w x = target`` for both
+        readouts; with ``force_every = 2`` the next gated step learns nothing:
+
+        >>> learner = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=1e-6, force_every=2))
+        >>> signals = StepSignals(1.0, 4.0, 1.0, False)
+        >>> state, z = learner.step(learner.init(n_inputs=1), jnp.array([2.0]), signals)
+        >>> z.tolist(), [round(float(w), 4) for w in state.force.weights[:, 0]]
+        ([0.0, 0.0], [2.0, 0.5])
+        >>> later, _ = learner.step(state, jnp.array([2.0]), signals._replace(when_target=8.0))
+        >>> int(later.gated_steps), bool(jnp.array_equal(later.force.weights, state.force.weights))
+        (2, True)
+        """
         z = state.force.weights @ x
-        due = (signals.gate > 0) & (state.gated_steps % self.settings.force_every == 0)
+        gated = jnp.asarray(signals.gate) > 0
+        due = gated & (state.gated_steps % self.settings.force_every == 0)
         target = jnp.stack([signals.when_target, signals.what_target])
         force = jax.lax.cond(due, lambda f: force_update(f, x, target), lambda f: f, state.force)
-        return ForceReadoutState(force, state.gated_steps + (signals.gate > 0).astype(jnp.int32)), z
+        return ForceReadoutState(force, state.gated_steps + gated.astype(jnp.int32)), z
 
     def end_block(self, state: ForceReadoutState, switch_next: bool) -> ForceReadoutState:
-        """Reset ``P`` before the first block after the switch when ``force_reset_at_switch``."""
+        """Reset ``P`` before the first block after the switch when ``force_reset_at_switch``.
+
+        Example
+        -------
+        >>> learner = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=2.0, force_reset_at_switch=True))
+        >>> signals = StepSignals(*map(jnp.asarray, (1.0, 1.0, 1.0, False)))
+        >>> state, _ = learner.step(learner.init(n_inputs=1), jnp.array([1.0]), signals)
+        >>> P = lambda s: round(float(s.force.inverse[0, 0]), 4)            # 1 / (alpha + x^2) after one update
+        >>> P(state), P(learner.end_block(state, switch_next=False))
+        (0.3333, 0.3333)
+        >>> P(learner.end_block(state, switch_next=True))                   # back to 1 / alpha
+        0.5
+        """
         if switch_next and self.settings.force_reset_at_switch:
             return state._replace(force=reset_inverse_correlation(state.force))
         return state
@@ -261,7 +349,16 @@ def readout_weights(learner_state) -> jax.Array:
 
 
 class TrialSignals(NamedTuple):
-    """Per-step cue inputs (n_steps, n_cues) and :class:`StepSignals` arrays (n_steps,)."""
+    """Per-step cue inputs (n_steps, n_cues) and :class:`StepSignals` arrays (n_steps,).
+
+    Example
+    -------
+    >>> from bioplastic.data.synthetic import cue_outcome_task
+    >>> task = cue_outcome_task(jax.random.PRNGKey(0), 3, 1.0, trial_ms=20.0, cue_ms=2.0, latencies_ms=(5.0, 8.0))
+    >>> inputs = trial_signals(task, 20, WhatWhenSettings(window_ms=10.0, kernel_ms=2.0))
+    >>> inputs.cues.shape, inputs.signals.gate.shape, inputs.signals.trial_end.dtype
+    ((60, 2), (60,), dtype('bool'))
+    """
 
     cues: jax.Array
     signals: StepSignals
@@ -275,6 +372,27 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     ``window_ms`` of each trial; the "when" signal is the bump
     ``exp(-(t - t_event)^2 / (2 kernel_ms^2))``; the "what" signal the trial's delivered
     flag; ``trial_end`` marks each trial's last step.
+
+    Example
+    -------
+    Trials of 20 ms, gate open for 10 ms; the first trial's event is 8 ms after its cue:
+
+    >>> import numpy as np
+    >>> from bioplastic.data.synthetic import cue_outcome_task
+    >>> task = cue_outcome_task(jax.random.PRNGKey(0), 3, 1.0, trial_ms=20.0, cue_ms=2.0, latencies_ms=(5.0, 8.0))
+    >>> signals = trial_signals(task, 20, WhatWhenSettings(window_ms=10.0, kernel_ms=2.0)).signals
+    >>> signals.gate[:20].tolist() == [1.0] * 10 + [0.0] * 10
+    True
+    >>> int(task.trials.outcome_step[0]), int(jnp.argmax(signals.when_target[:20])), float(signals.when_target[8])
+    (8, 8, 1.0)
+    >>> round(float(signals.when_target[10]), 4), round(float(np.exp(-0.5)), 4)      # one kernel width away
+    (0.6065, 0.6065)
+    >>> np.flatnonzero(np.asarray(signals.trial_end)).tolist()
+    [19, 39, 59]
+    >>> trial_signals(task, 20, WhatWhenSettings(window_ms=30.0))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: window_ms: got 30.0; allowed: at most the trial length (20.0 ms)
     """
     window = int(round(settings.window_ms / DT_MS))
     if window > trial_steps:
@@ -294,7 +412,27 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
 
 
 class RunState(NamedTuple):
-    """Reservoir and learner states, each neuron's baseline rate (Hz), the number of steps done."""
+    """Reservoir and learner states, each neuron's baseline rate (Hz), the number of steps done.
+
+    ``baseline`` is the running mean of each neuron's ``tanh(r / input_scale_hz)``
+    (dimensionless, though it tracks the rate), with time constant ``baseline_tau_ms``.
+
+    Example
+    -------
+    Under constant rates the baseline approaches ``tanh(r / input_scale_hz)`` as
+    ``1 - exp(-t / baseline_tau_ms)``:
+
+    >>> class ConstantRates:                    # a stand-in for a Reservoir: every neuron at 10 Hz
+    ...     def step(self, state, cues, step_index):
+    ...         return state, jnp.full(2, 10.0)
+    >>> learner = ThreeFactorReadouts(WhatWhenSettings(baseline_tau_ms=1.0, input_scale_hz=10.0))
+    >>> start = RunState(reservoir=None, learner=learner.init(n_inputs=3), baseline=jnp.zeros(2),
+    ...                  steps_done=jnp.zeros((), jnp.int32))
+    >>> off = StepSignals(jnp.zeros(3), jnp.zeros(3), jnp.zeros(3), jnp.zeros(3, bool))     # 3 steps, gate shut
+    >>> state, _ = run_steps(ConstantRates(), learner, start, TrialSignals(jnp.zeros((3, 1)), off))
+    >>> int(state.steps_done), round(float(state.baseline[0]), 4), round(float(jnp.tanh(1.0) * (1 - jnp.exp(-3.0))), 4)
+    (3, 0.7237, 0.7237)
+    """
 
     reservoir: ReservoirState
     learner: object
@@ -306,6 +444,28 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
     """Run the reservoir and the readouts over ``inputs`` (one compiled scan).
 
     Returns the new state and the readouts ``z`` (n_steps, 2) [when, what].
+
+    Only ``reservoir.step(state, cues, step_index) -> (state, rates in Hz)`` is used. The
+    readouts see ``x = [tanh(r / input_scale_hz) - baseline, bias_input]``.
+
+    Example
+    -------
+    A "when" weight of 1 on the constant input reads ``bias_input``; "what" weights of 1
+    on the neurons read the centred input, ``2 tanh(1) exp(-t / baseline_tau_ms)`` at
+    10 Hz with ``input_scale_hz = 10``:
+
+    >>> class ConstantRates:                    # a stand-in for a Reservoir: every neuron at 10 Hz
+    ...     def step(self, state, cues, step_index):
+    ...         return state, jnp.full(2, 10.0)
+    >>> learner = ThreeFactorReadouts(WhatWhenSettings(baseline_tau_ms=1.0, input_scale_hz=10.0, bias_input=3.0))
+    >>> weights = jnp.array([[0.0, 0.0, 1.0], [1.0, 1.0, 0.0]])           # [when, what] x [neuron 1, neuron 2, bias]
+    >>> start = RunState(None, learner.init(n_inputs=3)._replace(weights=weights), jnp.zeros(2), jnp.zeros((), jnp.int32))
+    >>> off = StepSignals(jnp.zeros(3), jnp.zeros(3), jnp.zeros(3), jnp.zeros(3, bool))     # 3 steps, gate shut
+    >>> _, z = run_steps(ConstantRates(), learner, start, TrialSignals(jnp.zeros((3, 1)), off))
+    >>> np.round(np.asarray(z, float), 4).tolist()
+    [[3.0, 0.5603], [3.0, 0.2061], [3.0, 0.0758]]
+    >>> [round(2 * float(np.tanh(1.0) * np.exp(-t)), 4) for t in (1, 2, 3)]
+    [0.5603, 0.2061, 0.0758]
     """
     s = learner.settings
     keep = float(np.exp(-DT_MS / s.baseline_tau_ms))
@@ -326,7 +486,16 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
 
 
 def block_inputs(inputs: TrialSignals, block: int, block_steps: int) -> TrialSignals:
-    """The rows of ``inputs`` for block ``block`` (``block_steps`` steps each)."""
+    """The rows of ``inputs`` for block ``block`` (``block_steps`` steps each).
+
+    Example
+    -------
+    >>> steps = jnp.arange(6.0)
+    >>> inputs = TrialSignals(steps[:, None], StepSignals(steps, steps, steps, steps > 4))
+    >>> block = block_inputs(inputs, 1, 2)
+    >>> block.cues.tolist(), block.signals.gate.tolist()
+    ([[2.0], [3.0]], [2.0, 3.0])
+    """
     return jax.tree_util.tree_map(lambda a: a[block * block_steps:(block + 1) * block_steps], inputs)
 
 
@@ -357,6 +526,32 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
     ------
     BadInput
         A block's readouts became NaN or inf (the message names the trials and what to change).
+
+    Example
+    -------
+    >>> class ConstantRates:                    # a stand-in for a Reservoir: every neuron at 10 Hz
+    ...     def step(self, state, cues, step_index):
+    ...         return state, jnp.full(2, 10.0)
+    >>> from bioplastic.data.synthetic import cue_outcome_task
+    >>> settings = WhatWhenSettings(window_ms=10.0, kernel_ms=2.0, block_trials=2)
+    >>> task = cue_outcome_task(jax.random.PRNGKey(0), 4, 1.0, trial_ms=20.0, cue_ms=2.0, latencies_ms=(5.0, 8.0))
+    >>> inputs = trial_signals(task, 20, settings)
+    >>> learner = ThreeFactorReadouts(settings)
+    >>> start = RunState(None, learner.init(n_inputs=3), jnp.zeros(2), jnp.zeros((), jnp.int32))
+    >>> state, z = run_trials(ConstantRates(), learner, start, inputs, 20, 10, on_block=lambda n: print(n, "trials"))
+    2 trials
+    4 trials
+    >>> z.shape, int(state.steps_done)
+    ((4, 10, 2), 80)
+    >>> run_trials(ConstantRates(), ThreeFactorReadouts(WhatWhenSettings(block_trials=3)), start, inputs, 20, 10)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: block_trials: got 3; allowed: a divisor of the 4 trials
+    >>> unstable = ThreeFactorReadouts(WhatWhenSettings(window_ms=10.0, when_learning_rate=1e6))
+    >>> run_trials(ConstantRates(), unstable, start, inputs, 20, 10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: readouts (three_factor): got NaN or inf in trials 0 to 0; allowed: finite readouts (lower ...)
     """
     block = learner.settings.block_trials
     n_trials = inputs.cues.shape[0] // trial_steps
