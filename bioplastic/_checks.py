@@ -126,6 +126,15 @@ def _check_lower_bound(value, where: str, unit: str, strict: bool):
 def check_positive(value, where: str, unit: str = ""):
     """Check every element of ``value`` is finite and > 0; return it unchanged.
 
+    Parameters
+    ----------
+    value : number or array
+        Checked elementwise; a JAX tracer passes unchecked.
+    where : str
+        Argument name that starts the :class:`BadInput` message.
+    unit : str
+        Unit shown in brackets after the bound in the message (``""``: none).
+
     Example
     -------
     >>> check_positive(20.0, "tau_ms", "ms")
@@ -137,6 +146,15 @@ def check_positive(value, where: str, unit: str = ""):
 def check_nonnegative(value, where: str, unit: str = ""):
     """Check every element of ``value`` is finite and >= 0; return it unchanged.
 
+    Parameters
+    ----------
+    value : number or array
+        Checked elementwise; a JAX tracer passes unchecked.
+    where : str
+        Argument name that starts the :class:`BadInput` message.
+    unit : str
+        Unit shown in brackets after the bound in the message (``""``: none).
+
     Example
     -------
     >>> check_nonnegative(0.0, "noise_sigma")
@@ -147,6 +165,20 @@ def check_nonnegative(value, where: str, unit: str = ""):
 
 def check_choice(value, where: str, allowed) -> str:
     """Check ``value`` is one of ``allowed``; name the closest match when it is not.
+
+    Parameters
+    ----------
+    value : object
+        Compared with ``in`` against ``allowed``.
+    where : str
+        Argument name that starts the :class:`BadInput` message.
+    allowed : iterable
+        The accepted values, listed in the message.
+
+    Returns
+    -------
+    object
+        ``value`` unchanged.
 
     Example
     -------
@@ -165,6 +197,15 @@ def check_choice(value, where: str, allowed) -> str:
 
 def check_broadcastable(value, shape: tuple[int, ...], where: str):
     """Check ``value`` broadcasts to a population ``shape``; return it unchanged.
+
+    Parameters
+    ----------
+    value : number or array
+        Its shape must broadcast to exactly ``shape`` (not to a larger shape); a JAX tracer passes unchecked.
+    shape : tuple of int
+        Population shape.
+    where : str
+        Argument name that starts the :class:`BadInput` message.
 
     Example
     -------

@@ -94,9 +94,29 @@ def run_continual(path, protocol, resolved, out_dir, resume, progress, on_chunk,
     """Train the protocol's task sequence; checkpoint after each task; accuracy matrix, metrics, plots.
 
     Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
-    arguments; see there for their meaning. ``on_chunk`` is called with the number of
-    tasks done (a multitask run has one phase). The dataset comes from the cache in
-    ``data_dir``; a missing one stops the run before anything is written.
+    arguments. The dataset comes from the cache in ``data_dir``; a missing one stops the
+    run before anything is written.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file (named in error messages and in the manifest).
+    protocol : ContinualProtocol
+        The validated protocol, as from :func:`~bioplastic.protocol.load.load_protocol`.
+    resolved : dict
+        The resolved protocol table (written to ``protocol.toml``; a resume must match it).
+    out_dir : str or pathlib.Path
+        Where a new run folder is created (ignored with ``resume``).
+    resume : str or pathlib.Path or None
+        A stopped run's folder to continue, from its checkpoint (after the last finished task); None starts a new one.
+    progress : bool
+        Show a progress line on standard error (tasks, or one phase).
+    on_chunk : callable or None
+        Called after each task (the one phase of a multitask run) with the number done.
+    command : list of str or None
+        The command line, for the manifest.
+    data_dir : str or pathlib.Path or None
+        Dataset cache (None: ``bioplastic.data.cache.data_dir()``).
 
     Returns
     -------

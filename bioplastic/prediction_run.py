@@ -45,8 +45,26 @@ def run_prediction(path, protocol, resolved, out_dir, resume, progress, on_chunk
     """Run every learner on every repeat (skipping those a resumed folder has); metrics and plots.
 
     Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
-    arguments; see there for their meaning. ``on_chunk`` is called with the number of
-    finished (repeat, learner) runs.
+    arguments.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file (named in error messages and in the manifest).
+    protocol : PredictionProtocol
+        The validated protocol, as from :func:`~bioplastic.protocol.load.load_protocol`.
+    resolved : dict
+        The resolved protocol table (written to ``protocol.toml``; a resume must match it).
+    out_dir : str or pathlib.Path
+        Where a new run folder is created (ignored with ``resume``).
+    resume : str or pathlib.Path or None
+        A stopped run's folder to continue, skipping the (repeat, learner) runs whose files it has; None: a new one.
+    progress : bool
+        Show a progress line on standard error (trials).
+    on_chunk : callable or None
+        Called after each (repeat, learner) run with the number finished so far (resumed ones included).
+    command : list of str or None
+        The command line, for the manifest.
 
     Returns
     -------

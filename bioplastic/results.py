@@ -200,6 +200,23 @@ def versions() -> dict:
 def manifest(protocol_file, seed: int, command: list[str], started: str) -> dict:
     """The manifest of a run that starts now.
 
+    Parameters
+    ----------
+    protocol_file : str or pathlib.Path
+        The protocol file; the git commit is read from its folder's repository.
+    seed : int
+        The protocol's seed.
+    command : list of str
+        The command line.
+    started : str
+        Start time, as from :func:`now`.
+
+    Returns
+    -------
+    dict
+        The arguments, plus ``finished`` (None), ``status`` ("running"), ``host``, ``platform``, ``git_commit``
+        and ``versions``.
+
     Example
     -------
     >>> sorted(manifest("p.toml", 3, ["bioplastic", "run", "p.toml"], now()))[:4]

@@ -101,8 +101,8 @@ def run_protocol(
     progress : bool
         Show a progress line on standard error.
     on_chunk : callable, optional
-        Called with the number of finished chunks (epochs, for a training protocol) after each
-        checkpoint.
+        Called with the number of finished chunks after each checkpoint: epochs (training), tasks (continual),
+        (repeat, learner) runs (prediction) or repeats (theta).
     on_epoch : callable, optional
         Training protocols only: called with ``(epochs done, learned layers)`` after each
         epoch's checkpoint, and with ``(0, initial layers)`` before a new run's first epoch,
@@ -223,9 +223,33 @@ def _load_checkpoint(run_dir, experiment: Experiment):
 def open_run_folder(path, protocol, resolved: dict, out_dir, resume, command) -> tuple[pathlib.Path, dict]:
     """A new run folder with the resolved protocol and a manifest, or (``resume``) the stopped one and its manifest.
 
-    Used by every kind of run before it simulates. ``resolved`` is the protocol as
-    :func:`~bioplastic.protocol.load.load_protocol` returns it with its overrides; a resume
-    with a different one is a :class:`RunError`.
+    Used by every kind of run before it simulates.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file, recorded in the manifest (with the git commit of its folder).
+    protocol : Protocol
+        Any kind of validated protocol; its ``name`` starts the folder's name, its ``seed`` goes in the manifest.
+    resolved : dict
+        The protocol table as :func:`~bioplastic.protocol.load.load_protocol` returns it with its overrides;
+        written to ``protocol.toml``. A resume with a different one is a :class:`RunError`.
+    out_dir : str or pathlib.Path
+        Where the new folder ``NAME-YYYYmmdd-HHMMSS`` is created (ignored with ``resume``).
+    resume : str or pathlib.Path or None
+        A run folder to reopen; None makes a new one.
+    command : list of str or None
+        The command line, for a new manifest.
+
+    Returns
+    -------
+    tuple
+        ``(run folder, manifest dict)``; on resume the stored manifest, unchanged.
+
+    Raises
+    ------
+    RunError
+        ``resume`` is not a run folder, or its protocol differs from ``resolved``.
 
     Example
     -------
@@ -389,9 +413,25 @@ class _Progress:
 def validate_protocol(path, overrides=(), data_dir=None):
     """Everything :func:`run_protocol` checks before running, without running.
 
-    Returns the built experiment (an :class:`~bioplastic.protocol.build.Experiment`, or that
-    of a training, continual, prediction or theta protocol); raises the first
-    :class:`~bioplastic.protocol.errors.ProtocolError`.
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Protocol TOML file.
+    overrides : sequence of str
+        ``key.path=value`` assignments applied before validation.
+    data_dir : str or pathlib.Path, optional
+        Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Returns
+    -------
+    Experiment
+        The built experiment (an :class:`~bioplastic.protocol.build.Experiment`, or that of a training, continual,
+        prediction or theta protocol).
+
+    Raises
+    ------
+    ProtocolError
+        The first problem found (:class:`~bioplastic.protocol.errors.ProtocolError`).
 
     Example
     -------

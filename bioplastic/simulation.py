@@ -495,8 +495,19 @@ def _input_leaves(drive):
 def drive_at(drive, n, dt):
     """The value of every input in ``drive`` at step ``n``.
 
-    ``drive`` is one input or any pytree of inputs and plain values (kept as they are);
-    ``dt`` is the step (ms).
+    Parameters
+    ----------
+    drive : input or pytree
+        One input or any pytree of inputs and plain values (kept as they are).
+    n : int or int array
+        Global step index (may be traced).
+    dt : float
+        Step (ms).
+
+    Returns
+    -------
+    pytree
+        ``drive`` with every input replaced by its value at step ``n``.
 
     Example
     -------

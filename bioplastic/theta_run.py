@@ -65,9 +65,28 @@ def run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, com
     """Run every stage of every repeat (skipping those a resumed folder has); metrics and plots.
 
     Called by :func:`bioplastic.runner.run_protocol` (which loads the protocol) with its
-    arguments; see there for their meaning. A whole run trains for ``theta.minutes``
-    simulated minutes per repeat, too long for an example even at toy size, so the call
-    below is not run: it would leave the stage files of the module docstring.
+    arguments. A whole run trains for ``theta.minutes`` simulated minutes per repeat,
+    too long for an example even at toy size, so the call below is not run: it would
+    leave the stage files of the module docstring.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file (named in error messages and in the manifest).
+    protocol : ThetaProtocol
+        The validated protocol, as from :func:`~bioplastic.protocol.load.load_protocol`.
+    resolved : dict
+        The resolved protocol table (written to ``protocol.toml``; a resume must match it).
+    out_dir : str or pathlib.Path
+        Where a new run folder is created (ignored with ``resume``).
+    resume : str or pathlib.Path or None
+        A stopped run's folder to continue, skipping the stages whose files it has; None starts a new one.
+    progress : bool
+        Show a progress line on standard error (simulated minutes of training).
+    on_chunk : callable or None
+        Called after each repeat (all its stages) with the number of repeats done.
+    command : list of str or None
+        The command line, for the manifest.
 
     Returns
     -------
@@ -257,6 +276,22 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
 
 def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
     """The outputs (rates, mismatch) of ``network`` run from ``state`` over ``gates`` with learning off.
+
+    Parameters
+    ----------
+    network : ThetaNetwork
+        The network to run (compiled afresh for each call).
+    state : dict
+        Where the run starts, e.g. from ``network.init``; the final state is discarded.
+    inputs : dict
+        Input name -> array (n_steps, size), one row per step of ``dt_ms``.
+    gates : array (n_steps,)
+        Theta gate of each step (0: the soma follows the basal compartment, 1: the apical, generative one).
+
+    Returns
+    -------
+    dict
+        ``{"rates": {layer: (n_steps, size)}, "mismatch": {layer: (n_steps,)}}``.
 
     Example
     -------
@@ -452,6 +487,15 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
 def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
     """Mean decoding error (m) over episodes and over +-0.25 s around ``seconds`` after the input was removed.
 
+    Parameters
+    ----------
+    experiment : ThetaExperiment
+        Gives the step (``dt_ms``) and ``test.spin_up_s`` (s), after which the input is removed.
+    errors : array (episodes, n_steps)
+        Decoding errors (m) at every step of each episode, as from :func:`path_integration`.
+    seconds : float
+        Time after the input's removal (s); the window is clipped to the recorded steps.
+
     Example
     -------
     >>> import pathlib, bioplastic
@@ -471,9 +515,20 @@ def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
 def field_order(experiment: ThetaExperiment, trained: dict, layer: str) -> np.ndarray:
     """The active units of ``layer`` sorted by the peak of their wake-phase rate maps (last minutes of training).
 
-    ``trained`` is a ``train_seed<N>.npz`` stage (``recorded/<layer>``, ``recorded/positions_m``
-    and ``recorded/gate``); the maps have ``test.position_bins`` bins and a unit is active
-    if its map reaches ``MIN_FIELD_PEAK``.
+    Parameters
+    ----------
+    experiment : ThetaExperiment
+        Gives ``track.length_m`` (m) and ``test.position_bins``.
+    trained : dict
+        A ``train_seed<N>.npz`` stage: ``recorded/<layer>`` (n_samples, n_units), ``recorded/positions_m`` (m)
+        and ``recorded/gate``, each over the same samples; only samples with gate 0 (wake) count.
+    layer : str
+        The layer whose units are sorted.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Indices of the units whose map reaches ``MIN_FIELD_PEAK``, ordered by the bin of their peak.
 
     Example
     -------

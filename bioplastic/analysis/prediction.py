@@ -33,6 +33,22 @@ from bioplastic._checks import BadInput, check_size
 def ideal_prediction(latency_ms, probability, window_steps: int, kernel_ms: float) -> np.ndarray:
     """``p exp(-(t - latency)^2 / (2 kernel^2))`` for ``t`` in ``[0, window_steps)`` ms, one row per trial.
 
+    Parameters
+    ----------
+    latency_ms : array (n_trials,)
+        Latency of each trial's outcome after cue onset (ms): the centre of its bump.
+    probability : array (n_trials,)
+        Probability of each trial's outcome: the height of its bump.
+    window_steps : int
+        Length of the window (steps of 1 ms).
+    kernel_ms : float
+        Standard deviation of the Gaussian timing bump (ms).
+
+    Returns
+    -------
+    ndarray (n_trials, window_steps)
+        float64; column ``t`` is ``t`` ms after cue onset.
+
     Example
     -------
     >>> ideal = ideal_prediction([300.0], [0.75], window_steps=1000, kernel_ms=50.0)

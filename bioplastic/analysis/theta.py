@@ -33,6 +33,20 @@ from bioplastic.data.synthetic import ring_distance
 def smoothed_loss(loss, dt_ms: float, tau_s: float) -> np.ndarray:
     """``y[t] = y[t-1] + (dt / tau) (loss[t] - y[t-1])``, starting at ``y[0] = loss[0]``.
 
+    Parameters
+    ----------
+    loss : array (n_steps,)
+        Per-step loss.
+    dt_ms : float
+        Time between samples of ``loss`` (ms, > 0).
+    tau_s : float
+        Smoothing time constant (s, > 0); ``dt / tau`` is capped at 1 (no smoothing).
+
+    Returns
+    -------
+    ndarray (n_steps,)
+        The smoothed loss, float64.
+
     Example
     -------
     >>> smoothed_loss([1.0, 0.0, 0.0], dt_ms=500.0, tau_s=1.0).tolist()
@@ -93,6 +107,17 @@ def autocorrelation_time(curve, dt_ms: float) -> float:
 def rate_maps(rates, positions_m, length_m: float, bins: int) -> np.ndarray:
     """Mean rate of each unit in each of ``bins`` equal bins of the ring: shape (bins, n_units).
 
+    Parameters
+    ----------
+    rates : array (n_steps, n_units)
+        Activity of each unit at each step.
+    positions_m : array (n_steps,)
+        Position at each step (m); taken modulo ``length_m``.
+    length_m : float
+        Ring circumference (m, > 0).
+    bins : int
+        Number of equal position bins; every bin must be visited at least once (else ``BadInput``).
+
     Example
     -------
     >>> rate_maps(np.array([[1.0], [3.0], [5.0]]), np.array([0.1, 0.2, 0.7]), 1.0, 2)[:, 0].tolist()
@@ -116,6 +141,20 @@ def decode_positions(maps, rates, length_m: float) -> np.ndarray:
     Correlation ignores the scale and offset of the population vector, so activity that
     keeps the pattern but not the gain of the maps is still read correctly.
 
+    Parameters
+    ----------
+    maps : array (bins, n_units)
+        Rate maps, e.g. from :func:`rate_maps`; row ``k`` is bin ``k``.
+    rates : array (n_steps, n_units) or (n_units,)
+        Population vectors to decode.
+    length_m : float
+        Ring circumference (m).
+
+    Returns
+    -------
+    ndarray (n_steps,)
+        Decoded positions (m): ``(k + 0.5) length_m / bins`` for the best bin ``k``; one entry for a 1-d ``rates``.
+
     Example
     -------
     >>> maps = np.eye(4)                                 # unit i fires in bin i
@@ -129,6 +168,18 @@ def decode_positions(maps, rates, length_m: float) -> np.ndarray:
 
 def decoding_error(decoded_m, true_m, length_m: float) -> np.ndarray:
     """The distance round the ring between decoded and true positions (m).
+
+    Parameters
+    ----------
+    decoded_m, true_m : arrays of one shape (or broadcastable)
+        Decoded and true positions (m).
+    length_m : float
+        Ring circumference (m).
+
+    Returns
+    -------
+    ndarray
+        The shorter way round the ring (m), in ``[0, length_m / 2]``, with the broadcast shape.
 
     Example
     -------

@@ -235,6 +235,15 @@ def fetch_command(name: str, cache_dir=None) -> str:
 def check_arrays(spec: DatasetSpec, arrays: Mapping[str, np.ndarray], where: str) -> None:
     """Raise :class:`BadInput` unless ``arrays`` are exactly the spec's (names, shapes, dtypes, sha256).
 
+    Parameters
+    ----------
+    spec : DatasetSpec
+        The expected array names and, per array, shape, dtype and sha256.
+    arrays : mapping of str to array
+        The arrays to check; the key set must equal ``spec.arrays``'.
+    where : str
+        What is checked (e.g. a file name); starts the :class:`BadInput` message.
+
     Example
     -------
     >>> spec = DatasetSpec("t", {"a": ArraySpec((1,), "uint8", "0" * 64)}, (), "")
@@ -259,7 +268,21 @@ def check_arrays(spec: DatasetSpec, arrays: Mapping[str, np.ndarray], where: str
 def write_cache(spec: DatasetSpec, cache_dir, arrays: Mapping[str, np.ndarray]) -> pathlib.Path:
     """Verify ``arrays`` against ``spec``, then write ``<name>.npz`` and ``<name>.json`` atomically.
 
-    Returns the path of the .npz file. Arrays that do not verify are never written.
+    Arrays that do not verify are never written (:func:`check_arrays` raises :class:`BadInput` first).
+
+    Parameters
+    ----------
+    spec : DatasetSpec
+        The dataset; ``spec.name`` names the files and ``spec.source`` goes into the manifest.
+    cache_dir : path or None
+        Cache directory (see :func:`~bioplastic.data.cache.data_dir`); ``None`` uses the default.
+    arrays : mapping of str to array
+        Exactly the arrays of ``spec.arrays``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the written ``<name>.npz``.
 
     Example
     -------

@@ -127,6 +127,20 @@ def latency_steps(images, n_steps: int, tau_steps=None) -> jax.Array:
     ``exp(-t / tau_steps)`` from 1 takes to fall to ``x``; latencies beyond the window
     mean no spike. Intensity 0 never spikes under either law.
 
+    Parameters
+    ----------
+    images : array
+        Intensities in [0, 1] (or integers 0..255).
+    n_steps : int
+        Window length in steps (static under ``jit``).
+    tau_steps : float or None
+        ``None``: the linear law; a number > 0: the time constant of the logarithmic law (steps).
+
+    Returns
+    -------
+    array, shape images.shape, int32
+        Spike step of each pixel in ``[0, n_steps - 1]``, or ``n_steps`` for no spike.
+
     Example
     -------
     >>> import jax.numpy as jnp

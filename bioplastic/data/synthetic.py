@@ -267,6 +267,18 @@ class PlaceCells(NamedTuple):
 def ring_distance(a, b, length_m):
     """The shorter way round a ring of circumference ``length_m`` between positions ``a`` and ``b`` (m).
 
+    Parameters
+    ----------
+    a, b : float or array
+        Positions on the ring (m); broadcast against each other, any value (taken modulo ``length_m``).
+    length_m : float or array
+        Ring circumference (m).
+
+    Returns
+    -------
+    array
+        Distance in ``[0, length_m / 2]`` (m), shape of ``a`` and ``b`` broadcast.
+
     Example
     -------
     >>> round(float(ring_distance(0.1, 0.9, 1.0)), 6)
@@ -478,7 +490,20 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
     switched = jnp.arange(n_trials) >= (n_trials if switch_trial is None else switch_trial)
 
     def per_trial(first, second, dtype):
-        """Trial-wise value of a per-cue quantity: ``first`` before the switch, ``second`` from it on."""
+        """Trial-wise value of a per-cue quantity: ``first`` before the switch, ``second`` from it on.
+
+        Parameters
+        ----------
+        first, second : array, shape (n_cues,)
+            Per-cue values in force before the switch and from ``switch_trial`` on.
+        dtype : dtype
+            dtype of the result.
+
+        Returns
+        -------
+        array, shape (n_trials,)
+            The value of each trial's cue.
+        """
         return jnp.where(switched, jnp.asarray(second, dtype)[cue], jnp.asarray(first, dtype)[cue])
 
     trial_latency_steps = per_trial(steps_of["before"], steps_of["after"], jnp.int32)

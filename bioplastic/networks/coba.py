@@ -137,6 +137,15 @@ class CobaNetwork:
     def scaled(cls, n: int, synapses_per_neuron: float = 80.0, **kwargs) -> "CobaNetwork":
         """A network of ``n`` neurons with the same expected number of synapses per neuron.
 
+        Parameters
+        ----------
+        n : int
+            Number of neurons.
+        synapses_per_neuron : float
+            Expected in-degree (and out-degree): ``p = synapses_per_neuron / n``, which must be <= 1.
+        **kwargs
+            Other :class:`CobaNetwork` fields (``dt``, ``max_events``, ``propagation``).
+
         Example
         -------
         >>> CobaNetwork.scaled(8000).p
@@ -221,6 +230,22 @@ class CobaNetwork:
     def step(self, params: CobaParams, state: CobaState, drive, dt: float):
         """One step of ``dt`` ms; returns ``(state, spikes)``. ``drive`` (or None) adds current (mV).
 
+        Parameters
+        ----------
+        params : CobaParams
+            From :meth:`build`.
+        state : CobaState
+            State before the step; its spikes are propagated in this step.
+        drive : array or None
+            Extra input current as voltage across R (mV), added to ``params.drive_mv``; broadcasts to (n,).
+        dt : float
+            Step (ms).
+
+        Returns
+        -------
+        (CobaState, array)
+            The new state and this step's spikes, shape (n,), float 0/1.
+
         Example
         -------
         Without spikes ``v`` relaxes towards ``-60 + 20 = -40`` mV: from -55 mV,
@@ -265,6 +290,20 @@ class CobaNetwork:
 
         The rate (Hz) is the spike count over ``round(duration_ms / dt)`` steps divided by
         that time; the whole run is one ``lax.scan``.
+
+        Parameters
+        ----------
+        params : CobaParams
+            From :meth:`build`.
+        state : CobaState
+            Initial state.
+        duration_ms : float
+            Simulated time (ms), > 0; rounded to a whole number of steps (at least one).
+
+        Returns
+        -------
+        (CobaState, array)
+            The final state and each neuron's mean rate (Hz), shape (n,).
 
         Example
         -------

@@ -248,6 +248,20 @@ class Network:
         Outputs and synaptic traces start at zero, delay buffers empty, plastic weights at
         the connectivity's.
 
+        Parameters
+        ----------
+        params : dict
+            From :meth:`params`.
+        key : jax key
+            Split into one key per population for its model's ``init``.
+        initial : dict or None
+            Population name -> neuron state used instead of the model's initial state.
+
+        Returns
+        -------
+        dict
+            ``{"populations", "outputs", "synapses", "delays", "plastic"}``, as in the module docstring.
+
         Example
         -------
         >>> from bioplastic.synapses.connectivity import dense
@@ -286,6 +300,15 @@ class Network:
 
     def connectivity(self, params: dict, state: dict, name: str) -> Connectivity:
         """A projection's connectivity with its current weights (learned ones for plastic projections).
+
+        Parameters
+        ----------
+        params : dict
+            From :meth:`params`.
+        state : dict
+            Network state; its ``"plastic"`` entry holds the learned weights.
+        name : str
+            Projection name.
 
         Example
         -------
@@ -327,6 +350,23 @@ class Network:
         ``drive`` maps population names to currents; two reserved entries feed learning
         rules: ``"_signals"`` (a dict of named signals, e.g. ``modulator``) and ``"_gate"``
         (a factor on every weight change, 0 to freeze learning; 1 when absent).
+
+        Parameters
+        ----------
+        params : dict
+            From :meth:`params`.
+        state : dict
+            State before the step (from :meth:`init` or a previous step).
+        drive : dict or None
+            Population name -> external input (array, or tuple of arrays that are summed), in the unit the
+            population's model takes (mV across R for LIF); plus ``"_signals"`` and ``"_gate"``. Missing: 0.
+        dt : float
+            Step (ms).
+
+        Returns
+        -------
+        (dict, dict)
+            The new state and this step's output of each population (spikes 0/1 or rates), shape (size,).
 
         Example
         -------

@@ -173,6 +173,20 @@ class Reservoir:
         ``step_index`` (the global step) seeds this step's background noise, so a run
         split into pieces draws the same noise as an uninterrupted one.
 
+        Parameters
+        ----------
+        state : ReservoirState
+            State before the step (from :meth:`init` or a previous step).
+        cues : array, shape (n_cues,)
+            1 for a cue that is on, 0 for off; cue ``k`` injects ``cues[k] * cue_current`` into its targets.
+        step_index : int or int array
+            Global step number (1 ms each), folded into the noise key.
+
+        Returns
+        -------
+        (ReservoirState, array)
+            The new state and the filtered spike trains (Hz), shape (size,).
+
         Example
         -------
         A cue held on for two steps makes exactly its target neurons spike in the second

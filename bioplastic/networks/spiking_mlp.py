@@ -221,6 +221,27 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
     The loss is the mean cross-entropy (nats) of the logits of :func:`spiking_forward`;
     ``gradient`` has the shapes of ``weights``.
 
+    Parameters
+    ----------
+    weights : tuple of arrays
+        From :func:`init_spiking_mlp`.
+    x : array (batch, n_in)
+        Input currents (units of ``config.v_th``), held for ``config.time_steps`` steps.
+    labels : int array (batch,)
+        Class indices in ``[0, n_classes)``.
+    trainer : {"bptt", "dsr"}
+        Which gradient flows through the spikes (see the module docstring).
+    config : SpikingMLPConfig
+
+    Returns
+    -------
+    loss : scalar array
+        Mean cross-entropy (nats).
+    gradient : tuple of arrays
+        d loss / d weights, one per layer, shaped like ``weights``.
+    traces : tuple of arrays
+        Presynaptic trace per layer, as returned by :func:`spiking_forward`.
+
     Example
     -------
     >>> weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 8, 3))

@@ -294,6 +294,22 @@ class ThetaNetwork:
         ``outputs`` holds ``"rates"`` (soma rates by layer) and ``"mismatch"`` (mean
         ``|r_B - r_A|`` by two-compartment layer); ``learn=False`` leaves weights and traces.
 
+        Parameters
+        ----------
+        state : dict
+            From :meth:`init` or a previous step.
+        inputs : dict
+            Input name -> value now, shape (size,); each input that a connection reads must be given.
+        gate : float or scalar array
+            ``theta``: the soma follows ``(1 - theta) r_B + theta r_A`` (0: basal, 1: apical).
+        learn : bool
+            Update plastic weights and traces (True) or leave them (False).
+
+        Returns
+        -------
+        (dict, dict)
+            The new state and ``{"rates": {layer: (size,)}, "mismatch": {layer: scalar}}``.
+
         Example
         -------
         Noise-free linear units: basal rates ``diag(1, 2) x = (1, 2)``, apical ``(0.5, 0.5) y``;
@@ -362,6 +378,22 @@ class ThetaNetwork:
         """Run over ``gates`` (n_steps,) and ``inputs`` (name -> (n_steps, size)) in one scan; returns ``(state, outputs)``.
 
         ``outputs`` are those of :meth:`step`, stacked along a leading ``n_steps`` axis.
+
+        Parameters
+        ----------
+        state : dict
+            Initial state, from :meth:`init`.
+        inputs : dict
+            Input name -> array (n_steps, size), one row per step of ``dt_ms``.
+        gates : array (n_steps,)
+            ``theta`` of each step (see :meth:`step`).
+        learn : bool
+            Update plastic weights and traces at every step.
+
+        Returns
+        -------
+        (dict, dict)
+            The final state and the outputs of :meth:`step`, each with a leading ``n_steps`` axis.
 
         Example
         -------

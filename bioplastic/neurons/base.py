@@ -64,9 +64,19 @@ class NeuronModel(abc.ABC):
     def init(self, params, shape, key: jax.Array) -> Any:
         """Return the initial state of a population of ``shape`` neurons.
 
-        ``shape`` is an int or a tuple of ints; ``key`` is a JAX PRNG key (deterministic
-        models ignore it and accept ``None``). The state is a NamedTuple holding at least
-        the fields in ``state_variables``, each of the population shape.
+        Parameters
+        ----------
+        params : NamedTuple
+            From ``model.params(...)``.
+        shape : int or tuple of int
+            Population shape.
+        key : jax key or None
+            For random initial states; deterministic models ignore it and accept ``None``.
+
+        Returns
+        -------
+        NamedTuple
+            Holds at least the fields in ``state_variables``, each of the population shape.
 
         Example
         -------
@@ -83,9 +93,24 @@ class NeuronModel(abc.ABC):
     def step(self, params, state, input, dt: float) -> tuple[Any, jax.Array]:
         """Advance ``state`` by ``dt`` ms under ``input``; return ``(new_state, output)``.
 
-        ``output`` has the population shape: spikes (0.0 / 1.0) for spiking models, rates
-        for rate models. The same call works for every model, so a loop written once
-        drives any of them.
+        The same call works for every model, so a loop written once drives any of them.
+
+        Parameters
+        ----------
+        params : NamedTuple
+            From ``model.params(...)``.
+        state : NamedTuple
+            From :meth:`init` or a previous step.
+        input : array or model-specific NamedTuple
+            Drive over the step, broadcastable to the population shape (e.g. mV across R for LIF).
+        dt : float
+            Step (ms).
+
+        Returns
+        -------
+        (NamedTuple, array)
+            The new state and the output, of the population shape: spikes (0.0 / 1.0) for spiking
+            models, rates for rate models.
 
         Example
         -------

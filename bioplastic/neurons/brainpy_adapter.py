@@ -636,8 +636,23 @@ class BrainPyNeuron(NeuronModel):
     def init(self, params, shape, key, dt=None):
         """Build the module for ``shape``, initialise its states from ``key``, return them as arrays.
 
-        ``dt`` (ms) is needed only by models that read the time step while being built or
-        initialised (the NEST-style ones); the initial state does not otherwise depend on it.
+        Parameters
+        ----------
+        params : NamedTuple
+            From :meth:`params` (``()`` also accepted with ``static_params=True``); fields broadcast to ``shape``.
+        shape : int or tuple of int
+            Population shape.
+        key : jax key
+            A ``jax.random.PRNGKey`` / ``jax.random.key`` (or its raw uint32 data); seeds the initial states and,
+            split, the model's random numbers during the run (``state.rng``).
+        dt : float or None
+            Step (ms), a Python number; needed only by models that read the time step while being built or
+            initialised (the NEST-style ones); the initial state does not otherwise depend on it.
+
+        Returns
+        -------
+        NamedTuple
+            ``<Class>State``: the model's state variables plus ``i`` and ``rng`` (see the module docstring).
 
         Example
         -------
@@ -667,9 +682,23 @@ class BrainPyNeuron(NeuronModel):
     def step(self, params, state, input, dt):
         """Advance ``state`` by ``dt`` ms under the input current ``input`` (in ``input_unit``).
 
-        Returns ``(new_state, spikes)``; ``spikes`` is a float 0.0 / 1.0 array of the
-        population shape. Pure: usable in ``jax.jit``, ``jax.lax.scan``, ``jax.vmap`` and
-        ``jax.grad``.
+        Pure: usable in ``jax.jit``, ``jax.lax.scan``, ``jax.vmap`` and ``jax.grad``.
+
+        Parameters
+        ----------
+        params : NamedTuple
+            From :meth:`params` (``()`` also accepted with ``static_params=True``).
+        state : NamedTuple
+            The ``<Class>State`` from :meth:`init` or a previous step.
+        input : array
+            Input current in ``input_unit`` (mA for the LIF family by default), broadcastable to the population shape.
+        dt : float
+            Step (ms); keep it fixed during a run. Must be a Python number when ``static_params=True``.
+
+        Returns
+        -------
+        (NamedTuple, array)
+            The new state and the spikes, float 0.0 / 1.0 of the population shape.
 
         Example
         -------

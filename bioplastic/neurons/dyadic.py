@@ -155,6 +155,15 @@ class DyadicUnit(NeuronModel):
     def init(self, params: DyadicParams, shape, key) -> DyadicState:
         """Both states at ``f(0)``; ``key`` is unused.
 
+        Parameters
+        ----------
+        params : DyadicParams
+            From :meth:`params` (not used: the rest state depends only on ``f``).
+        shape : int or tuple of int
+            Population shape.
+        key : jax key or None
+            Unused.
+
         Example
         -------
         >>> unit = DyadicUnit(activation="sigmoid")
@@ -168,6 +177,22 @@ class DyadicUnit(NeuronModel):
 
     def step(self, params: DyadicParams, state: DyadicState, input: DyadicInput, dt: float):
         """Set (or relax) both states from ``input``; returns ``(state, activity)``.
+
+        Parameters
+        ----------
+        params : DyadicParams
+            ``alpha`` (share of the feedback given to ``s_plus``) and ``tau_ms``.
+        state : DyadicState
+            States before the step (used only when ``leaky``).
+        input : DyadicInput
+            Feedforward and feedback drives, in the units of the activation's argument.
+        dt : float
+            Step (ms); used only when ``leaky``.
+
+        Returns
+        -------
+        (DyadicState, array)
+            The new states and the activity ``(s_plus + s_minus) / 2``, of the population shape.
 
         Example
         -------

@@ -182,6 +182,22 @@ class LIF(NeuronModel):
     def init(self, params: LIFParams, shape, key: jax.Array, v_mv=None) -> LIFState:
         """Rest state (``v = v_rest``), or ``v_mv`` when given; ``key`` is unused (deterministic).
 
+        Parameters
+        ----------
+        params : LIFParams
+            From :meth:`params`; ``v_rest_mv`` sets the initial voltage when ``v_mv`` is None.
+        shape : int or tuple of int
+            Population shape.
+        key : jax key or None
+            Unused.
+        v_mv : float or array or None
+            Initial membrane potential (mV), broadcast to ``shape``.
+
+        Returns
+        -------
+        LIFState
+            ``v`` (mV), ``refractory_steps`` 0 and ``spike`` 0, each of shape ``shape``.
+
         Example
         -------
         >>> model = LIF()
@@ -199,7 +215,21 @@ class LIF(NeuronModel):
     def step(self, params: LIFParams, state: LIFState, input, dt: float):
         """Advance one step of ``dt`` ms; ``input`` is a current (mV) or a :class:`ConductanceInput`.
 
-        Returns ``(new_state, spikes)``; ``spikes`` is 0.0 / 1.0 of the population shape.
+        Parameters
+        ----------
+        params : LIFParams
+            From :meth:`params`.
+        state : LIFState
+            From :meth:`init` or a previous step.
+        input : array or ConductanceInput
+            Current as voltage across R (mV), or current plus synaptic conductances; broadcasts to the population.
+        dt : float
+            Step (ms); a spike holds ``v`` at reset for ``round(tau_ref_ms / dt)`` steps.
+
+        Returns
+        -------
+        (LIFState, array)
+            The new state and the spikes, 0.0 / 1.0 of the population shape.
 
         Example
         -------

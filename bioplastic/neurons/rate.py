@@ -104,6 +104,15 @@ class RateUnit(NeuronModel):
     def init(self, params: RateParams, shape, key) -> RateState:
         """All units at ``u = 0``, so ``rate = f(0)``; ``key`` is unused.
 
+        Parameters
+        ----------
+        params : RateParams
+            From :meth:`params` (not used: the rest state depends only on ``f``).
+        shape : int or tuple of int
+            Population shape.
+        key : jax key or None
+            Unused.
+
         Example
         -------
         >>> unit = RateUnit(activation="sigmoid")
@@ -117,6 +126,22 @@ class RateUnit(NeuronModel):
 
     def step(self, params: RateParams, state: RateState, input, dt: float):
         """Advance one step of ``dt`` ms; returns ``(state, rate)``.
+
+        Parameters
+        ----------
+        params : RateParams
+            ``tau_ms`` (ms), used only when ``leaky``.
+        state : RateState
+            From :meth:`init` or a previous step.
+        input : array
+            Input ``I`` in the units of the activation's argument, held over the step; broadcasts to the population.
+        dt : float
+            Step (ms); used only when ``leaky``.
+
+        Returns
+        -------
+        (RateState, array)
+            The new state and the rate ``f(u)``, of the population shape.
 
         Example
         -------

@@ -119,6 +119,13 @@ class TwoCompartmentUnit(NeuronModel):
     def params(self, *, basal_noise_sigma=0.01, apical_noise_sigma=0.01, noise_tau_ms=300.0) -> TwoCompartmentParams:
         """Validated parameters (defaults: sigma 0.01 in both compartments, tau 300 ms, as in the theta-gated model).
 
+        Parameters
+        ----------
+        basal_noise_sigma, apical_noise_sigma : float or array
+            Stationary standard deviation of each compartment's OU noise (rate units, >= 0).
+        noise_tau_ms : float or array
+            Correlation time of both noises (ms, > 0).
+
         Example
         -------
         >>> TwoCompartmentUnit().params(basal_noise_sigma=-0.1)
@@ -134,6 +141,15 @@ class TwoCompartmentUnit(NeuronModel):
 
     def init(self, params: TwoCompartmentParams, shape, key: jax.Array) -> TwoCompartmentState:
         """Rates at zero; noises drawn from their stationary distribution using ``key``.
+
+        Parameters
+        ----------
+        params : TwoCompartmentParams
+            From :meth:`params`; the noise standard deviations scale the initial noises.
+        shape : int or tuple of int
+            Population shape.
+        key : jax key
+            Draws the initial noises; a split of it is kept in the state for the noise of later steps.
 
         Example
         -------
@@ -157,6 +173,22 @@ class TwoCompartmentUnit(NeuronModel):
 
     def step(self, params: TwoCompartmentParams, state: TwoCompartmentState, input: TwoCompartmentInput, dt: float):
         """Advance noises, compartments and soma by ``dt`` ms; returns ``(state, soma_rate)``.
+
+        Parameters
+        ----------
+        params : TwoCompartmentParams
+            From :meth:`params`.
+        state : TwoCompartmentState
+            From :meth:`init` or a previous step (its ``key`` drives this step's noise).
+        input : TwoCompartmentInput
+            Basal and apical potentials (units of the activations' argument) and the gate theta in [0, 1].
+        dt : float
+            Step (ms).
+
+        Returns
+        -------
+        (TwoCompartmentState, array)
+            The new state and the soma rate ``f_soma((1 - theta) r_B + theta r_A)``, of the population shape.
 
         Example
         -------

@@ -41,7 +41,19 @@ from bioplastic._checks import BadInput, _describe, check_positive
 def as_numeric(value, where: str, allowed: str) -> np.ndarray:
     """Return ``value`` as a NumPy array after checking it holds numbers (or booleans).
 
-    ``where`` names the argument and ``allowed`` says what it may be, in the error message.
+    Parameters
+    ----------
+    value : array-like
+        The argument to check; its dtype is kept (no conversion to float).
+    where : str
+        Argument name used in error messages.
+    allowed : str
+        What the argument may be, used in error messages.
+
+    Raises
+    ------
+    BadInput
+        A value NumPy cannot hold as one array (e.g. ragged lists), or a dtype that is not bool, integer or float.
 
     Example
     -------
@@ -158,6 +170,20 @@ def as_time(t0_ms, where: str = "t0_ms") -> float:
 def select_neurons(neurons, n: int, where: str = "neurons") -> np.ndarray:
     """Return the chosen flat neuron indices as an int array (all ``n`` when ``neurons`` is None).
 
+    Parameters
+    ----------
+    neurons : int, sequence of int or None
+        Flat neuron indices, kept in the given order (duplicates allowed); None selects all.
+    n : int
+        Number of neurons (flattened neuron axes of the recording).
+    where : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    ndarray (k,)
+        int64 indices (``np.arange(n)`` when ``neurons`` is None).
+
     Raises
     ------
     BadInput
@@ -198,6 +224,22 @@ def select_neurons(neurons, n: int, where: str = "neurons") -> np.ndarray:
 def step_times_ms(n_rows: int, dt_ms: float, t0_ms: float = 0.0, stride: int = 1) -> np.ndarray:
     """Times (ms) of ``n_rows`` recorded rows: ``t0_ms + (n + 1) * stride * dt_ms``.
 
+    Parameters
+    ----------
+    n_rows : int
+        Number of recorded rows.
+    dt_ms : float
+        Simulation step (ms).
+    t0_ms : float
+        Time of the start of the first step (ms).
+    stride : int
+        Steps between recorded rows.
+
+    Returns
+    -------
+    ndarray (n_rows,)
+        float64 times (ms); row ``n`` is stamped with the end of its last step.
+
     Example
     -------
     >>> step_times_ms(3, 0.1, t0_ms=100.0, stride=10).tolist()     # every 10th step of 0.1 ms
@@ -229,7 +271,19 @@ def check_axes(ax, where: str = "ax"):
 def as_positive(value, where: str, unit: str = "") -> float:
     """Return a scalar as a float after checking it is a finite number > 0.
 
-    ``unit`` (e.g. ``"ms"``) is named in the error message.
+    Parameters
+    ----------
+    value : number or str
+        The argument to check; anything ``float()`` accepts.
+    where : str
+        Argument name used in error messages.
+    unit : str
+        Unit named in the error message (e.g. ``"ms"``); empty for none.
+
+    Raises
+    ------
+    BadInput
+        A value that is not a number, not finite, or not > 0.
 
     Example
     -------

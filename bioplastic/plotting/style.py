@@ -151,6 +151,13 @@ def style_axes(ax) -> None:
 def label_axes(ax, xlabel: str | None = None, ylabel: str | None = None) -> None:
     """Set axis labels in the shared font size (``None`` leaves a label as it is).
 
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Axes to label.
+    xlabel, ylabel : str or None
+        Text of the x- and y-axis labels, with the unit in brackets by convention (e.g. ``"time (ms)"``).
+
     Example
     -------
     >>> ax = Figure().add_subplot()

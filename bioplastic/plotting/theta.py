@@ -28,7 +28,19 @@ from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
 def loss_curves(losses: dict, dt_ms: float, ax=None):
     """Draw each layer's smoothed loss (name -> per-step values) against training time (min), log scale.
 
-    ``dt_ms`` is the step of the values (ms).
+    Parameters
+    ----------
+    losses : dict of str -> array (n_steps,)
+        Smoothed loss of each layer (e.g. from :func:`~bioplastic.analysis.theta.smoothed_loss`); the key is the label.
+    dt_ms : float
+        Time between values (ms); value ``n`` is drawn at ``n dt_ms``.
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; a new styled figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Example
     -------
@@ -49,6 +61,24 @@ def loss_curves(losses: dict, dt_ms: float, ax=None):
 def autocorrelations(generated, latents, dt_ms: float, ax=None):
     """Draw the autocorrelation of generated activity and of the latents against lag (s); ``dt_ms``: lag step (ms).
 
+    A dotted horizontal line marks ``exp(-1/2)``, the level read by
+    :func:`~bioplastic.analysis.theta.autocorrelation_time`.
+
+    Parameters
+    ----------
+    generated, latents : array (n_lags,)
+        Autocorrelation curves, entry ``k`` at lag ``k dt_ms`` (e.g. from
+        :func:`~bioplastic.analysis.theta.autocorrelation`); drawn solid and dashed.
+    dt_ms : float
+        Lag step (ms).
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; a new styled figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
     Example
     -------
     >>> ax = autocorrelations(np.exp(-np.arange(41) / 20), np.exp(-np.arange(41) / 40), dt_ms=25.0)
@@ -66,9 +96,28 @@ def autocorrelations(generated, latents, dt_ms: float, ax=None):
 
 
 def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
-    """Draw true (line) and decoded (dots) positions (m) against time (s); a dotted line at the removal.
+    """Draw true (grey dots) and decoded (dots) positions (m) against time (s); a dotted line at the removal.
 
-    ``dt_ms`` is the step of the positions (ms), ``removal_s`` when the input was removed (s).
+    Parameters
+    ----------
+    decoded_m, true_m : array (n_steps,)
+        Decoded and true positions (m), one per step; equal 1-D shapes.
+    dt_ms : float
+        Time between positions (ms); position ``n`` is drawn at ``n dt_ms``.
+    removal_s : float or None
+        When the sensory input was removed (s), marked by a dotted vertical line; None draws no line.
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; a new styled figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
+
+    Raises
+    ------
+    BadInput
+        ``decoded_m`` and ``true_m`` differ in shape or are not 1-D.
 
     Example
     -------
@@ -92,6 +141,24 @@ def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
 
 def ring_weights(weights, ax=None, profile_ax=None, title=None):
     """Draw a sorted square weight matrix; on ``profile_ax``, its mean profile against the offset ``j - i``.
+
+    Parameters
+    ----------
+    weights : array (n, n)
+        Weights ``W[i, j]`` from unit ``j`` to unit ``i``, units sorted by their place on the ring; drawn with a
+        symmetric colour scale and a colour bar.
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; a new styled figure when None.
+    profile_ax : matplotlib.axes.Axes or None
+        Axes for the profile (:func:`~bioplastic.analysis.theta.circulant_profile`) at offsets
+        ``-n // 2 .. n - n // 2 - 1`` (units); None draws no profile.
+    title : str or None
+        Title of ``ax`` and label of the profile line.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes of the matrix.
 
     Example
     -------
@@ -121,8 +188,23 @@ def ring_weights(weights, ax=None, profile_ax=None, title=None):
 def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
     """Draw each model's decoding error (name -> (episodes, steps)), mean over episodes, against time (s).
 
-    ``dt_ms`` is the step (ms); ``removal_s``, when given, is marked by a dotted line. See
-    the module example.
+    See the module example.
+
+    Parameters
+    ----------
+    errors : dict of str -> array (n_episodes, n_steps) or (n_steps,)
+        Decoding error (m) of each model per episode and step; the key is the label.
+    dt_ms : float
+        Time between steps (ms); step ``n`` is drawn at ``n dt_ms``.
+    removal_s : float or None
+        When the sensory input was removed (s), marked by a dotted vertical line; None draws no line.
+    ax : matplotlib.axes.Axes or None
+        Axes to draw on; a new styled figure when None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The Axes drawn on.
 
     Example
     -------

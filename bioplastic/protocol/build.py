@@ -104,9 +104,31 @@ class _Checker:
         self.file = file
 
     def fail(self, path: str, got: str, allowed: str):
+        """Raise a :class:`ProtocolError` in this file.
+
+        Parameters
+        ----------
+        path : str
+            Dotted key path of the problem, e.g. ``simulation.duration_ms``.
+        got : str
+            What was found, already formatted (``repr`` of a value, or words).
+        allowed : str
+            What would be accepted.
+        """
         raise ProtocolError(self.file, path, got, allowed)
 
     def registered(self, registry, name: str, path: str):
+        """The entry of ``registry`` called ``name``; an unknown name is a :class:`ProtocolError` at ``path``.
+
+        Parameters
+        ----------
+        registry : Registry
+            Registry to look in (e.g. ``NEURONS``).
+        name : str
+            Name written in the protocol.
+        path : str
+            Key path of the name, for the error.
+        """
         try:
             return registry.get(name, where=path)
         except BadInput as error:
@@ -120,13 +142,38 @@ class _Checker:
             raise relocate(error, self.file, path) from None
 
     def known(self, key: str, path: str, keys, what: str):
-        """``key`` must be one of ``keys``; else an unknown-key error with the closest match."""
+        """``key`` must be one of ``keys``; else an unknown-key error with the closest match.
+
+        Parameters
+        ----------
+        key : str
+            Key written in the protocol.
+        path : str
+            Key path of ``key``, for the error.
+        keys : sequence of str
+            The accepted keys, listed in the error.
+        what : str
+            What a key should be, after "an unknown key, not" (e.g. ``"an option of neuron type 'lif'"``).
+        """
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.fail(path, f"an unknown key, not {what}", f"{', '.join(keys)}{hint}")
 
     def member(self, value: str, path: str, names, what: str):
+        """``value`` must be one of ``names``; else a :class:`ProtocolError` listing them, with the closest match.
+
+        Parameters
+        ----------
+        value : str
+            Name written in the protocol.
+        path : str
+            Key path of ``value``, for the error.
+        names : sequence of str
+            The accepted names (may be empty: "(none defined)").
+        what : str
+            Plural noun for the names, after "one of the" (e.g. ``"populations"``).
+        """
         if value not in names:
             close = difflib.get_close_matches(str(value), names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""

@@ -87,6 +87,21 @@ def spiking_config(neuron) -> SpikingMLPConfig:
 def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> ContinualExperiment:
     """Cross-check a continual protocol and prepare its task sequence (loads the dataset from the cache).
 
+    Parameters
+    ----------
+    protocol : ContinualProtocol
+        A validated protocol with a ``[continual]`` table; ``protocol.seed`` draws the task permutations,
+        initial weights and the run's key.
+    file : str
+        The protocol file, named in error messages.
+    data_dir : str or pathlib.Path, optional
+        The dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Returns
+    -------
+    ContinualExperiment
+        The prepared sequence and its state before the first task.
+
     Raises
     ------
     ProtocolError

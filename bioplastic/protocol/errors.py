@@ -60,7 +60,22 @@ class ProtocolError(BadInput):
 
 
 def relocate(error: BadInput, file: str, path: str) -> ProtocolError:
-    """Re-raise a library ``BadInput`` ("where: got X; allowed: Y") at a protocol key path.
+    """A library ``BadInput`` ("where: got X; allowed: Y") as a ``ProtocolError`` at a protocol key path (to raise).
+
+    Parameters
+    ----------
+    error : BadInput
+        The library error; its ``where`` part is dropped.
+    file : str
+        The protocol file, as the user named it.
+    path : str
+        Dotted key path the error is reported at.
+
+    Returns
+    -------
+    ProtocolError
+        Returned, not raised (callers ``raise relocate(...) from None``). It keeps the error's ``got`` and
+        ``allowed``; a message not of that form becomes ``allowed``, with ``got`` "a value the model rejected".
 
     Example
     -------

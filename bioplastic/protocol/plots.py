@@ -36,6 +36,23 @@ def _one_panel(draw):
     """A plotter drawing one Axes with ``draw(ax, spec, experiment, recordings, steps, state)``."""
 
     def plot(name, spec, experiment, recordings, steps, state) -> Figure:
+        """A new one-Axes figure drawn by ``draw``, titled ``spec.title`` or ``name``.
+
+        Parameters
+        ----------
+        name : str
+            The plot's name (``[plots.NAME]``), the title when ``spec.title`` is empty.
+        spec : plot spec
+            The ``[plots.NAME]`` table.
+        experiment : Experiment
+            The built experiment (protocol, network, parameters).
+        recordings : dict of str -> array
+            Each recording's array, rows every ``stride`` steps.
+        steps : dict of str -> float
+            Each recording's time between rows (ms).
+        state : dict
+            The final network state.
+        """
         fig = Figure(figsize=(6.4, 4.0), layout="constrained")
         ax = fig.add_subplot()
         draw(ax, spec, experiment, recordings, steps, state)
@@ -79,9 +96,21 @@ PLOTTERS = {
 def draw_protocol_plots(run_dir, experiment, recordings: dict, state) -> list:
     """Draw every ``[plots.NAME]`` of the experiment's protocol into ``run_dir/NAME.png``.
 
-    ``state`` is the final network state (a weight matrix shows the learned weights);
-    ``recordings`` maps each recording's name to its array (rows every ``stride`` steps).
-    Returns the written paths.
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder.
+    experiment : Experiment
+        The built experiment (from :func:`~bioplastic.protocol.build.build_experiment`).
+    recordings : dict of str -> array (rows, *neurons)
+        Each recording's array, rows every ``stride`` steps of ``experiment.dt`` (ms).
+    state : dict
+        The final network state (a weight matrix shows the learned weights).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths, in the order of the plots.
 
     Example
     -------
@@ -127,10 +156,23 @@ def draw_learning_curves(run_dir, protocol, curves: dict) -> list:
     """Draw every ``learning_curve`` plot of a training protocol: the test score per epoch.
 
     The score is test accuracy for a classifier, test reconstruction error for an
-    autoencoder; a validation loss, where there is one, goes on a second axis.
+    autoencoder; a validation loss, where there is one, is not drawn: a dotted vertical line
+    marks its lowest epoch.
 
-    ``curves`` maps names to per-epoch values (``test_accuracy`` or ``test_mse``, and
-    ``validation_loss``, whose lowest epoch is marked). Returns the written paths.
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder; each plot goes to ``run_dir/NAME.png``.
+    protocol : TrainingProtocol
+        The training protocol; its rule names the curve.
+    curves : dict of str -> sequence
+        Per-epoch values: the first key starting ``test_`` (``test_accuracy`` or ``test_mse``) is the score, and
+        ``validation_loss``, where given, marks its lowest epoch with a dotted line.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths.
 
     Example
     -------
@@ -169,7 +211,20 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
     ``accuracy_matrix``: A as a heat map, rows the training stage, columns the task tested;
     ``task_accuracy``: one line per task, its accuracy as later tasks are learned.
     Accuracies are fractions (shown in %); NaN (a task not yet learned) is left blank.
-    Returns the written paths.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder; each plot goes to ``run_dir/NAME.png``.
+    protocol : ContinualProtocol
+        The continual protocol; its method is named in default titles.
+    accuracy : array (n_tasks, n_tasks)
+        ``A[i, j]``: test accuracy (fraction) on task ``j`` after training task ``i``; NaN where not measured.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths.
 
     Example
     -------
@@ -219,7 +274,22 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
     ``prediction_traces``: the mean prediction per cue in the first trials, before the
     switch and at the end, one panel per learner; ``prediction_errors``: each learner's
     error per trial, averaged over repeats (``metrics``, from
-    :func:`bioplastic.prediction_run.summarize`), across the switch. Returns the written paths.
+:func:`bioplastic.prediction_run.summarize`), across the switch.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder: ``prediction_traces`` reads ``readouts_<learner>_seed<protocol.seed>.npz`` from it, and
+        each plot goes to ``run_dir/NAME.png``.
+    protocol : PredictionProtocol
+        The prediction protocol (learners, trials, switch, cues).
+    metrics : dict
+        The run's metrics; ``metrics["details"][learner]["mean_errors"]`` is each learner's error per trial.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths.
 
     Example
     -------
@@ -274,7 +344,21 @@ def draw_theta_plots(run_dir, experiment, metrics: dict) -> list:
     ``theta_autocorrelation``: generated activity and latents; ``theta_decoding``: one
     test episode; ``theta_ring_weights``: the recurrent weights sorted by place-field peak
     with their mean profile; ``theta_path_integration``: error curves of every model.
-    Returns the written paths.
+
+    Parameters
+    ----------
+    run_dir : pathlib.Path
+        The run folder: holds ``train_seed<seed>.npz`` and ``test_seed<seed>.npz`` (``transfer_seed<seed>.npz``
+        where there is a transfer) of the first repeat; each plot goes to ``run_dir/NAME.png``.
+    experiment : ThetaExperiment
+        The built theta protocol (from :func:`~bioplastic.protocol.theta.build_theta`).
+    metrics : dict
+        The run's metrics; ``metrics["ring_correlation"]`` is shown in the title of ``theta_ring_weights``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The written paths.
 
     Example
     -------

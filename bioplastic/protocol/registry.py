@@ -47,6 +47,20 @@ class Registry:
     def register(self, name: str, entry: Any, description: str) -> None:
         """Add ``entry`` under ``name``; a name is registered once.
 
+        Parameters
+        ----------
+        name : str
+            Name protocols refer to the entry by.
+        entry : object
+            The registered object (a factory, or a tuple of a factory and the keys it needs).
+        description : str
+            One-line description, for listings (``bioplastic list``).
+
+        Raises
+        ------
+        ValueError
+            ``name`` is already registered.
+
         Example
         -------
         >>> shapes = Registry("shape")

@@ -190,8 +190,25 @@ class ThetaExperiment:
                     velocity_mean_m_s: Optional[float] = None) -> Environment:
         """``n_steps`` of the environment along a path drawn from ``key``.
 
-        ``remapped``: the second environment (new place fields); ``velocity_mean_m_s``
-        replaces the track's mean velocity (m/s).
+        Parameters
+        ----------
+        seed : int
+            The repeat's seed; its ``world`` key draws what stays fixed across paths (latent mixing, place fields).
+        n_steps : int
+            Number of steps of ``dt_ms``.
+        key : jax key
+            Draws the path: the latents, or the agent's run on the track.
+        remapped : bool
+            The second environment (new place fields); track only.
+        velocity_mean_m_s : float or None
+            Replaces the track's mean velocity (m/s); None keeps it.
+
+        Returns
+        -------
+        Environment
+            Inputs, each (n_steps, size): ``features`` and ``bias`` with the ``latents`` (n_steps, n_latents); or
+            ``place``, ``velocity`` (``relu(+v)``, ``relu(-v)`` over ``velocity_scale_m_s``) and ``bias`` with
+            ``positions_m`` (n_steps,).
 
         Example
         -------

@@ -61,9 +61,29 @@ def backprop(hidden_activation: str = "relu", output: str = "mse") -> Rule:
     activation(hidden_activation, "hidden_activation")
 
     def batch_loss(layers, x, y):
+        """The batch-mean loss of the network's output.
+
+        Parameters
+        ----------
+        layers : tuple of Layer
+        x : array
+            Inputs ``(batch, n_0)``.
+        y : array
+            Targets ``(batch, n_L)``, one-hot for a classifier.
+        """
         return loss(output, forward(layers, x, hidden_activation)[-1], y)
 
     def update(state, layers, *, batch):
+        """``(-d loss / d layers, state)`` for one batch.
+
+        Parameters
+        ----------
+        state : tuple
+            ``()``, returned as it is.
+        layers : tuple of Layer
+        batch : tuple
+            ``(x, y)`` as in ``batch_loss``.
+        """
         gradient = jax.grad(batch_loss)(layers, *batch)
         return jax.tree_util.tree_map(lambda g: -g, gradient), state
 

@@ -300,8 +300,28 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
                    on_task: Optional[Callable[[int, np.ndarray], None]] = None) -> ContinualState:
     """Train ``weights`` on ``tasks`` (:class:`bioplastic.data.tasks.Task`) with ``settings.method``.
 
-    ``on_task(task_index, accuracy)`` is called after each task (after the single joint
-    phase for ``"multitask"``, with the last task's index).
+    Parameters
+    ----------
+    gradients : callable
+        ``gradients(weights, x, labels) -> (loss, gradient, traces)`` (see :func:`prepare_sequence`).
+    predict : callable
+        ``predict(weights, x) -> logits`` (batch x classes).
+    weights : sequence of arrays
+        The initial weights, layer ``l`` shaped (n_in, n_out).
+    tasks : list of :class:`bioplastic.data.tasks.Task`
+    settings : ContinualSettings
+    optimizer : optax.GradientTransformation
+        Re-initialised at the start of every task.
+    key : jax key
+        Seeds the batch order and HLOP's new rows.
+    on_task : callable, optional
+        ``on_task(task_index, accuracy)``, called after each task (after the single joint phase for
+        ``"multitask"``, with the last task's index) with the accuracy matrix so far.
+
+    Returns
+    -------
+    ContinualState
+        After the last task; ``accuracy[i, j]`` is the test accuracy (fraction) on task ``j`` after task ``i``.
 
     Example
     -------
@@ -339,6 +359,18 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     One per task (the subspaces grow, so shapes change); with ``use_hlop`` the gradient is
     projected and the lateral rows learn, with ``use_ewc`` the penalty gradient is added.
 
+    Parameters
+    ----------
+    gradients : callable
+        ``gradients(weights, x, labels) -> (loss, gradient, traces)`` (see :func:`prepare_sequence`).
+    optimizer : optax.GradientTransformation
+    settings : ContinualSettings
+        HLOP's learning rates, iterations, momentum and spike levels; EWC's strength.
+    use_hlop : bool
+        Project the gradient with :func:`bioplastic.rules.hlop.hlop_update` (the subspaces must not be None).
+    use_ewc : bool
+        Add :func:`bioplastic.rules.ewc.penalty_gradient` (the EWC state must not be None).
+
     Example
     -------
     A loss ``|w|^2 / 2`` (gradient ``w``) under ``sgd(0.5)`` halves ``w``; EWC with
@@ -358,6 +390,20 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
 
     @jax.jit
     def step(weights, opt_state, extra, x, y):
+        """One optimizer step on the batch ``(x, y)``.
+
+        Parameters
+        ----------
+        weights : tuple of arrays
+        opt_state : pytree
+            The optimizer's state.
+        extra : tuple
+            ``(subspaces, ewc)``: HLOP's subspaces (they learn) and the EWCState (unchanged), None where unused.
+        x : array
+            Inputs ``(batch, ...)``.
+        y : array
+            Class indices ``(batch,)``.
+        """
         current_subspaces, ewc_state = extra
         loss, gradient, traces = gradients(weights, x, y)
         gradient = tuple(gradient)

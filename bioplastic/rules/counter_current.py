@@ -120,6 +120,23 @@ def init_counter_current_cnn(key: jax.Array, channels, n_classes: int, image_sid
     uniform in ``+-1 / sqrt(fan_in)`` (PyTorch's default), biases zero (the authors'
     ``bias_init = "zero"``); the dense output layer is as in :func:`init_counter_current`.
 
+    Parameters
+    ----------
+    key : jax key
+    channels : sequence of int
+        Channels of the input image and after each convolution, ``(c_0, ..., c_n)``; two or more.
+    n_classes : int
+        Outputs of the dense top layer (its input: the ``channels[-1]`` channels of the 1 x 1 image).
+    image_side : int
+        Side of the square input image (pixels), ``2 ** (len(channels) - 1)``; only checked.
+    kernel_size : int
+        Side of the square kernels (pixels), odd.
+
+    Returns
+    -------
+    CounterCurrentParams
+        ``n`` :class:`ConvLayer` plus one dense matrix in each network.
+
     Example
     -------
     >>> p = init_counter_current_cnn(jax.random.PRNGKey(0), (1, 4, 8), n_classes=3, image_side=4)
@@ -237,7 +254,20 @@ def feedback_activities(feedback, top) -> list:
 def layer_losses(params: CounterCurrentParams, x, y, loss: str = "scaled") -> jax.Array:
     """The per-layer losses ``loss_0 .. loss_L`` (``loss_L``: the cross-entropy of the logits).
 
-    ``y`` is one-hot (batch x C); ``loss`` is ``"scaled"`` (MLP) or ``"normalized"`` (CNN).
+    Parameters
+    ----------
+    params : CounterCurrentParams
+    x : array
+        Inputs ``(batch, d_0)``, or images ``(batch, H, W, C)`` for a CNN.
+    y : array
+        One-hot labels ``(batch, C)``; the feedback network starts from ``I_C``.
+    loss : {"scaled", "normalized"}
+        The local loss (see the module docstring): ``"scaled"`` (MLP) or ``"normalized"`` (CNN).
+
+    Returns
+    -------
+    array
+        ``(L + 1,)``, each loss a batch mean.
 
     Example
     -------
@@ -275,6 +305,19 @@ def autoencoder_losses(params: CounterCurrentParams, x, target) -> jax.Array:
     The forward network maps ``x`` to its reconstruction ``a_L``; the feedback network maps
     the target (usually ``x`` itself) back down, so ``loss_L`` trains the last forward layer
     and ``loss_0`` the last feedback layer.
+
+    Parameters
+    ----------
+    params : CounterCurrentParams
+    x : array
+        Inputs ``(batch, d_0)``.
+    target : array
+        ``b_L``, shaped like the reconstruction ``a_L``, ``(batch, d_L)``.
+
+    Returns
+    -------
+    array
+        ``(L + 1,)``, each a mean over batch and units.
 
     Example
     -------
@@ -334,10 +377,30 @@ def counter_current(loss: str = "scaled", loss_weight: float = 1.0) -> Rule:
     check_positive(loss_weight, "loss_weight")
 
     def total(params, x, y):
+        """``loss_weight`` times the sum of the layer losses of one batch.
+
+        Parameters
+        ----------
+        params : CounterCurrentParams
+        x : array
+            Inputs ``(batch, ...)``.
+        y : array
+            One-hot labels ``(batch, C)``, or the target images for ``"autoencoder"``.
+        """
         losses = autoencoder_losses(params, x, y) if loss == "autoencoder" else layer_losses(params, x, y, loss)
         return loss_weight * jnp.sum(losses)
 
     def update(state, params, *, batch):
+        """``(-d total / d params, state)`` for one batch.
+
+        Parameters
+        ----------
+        state : tuple
+            ``()``, returned as it is.
+        params : CounterCurrentParams
+        batch : tuple
+            ``(x, y)`` as in ``total``.
+        """
         gradient = jax.grad(total)(params, *batch)
         return jax.tree_util.tree_map(jnp.negative, gradient), state
 
@@ -351,6 +414,21 @@ def alignment(params: CounterCurrentParams, x, y, autoencoder: bool = False) -> 
     ``b_l[label_i]`` (``y`` one-hot); for an autoencoder it is the feedback activity of the
     target ``y``. 1 means the two networks represent the batch identically up to rotation
     and scale.
+
+    Parameters
+    ----------
+    params : CounterCurrentParams
+    x : array
+        Inputs ``(batch, ...)``.
+    y : array
+        One-hot labels ``(batch, C)``, or the target images ``(batch, d_L)`` when ``autoencoder``.
+    autoencoder : bool
+        Whether ``params`` is an autoencoder.
+
+    Returns
+    -------
+    numpy array
+        ``(L - 1,)``: the CKA of each hidden layer, in [0, 1].
 
     Example
     -------
@@ -375,6 +453,20 @@ def feedback_readout(params: CounterCurrentParams, x, labels) -> np.ndarray:
     forward activity matches best, which is what the local loss trains. A class-clustered
     forward layer read through unrelated (e.g. untrained) codes stays near chance, so unlike
     CKA this measures the alignment of the two networks rather than the clustering of one.
+
+    Parameters
+    ----------
+    params : CounterCurrentParams
+        A classifier (the number of classes is the width of the last forward layer).
+    x : array
+        Inputs ``(batch, ...)``.
+    labels : array
+        Class indices ``(batch,)``.
+
+    Returns
+    -------
+    numpy array
+        ``(L - 1,)``: the accuracy (fraction) of each hidden layer.
 
     Example
     -------

@@ -60,6 +60,16 @@ def backprop_baseline(loss: str = "cross_entropy") -> Rule:
     check_choice(loss, "loss", OUTPUT_LOSSES)
 
     def update(state, params, *, batch):
+        """``(delta, state)``: minus the forward weights' gradient of ``loss``, zero for the feedback weights.
+
+        Parameters
+        ----------
+        state : tuple
+            ``()``, returned as it is.
+        params : CounterCurrentParams
+        batch : tuple
+            ``(x, y)``: inputs ``(batch, ...)`` and one-hot labels ``(batch, C)`` or target images.
+        """
         x, y = batch
         gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x), y))(params.forward)
         return _zero_feedback(params, gradient), state
@@ -93,6 +103,16 @@ def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
         ])
 
     def update(state, params, *, batch):
+        """``(delta, state)``: as :func:`backprop_baseline`'s, with the error sent down ``state``.
+
+        Parameters
+        ----------
+        state : tuple
+            The fixed random weights from ``init``, shaped like ``params.forward``; returned as they are.
+        params : CounterCurrentParams
+        batch : tuple
+            ``(x, y)``: inputs ``(batch, ...)`` and one-hot labels ``(batch, C)`` or target images.
+        """
         x, y = batch
         gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x, state), y))(params.forward)
         return _zero_feedback(params, gradient), state

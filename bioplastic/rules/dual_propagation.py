@@ -86,6 +86,17 @@ class DualState(NamedTuple):
 def output_dyad(output: str, logits, targets, gamma: float):
     """``(s+_L, s-_L)`` of the nudged output dyad (see the module docstring).
 
+    Parameters
+    ----------
+    output : {"mse", "cross_entropy"}
+        Squared-error or cross-entropy dyad (any other value also gives the cross-entropy one).
+    logits : array
+        The output's bottom-up drive ``a_L``, ``(batch, n_L)``.
+    targets : array
+        ``y``, ``(batch, n_L)``, one-hot for a classifier.
+    gamma : float
+        Nudging strength (``0 < gamma < 2`` for ``"mse"``).
+
     Example
     -------
     Squared error, ``a = 1``, ``y = 0``, ``gamma = 1``: ``s+ = 2/3``, ``s- = 2``, so
@@ -110,6 +121,30 @@ def output_dyad(output: str, logits, targets, gamma: float):
 def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output: str = "mse",
           sweeps: int = 1, feedback=None):
     """Closed-form inference of all dyads; returns ``(s_plus, s_minus)`` lists, layer 0 = input.
+
+    Parameters
+    ----------
+    layers : tuple of Layer
+    x : array
+        Inputs ``(batch, n_0)``.
+    y : array
+        Targets ``(batch, n_L)``, one-hot for a classifier.
+    gamma : float
+        Output nudging strength (see :func:`output_dyad`).
+    hidden_activation : str
+        ``f`` of the hidden dyads.
+    output : {"mse", "cross_entropy"}
+        The output dyad.
+    sweeps : int
+        Top-down sweeps after the forward pass.
+    feedback : tuple of arrays, optional
+        Kolen-Pollack weights, ``feedback[k]`` ``(n_{k+1}, n_k)`` in place of ``W_k^T`` (``feedback[0]`` unused);
+        default the transposed forward weights.
+
+    Returns
+    -------
+    s_plus, s_minus : list of arrays
+        ``L + 1`` states ``(batch, n_k)`` each; both start with ``x``.
 
     Example
     -------
@@ -145,8 +180,17 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
 def local_updates(plus, minus, gamma: float) -> tuple[Layer, ...]:
     """``delta W_k = sbar_k^T (s+ - s-)_{k+1} / (gamma * batch)`` and the bias analogue, per layer.
 
-    ``plus``, ``minus``: lists of ``(batch, n_k)`` states, layer 0 the input (as from
-    :func:`infer`).
+    Parameters
+    ----------
+    plus, minus : list of arrays
+        ``(batch, n_k)`` states ``s+`` and ``s-``, layer 0 the input (as from :func:`infer`).
+    gamma : float
+        The nudging strength the states were inferred with.
+
+    Returns
+    -------
+    tuple of Layer
+        One descent direction per weight layer, ``len(plus) - 1`` of them.
 
     Example
     -------
@@ -224,6 +268,16 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
         return DualState(tuple(layer.weights.T for layer in layers))
 
     def update(state: DualState, layers, *, batch):
+        """``(delta, state)`` for one batch; the Kolen-Pollack feedback weights in ``state`` learn too.
+
+        Parameters
+        ----------
+        state : DualState
+            From ``init``.
+        layers : tuple of Layer
+        batch : tuple
+            ``(x, y)``: inputs ``(batch, n_0)`` and targets ``(batch, n_L)``, one-hot for a classifier.
+        """
         x, y = batch
         feedback = state.feedback if kolen_pollack else None
         plus, minus = infer(layers, x, y, gamma=gamma, hidden_activation=hidden_activation, output=output,

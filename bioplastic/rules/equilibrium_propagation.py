@@ -63,6 +63,15 @@ def settle(layers, states, y, beta, steps: int, hidden_activation: str):
         One-hot targets ``(batch, n_L)``, seen by the output only when ``beta > 0``.
     beta : float
         Nudging strength (0: the free phase).
+    steps : int
+        Number of sweeps.
+    hidden_activation : str
+        ``rho`` of the hidden layers.
+
+    Returns
+    -------
+    list of arrays
+        The states after the last sweep, shaped like ``states``.
 
     Example
     -------
@@ -97,6 +106,23 @@ def settle(layers, states, y, beta, steps: int, hidden_activation: str):
 
 def predict(layers, x, hidden_activation: str = "hard_sigmoid", free_steps: int = 20):
     """Free-phase equilibrium output of a batch.
+
+    The settling starts from the forward pass.
+
+    Parameters
+    ----------
+    layers : tuple of Layer
+    x : array
+        Inputs ``(batch, n_0)``.
+    hidden_activation : str
+        ``rho``, as in training.
+    free_steps : int
+        Sweeps of :func:`settle` with ``beta = 0``.
+
+    Returns
+    -------
+    array
+        The output ``s_L``, ``(batch, n_L)``.
 
     Example
     -------
@@ -152,6 +178,16 @@ def equilibrium_propagation(beta: float = 0.5, free_steps: int = 20, nudged_step
     activation(hidden_activation, "hidden_activation")
 
     def update(state, layers, *, batch):
+        """``(delta, state)`` from a free and a nudged phase on one batch.
+
+        Parameters
+        ----------
+        state : tuple
+            ``()``, returned as it is.
+        layers : tuple of Layer
+        batch : tuple
+            ``(x, y)``: inputs ``(batch, n_0)`` and one-hot targets ``(batch, n_L)``.
+        """
         x, y = batch
         start = forward(layers, x, hidden_activation)
         free = settle(layers, start, y, 0.0, free_steps, hidden_activation)

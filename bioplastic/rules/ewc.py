@@ -64,6 +64,20 @@ def init_ewc(weights) -> EWCState:
 def consolidate(state: EWCState, weights, fisher) -> EWCState:
     """Add a finished task: its weights ``w*`` and their diagonal Fisher ``F``.
 
+    Parameters
+    ----------
+    state : EWCState
+        The sums over the tasks finished before.
+    weights : sequence of arrays
+        ``w*``, the weights at the end of the task, one array per layer.
+    fisher : sequence of arrays
+        ``F``, shaped like ``weights`` (1 / weight^2; see :func:`fisher_diagonal`).
+
+    Returns
+    -------
+    EWCState
+        The new sums; ``state`` is not changed.
+
     Example
     -------
     After two tasks, the penalty gradient is the gradient of the explicit sum of the two
@@ -85,8 +99,18 @@ def consolidate(state: EWCState, weights, fisher) -> EWCState:
 def penalty_gradient(state: EWCState, weights, strength: float):
     """Gradient of the penalty, ``strength (importance * w - anchor)``, per weight.
 
-    ``strength`` is the dimensionless ``lambda`` of Kirkpatrick et al.; the result is a
-    tuple shaped like ``weights``, to be added to the task's loss gradient.
+    Parameters
+    ----------
+    state : EWCState
+    weights : sequence of arrays
+        The current weights ``w``, one array per layer.
+    strength : float
+        The dimensionless ``lambda`` of Kirkpatrick et al.
+
+    Returns
+    -------
+    tuple of arrays
+        Shaped like ``weights`` (1 / weight), to be added to the task's loss gradient.
 
     Example
     -------
@@ -104,11 +128,24 @@ def penalty_gradient(state: EWCState, weights, strength: float):
 def fisher_diagonal(example_gradient, weights, x, labels, batch: int = 64):
     """Mean squared per-example gradient over ``x`` (``example_gradient(weights, x1, label1) -> gradient``).
 
-    ``example_gradient`` gets one example with a batch axis of 1 and returns the gradient
-    of its loss (the negative log-likelihood of ``label``); examples are vmapped ``batch``
-    at a time.
+    Parameters
+    ----------
+    example_gradient : callable
+        Gets one example with a batch axis of 1 and returns the gradient of its loss (the negative
+        log-likelihood of ``label``), a sequence shaped like ``weights``.
+    weights : sequence of arrays
+        Where the gradients are taken, one array per layer.
+    x : array
+        Examples ``(n, ...)``.
+    labels : array
+        Their labels ``(n,)``.
+    batch : int
+        Examples vmapped at a time (the result does not depend on it).
 
-    Returns a tuple shaped like ``weights`` (units: 1 / weight^2 when the loss is in nats).
+    Returns
+    -------
+    tuple of arrays
+        Shaped like ``weights`` (units: 1 / weight^2 when the loss is in nats).
 
     Example
     -------

@@ -77,6 +77,20 @@ def init_force(weights, alpha: float) -> ForceState:
 def force_update(state: ForceState, x: jax.Array, target: jax.Array) -> ForceState:
     """One RLS step on input ``x`` (n_in,) towards ``target`` (n_out,).
 
+    Parameters
+    ----------
+    state : ForceState
+        Current readout weights (n_out, n_in), inverse correlation ``P`` (n_in, n_in) and ``alpha``.
+    x : array (n_in,)
+        Presynaptic input (any units; ``alpha`` has these units squared).
+    target : array (n_out,)
+        Desired readout ``W x``, in the units of the readout.
+
+    Returns
+    -------
+    ForceState
+        Updated ``weights`` and ``inverse``; ``alpha`` unchanged.
+
     Example
     -------
     >>> state = init_force(jnp.zeros((1, 1)), alpha=1e-6)   # almost no regularisation

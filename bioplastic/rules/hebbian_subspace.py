@@ -57,6 +57,20 @@ class Subspace(NamedTuple):
 def init_subspace(key: jax.Array, n_inputs: int, n_rows: int) -> Subspace:
     """``n_rows`` free lateral neurons with orthonormal weight rows (``n_rows <= n_inputs``).
 
+    Parameters
+    ----------
+    key : jax key
+        Draws the random orthonormal rows.
+    n_inputs : int
+        Number of presynaptic inputs ``n`` (columns of ``H``).
+    n_rows : int
+        Number of lateral neurons ``k`` (rows of ``H``), at most ``n_inputs``.
+
+    Returns
+    -------
+    Subspace
+        ``weights`` (n_rows, n_inputs), zero ``velocity`` and an all-False ``frozen`` mask.
+
     Example
     -------
     >>> import numpy as np
@@ -81,6 +95,20 @@ def add_rows(subspace: Subspace, key: jax.Array, n_new: int) -> Subspace:
 
     As in the HLOP code the new block is not orthogonalised against the old rows: the
     rule drives it towards what the old rows leave unexplained.
+
+    Parameters
+    ----------
+    subspace : Subspace
+        The current rows (k, n); they are kept, frozen or not.
+    key : jax key
+        Draws the new orthonormal block.
+    n_new : int
+        Number of rows to add; ``k + n_new`` must not exceed ``n``.
+
+    Returns
+    -------
+    Subspace
+        ``k + n_new`` rows, the new ones last, free and with zero momentum.
 
     Example
     -------
@@ -120,6 +148,26 @@ def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9,
     ``v <- momentum v + (1 - momentum) dH`` and ``H <- H + learning_rate v``. With
     ``spike_levels``, the lateral neurons spike: ``y`` is :func:`quantize_response`'d.
 
+    Parameters
+    ----------
+    subspace : Subspace
+        Rows ``H`` (k, n), momentum and frozen mask; only free rows change.
+    x : array (batch, n)
+        Presynaptic activity, in any units (``y`` has the same units).
+    learning_rate : float
+        Step size applied to the momentum ``v`` (not checked here).
+    momentum : float
+        ``m`` in ``v <- m v + (1 - m) dH``; 0 applies ``dH`` directly.
+    clip : float
+        Elementwise bound on ``dH`` before the momentum.
+    spike_levels : int or None
+        If given, ``y`` is quantised with :func:`quantize_response` (default ``scale`` 20) to this many levels.
+
+    Returns
+    -------
+    Subspace
+        New ``weights`` and ``velocity`` (frozen rows and their velocity unchanged).
+
     Example
     -------
     One row ``H = [1, 0]`` and one input ``x = [1, 1]``: ``y = 1``, ``x - y H = [0, 1]``,
@@ -145,6 +193,26 @@ def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9,
 def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int = 5, momentum: float = 0.9,
                    clip: float = 10.0, spike_levels=None) -> Subspace:
     """``iterations`` Oja steps on the same batch (the HLOP code uses 5 per training batch).
+
+    Runs as one ``jax.lax.fori_loop``.
+
+    Parameters
+    ----------
+    subspace : Subspace
+        Rows ``H`` (k, n), momentum and frozen mask.
+    x : array (batch, n)
+        Presynaptic activity, reused by every iteration.
+    learning_rate : float
+        Step size of each :func:`oja_step` (> 0).
+    iterations : int
+        Number of :func:`oja_step` calls.
+    momentum, clip, spike_levels
+        As in :func:`oja_step` (``momentum`` >= 0).
+
+    Returns
+    -------
+    Subspace
+        The rows after the last iteration.
 
     Example
     -------
@@ -218,6 +286,20 @@ def quantize_response(y, scale: float = 20.0, levels: int = 40):
 
     A signed rate code over ``levels`` time steps (the HLOP code's ``hlop_spiking`` option;
     no membrane dynamics).
+
+    Parameters
+    ----------
+    y : array
+        Lateral responses, any shape and units.
+    scale : float
+        Saturation bound (units of ``y``, > 0).
+    levels : int
+        Number of quantisation steps between 0 and ``scale`` (time steps of the rate code).
+
+    Returns
+    -------
+    jax.Array
+        Same shape as ``y``: multiples of ``scale / levels`` in ``[-scale, scale]``.
 
     Example
     -------

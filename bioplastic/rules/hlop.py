@@ -38,6 +38,20 @@ from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, l
 def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
     """One :class:`Subspace` per layer, with ``rows[l]`` free rows over ``layer_inputs[l]`` inputs.
 
+    Parameters
+    ----------
+    key : jax key
+        Split into one key per layer for the orthonormal initial rows.
+    layer_inputs : sequence of int
+        Number of presynaptic inputs ``n_in`` of each layer.
+    rows : sequence of int
+        Number of free rows of each layer (``rows[l] <= layer_inputs[l]``); one per layer.
+
+    Returns
+    -------
+    tuple of Subspace
+        One per layer, ``weights`` (rows[l], layer_inputs[l]), nothing frozen.
+
     Example
     -------
     >>> state = init_hlop(jax.random.PRNGKey(0), layer_inputs=(4, 3), rows=(2, 1))
@@ -57,6 +71,20 @@ def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
 
 def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
     """Freeze every row learned so far and add ``new_rows[l]`` free rows to layer ``l``.
+
+    Parameters
+    ----------
+    subspaces : sequence of Subspace
+        One per layer, as from :func:`init_hlop` or a previous call.
+    key : jax key
+        Split into one key per layer for the new rows.
+    new_rows : sequence of int
+        Rows to add to each layer (one per layer); the total may not exceed the layer's inputs.
+
+    Returns
+    -------
+    tuple of Subspace
+        Old rows frozen, the new free rows appended after them.
 
     Example
     -------
@@ -79,9 +107,26 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
                 clip: float = 10.0, spike_levels=None):
     """Learn each layer's free rows on its traces; project each layer's gradient off its frozen rows.
 
-    Returns ``(projected gradient, subspaces)``. ``gradient`` and ``traces`` are sequences
-    with one entry per layer (``traces[l]``: batch x n_in of layer ``l``); with no frozen
-    rows (the first task) the gradient passes unchanged.
+    With no frozen rows (the first task) the gradient passes unchanged. The projection uses
+    the frozen rows as they are before this call's learning (frozen rows do not learn anyway).
+
+    Parameters
+    ----------
+    subspaces : sequence of Subspace
+        One per layer.
+    gradient : sequence of array
+        Weight update of each layer, ``gradient[l]`` (n_in, n_out) for ``a_{l-1} @ W_l``.
+    traces : sequence of array
+        Presynaptic traces of each layer, ``traces[l]`` (batch, n_in), any units.
+    learning_rates : sequence of float
+        Hebbian learning rate of each layer (> 0).
+    iterations, momentum, clip, spike_levels
+        As in :func:`~bioplastic.rules.hebbian_subspace.learn_subspace`, the same for every layer.
+
+    Returns
+    -------
+    tuple
+        ``(projected, subspaces)``: tuples of the projected gradients and of the updated subspaces.
 
     Example
     -------
@@ -111,6 +156,24 @@ def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_
                   fewer_by: int = 20) -> list:
     """Rows added per layer at each task: ``first`` at task 0, then ``added``, reduced by ``fewer_by`` at
     every task index divisible by ``fewer_every`` (the HLOP code's schedule).
+
+    Parameters
+    ----------
+    n_tasks : int
+        Number of tasks (length of the schedule).
+    first : sequence of int
+        Rows per layer at task 0.
+    added : sequence of int
+        Rows per layer at task 1 (and after, until the first reduction).
+    fewer_every : int
+        Period (in tasks) of the reductions.
+    fewer_by : int
+        Rows removed from every layer's count at each reduction; the reductions accumulate, floored at 0.
+
+    Returns
+    -------
+    list of tuple of int
+        ``n_tasks`` entries, one row count per layer (the ``new_rows`` of :func:`start_task`).
 
     Example
     -------

@@ -54,6 +54,20 @@ class Layer(NamedTuple):
 def init_layers(key: jax.Array, sizes, scale: str = "he") -> tuple[Layer, ...]:
     """Weights drawn uniformly in ``+-sqrt(6 / n_in)`` (He) or ``+-sqrt(6 / (n_in + n_out))`` (Glorot); biases 0.
 
+    Parameters
+    ----------
+    key : jax key
+        Split into one key per weight layer.
+    sizes : sequence of int
+        Layer widths ``(n_0, ..., n_L)``, two or more, each >= 1.
+    scale : {"he", "glorot"}
+        Which of the two bounds.
+
+    Returns
+    -------
+    tuple of Layer
+        ``L = len(sizes) - 1`` float32 layers, layer ``k`` with weights ``(n_k, n_{k+1})``.
+
     Example
     -------
     >>> [layer.weights.shape for layer in init_layers(jax.random.PRNGKey(1), (5, 4, 2))]
@@ -74,6 +88,14 @@ def init_layers(key: jax.Array, sizes, scale: str = "he") -> tuple[Layer, ...]:
 def forward(layers, x, hidden_activation: str) -> list[jax.Array]:
     """Activities ``[s_0 = x, s_1, ..., s_{L-1}, a_L]`` of a batch (the output is linear).
 
+    Parameters
+    ----------
+    layers : tuple of Layer
+    x : array
+        Inputs ``(batch, n_0)``.
+    hidden_activation : str
+        Name of ``f`` (see :mod:`bioplastic.neurons.activations`), applied to every layer but the last.
+
     Example
     -------
     The hidden layer rectifies, the output layer does not:
@@ -93,6 +115,15 @@ def forward(layers, x, hidden_activation: str) -> list[jax.Array]:
 def loss(output: str, logits, targets) -> jax.Array:
     """Mean over the batch of ``0.5 ||a - y||^2`` (``"mse"``) or softmax cross-entropy.
 
+    Parameters
+    ----------
+    output : {"mse", "cross_entropy"}
+        Any other value also gives the cross-entropy (the rules check the name first).
+    logits : array
+        Output ``a = a_L``, ``(batch, n_L)``.
+    targets : array
+        ``y``, ``(batch, n_L)``: one-hot labels (or, for ``"mse"``, any target values).
+
     Example
     -------
     >>> float(loss("mse", jnp.array([[1.0, 0.0]]), jnp.array([[0.0, 0.0]])))
@@ -105,6 +136,17 @@ def loss(output: str, logits, targets) -> jax.Array:
 
 def output_error(output: str, logits, targets) -> jax.Array:
     """d loss / d logits for one example (``a - y``, or ``softmax(a) - y``).
+
+    Row ``i`` is example ``i``'s error; the gradient of the batch mean :func:`loss` is this divided by the batch size.
+
+    Parameters
+    ----------
+    output : {"mse", "cross_entropy"}
+        As in :func:`loss`.
+    logits : array
+        Output ``a``, ``(batch, n_L)``.
+    targets : array
+        ``y``, ``(batch, n_L)``.
 
     Example
     -------

@@ -117,6 +117,22 @@ def _pair_terms(a_plus, a_minus, decay_plus, decay_minus):
     """STDP trace update and the pair terms of one step, on padded out-lists."""
 
     def step(traces: STDPState, weights, pre, post):
+        """Decay the traces, add this step's spikes, and return ``(pair terms, new traces)``.
+
+        Parameters
+        ----------
+        traces : STDPState
+            Presynaptic (n_pre,) and postsynaptic (n_post,) traces before this step.
+        weights : Connectivity
+            Padded out-lists; only ``targets`` and ``mask`` are used.
+        pre, post : array (n_pre,), array (n_post,)
+            This step's spikes (0/1).
+
+        Returns
+        -------
+        tuple
+            ``a_plus x post - a_minus pre y`` per synapse (n_pre, max_out), 0 on padding; and the new traces.
+        """
         pre_trace = traces.pre_trace * decay_plus + pre
         post_trace = traces.post_trace * decay_minus + post
         terms = a_plus * pre_trace[:, None] * weights.at_targets(post) - a_minus * pre[:, None] * weights.at_targets(post_trace)
@@ -180,6 +196,17 @@ def stdp(a_plus=0.01, a_minus=0.0105, tau_plus_ms=20.0, tau_minus_ms=20.0, w_min
     pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms))
 
     def update(state: STDPState, weights, *, pre, post):
+        """One step: ``(delta, state)`` with ``delta`` (n_pre, max_out) kept within ``[w_min, w_max]``.
+
+        Parameters
+        ----------
+        state : STDPState
+            Traces from ``init`` or the previous step.
+        weights : Connectivity
+            The projection's current weights.
+        pre, post : array (n_pre,), array (n_post,)
+            This step's spikes (0/1).
+        """
         terms, state = pair(state, weights, pre, post)
         return _bounded(weights, terms, w_min, w_max), state
 
@@ -191,6 +218,26 @@ def reward_modulated_stdp(
     tau_eligibility_ms=1000.0, learning_rate=0.01, *, dt_ms,
 ) -> Rule:
     """STDP pair terms into an eligibility trace, turned into weight changes by ``modulator``.
+
+    Parameters
+    ----------
+    a_plus, a_minus : float
+        Potentiation and depression amplitudes of the pair terms added to the eligibility, >= 0.
+    tau_plus_ms, tau_minus_ms : float
+        Decay times (ms) of the presynaptic and postsynaptic traces.
+    w_min, w_max : float
+        Hard bounds on every weight.
+    tau_eligibility_ms : float
+        Decay time (ms) of the eligibility trace.
+    learning_rate : float
+        Factor from ``modulator * eligibility`` to the weight change (weight units per eligibility unit).
+    dt_ms : float
+        Simulation step (ms).
+
+    Returns
+    -------
+    Rule
+        ``update(state, weights, *, pre, post, modulator)``; ``signals == ("modulator",)``.
 
     Example
     -------
@@ -209,6 +256,19 @@ def reward_modulated_stdp(
         return RewardSTDPState(_initial_traces(weights), jnp.zeros_like(weights.weights))
 
     def update(state: RewardSTDPState, weights, *, pre, post, modulator):
+        """One step: ``(delta, state)``, ``delta = learning_rate * modulator * eligibility`` within the bounds.
+
+        Parameters
+        ----------
+        state : RewardSTDPState
+            Traces and eligibility (n_pre, max_out) from ``init`` or the previous step.
+        weights : Connectivity
+            The projection's current weights.
+        pre, post : array (n_pre,), array (n_post,)
+            This step's spikes (0/1).
+        modulator : float or array
+            Third factor (reward, dopamine, error) of this step; a scalar, or broadcastable to (n_pre, max_out).
+        """
         terms, traces = pair(state.traces, weights, pre, post)
         eligibility = state.eligibility * decay + terms
         change = learning_rate * modulator * eligibility

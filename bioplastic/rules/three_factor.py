@@ -67,6 +67,22 @@ def eligibility_decay(tau_eligibility_ms: float, dt_ms: float) -> float:
 def update_eligibility(eligibility: jax.Array, pre: jax.Array, post: jax.Array, decay) -> jax.Array:
     """``decay * e + outer(post, pre)`` for a dense ``(n_post, n_pre)`` trace.
 
+    Parameters
+    ----------
+    eligibility : array (n_post, n_pre)
+        The trace ``e`` before this step (units of ``post * pre``).
+    pre : array (n_pre,)
+        Presynaptic activity of this step, any units.
+    post : array (n_post,)
+        Postsynaptic activity of this step, any units.
+    decay : float
+        Per-step factor ``exp(-dt / tau_e)``, from :func:`eligibility_decay`.
+
+    Returns
+    -------
+    jax.Array (n_post, n_pre)
+        The new trace.
+
     Example
     -------
     >>> update_eligibility(jnp.ones((1, 2)), jnp.array([1.0, 0.0]), jnp.array([2.0]), 0.5).tolist()
@@ -77,6 +93,22 @@ def update_eligibility(eligibility: jax.Array, pre: jax.Array, post: jax.Array, 
 
 def modulated_change(eligibility: jax.Array, modulator, gate, learning_rate) -> jax.Array:
     """``learning_rate * gate * m_i * e_ij``; ``modulator`` is a scalar or one value per row.
+
+    Parameters
+    ----------
+    eligibility : array (n_post, n_pre)
+        The eligibility trace ``e``.
+    modulator : float or array (n_post,)
+        Third factor ``m`` (reward, dopamine, error): a scalar, or one value per row of ``eligibility``.
+    gate : float or array
+        Attention gate ``g``: 0 blocks learning, 1 lets it through.
+    learning_rate : float
+        Factor from ``g m e`` to the weight change.
+
+    Returns
+    -------
+    jax.Array (n_post, n_pre)
+        The weight change (the caller adds it).
 
     Example
     -------
@@ -108,6 +140,20 @@ def reward_modulated_hebbian(tau_eligibility_ms=500.0, learning_rate=0.01, *, dt
     ``"_gate"``). Unlike :func:`~bioplastic.rules.stdp.reward_modulated_stdp`, the trace
     holds plain coincidences ``post * pre``, with no timing window and no bounds.
 
+    Parameters
+    ----------
+    tau_eligibility_ms : float
+        Decay time (ms) of the eligibility trace.
+    learning_rate : float
+        Factor from ``modulator * e`` to the weight change.
+    dt_ms : float
+        Simulation step (ms).
+
+    Returns
+    -------
+    Rule
+        ``update(state, weights, *, pre, post, modulator)``; ``signals == ("modulator",)``.
+
     Example
     -------
     >>> import jax.numpy as jnp
@@ -126,6 +172,19 @@ def reward_modulated_hebbian(tau_eligibility_ms=500.0, learning_rate=0.01, *, dt
         return HebbianTraceState(jnp.zeros_like(weights.weights))
 
     def update(state: HebbianTraceState, weights, *, pre, post, modulator):
+        """One step: ``(delta, state)`` with ``delta = learning_rate * modulator * e``, (n_pre, max_out).
+
+        Parameters
+        ----------
+        state : HebbianTraceState
+            Eligibility (n_pre, max_out) from ``init`` or the previous step.
+        weights : Connectivity
+            The projection; only ``targets`` and ``mask`` are used (0 on padding).
+        pre, post : array (n_pre,), array (n_post,)
+            The populations' outputs of this step.
+        modulator : float
+            Scalar third factor of this step (a 1-D array would scale the rows, i.e. the presynaptic neurons).
+        """
         coincidences = jnp.where(weights.mask, pre[:, None] * weights.at_targets(post), 0.0)
         eligibility = state.eligibility * decay + coincidences
         return modulated_change(eligibility, modulator, 1.0, learning_rate), HebbianTraceState(eligibility)

@@ -74,6 +74,19 @@ def make_step(rule: Rule, optimizer: optax.GradientTransformation):
 
     @jax.jit
     def step(layers, rule_state, opt_state, x, y):
+        """One update of ``layers`` from the batch ``(x, y)``.
+
+        Parameters
+        ----------
+        layers : pytree
+            The network's parameters (a tuple of Layer, or the rule's own parameters).
+        rule_state, opt_state : pytree
+            States of the rule and of the optimizer.
+        x : array
+            Inputs ``(batch, ...)``.
+        y : array
+            Targets: one-hot labels ``(batch, n_classes)``, or the inputs themselves for an autoencoder.
+        """
         delta, rule_state = rule.update(rule_state, layers, batch=(x, y))
         gradient = jax.tree_util.tree_map(jnp.negative, delta)
         updates, opt_state = optimizer.update(gradient, opt_state, layers)
@@ -120,13 +133,40 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
             standardize: Optional[tuple] = None, image_layout: str = "flat") -> Trainer:
     """Prepare data and compile the training step, the test score and the validation loss.
 
-    Images (uint8) are scaled to [0, 1], then, with ``standardize = (mean, std)``, to
-    ``(x - mean) / std``; ``image_layout`` ``"flat"`` gives vectors, ``"nhwc"`` images
-    with a channel axis (for convolutional networks). ``task`` ``"classification"`` trains
-    on one-hot labels and scores test accuracy; ``"autoencoder"`` trains on the image
-    itself and scores the test reconstruction error (mean squared, per pixel). The loss of
-    ``validation = (images, labels)`` (cross-entropy of the outputs, or the reconstruction
-    error) selects a model without looking at the test set.
+    Images are prepared by :func:`prepare_images`; the number of classes is the largest
+    train or test label plus one.
+
+    Parameters
+    ----------
+    rule : Rule
+        A batch-level rule, ``update(state, layers, *, batch=(x, target))``.
+    optimizer : optax.GradientTransformation
+        Given ``-delta`` as its gradient (see :func:`make_step`).
+    train, test : tuple
+        ``(images, labels)``: images ``(n, ...)`` (uint8 scaled to [0, 1], other dtypes as they are), class
+        indices ``(n,)`` (needed by an autoencoder too).
+    batch_size : int
+        Examples per step; at most the number of training examples.
+    hidden_activation : str
+        Hidden activation of the default ``predict``.
+    predict : callable, optional
+        ``predict(layers, x) -> output`` (logits or reconstruction); default the feedforward
+        :func:`~bioplastic.rules.layered.forward` pass.
+    validation : tuple, optional
+        ``(images, labels)`` whose loss (cross-entropy of the outputs, or the reconstruction error)
+        selects a model without looking at the test set.
+    task : {"classification", "autoencoder"}
+        ``"classification"`` trains on one-hot labels and scores test accuracy; ``"autoencoder"`` trains on
+        the image itself and scores the test reconstruction error (mean squared, per pixel of a flat image).
+    standardize : (mean, std), optional
+        After the scaling, ``x <- (x - mean) / std`` (std > 0, in the scaled pixel units).
+    image_layout : {"flat", "nhwc"}
+        ``"flat"`` gives vectors; ``"nhwc"`` images with a channel axis (for convolutional networks).
+
+    Returns
+    -------
+    Trainer
+        The prepared splits, the jitted ``step`` and the per-block ``score`` and ``loss`` sums.
 
     Example
     -------
@@ -171,10 +211,29 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
 def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int):
     """One pass over the training set in the order drawn from ``fold_in(key, epoch)``.
 
-    Returns ``(layers, rule_state, opt_state, seconds, step_seconds)``; the batches of an
-    epoch depend only on the key and the epoch index, so a resumed run repeats them.
-    Examples beyond the last whole batch are left out; ``step_seconds`` lists the time (s)
-    of every step but the first (which may compile).
+    The batches of an epoch depend only on the key and the epoch index, so a resumed run
+    repeats them. Examples beyond the last whole batch are left out.
+
+    Parameters
+    ----------
+    run : Trainer
+    layers : pytree
+        The network's parameters before the epoch.
+    rule_state, opt_state : pytree
+        States of the rule and of the optimizer before the epoch.
+    key : jax key
+        The run's batch-order key (the same for every epoch).
+    epoch : int
+        Epoch index (from 0), folded into ``key``.
+
+    Returns
+    -------
+    layers, rule_state, opt_state : pytree
+        After the epoch.
+    seconds : float
+        Wall-clock time of the epoch (s).
+    step_seconds : list of float
+        Time (s) of every step but the first (which may compile).
 
     Example
     -------
@@ -250,6 +309,20 @@ def validation_loss(run: Trainer, layers) -> float:
 def split_validation(train, n_validation: int, key: jax.Array):
     """Hold out ``n_validation`` random examples of ``train = (images, labels)``: ``(train, validation)``.
 
+    Parameters
+    ----------
+    train : tuple
+        ``(images, labels)``, arrays indexed along their first axis.
+    n_validation : int
+        Examples held out, from 1 to one fewer than the training examples.
+    key : jax key
+        Draws the held-out examples.
+
+    Returns
+    -------
+    train, validation : tuple
+        ``(images, labels)`` each, the examples in their original order.
+
     Example
     -------
     >>> images, labels = np.arange(10)[:, None], np.arange(10)
@@ -285,8 +358,33 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
         on_epoch: Optional[Callable[[int, float], None]] = None) -> History:
     """Train for ``epochs`` over ``train = (images, labels)``; test accuracy after each epoch.
 
-    ``predict(layers, x) -> logits`` defaults to the feedforward pass; labels are class
-    indices. ``on_epoch(epoch, accuracy)`` is called after each epoch (epochs count from 1).
+    A classification :func:`trainer` with flat images and no standardisation.
+
+    Parameters
+    ----------
+    rule : Rule
+    layers : pytree
+        Initial parameters (``rule.init`` and ``optimizer.init`` are called on them).
+    optimizer : optax.GradientTransformation
+    train, test : tuple
+        ``(images, labels)``; labels are class indices (see :func:`trainer`).
+    epochs : int
+        Passes over ``train``.
+    batch_size : int
+        Examples per step.
+    key : jax key
+        Draws the batch order of every epoch (see :func:`run_epoch`).
+    hidden_activation : str
+        Hidden activation of the default ``predict``.
+    predict : callable, optional
+        ``predict(layers, x) -> logits``; defaults to the feedforward pass.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, accuracy)``, called after each epoch (epochs count from 1; accuracy a fraction).
+
+    Returns
+    -------
+    History
+        Test accuracy and training time (s) per epoch, median step time (s), trained parameters.
 
     Example
     -------
@@ -320,8 +418,17 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
 def mean_over_blocks(function, layers, x, y, block: int = 1000) -> float:
     """``sum(function(layers, x_block, y_block)) / len(x)`` over blocks of ``block`` examples.
 
-    ``function`` returns a *sum* over its block, so the result is a per-example mean even
-    when the last block is shorter.
+    Parameters
+    ----------
+    function : callable
+        ``function(layers, x_block, y_block)`` returns a *sum* over its block, so the result is a
+        per-example mean even when the last block is shorter.
+    layers : pytree
+        Passed to ``function`` as it is.
+    x, y : arrays
+        Examples and their labels (or targets), cut into blocks along the first axis.
+    block : int
+        Examples per call of ``function``.
 
     Example
     -------
@@ -338,6 +445,22 @@ def mean_over_blocks(function, layers, x, y, block: int = 1000) -> float:
 
 def prepare_images(split, standardize: Optional[tuple] = None, image_layout: str = "flat"):
     """``(images, labels)`` as the trainer sees them: float32 images (see :func:`trainer`), int32 labels.
+
+    Parameters
+    ----------
+    split : tuple
+        ``(images, labels)``: images ``(n, ...)``, uint8 ones scaled to [0, 1] (others as they are).
+    standardize : (mean, std), optional
+        Then ``x <- (x - mean) / std``, in the scaled pixel units; default none.
+    image_layout : {"flat", "nhwc"}
+        ``"flat"``: images ``(n, pixels)``; ``"nhwc"``: a channel axis is added to ``(n, H, W)`` images.
+
+    Returns
+    -------
+    images : jax array
+        float32, ``(n, pixels)`` or ``(n, H, W, C)``.
+    labels : numpy array
+        int32, ``(n,)``.
 
     Example
     -------

@@ -70,6 +70,22 @@ def compartment_error(soma, potential, activation_name: str, compartment_rate=No
 
     Pass the compartment's actual (noisy) rate as ``compartment_rate`` to learn from it.
 
+    Parameters
+    ----------
+    soma : array (n,)
+        Soma rates ``r`` (dimensionless), the target.
+    potential : array (n,)
+        Compartment potentials ``V_c`` (dimensionless, the activation's input).
+    activation_name : str
+        The compartment's activation ``f_c``, a key of :data:`~bioplastic.neurons.activations.ACTIVATIONS`.
+    compartment_rate : array (n,) or None
+        Compartment rates ``r_c`` (dimensionless); None uses ``f_c(V_c)``.
+
+    Returns
+    -------
+    jax.Array (n,)
+        ``delta_c``, the error scaled by the activation's slope at ``V_c``.
+
     Example
     -------
     >>> import jax.numpy as jnp
@@ -97,7 +113,25 @@ def init_trace(weights) -> jax.Array:
 def wake_sleep_update(weights, trace, pre, delta, dt_ms: float, settings: WakeSleepSettings):
     """One step of the rule for one compartment: ``weights`` (n_post, n_pre), ``pre`` (n_pre,), ``delta`` (n_post,).
 
-    Returns the new ``(weights, trace)``. ``dt_ms`` is the step (ms).
+    Parameters
+    ----------
+    weights : array (n_post, n_pre)
+        The compartment's weights ``W_c``.
+    trace : array (n_post, n_pre)
+        The filtered update ``P_c`` (see :func:`init_trace`).
+    pre : array (n_pre,)
+        Presynaptic rates ``x`` (dimensionless).
+    delta : array (n_post,)
+        Compartment error ``delta_c`` from :func:`compartment_error`.
+    dt_ms : float
+        Step (ms); may be traced, else it is checked.
+    settings : WakeSleepSettings
+        Learning rate, trace time constant (ms) and ``l1`` / ``l2`` penalties.
+
+    Returns
+    -------
+    tuple of jax.Array
+        The new ``(weights, trace)``, each (n_post, n_pre).
 
     Example
     -------

@@ -184,8 +184,19 @@ class ThreeFactorReadouts:
     def step(self, state: ThreeFactorState, x: jax.Array, signals: StepSignals):
         """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags.
 
-        ``x`` (n_in,) is the readouts' input; returns ``(state, z)`` with ``z = weights @ x``
-        computed before this step's change.
+        Parameters
+        ----------
+        state : ThreeFactorState
+            Weights, eligibility and "what" tags before the step.
+        x : array (n_in,)
+            The readouts' input (dimensionless: centred ``tanh`` of the rates, plus the bias input).
+        signals : StepSignals
+            This step's gate (0/1), "when" and "what" teaching signals and ``trial_end`` flag.
+
+        Returns
+        -------
+        tuple
+            ``(state, z)``, with ``z`` (2,) [when, what] ``= weights @ x`` computed before this step's change.
 
         Example
         -------
@@ -282,6 +293,21 @@ class ForceReadouts:
     def step(self, state: ForceReadoutState, x: jax.Array, signals: StepSignals):
         """One step: readouts ``z`` (2,) and, every ``force_every`` gated steps, an RLS update.
 
+        Parameters
+        ----------
+        state : ForceReadoutState
+            RLS state of both readouts and the count of gated steps so far.
+        x : array (n_in,)
+            The readouts' input (dimensionless).
+        signals : StepSignals
+            A gate > 0 counts the step; the update runs when the count before it is a multiple of ``force_every``,
+            towards ``[when_target, what_target]``. ``trial_end`` is unused.
+
+        Returns
+        -------
+        tuple
+            ``(state, z)``, with ``z`` (2,) [when, what] computed before this step's update.
+
         Example
         -------
         With almost no regularisation the first gated step solves ``w x = target`` for both
@@ -367,11 +393,23 @@ class TrialSignals(NamedTuple):
 def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSignals:
     """The per-step gate and teaching signals of a cue-outcome task (1-ms steps).
 
-    ``task`` is a :class:`~bioplastic.data.synthetic.CueOutcomeTask` made with ``dt_ms = 1``;
-    ``trial_steps`` its trial length in steps. The gate is open for the first
-    ``window_ms`` of each trial; the "when" signal is the bump
+    The gate is open for the first ``window_ms`` of each trial; the "when" signal is the bump
     ``exp(-(t - t_event)^2 / (2 kernel_ms^2))``; the "what" signal the trial's delivered
     flag; ``trial_end`` marks each trial's last step.
+
+    Parameters
+    ----------
+    task : CueOutcomeTask
+        A :class:`~bioplastic.data.synthetic.CueOutcomeTask` made with ``dt_ms = 1``.
+    trial_steps : int
+        Trial length in steps (1 ms each); ``window_ms`` must fit in it.
+    settings : WhatWhenSettings
+        ``window_ms`` (ms) and ``kernel_ms`` (ms) are used.
+
+    Returns
+    -------
+    TrialSignals
+        ``task.cue_inputs`` (n_steps, n_cues) and :class:`StepSignals` arrays (n_trials * trial_steps,).
 
     Example
     -------
@@ -443,10 +481,24 @@ class RunState(NamedTuple):
 def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSignals) -> tuple[RunState, jax.Array]:
     """Run the reservoir and the readouts over ``inputs`` (one compiled scan).
 
-    Returns the new state and the readouts ``z`` (n_steps, 2) [when, what].
-
     Only ``reservoir.step(state, cues, step_index) -> (state, rates in Hz)`` is used. The
     readouts see ``x = [tanh(r / input_scale_hz) - baseline, bias_input]``.
+
+    Parameters
+    ----------
+    reservoir : Reservoir
+        Or any object with that ``step``; advanced 1 ms (``DT_MS``) per step.
+    learner : ThreeFactorReadouts or ForceReadouts
+        Its ``settings`` give ``input_scale_hz`` (Hz), ``baseline_tau_ms`` (ms) and ``bias_input``.
+    state : RunState
+        Reservoir and learner states, baselines, and ``steps_done`` (passed to ``reservoir.step`` as the step index).
+    inputs : TrialSignals
+        Cues (n_steps, n_cues) and step signals (n_steps,).
+
+    Returns
+    -------
+    tuple
+        The new :class:`RunState` and the readouts ``z`` (n_steps, 2) [when, what].
 
     Example
     -------
@@ -487,6 +539,20 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
 
 def block_inputs(inputs: TrialSignals, block: int, block_steps: int) -> TrialSignals:
     """The rows of ``inputs`` for block ``block`` (``block_steps`` steps each).
+
+    Parameters
+    ----------
+    inputs : TrialSignals
+        Per-step cues and signals, leading axis time.
+    block : int
+        Block index, from 0.
+    block_steps : int
+        Steps per block.
+
+    Returns
+    -------
+    TrialSignals
+        Steps ``block * block_steps`` to ``(block + 1) * block_steps`` (fewer if ``inputs`` ends first).
 
     Example
     -------

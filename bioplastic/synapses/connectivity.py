@@ -80,8 +80,8 @@ class Connectivity:
         Three presynaptic neurons onto two: 0 -> 0 (weight 1) and 0 -> 1 (2), 1 -> 1 (3);
         neuron 2 has no synapse (a row of padding, target ``n_post = 2``).
 
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.n_pre, conn.n_post
         (3, 2)
         """
@@ -93,8 +93,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.max_out, conn.targets.shape
         (2, (3, 2))
         """
@@ -106,8 +106,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.mask.tolist()
         [[True, True], [True, False], [False, False]]
         """
@@ -119,8 +119,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.n_synapses, conn.n_pre * conn.max_out
         (3, 6)
         """
@@ -133,8 +133,8 @@ class Connectivity:
         -------
         The postsynaptic value each synapse sees (e.g. a trace for a learning rule):
 
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.at_targets(jnp.array([10.0, 20.0])).tolist()
         [[10.0, 20.0], [20.0, 0.0], [0.0, 0.0]]
         """
@@ -145,8 +145,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> new = conn.with_weights(0.5)
         >>> new.weights.tolist(), bool((new.targets == conn.targets).all())
         ([[0.5, 0.5], [0.5, 0.0], [0.0, 0.0]], True)
@@ -159,8 +159,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> conn.to_dense().tolist()
         [[1.0, 2.0], [0.0, 3.0], [0.0, 0.0]]
 
@@ -181,8 +181,8 @@ class Connectivity:
 
         Example
         -------
-    >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
-    ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2], [2, 2]]),
+        ...                     jnp.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]]), n_post=2)
         >>> data, indices, indptr = conn.to_csr()
         >>> data.tolist(), indices.tolist(), indptr.tolist()
         ([1.0, 2.0, 3.0], [0, 1, 1], [0, 2, 3, 3])
@@ -217,6 +217,13 @@ def _check_common(n_pre, n_post, weight):
 def dense(n_pre: int, n_post: int, weight: float) -> Connectivity:
     """All-to-all connectivity with homogeneous ``weight``.
 
+    Parameters
+    ----------
+    n_pre, n_post : int
+        Numbers of presynaptic and postsynaptic neurons.
+    weight : float
+        Weight of every synapse, in the receiving synapse's unit (conductance relative to leak, or mV).
+
     Example
     -------
     >>> dense(2, 3, 1.0).to_dense().shape
@@ -241,6 +248,19 @@ def fixed_probability(
     """Each of the ``n_pre * n_post`` pairs connected independently with probability ``p``.
 
     ``allow_self=False`` (for a population onto itself) removes the ``i -> i`` synapses.
+
+    Parameters
+    ----------
+    key : jax key
+        Seeds the draw (the same key gives the same synapses).
+    n_pre, n_post : int
+        Numbers of presynaptic and postsynaptic neurons.
+    p : float
+        Connection probability of each pair, in [0, 1].
+    weight : float
+        Weight of every synapse, in the receiving synapse's unit (conductance relative to leak, or mV).
+    allow_self : bool
+        Keep ``i -> i`` synapses; False needs ``n_pre == n_post``.
 
     Example
     -------
@@ -280,6 +300,19 @@ def fixed_out_degree(
     """Each presynaptic neuron gets exactly ``k`` distinct targets, drawn uniformly.
 
     ``allow_self=False`` (for a population onto itself) never picks ``i -> i``.
+
+    Parameters
+    ----------
+    key : jax key
+        Seeds the draw (the same key gives the same synapses).
+    n_pre, n_post : int
+        Numbers of presynaptic and postsynaptic neurons.
+    k : int
+        Out-degree, in ``[1, n_post]`` (``[1, n_post - 1]`` without self-connections).
+    weight : float
+        Weight of every synapse, in the receiving synapse's unit (conductance relative to leak, or mV).
+    allow_self : bool
+        Allow ``i -> i`` synapses; False needs ``n_pre == n_post``.
 
     Example
     -------
@@ -326,6 +359,20 @@ def stack(conns, target_offsets, n_post: int) -> Connectivity:
     the longest). Used to fuse all projections leaving one population -- for instance
     excitatory rows into the excitatory-conductance block and inhibitory rows into the
     inhibitory block -- so a step does one gather and one scatter.
+
+    Parameters
+    ----------
+    conns : sequence of Connectivity
+        The row blocks, in order.
+    target_offsets : sequence of int
+        First target index of each block; block ``m`` must fit in ``[0, n_post)``.
+    n_post : int
+        Size of the joint target space.
+
+    Returns
+    -------
+    Connectivity
+        ``sum(conn.n_pre)`` rows, ``max(conn.max_out)`` slots per row.
 
     Example
     -------
