@@ -167,21 +167,20 @@ def run_theta(path, protocol, resolved, out_dir, resume, progress, on_chunk, com
     return run_dir
 
 
-def train(experiment: ThetaExperiment, network, state: dict, environment, gates, record_from: int, on_minute=None,
-          run=None):
+def train(experiment: ThetaExperiment, network, state: dict, environment, gates, record_from: int, on_minute=None):
     """Train ``network`` from ``state`` through ``environment``; returns ``(state, mismatch, recorded)``.
 
     ``mismatch``: layer -> (n_steps,); ``recorded``: layer -> rates at every 4th step from
     ``record_from`` on (and ``positions_m`` and ``gate`` at those steps, for a track).
-    ``run``: a jitted ``network.run`` to reuse (compiled once across calls); by default a
-    new one. Stops with a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
+    Runs ``network.compiled_run``, so repeats and chunks share one compilation. Stops with
+    a :class:`~bioplastic.runner.RunError` if a weight becomes non-finite.
 
     Parameters
     ----------
     experiment : ThetaExperiment
         Sets the step (``theta.dt_ms``) and the chunk of a simulated minute run at a time.
     network : ThetaNetwork
-        ``experiment.network`` or :meth:`ThetaExperiment.frozen`.
+        ``experiment.network`` or :attr:`ThetaExperiment.transfer_network`.
     state : dict
         Where training starts, e.g. :meth:`ThetaExperiment.initial_state`.
     environment : Environment
@@ -213,14 +212,13 @@ def train(experiment: ThetaExperiment, network, state: dict, environment, gates,
     """
     from bioplastic.runner import RunError
 
-    run = run or jax.jit(network.run)
     n_steps = len(gates)
     chunk = experiment.steps(CHUNK_S)
     mismatch, recorded = {}, {}
     for minute, start in enumerate(range(0, n_steps, chunk), start=1):
         stop = min(start + chunk, n_steps)
-        state, out = run(state, {name: value[start:stop] for name, value in environment.inputs.items()},
-                         jnp.asarray(gates[start:stop]))
+        inputs = {name: value[start:stop] for name, value in environment.inputs.items()}
+        state, out = network.compiled_run(state, inputs, jnp.asarray(gates[start:stop]))
         for name, values in out["mismatch"].items():
             mismatch.setdefault(name, []).append(np.asarray(values))
         if not all(np.isfinite(np.asarray(w)).all() for w in state["weights"].values()):
@@ -280,7 +278,7 @@ def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
     Parameters
     ----------
     network : ThetaNetwork
-        The network to run (compiled afresh for each call).
+        The network to run (its ``compiled_run``: one compilation per network and shapes).
     state : dict
         Where the run starts, e.g. from ``network.init``; the final state is discarded.
     inputs : dict
@@ -301,7 +299,7 @@ def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
     >>> out["rates"]["a"].shape, out["mismatch"]["a"].shape
     ((5, 2), (5,))
     """
-    _, out = jax.jit(lambda s, x, g: network.run(s, x, g, learn=False))(state, inputs, jnp.asarray(gates))
+    _, out = network.compiled_run(state, inputs, jnp.asarray(gates), learn=False)
     return out
 
 
@@ -365,12 +363,11 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     test, track = experiment.spec.test, experiment.spec.track
     spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
     gates = jnp.asarray(np.concatenate([experiment.gates(spin, seed), np.ones(hold, np.float32)]))
-    run = jax.jit(lambda s, x: network.run(s, x, gates, learn=False))
     errors, first = [], None
     for episode in range(test.episodes):
         key = jax.random.fold_in(experiment.keys(seed)["test"], episode)
         environment = experiment.environment(seed, spin + hold, key, remapped)
-        _, out = run(state, environment.inputs)
+        _, out = network.compiled_run(state, environment.inputs, gates, learn=False)
         decoded = decode_positions(maps, np.asarray(out["rates"][test.decoder_layer]), track.length_m)
         errors.append(decoding_error(decoded, environment.positions_m, track.length_m))
         if first is None:
@@ -399,7 +396,7 @@ def _untrained_maps(experiment: ThetaExperiment, seed: int, state: dict) -> np.n
 def _transfer_stage(experiment: ThetaExperiment, seed: int, trained: dict, on_minute) -> dict:
     """Retrain in the remapped environment with the frozen connections fixed, then test there."""
     spec = experiment.spec
-    network = experiment.frozen()
+    network = experiment.transfer_network
     n_steps = experiment.steps(60.0 * spec.transfer.minutes)
     environment = experiment.environment(seed, n_steps, experiment.keys(seed)["transfer"], remapped=True,
                                          velocity_mean_m_s=spec.transfer.velocity_mean_m_s)

@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Optional
 
 import jax
@@ -246,8 +247,11 @@ class ThetaExperiment:
         return Environment({"place": cells.activity, "velocity": velocity_cells, "bias": bias},
                            positions_m=np.asarray(path.positions_m))
 
-    def frozen(self) -> ThetaNetwork:
+    @functools.cached_property
+    def transfer_network(self) -> ThetaNetwork:
         """The network with the transfer's frozen connections fixed (``[theta.transfer] freeze``).
+
+        Made once, so the transfers of all repeats share its compiled run.
 
         Example
         -------
@@ -257,7 +261,7 @@ class ThetaExperiment:
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
         ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
         ...     "transfer": {"freeze": ["recurrent"]}}), "ring.toml")
-        >>> [(c.name, c.plastic) for c in experiment.frozen().connections]
+        >>> [(c.name, c.plastic) for c in experiment.transfer_network.connections]
         [('sensory', False), ('recurrent', False)]
         >>> [(c.name, c.plastic) for c in experiment.network.connections]      # unchanged
         [('sensory', False), ('recurrent', True)]
