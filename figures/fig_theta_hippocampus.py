@@ -23,7 +23,7 @@ headline numbers.
 
 Usage::
 
-    python figures/fig_theta_hippocampus.py        # about 1.5 min on 2 cores
+    python figures/fig_theta_hippocampus.py        # about 1 min on 2 cores
 """
 
 from __future__ import annotations
