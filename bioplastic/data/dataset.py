@@ -141,7 +141,7 @@ class DatasetSpec:
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class Dataset:
-    """A verified image-classification dataset; arrays are read-only.
+    """A verified image-classification dataset (the arrays of a loaded one are read-only).
 
     Fields: ``name``; ``train_images`` (n_train, rows, columns) and ``test_images``
     (n_test, rows, columns), uint8 intensities 0..255; ``train_labels`` and
