@@ -144,6 +144,57 @@ def test_resolved_protocol_inlines_the_model_file_and_overrides(tmp_path):
     assert protocol["model"]["projections"]["inh_to_exc"]["weight"] == 6.7
 
 
+PER_NEURON_INPUTS = """
+name = "three_cells"
+[simulation]
+dt_ms = 0.1
+duration_ms = 400.0
+[model.populations.cell]
+neuron = "lif"
+size = 3
+options = { integration = "exact", reset = "hard" }
+params = { tau_ms = 20.0, v_rest_mv = -65.0, v_th_mv = -50.0, v_reset_mv = -65.0, tau_ref_ms = 2.0 }
+[recordings.v]
+population = "cell"
+variable = "v"
+[recordings.spikes]
+population = "cell"
+variable = "spike"
+"""
+
+
+def test_an_input_with_one_amplitude_per_neuron_equals_one_input_per_neuron(tmp_path):
+    currents = [15.0, 20.0, 30.0]  # mV; 15 mV only reaches threshold (15 mV above rest) in infinite time
+    one = PER_NEURON_INPUTS + f'[inputs.drive]\ntarget = "cell"\ntype = "constant"\ncurrent_mv = {currents}\n'
+    separate = PER_NEURON_INPUTS + "".join(
+        f'[inputs.drive_{i}]\ntarget = "cell"\ntype = "constant"\ncurrent_mv = {c}\nneurons = [{i}]\n'
+        for i, c in enumerate(currents))
+    (tmp_path / "one.toml").write_text(one)
+    (tmp_path / "separate.toml").write_text(separate)
+    a = read_npz(run_protocol(tmp_path / "one.toml", tmp_path, progress=False) / "recordings.npz")
+    b = read_npz(run_protocol(tmp_path / "separate.toml", tmp_path, progress=False) / "recordings.npz")
+    np.testing.assert_array_equal(a["v"], b["v"])
+    # spike counts in 400 ms against the closed-form period tau ln(I / (I - 15)) + tau_ref
+    expected = [0] + [400.0 / (20.0 * np.log(c / (c - 15.0)) + 2.0) for c in currents[1:]]
+    assert np.all(np.abs(a["spikes"].sum(0) - np.asarray(expected)) <= 1.0)
+
+
+def test_per_neuron_amplitudes_reach_the_chosen_neurons_and_are_counted(tmp_path):
+    from bioplastic.protocol.errors import ProtocolError
+    from bioplastic.runner import validate_protocol
+
+    poisson = PER_NEURON_INPUTS + (
+        '[inputs.noise]\ntarget = "cell"\ntype = "poisson"\nrate_hz = 100.0\ncurrent_mv = [2.0, 4.0]\n'
+        "neurons = [0, 2]\n")
+    (tmp_path / "poisson.toml").write_text(poisson)
+    (term,) = validate_protocol(tmp_path / "poisson.toml").drive["cell"]
+    assert term.weight.tolist() == [2.0, 0.0, 4.0] and term.rate_hz.tolist() == [100.0, 0.0, 100.0]
+    with pytest.raises(ProtocolError) as error:
+        validate_protocol(tmp_path / "poisson.toml", ["inputs.noise.neurons=[0, 1, 2]"])
+    assert str(error.value).endswith("inputs.noise.current_mv: got 2 values; allowed: one number, or one value per "
+                                     "neuron the input reaches (3 of population 'cell')")
+
+
 def test_run_folders_are_never_overwritten(tmp_path):
     first = run_protocol(SMALL, tmp_path, progress=False)
     second = run_protocol(SMALL, tmp_path, progress=False)

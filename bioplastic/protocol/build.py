@@ -455,15 +455,23 @@ def _inputs(check, protocol, network, types, n_steps, key):
         if "rate_hz" not in needs and spec.rate_hz is not None:
             check.fail(f"{path}.rate_hz", repr(spec.rate_hz), f"no rate_hz: only poisson inputs take one, not {spec.type!r}")
         size = network.population(spec.target).size
+        indices = list(_indices(check, f"{path}.neurons", spec.neurons, size, spec.target))
+        if isinstance(amplitude, list) and len(amplitude) != len(indices):
+            check.fail(f"{path}.{kind.input_key}", f"{len(amplitude)} values",
+                       f"one number, or one value per neuron the input reaches ({len(indices)} of population "
+                       f"{spec.target!r})")
         mask = np.zeros(size, np.float32)
-        mask[list(_indices(check, f"{path}.neurons", spec.neurons, size, spec.target))] = 1.0
+        mask[indices] = 1.0
+        amplitudes = np.zeros(size, np.float32)
+        amplitudes[indices] = amplitude
         start = int(round(spec.start_ms / dt))
         stop = n_steps if spec.stop_ms is None else int(round(spec.stop_ms / dt))
         if stop <= start:
             check.fail(f"{path}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
-        value = jnp.asarray(amplitude * mask)
+        value = jnp.asarray(amplitudes)
         if spec.type == "poisson":
-            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=amplitude)
+            weight = jnp.asarray(amplitudes) if isinstance(amplitude, list) else amplitude
+            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=weight)
         elif spec.type == "step" or start > 0 or stop < n_steps:
             term = Step(value, start, stop)
         else:

@@ -294,8 +294,10 @@ class InputSpec(_Strict):
 
     Exactly one amplitude key must be given, the one of the target's neuron type:
     ``current_mv`` (LIF), ``current_mv_per_ms`` (Izhikevich) or ``current`` (rate units);
-    ``poisson`` inputs also take ``rate_hz`` (Hz). The input is on from ``start_ms`` to
-    ``stop_ms`` (ms; ``None``: the end of the run) for the ``neurons`` chosen.
+    ``poisson`` inputs also take ``rate_hz`` (Hz). The amplitude is one number, or a list
+    with one value per neuron chosen (for a ``poisson`` input: the weight of each train's
+    spikes). The input is on from ``start_ms`` to ``stop_ms`` (ms; ``None``: the end of the
+    run) for the ``neurons`` chosen.
 
     Example
     -------
@@ -305,6 +307,8 @@ class InputSpec(_Strict):
     (IndexRange(start=0, stop=2), None)
     >>> InputSpec(target="exc", type="constant", current_mv=20.0).neurons
     'all'
+    >>> InputSpec(target="exc", type="constant", current_mv=[10.0, 20.0], neurons=[0, 3]).current_mv
+    [10.0, 20.0]
     >>> InputSpec(target="exc", type="poisson", rate_hz=-5.0, current_mv=1.0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -316,9 +320,9 @@ class InputSpec(_Strict):
 
     target: str
     type: str = Field(description="constant | step | poisson")
-    current_mv: Optional[float] = Field(None, description="current as R*I (LIF, brainpy LIF family)")
-    current_mv_per_ms: Optional[float] = Field(None, description="current in Izhikevich's units")
-    current: Optional[float] = Field(None, description="dimensionless input (rate units)")
+    current_mv: Optional[Union[float, list[float]]] = Field(None, description="current as R*I (LIF, brainpy LIF family)")
+    current_mv_per_ms: Optional[Union[float, list[float]]] = Field(None, description="current in Izhikevich's units")
+    current: Optional[Union[float, list[float]]] = Field(None, description="dimensionless input (rate units)")
     rate_hz: Optional[float] = Field(None, ge=0, description="Poisson rate of each train")
     start_ms: float = Field(0.0, ge=0)
     stop_ms: Optional[float] = Field(None, ge=0)
