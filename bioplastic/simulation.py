@@ -50,7 +50,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic._checks import BadInput, check_choice, check_dt, check_size
+from bioplastic._checks import BadInput, check_choice, check_dt, check_nonnegative, check_size
 
 
 # --------------------------------------------------------------------------- inputs
@@ -304,12 +304,7 @@ class ItemSequence:
         if self.poisson:
             if self.key is None:
                 raise BadInput(f"{where}.key: got None; allowed: a jax.random key (poisson=True draws spikes)")
-            rates = np.asarray(self.values, dtype=float)
-            if not np.all(np.isfinite(rates)) or np.any(rates < 0):
-                raise BadInput(
-                    f"{where}.values: got rates from {float(np.nanmin(rates))} to {float(np.nanmax(rates))}; "
-                    "allowed: finite rates >= 0 (Hz) with poisson=True"
-                )
+            check_nonnegative(self.values, f"{where}.values", "Hz")
 
 
 INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, ItemSequence)

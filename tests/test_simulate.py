@@ -107,7 +107,7 @@ def test_vmap_over_seeds_equals_separate_runs():
         (dict(drive=ItemSequence(jnp.ones((2, 2)), steps_per_item=1, key=None, poisson=True)),
          "drive.key: got None; allowed: a jax.random key (poisson=True draws spikes)"),
         (dict(drive=ItemSequence(jnp.array([[5.0, -2.0]]), steps_per_item=1, key=jax.random.PRNGKey(0), poisson=True)),
-         "drive.values: got rates from -2.0 to 5.0; allowed: finite rates >= 0 (Hz) with poisson=True"),
+         "drive.values: got -2.0; allowed: a finite number >= 0 (Hz)"),
     ],
 )
 def test_bad_input_is_rejected_before_compiling(kwargs, message):

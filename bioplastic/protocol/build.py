@@ -470,8 +470,7 @@ def _inputs(check, protocol, network, types, n_steps, key):
             check.fail(f"{path}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         value = jnp.asarray(amplitudes)
         if spec.type == "poisson":
-            weight = jnp.asarray(amplitudes) if isinstance(amplitude, list) else amplitude
-            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=weight)
+            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=value)
         elif spec.type == "step" or start > 0 or stop < n_steps:
             term = Step(value, start, stop)
         else:
