@@ -12,45 +12,9 @@ from bioplastic.cli import main
 from bioplastic.results import read_npz
 from bioplastic.runner import CHECKPOINT, RunError, run_protocol
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-PROTOCOLS = sorted((ROOT / "protocols").glob("*.toml"))
-SMALL = ROOT / "tests" / "protocols" / "valid_small.toml"
+from toy_protocols import PROTOCOLS, ROOT, TOY
 
-# Overrides that shrink each shipped protocol to a few seconds (same structure, fewer steps / neurons).
-TOY = {
-    "coba": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=160",
-             "model.populations.inh.size=40"],
-    "quickstart": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=200",
-                   "model.populations.inh.size=50"],
-    "izhikevich_firing_patterns": ["simulation.duration_ms=40"],
-    "lif_single": ["simulation.duration_ms=60", "inputs.step.stop_ms=55"],
-    "mnist_spikes": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "dataset.presentation_ms=10"],
-    "dp_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",
-                 "training.sizes=[784, 32, 10]"],
-    "dp_fashion_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",
-                         "training.sizes=[784, 32, 10]"],
-    "ccl_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
-                  "training.validation_examples=88", "training.sizes=[784, 32, 32, 10]"],
-    "ccl_fashion_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
-                          "training.validation_examples=88", "training.sizes=[784, 32, 32, 10]"],
-    "ccl_cnn_mnist": ["training.epochs=1", "training.train_examples=300", "training.test_examples=100",
-                      "training.validation_examples=44", "training.sizes=[1, 2, 2, 2, 2, 2, 10]"],
-    "hlop_pmnist": ["continual.tasks=2", "continual.train_examples=256", "continual.test_examples=100",
-                    "continual.sizes=[784, 16, 16, 10]", "continual.neuron.time_steps=4",
-                    "continual.hlop.rows_first=[8, 4, 4]", "continual.hlop.rows_added=[4, 2, 2]"],
-    "hlop_pmnist_small": ["continual.tasks=2", "continual.train_examples=256", "continual.test_examples=100",
-                          "continual.sizes=[784, 16, 16, 10]", "continual.neuron.time_steps=4",
-                          "continual.hlop.rows_first=[8, 4, 4]", "continual.hlop.rows_added=[4, 2, 2]"],
-    "three_factor_what_when": ["prediction.trials=8", "prediction.switch_trial=4", "prediction.baseline_trials=2",
-                               "prediction.running_trials=2", "prediction.repeats=1", "prediction.reservoir.n_exc=40",
-                               "prediction.reservoir.n_inh=10"],
-    "theta_latents": ["theta.minutes=2", "theta.repeats=1", "theta.test.hold_s=20", "theta.test.max_lag_s=2"],
-    "theta_path_integration": ["theta.minutes=2", "theta.repeats=1", "theta.test.decoder_minutes=1",
-                               "theta.test.position_bins=20", "theta.test.episodes=2", "theta.test.spin_up_s=2",
-                               "theta.test.hold_s=6", "theta.transfer.minutes=1"],
-    "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
-                              "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
-}
+SMALL = ROOT / "tests" / "protocols" / "valid_small.toml"
 
 
 def test_every_shipped_protocol_has_toy_settings():
