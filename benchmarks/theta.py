@@ -24,9 +24,9 @@ import time
 import jax
 import numpy as np
 
-from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.theta import build_theta
-from bioplastic.theta_run import train
+from bioplastic.experiments import load_protocol
+from bioplastic.experiments.theta.build import build_theta
+from bioplastic.experiments.theta.run import train
 
 PROTOCOL = pathlib.Path(__file__).resolve().parents[1] / "protocols" / "theta_path_integration.toml"
 BUDGET_S = 60.0

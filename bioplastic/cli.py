@@ -5,13 +5,14 @@
     bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR]
     bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR]
     bioplastic list
-    bioplastic schema
+    bioplastic schema [--kind KIND]
     bioplastic data list [--data-dir DIR]
     bioplastic data fetch NAME [NAME ...] [--data-dir DIR]
 
 A protocol problem prints one line -- file, key path, what was found, what is allowed --
 and exits with code 2, with no traceback. A run that stops (NaN in the state, a resume
-that does not match) exits with code 1 after saving what it had computed.
+that does not match) exits with code 1 after saving what it had computed; Ctrl-C exits with
+code 130 and names the command that resumes the run.
 
 Example
 -------
@@ -43,6 +44,8 @@ PROTOCOLS_DIR = pathlib.Path(__file__).resolve().parent.parent / "protocols"
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bioplastic.experiments import KINDS
+
     parser = argparse.ArgumentParser(prog="bioplastic", description="Simulate biologically plausible learning.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a protocol into a new run folder")
@@ -56,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("protocol")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     commands.add_parser("list", help="components and shipped protocols")
-    commands.add_parser("schema", help="print the protocol JSON Schema (for editors)")
+    schema = commands.add_parser("schema", help="print the protocol JSON Schema of every kind (for editors)")
+    schema.add_argument("--kind", choices=tuple(KINDS), help="the schema of one protocol kind only")
     data = commands.add_parser("data", help="datasets: list what is cached, fetch what is missing")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     data_commands.add_parser("list", help="datasets, where they are cached, verified or not")
@@ -87,34 +91,22 @@ def _data(args) -> None:
 
 
 def _list() -> None:
-    from bioplastic.protocol import components, schema
-    from bioplastic.protocol.continual import CONTINUAL_METHODS
-    from bioplastic.protocol.training import COUNTER_CURRENT_RULES, TRAINING_RULES
+    from bioplastic.experiments import KINDS
+    from bioplastic.protocol import components
 
-    for title, registry in [
-        ("neurons", components.NEURONS),
-        ("connectivity", components.CONNECTIVITY),
-        ("synapses", components.SYNAPSES),
-        ("inputs", components.INPUTS),
-        ("learning rules", components.RULES),
-        ("signals", components.SIGNALS),
-        ("training rules, network = 'mlp' ([training] protocols)", TRAINING_RULES),
-        ("training rules, network = 'counter_current_mlp' / '_cnn' / '_autoencoder'", COUNTER_CURRENT_RULES),
-        ("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),
-        ("plots", components.PLOTS),
-        ("metrics", components.METRICS),
-    ]:
+    general = [("neurons", components.NEURONS), ("connectivity", components.CONNECTIVITY),
+               ("synapses", components.SYNAPSES), ("inputs", components.INPUTS), ("learning rules", components.RULES),
+               ("signals", components.SIGNALS)]
+    kinds = [entry for kind in KINDS.values() for entry in kind.registries]
+    for title, registry in general + kinds + [("plots", components.PLOTS), ("metrics", components.METRICS)]:
         print(f"{title}:")
         for name, description in registry.describe():
             print(f"  {name:<24} {description}")
-    print("choices of [prediction] and [theta] protocols:")
-    for key, model, field in [
-        ("prediction.learners", schema.PredictionSpec, "learners"),
-        ("theta.gate.shape", schema.ThetaGateSpec, "shape"),
-        ("theta.layers.NAME.kind", schema.ThetaLayerSpec, "kind"),
-        ("theta.connections.NAME.compartment", schema.ThetaConnectionSpec, "compartment"),
-        ("theta.connections.NAME.init", schema.ThetaConnectionSpec, "init"),
-    ]:
+    print("protocol kinds (a protocol with a [table] of one of them; else a simulation):")
+    for name, kind in KINDS.items():
+        print(f"  {name:<24} {kind.description}")
+    print(f"choices of {' and '.join(f'[{k.table}]' for k in KINDS.values() if k.choices)} protocols:")
+    for key, model, field in (choice for kind in KINDS.values() for choice in kind.choices):
         print(f"  {key:<36} {' | '.join(_literal_choices(model.model_fields[field].annotation))}")
     print(f"protocols ({PROTOCOLS_DIR}):")
     for path in sorted(PROTOCOLS_DIR.glob("*.toml")):
@@ -139,8 +131,8 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when a run stopped (:class:`~bioplastic.runner.RunError`), 2 for a
-        protocol problem (one line on standard error, no traceback). A malformed command
+        0 on success, 1 when a run stopped (:class:`~bioplastic.runs.RunError`), 130 when it was
+        interrupted (Ctrl-C; the message names the ``--resume`` command), 2 for a protocol problem (one line on standard error, no traceback). A malformed command
         line exits through ``SystemExit(2)`` (argparse), ``--help`` through ``SystemExit(0)``.
 
     Example
@@ -176,7 +168,8 @@ def main(argv=None) -> int:
     exit code 0
     """
     args = _parser().parse_args(argv)
-    from bioplastic.runner import RunError, run_protocol, validate_protocol
+    from bioplastic.experiments import describe, protocol_json_schema, run_protocol
+    from bioplastic.runs import RunError, RunInterrupted
 
     try:
         if args.command == "run":
@@ -191,43 +184,19 @@ def main(argv=None) -> int:
                 if isinstance(value, (int, float)) or value is None:
                     print(f"  {name} = {'none' if value is None else format(value, '.4g')}")
         elif args.command == "validate":
-            experiment = validate_protocol(args.protocol, args.overrides, args.data_dir)
-            if hasattr(experiment, "protocol") and hasattr(experiment.protocol, "continual"):
-                continual = experiment.protocol.continual
-                print(f"{args.protocol}: valid ({continual.method} with {continual.trainer}, "
-                      f"{'-'.join(map(str, continual.sizes))} spiking network, {continual.tasks} tasks of "
-                      f"{len(experiment.run.data[0][0][0])} {continual.dataset} examples)")
-            elif hasattr(experiment, "protocol") and hasattr(experiment.protocol, "prediction"):
-                prediction = experiment.protocol.prediction
-                reservoir = prediction.reservoir
-                print(f"{args.protocol}: valid ({', '.join(prediction.learners)} on {prediction.repeats} reservoir(s) of "
-                      f"{reservoir.n_exc + reservoir.n_inh} Izhikevich neurons, {prediction.trials} trials of "
-                      f"{prediction.task.trial_ms:g} ms)")
-            elif hasattr(experiment, "protocol") and hasattr(experiment.protocol, "theta"):
-                theta = experiment.protocol.theta
-                layers = ", ".join(f"{name} ({layer.size})" for name, layer in theta.layers.items())
-                print(f"{args.protocol}: valid ({layers} on {'latents' if theta.latents else 'a track'}, "
-                      f"{experiment.train_steps} steps of {theta.dt_ms:g} ms, {theta.repeats} repeat(s)"
-                      f"{', then a transfer' if theta.transfer else ''})")
-            elif hasattr(experiment, "epochs"):
-                training = experiment.protocol.training
-                print(f"{args.protocol}: valid ({training.rule}, {'-'.join(map(str, training.sizes))} network, "
-                      f"{experiment.epochs} epochs of {len(experiment.run.train_x)} {training.dataset} examples)")
-            else:
-                print(f"{args.protocol}: valid ({experiment.n_steps} steps of {experiment.dt:g} ms, "
-                      f"{len(experiment.network.populations)} populations, "
-                      f"{len(experiment.network.projections)} projections)")
+            print(describe(args.protocol, args.overrides, args.data_dir))
         elif args.command == "list":
             _list()
         elif args.command == "data":
             _data(args)
         else:
-            from bioplastic.protocol.schema import Protocol
-
-            print(json.dumps(Protocol.model_json_schema(), indent=2))
+            print(json.dumps(protocol_json_schema(args.kind), indent=2))
     except BadInput as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except RunInterrupted as error:
+        print(f"interrupted: {error}", file=sys.stderr)
+        return 130
     except RunError as error:
         print(f"run stopped: {error}", file=sys.stderr)
         return 1

@@ -521,7 +521,7 @@ def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
     The inner scan reduces each probe over its window; the outer carry adds windows up
     until a probe's own stride is complete and then writes one row of its record.
     """
-    shapes = _probe_shapes(step, params, state, drive, probes, dt)
+    shapes = probe_shapes(step, params, state, drive, probes, dt)
 
     def one_step(carry, n):
         state, sums = carry
@@ -561,7 +561,31 @@ def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
     return state, {name: record for (name, _), record in zip(probes, records)}
 
 
-def _probe_shapes(step, params, state, drive, probes, dt):
+def probe_shapes(step, params, state, drive, probes, dt) -> tuple:
+    """The shape and dtype of one recorded row of each probe, without running anything.
+
+    Parameters
+    ----------
+    step, params, state, drive, dt
+        As for :func:`simulate`.
+    probes : sequence of (name, Probe)
+        The probes, in order.
+
+    Returns
+    -------
+    tuple of jax.ShapeDtypeStruct
+        One per probe.
+
+    Example
+    -------
+    >>> from bioplastic.neurons import LIF
+    >>> model = LIF()
+    >>> params = model.params()
+    >>> shapes = probe_shapes(model.step, params, model.init(params, 3, jax.random.PRNGKey(0)), Constant(20.0),
+    ...                       [("v", Probe("v", neurons=(0, 2)))], 0.1)
+    >>> shapes[0].shape, shapes[0].dtype
+    ((2,), dtype('float32'))
+    """
     _, output = jax.eval_shape(lambda p, s: step(p, s, drive_at(drive, jnp.asarray(0), dt), dt), params, state)
     return tuple(jax.eval_shape(lambda s, o: _observe(probe, s, o), state, output) for _, probe in probes)
 

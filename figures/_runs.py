@@ -18,8 +18,8 @@ import json
 import pathlib
 import sys
 
-from bioplastic.results import write_json
-from bioplastic.runner import run_protocol
+from bioplastic.runs import write_json
+from bioplastic.experiments import run_protocol
 
 HERE = pathlib.Path(__file__).resolve().parent
 

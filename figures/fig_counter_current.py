@@ -48,11 +48,11 @@ from matplotlib.figure import Figure
 from bioplastic.data.registry import load
 from bioplastic.plotting import learning_curves, save_figure
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.protocol.load import load_protocol
-from bioplastic.results import write_json
+from bioplastic.experiments import load_protocol
+from bioplastic.runs import write_json
 from bioplastic.rules.counter_current import alignment, feedback_readout, predict
 from bioplastic.rules.training import pixel_statistics, prepare_images
-from bioplastic.runner import run_protocol
+from bioplastic.experiments import run_protocol
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
@@ -92,7 +92,8 @@ def run_one(protocol: str, rule: str, settings: dict) -> dict:
             print(f"  {protocol} {rule}: epoch {epoch}/{spec.epochs}", file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=overrides, progress=False, on_epoch=observe)
+    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=overrides, progress=False,
+                           on_unit=lambda epoch, state: observe(epoch, state["layers"]))
     curves = np.load(run_dir / "curves.npz")
     record.update({name: curves[name].tolist() for name in curves.files})
     record["metrics"] = json.loads((run_dir / "metrics.json").read_text())

@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from bioplastic.data.registry import load
 from bioplastic.plotting import learning_curves, save_figure
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.results import write_json
+from bioplastic.runs import write_json
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict

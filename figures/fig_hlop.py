@@ -41,10 +41,10 @@ from bioplastic.analysis import principal_angles, principal_directions
 from bioplastic.networks.spiking_mlp import spiking_forward
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.protocol.continual import build_continual, spiking_config
-from bioplastic.protocol.load import load_protocol
-from bioplastic.results import read_npz, write_json
-from bioplastic.runner import run_protocol
+from bioplastic.experiments.continual.build import build_continual, spiking_config
+from bioplastic.experiments import load_protocol
+from bioplastic.runs import read_npz, write_json
+from bioplastic.experiments import run_protocol
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
@@ -61,7 +61,8 @@ def run_method(path: pathlib.Path, method: str, overrides: list) -> dict:
     def progress(tasks_done):
         print(f"  {method}: {tasks_done} done, {time.perf_counter() - start:.0f} s", file=sys.stderr, flush=True)
 
-    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=overrides, progress=False, on_chunk=progress)
+    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=overrides, progress=False,
+                           on_unit=lambda tasks_done, state: progress(tasks_done) if tasks_done else None)
     record = {"accuracy": read_npz(run_dir / "accuracy.npz")["accuracy"].tolist(),
               "metrics": json.loads((run_dir / "metrics.json").read_text()),
               "seconds": time.perf_counter() - start, "run_dir": str(run_dir)}

@@ -39,10 +39,10 @@ from bioplastic.analysis.theta import circulant_profile, smoothed_loss
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
-from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.theta import build_theta
-from bioplastic.results import read_npz
-from bioplastic.theta_run import field_order, sorted_recurrent, stage_file
+from bioplastic.experiments import load_protocol
+from bioplastic.experiments.theta.build import build_theta
+from bioplastic.runs import read_npz
+from bioplastic.experiments.theta.summary import field_order, sorted_recurrent, stage_file
 
 from _runs import cached_run
 

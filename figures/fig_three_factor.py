@@ -42,8 +42,8 @@ from matplotlib.figure import Figure
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.prediction import aligned_predictions, switch_errors
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.prediction_run import readouts_file
-from bioplastic.results import read_npz, to_toml, write_text
+from bioplastic.experiments.prediction.summary import readouts_file
+from bioplastic.runs import read_npz, to_toml, write_text
 
 from _runs import cached_run
 

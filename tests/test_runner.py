@@ -1,7 +1,7 @@
 """Running protocols: shipped protocols at toy size, run folders, resume bit-for-bit, NaN stop."""
 
 import json
-import pathlib
+import shlex
 import tomllib
 
 import numpy as np
@@ -9,10 +9,11 @@ import pytest
 
 from bioplastic.analysis import average_accuracy, backward_transfer
 from bioplastic.cli import main
-from bioplastic.results import read_npz
-from bioplastic.runner import CHECKPOINT, RunError, run_protocol
+from bioplastic.experiments import KINDS, kind_of, load_protocol, run_protocol, validate_protocol
+from bioplastic.runs import RunError, RunInterrupted, read_npz
+from bioplastic.runs.checkpoint import FILE as CHECKPOINT
 
-from toy_protocols import PROTOCOLS, ROOT, TOY
+from toy_protocols import PROTOCOLS, ROOT, TOY, fingerprint
 
 SMALL = ROOT / "tests" / "protocols" / "valid_small.toml"
 
@@ -145,7 +146,6 @@ def test_an_input_with_one_amplitude_per_neuron_equals_one_input_per_neuron(tmp_
 
 def test_per_neuron_amplitudes_reach_the_chosen_neurons_and_are_counted(tmp_path):
     from bioplastic.protocol.errors import ProtocolError
-    from bioplastic.runner import validate_protocol
 
     poisson = PER_NEURON_INPUTS + (
         '[inputs.noise]\ntarget = "cell"\ntype = "poisson"\nrate_hz = 100.0\ncurrent_mv = [2.0, 4.0]\n'
@@ -166,39 +166,70 @@ def test_run_folders_are_never_overwritten(tmp_path):
     np.testing.assert_array_equal(read_npz(first / "recordings.npz")["spikes"], read_npz(second / "recordings.npz")["spikes"])
 
 
-class Interrupt(Exception):
-    pass
+# One protocol of every kind, at toy size, with at least two units of work.
+RESUMABLE = {
+    "simulation": (SMALL, ["simulation.duration_ms=40", "simulation.chunk_ms=10"]),
+    "training": (ROOT / "protocols" / "dp_mnist.toml", TOY["dp_mnist"] + ["training.epochs=3"]),
+    "continual": (ROOT / "protocols" / "hlop_pmnist_small.toml", TOY["hlop_pmnist_small"] + ["continual.tasks=3"]),
+    "prediction": (ROOT / "protocols" / "three_factor_what_when.toml", TOY["three_factor_what_when"]
+                   + ["prediction.repeats=2"]),
+    "theta": (ROOT / "protocols" / "theta_path_integration.toml", TOY["theta_path_integration"] + ["theta.repeats=2"]),
+}
 
 
-def test_interrupted_run_resumes_bit_for_bit(tmp_path):
-    overrides = ["simulation.duration_ms=40", "simulation.chunk_ms=10"]
-    reference = run_protocol(SMALL, tmp_path / "whole", overrides=overrides, progress=False)
+def test_every_kind_has_a_resumable_protocol():
+    assert sorted(RESUMABLE) == sorted(KINDS)
+    for kind, (path, overrides) in RESUMABLE.items():
+        assert kind_of(load_protocol(path, overrides)[1]).table == kind
 
-    def stop_after_first(chunks_done):
-        if chunks_done == 1:
-            raise Interrupt
 
-    with pytest.raises(Interrupt):
-        run_protocol(SMALL, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first)
+@pytest.mark.parametrize("kind", sorted(RESUMABLE))
+def test_an_interrupted_run_of_every_kind_resumes_bit_for_bit(kind, tmp_path):
+    path, overrides = RESUMABLE[kind]
+    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
+
+    def interrupt_after_two(units_done, state):
+        if units_done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted, match=r"the 2 finished units of work \(of \d+\) are kept in .*; resume with: bioplastic run "):
+        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_unit=interrupt_after_two)
     (stopped,) = (tmp_path / "parts").iterdir()
-    assert (stopped / CHECKPOINT).exists()
-    assert json.loads((stopped / "manifest.json").read_text())["status"] == "running"
+    manifest = json.loads((stopped / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and manifest["units_done"] == 2
+    assert (stopped / CHECKPOINT).exists() and not (stopped / "metrics.json").exists()
+    finished = {p.name: p.stat().st_mtime_ns for p in stopped.glob("*_seed*.npz")}    # a unit's own files
+    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
+    assert resumed == stopped and not (resumed / CHECKPOINT).exists()
+    assert {name: (resumed / name).stat().st_mtime_ns for name in finished} == finished   # not run again
+    assert fingerprint(resumed) == fingerprint(whole)
+    assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"
+    assert sorted(p.name for p in resumed.iterdir()) == sorted(p.name for p in whole.iterdir())
+
+
+def test_a_run_stopped_by_an_error_is_marked_failed_and_resumes(tmp_path):
+    overrides = ["simulation.duration_ms=40", "simulation.chunk_ms=10"]
+
+    def fail_after_first(units_done, state):
+        if units_done == 1:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        run_protocol(SMALL, tmp_path, overrides=overrides, progress=False, on_unit=fail_after_first)
+    (stopped,) = tmp_path.iterdir()
+    manifest = json.loads((stopped / "manifest.json").read_text())
+    assert manifest["status"] == "failed: OSError: [Errno 28] No space left on device" and manifest["units_done"] == 1
     resumed = run_protocol(SMALL, overrides=overrides, resume=stopped, progress=False)
-    assert resumed == stopped
-    whole, parts = read_npz(reference / "recordings.npz"), read_npz(resumed / "recordings.npz")
-    assert set(whole) == set(parts)
-    for name in whole:
-        np.testing.assert_array_equal(whole[name], parts[name])
-    assert json.loads((reference / "metrics.json").read_text()) == json.loads((resumed / "metrics.json").read_text())
-    assert whole["spikes"].sum() > 0
+    assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"
 
 
 def test_resume_with_a_different_protocol_is_refused(tmp_path):
-    def stop(chunks_done):
-        raise Interrupt
+    def stop(units_done, state):
+        if units_done == 1:
+            raise KeyboardInterrupt
 
-    with pytest.raises(Interrupt):
-        run_protocol(SMALL, tmp_path, progress=False, on_chunk=stop)
+    with pytest.raises(RunInterrupted):
+        run_protocol(SMALL, tmp_path, progress=False, on_unit=stop)
     (stopped,) = tmp_path.iterdir()
     with pytest.raises(RunError, match="differs from the one of that run"):
         run_protocol(SMALL, overrides=["seed=2"], resume=stopped, progress=False)
@@ -248,16 +279,27 @@ def test_nan_stops_the_run_naming_variable_population_and_step(tmp_path, capsys)
 
 
 def test_schema_and_list_commands(capsys):
-    assert main(["schema"]) == 0
+    import jsonschema
+
+    assert main(["schema", "--kind", "simulation"]) == 0
     schema = json.loads(capsys.readouterr().out)
     assert schema["additionalProperties"] is False
     assert {"simulation", "model", "recordings", "plots", "learning", "signals"} <= set(schema["properties"])
     assert set(schema["required"]) == {"name", "simulation", "model"}
+    assert main(["schema"]) == 0
+    every_kind = json.loads(capsys.readouterr().out)
+    for path in PROTOCOLS:      # every shipped protocol, of every kind, is valid against the exported schema
+        protocol, resolved = load_protocol(path)
+        jsonschema.validate(resolved, every_kind)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"name": "x", "training": {}, "theta": {}}, every_kind)
     assert main(["list"]) == 0
     listing = capsys.readouterr().out
     for name in ("lif", "izhikevich", "fixed_probability", "exponential_conductance", "stdp", "raster", "quickstart.toml"):
         assert name in listing
     assert "  prediction.learners                  three_factor | force | force_reset\n" in listing  # from the schema
+    for name, kind in KINDS.items():
+        assert f"  {name:<24} {kind.description}\n" in listing
     assert "  theta.connections.NAME.init          normal | zeros | identity | direction\n" in listing
 
 
@@ -309,98 +351,6 @@ def test_dataset_task_sequences_and_epochs(tmp_path):
     assert not np.any(task0 & black)
 
 
-def test_interrupted_training_resumes_bit_for_bit(tmp_path):
-    path = ROOT / "protocols" / "dp_mnist.toml"
-    overrides = ["training.epochs=3", "training.train_examples=400", "training.test_examples=200",
-                 "training.sizes=[784, 16, 10]", "training.learning_rate=0.001"]
-    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
-
-    def stop_after_first(epochs_done):
-        if epochs_done == 1:
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first)
-    (stopped,) = (tmp_path / "parts").iterdir()
-    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
-    np.testing.assert_array_equal(read_npz(whole / "curves.npz")["test_accuracy"],
-                                  read_npz(resumed / "curves.npz")["test_accuracy"])
-    for name, array in read_npz(whole / "layers.npz").items():
-        np.testing.assert_array_equal(array, read_npz(resumed / "layers.npz")[name])
-
-
-def test_interrupted_continual_run_resumes_at_the_next_task_bit_for_bit(tmp_path):
-    path = ROOT / "protocols" / "hlop_pmnist_small.toml"
-    overrides = TOY["hlop_pmnist_small"] + ["continual.tasks=3", "continual.hlop.rows_added=[4, 2, 2]"]
-    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
-
-    def stop_after_first(tasks_done):
-        if tasks_done == 1:
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first)
-    (stopped,) = (tmp_path / "parts").iterdir()
-    assert (stopped / CHECKPOINT).exists()
-    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
-    np.testing.assert_array_equal(read_npz(whole / "accuracy.npz")["accuracy"],
-                                  read_npz(resumed / "accuracy.npz")["accuracy"])
-    for file in ("weights.npz", "subspaces.npz"):
-        for name, array in read_npz(whole / file).items():
-            np.testing.assert_array_equal(array, read_npz(resumed / file)[name])
-
-
-def test_interrupted_prediction_run_skips_finished_learners_and_matches_an_uninterrupted_one(tmp_path):
-    path = ROOT / "protocols" / "three_factor_what_when.toml"
-    overrides = TOY["three_factor_what_when"] + ["prediction.repeats=2"]
-    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
-    files = sorted(p.name for p in whole.glob("readouts_*.npz"))
-    assert len(files) == 6   # 3 learners x 2 repeats (seeds 1 and 2)
-
-    def stop_after_two(runs_done):
-        if runs_done == 2:
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_two)
-    (stopped,) = (tmp_path / "parts").iterdir()
-    assert len(list(stopped.glob("readouts_*.npz"))) == 2
-    finished = {p.name: p.stat().st_mtime_ns for p in stopped.glob("readouts_*.npz")}
-    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
-    assert {name: (resumed / name).stat().st_mtime_ns for name in finished} == finished   # not run again
-    for name in files:
-        for key, array in read_npz(whole / name).items():
-            np.testing.assert_array_equal(array, read_npz(resumed / name)[key])
-    metrics = json.loads((resumed / "metrics.json").read_text())
-    assert metrics == json.loads((whole / "metrics.json").read_text())
-    assert set(metrics["details"]) == {"three_factor", "force", "force_reset"}
-
-
-def test_interrupted_theta_run_skips_finished_stages_and_matches_an_uninterrupted_one(tmp_path):
-    path = ROOT / "protocols" / "theta_path_integration.toml"
-    overrides = TOY["theta_path_integration"] + ["theta.repeats=2"]
-    whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
-    files = sorted(p.name for p in whole.glob("*_seed*.npz"))
-    assert files == sorted(f"{stage}_seed{seed}.npz" for seed in (1, 2) for stage in ("test", "train", "transfer"))
-
-    def stop_after_first_repeat(repeats_done):
-        if repeats_done == 1:
-            raise Interrupt
-
-    with pytest.raises(Interrupt):
-        run_protocol(path, tmp_path / "parts", overrides=overrides, progress=False, on_chunk=stop_after_first_repeat)
-    (stopped,) = (tmp_path / "parts").iterdir()
-    finished = {p.name: p.stat().st_mtime_ns for p in stopped.glob("*_seed*.npz")}
-    assert sorted(finished) == ["test_seed1.npz", "train_seed1.npz", "transfer_seed1.npz"]
-    resumed = run_protocol(path, overrides=overrides, resume=stopped, progress=False)
-    assert {name: (resumed / name).stat().st_mtime_ns for name in finished} == finished   # not run again
-    for name in files:
-        for key, array in read_npz(whole / name).items():
-            np.testing.assert_array_equal(array, read_npz(resumed / name)[key])
-    assert json.loads((resumed / "metrics.json").read_text()) == json.loads((whole / "metrics.json").read_text())
-    assert {p.name for p in resumed.glob("*.png")} == {"losses.png", "decoding.png", "ring.png", "path_integration.png"}
-
-
 def test_diverging_continual_run_stops_with_the_task_named_and_keeps_the_previous_one(tmp_path, capsys):
     overrides = TOY["hlop_pmnist_small"] + ["continual.train_examples=1024", "continual.method=ewc",
                                             "continual.ewc.strength=1e6"]
@@ -409,10 +359,10 @@ def test_diverging_continual_run_stops_with_the_task_named_and_keeps_the_previou
                  *args]) == 1
     (run_dir,) = tmp_path.iterdir()
     assert ("continual: the weights of layer 1 became NaN or inf while training task 2 (ewc); lower "
-            "continual.learning_rate or continual.ewc.strength. The state after task 1 is kept in") in capsys.readouterr().err
+            "continual.learning_rate or continual.ewc.strength; the finished work is kept in") in capsys.readouterr().err
     assert json.loads((run_dir / "manifest.json").read_text())["status"].startswith("failed")
     kept = read_npz(run_dir / CHECKPOINT)
-    assert int(kept["tasks_done"]) == 1 and np.all(np.isfinite(kept["weights_0"]))
+    assert int(kept["['tasks_done']"]) == 1 and np.all(np.isfinite(kept["['weights_0']"]))
 
 
 def test_the_training_rule_is_selectable_on_the_same_network(tmp_path):
@@ -427,3 +377,59 @@ def test_the_training_rule_is_selectable_on_the_same_network(tmp_path):
     assert accuracy["dual_propagation"] > 0.6 and accuracy["backprop"] > 0.6, accuracy
     assert abs(accuracy["dual_propagation"] - accuracy["backprop"]) < 0.05, accuracy
     assert accuracy["equilibrium_propagation"] > 0.2, accuracy  # learns, more slowly (chance: 0.1)
+
+
+def _header_commands(path):
+    """The ``bioplastic run`` commands in a protocol's comments (continuation lines joined)."""
+    text = "\n".join(line.lstrip("#").strip() for line in path.read_text().splitlines() if line.startswith("#"))
+    text = text.replace("\\\n", " ")
+    return [shlex.split(line[line.index("bioplastic run"):].split("(")[0]) for line in text.splitlines()
+            if "bioplastic run" in line]
+
+
+@pytest.mark.parametrize("path", PROTOCOLS, ids=lambda p: p.stem)
+def test_the_commands_in_a_protocols_comments_are_valid(path, capsys):
+    for command in _header_commands(path):
+        assert command[:3] == ["bioplastic", "run", f"protocols/{path.name}"]
+        overrides = [item for flag, item in zip(command[3:], command[4:]) if flag == "--set"]
+        assert main(["validate", str(path), *(part for o in overrides for part in ("--set", o))]) == 0, command
+
+
+def test_a_duration_that_is_not_a_multiple_of_the_chunk_runs_to_the_end(tmp_path):
+    overrides = ["simulation.duration_ms=45", "simulation.chunk_ms=20"]      # chunks of 20, 20 and 5 ms
+    run_dir = run_protocol(SMALL, tmp_path, overrides=overrides, progress=False)
+    whole = run_protocol(SMALL, tmp_path, overrides=["simulation.duration_ms=45", "simulation.chunk_ms=45"],
+                         progress=False)
+    assert json.loads((run_dir / "manifest.json").read_text())["units_done"] == 3
+    assert fingerprint(run_dir) == fingerprint(whole)
+    assert json.loads((run_dir / "metrics.json").read_text())["simulated_ms"] == pytest.approx(45.0)
+
+
+def test_run_folder_files_are_readable_like_any_file_the_user_writes(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        run_dir = run_protocol(SMALL, tmp_path, progress=False)
+    finally:
+        os.umask(old)
+    modes = {path.name: path.stat().st_mode & 0o777 for path in run_dir.iterdir()}
+    assert set(modes.values()) == {0o644}, modes
+
+
+def test_a_population_name_outside_ascii_is_written_back_as_valid_toml_and_resumes(tmp_path):
+    text = SMALL.read_text()
+    (tmp_path / "p.toml").write_text(text.replace("[model.populations.exc]", '[model.populations."pyramidé"]')
+                                     .replace('"exc"', '"pyramidé"'), encoding="utf-8")
+    overrides = ["simulation.duration_ms=40", "simulation.chunk_ms=10"]
+
+    def stop(units_done, state):
+        if units_done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_protocol(tmp_path / "p.toml", tmp_path / "runs", overrides=overrides, progress=False, on_unit=stop)
+    (stopped,) = (tmp_path / "runs").iterdir()
+    assert "pyramidé" in tomllib.loads((stopped / "protocol.toml").read_text())["model"]["populations"]
+    resumed = run_protocol(tmp_path / "p.toml", overrides=overrides, resume=stopped, progress=False)
+    assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from bioplastic._checks import BadInput
-from bioplastic.results import read_npz
+from bioplastic.runs import read_npz
 from bioplastic.rules import reward_modulated_stdp, stdp
-from bioplastic.runner import run_protocol
+from bioplastic.experiments import run_protocol
 from bioplastic.synapses.connectivity import dense, fixed_probability
 
 A_PLUS, A_MINUS, TAU_PLUS, TAU_MINUS = 0.01, 0.012, 17.0, 34.0

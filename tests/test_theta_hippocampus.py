@@ -18,7 +18,7 @@ from bioplastic.analysis.theta import (
 )
 from bioplastic.data.synthetic import gp_latents, place_cells, track_agent
 from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
-from bioplastic.protocol.theta import initial_weights
+from bioplastic.experiments.theta.build import initial_weights
 
 # ----------------------------------------------------------------------------- measures
 

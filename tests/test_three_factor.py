@@ -293,7 +293,7 @@ def test_generic_three_factor_rule_learns_in_a_network_only_with_its_modulator()
 
 
 def test_median_recovery_ranks_never_last():
-    from bioplastic.prediction_run import _median_recovery
+    from bioplastic.experiments.prediction.summary import _median_recovery
 
     assert _median_recovery([12, 17, 18, 74, 24]) == 18
     assert _median_recovery([10, None, 30, None]) is None

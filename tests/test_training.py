@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from bioplastic.data.registry import load
-from bioplastic.protocol.load import load_protocol
-from bioplastic.protocol.training import build_training
-from bioplastic.results import read_npz
+from bioplastic.experiments import load_protocol
+from bioplastic.experiments.training.build import build_training
+from bioplastic.runs import read_npz
 from bioplastic.rules.counter_current import CounterCurrentParams, predict
 from bioplastic.rules.training import pixel_statistics, prepare_images, split_validation
-from bioplastic.runner import run_protocol
+from bioplastic.experiments import run_protocol
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 TINY_MLP = ["training.epochs=3", "training.train_examples=600", "training.test_examples=300",
@@ -48,7 +48,7 @@ def test_standardized_images_have_zero_mean_and_unit_std():
 def test_validation_selects_the_epoch_with_the_lowest_validation_loss(tmp_path):
     seen = {}
     run_dir = run_protocol(ROOT / "protocols" / "ccl_mnist.toml", tmp_path, overrides=TINY_MLP, progress=False,
-                           on_epoch=lambda epoch, layers: seen.__setitem__(epoch, layers))
+                           on_unit=lambda epoch, state: seen.__setitem__(epoch, state["layers"]))
     assert sorted(seen) == [0, 1, 2, 3]  # 0: the initial layers
     curves, metrics = read_npz(run_dir / "curves.npz"), json.loads((run_dir / "metrics.json").read_text())
     selected = int(np.argmin(curves["validation_loss"]))

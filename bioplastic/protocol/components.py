@@ -1,7 +1,7 @@
 """The components a protocol can name, registered by name.
 
 Each registry entry knows how to build its component from protocol values and which
-keys it needs; :mod:`bioplastic.protocol.build` calls them with the key path so that
+keys it needs; :mod:`bioplastic.experiments.simulation.build` calls them with the key path so that
 errors point at the protocol line.
 
 Example

@@ -1,14 +1,14 @@
 """Reading a protocol: TOML, the model file it names, ``--set`` overrides, schema validation.
 
-:func:`load_protocol` returns the validated :class:`~bioplastic.protocol.schema.Protocol`
-and the *resolved* raw table (model file merged in, overrides applied), which is what a
-run folder stores. Every problem is a :class:`~bioplastic.protocol.errors.ProtocolError`
+:func:`resolve` returns the *resolved* raw table (model file merged in, overrides
+applied), which is what a run folder stores; :func:`validate` checks it against the schema
+of its kind (:func:`bioplastic.experiments.load_protocol` picks the kind). Every problem is a :class:`~bioplastic.protocol.errors.ProtocolError`
 naming the file, the key path, what was found and what is allowed.
 
 Example
 -------
 >>> import pathlib, tempfile
->>> from bioplastic.protocol.load import load_protocol
+>>> from bioplastic.experiments.simulation.schema import SimulationProtocol
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> _ = (folder / "p.toml").write_text('''
 ... name = "demo"
@@ -19,7 +19,8 @@ Example
 ... neuron = "lif"
 ... size = 3
 ... ''')
->>> protocol, resolved = load_protocol(folder / "p.toml", overrides=["simulation.duration_ms=20"])
+>>> resolved = resolve(folder / "p.toml", overrides=["simulation.duration_ms=20"])
+>>> protocol = validate(resolved, SimulationProtocol, str(folder / "p.toml"))
 >>> protocol.simulation.duration_ms, resolved["simulation"]["duration_ms"]
 (20.0, 20)
 """
@@ -37,7 +38,6 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from bioplastic.protocol.errors import ProtocolError
-from bioplastic.protocol.schema import ContinualProtocol, PredictionProtocol, Protocol, ThetaProtocol, TrainingProtocol
 
 MODEL_FILE_KEYS = ("populations", "projections")
 _UNIT_IN_VALUE = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[A-Za-z/%]+\s*$")
@@ -177,51 +177,30 @@ def resolve(path, overrides=()) -> dict:
     return raw
 
 
-def load_protocol(path, overrides=()):
-    """Read, resolve and validate a protocol file against the schema.
-
-    A protocol with a ``[training]`` table is a :class:`TrainingProtocol`, one with a
-    ``[continual]`` table a :class:`ContinualProtocol`, one with a ``[prediction]`` table a
-    :class:`PredictionProtocol`, one with a ``[theta]`` table a :class:`ThetaProtocol`; any other is a simulation
-    :class:`Protocol`. Returns ``(protocol, resolved table)``.
+def validate(raw: dict, root, file: str):
+    """``raw`` validated against the schema ``root``; the first violation is a :class:`ProtocolError` in ``file``.
 
     Parameters
     ----------
-    path : str or pathlib.Path
-        The protocol file.
-    overrides : sequence of str
-        ``"key.path=value"`` assignments applied before validation (``--set`` on the
-        command line).
+    raw : dict
+        The resolved protocol table (:func:`resolve`).
+    root : type
+        The pydantic schema of the protocol's kind.
+    file : str
+        The file named in errors.
 
     Example
     -------
-    >>> import pathlib, tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "dp.toml").write_text('''
-    ... name = "dp"
-    ... [training]
-    ... dataset = "mnist"
-    ... rule = "dual_propagation"
-    ... sizes = [784, 10]
-    ... learning_rate = 0.001
-    ... epochs = 1
-    ... ''')
-    >>> protocol, _ = load_protocol(folder / "dp.toml", overrides=["training.epochs=3"])
-    >>> type(protocol).__name__, protocol.training.epochs
-    ('TrainingProtocol', 3)
-    >>> load_protocol(folder / "dp.toml", overrides=["training.epochs=0"])  # doctest: +ELLIPSIS
+    >>> from bioplastic.protocol.schema import PlotSpec
+    >>> validate({"type": "raster", "recordng": "spikes"}, PlotSpec, "p.toml")
     Traceback (most recent call last):
     ...
-    bioplastic.protocol.errors.ProtocolError: ...dp.toml: training.epochs: got 0; allowed: greater than or equal to 1
+    bioplastic.protocol.errors.ProtocolError: p.toml: recordng: got an unknown key; allowed: type, recording, recordings, projection, title (did you mean 'recording'?)
     """
-    raw = resolve(path, overrides)
-    roots = {"training": TrainingProtocol, "continual": ContinualProtocol, "prediction": PredictionProtocol,
-             "theta": ThetaProtocol}
-    root = next((roots[table] for table in roots if table in raw), Protocol)
     try:
-        return root.model_validate(raw), raw
+        return root.model_validate(raw)
     except ValidationError as error:
-        raise schema_error(error, raw, str(path), root) from None
+        raise schema_error(error, raw, file, root) from None
 
 
 # ----------------------------------------------------------------- error messages
@@ -313,7 +292,7 @@ def _expected(path, root) -> str:
     return field.description or "a value"
 
 
-def schema_error(error: ValidationError, raw: dict, file: str, root=Protocol) -> ProtocolError:
+def schema_error(error: ValidationError, raw: dict, file: str, root) -> ProtocolError:
     """The first schema violation of a protocol (of schema ``root``), as a ProtocolError.
 
     An unknown key lists the keys allowed in its table with the closest one; a missing key
@@ -329,16 +308,17 @@ def schema_error(error: ValidationError, raw: dict, file: str, root=Protocol) ->
     file : str
         The file named in the message.
     root : type
-        The schema validated against (:class:`Protocol` or an experiment protocol).
+        The schema validated against (a protocol kind's root schema).
 
     Example
     -------
     >>> from pydantic import ValidationError
+    >>> from bioplastic.experiments.simulation.schema import SimulationProtocol
     >>> def message(raw):
     ...     try:
-    ...         Protocol.model_validate(raw)
+    ...         SimulationProtocol.model_validate(raw)
     ...     except ValidationError as error:
-    ...         return str(schema_error(error, raw, "p.toml"))
+    ...         return str(schema_error(error, raw, "p.toml", SimulationProtocol))
     >>> message({"name": "x", "sead": 1, "simulation": {"dt_ms": 0.1, "duration_ms": 1.0}, "model": {}})
     "p.toml: sead: got an unknown key; allowed: name, description, seed, simulation, model, inputs, dataset, signals, learning, recordings, metrics, plots (did you mean 'seed'?)"
     >>> message({"name": "x", "simulation": {"dt_ms": 0.1}, "model": {}})

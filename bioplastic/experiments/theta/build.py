@@ -11,7 +11,7 @@ run) before anything runs.
 
 Example
 -------
->>> from bioplastic.protocol.theta import initial_weights
+>>> from bioplastic.experiments.theta.build import initial_weights
 >>> initial_weights("identity", (4, 2)).tolist()
 [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]
 """
@@ -28,9 +28,9 @@ import numpy as np
 
 from bioplastic.data.synthetic import gp_latents, mix_latents, place_cells, track_agent
 from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
-from bioplastic.protocol.build import _Checker
+from bioplastic.protocol.checker import Checker
 from bioplastic.protocol.components import PLOTS
-from bioplastic.protocol.schema import ThetaProtocol
+from bioplastic.experiments.theta.schema import ThetaProtocol
 from bioplastic.rules.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings
 
@@ -80,7 +80,7 @@ class ThetaExperiment:
     Example
     -------
     >>> import pathlib, bioplastic
-    >>> from bioplastic.protocol.load import load_protocol
+    >>> from bioplastic.experiments import load_protocol
     >>> path = pathlib.Path(bioplastic.__file__).parents[1] / "protocols" / "theta_path_integration.toml"
     >>> experiment = build_theta(load_protocol(path)[0], str(path))
     >>> experiment.train_steps, experiment.steps(1.0), experiment.gates(8, seed=1).tolist()
@@ -101,7 +101,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -116,7 +116,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -133,7 +133,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -155,7 +155,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -174,7 +174,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -213,7 +213,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -255,7 +255,7 @@ class ThetaExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import ThetaProtocol
+        >>> from bioplastic.experiments.theta.schema import ThetaProtocol
         >>> experiment = build_theta(ThetaProtocol(name="ring", theta={
         ...     "track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
         ...     "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
@@ -277,7 +277,7 @@ def environment_inputs(spec) -> dict:
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import ThetaSpec
+    >>> from bioplastic.experiments.theta.schema import ThetaSpec
     >>> environment_inputs(ThetaSpec(track={}, layers={"hpc": {"size": 2}},
     ...                              connections={"c": {"pre": "place", "post": "hpc"}}))
     {'place': 100, 'velocity': 2, 'bias': 1}
@@ -300,7 +300,7 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import ThetaProtocol
+    >>> from bioplastic.experiments.theta.schema import ThetaProtocol
     >>> theta = {"track": {"n_place_cells": 4}, "layers": {"hpc": {"size": 4}},
     ...          "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
     ...                          "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}}}
@@ -311,7 +311,7 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
     ...
     bioplastic.protocol.errors.ProtocolError: ring.toml: theta.transfer.freeze: got 'recurent'; allowed: one of the connections: sensory, recurrent (did you mean 'recurrent'?)
     """
-    check = _Checker(file)
+    check = Checker(file)
     spec, path = protocol.theta, "theta"
     if (spec.latents is None) == (spec.track is None):
         check.fail(path, "both [theta.latents] and [theta.track]" if spec.latents else "no environment",
@@ -382,7 +382,7 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
     return dataclasses.replace(experiment, train_steps=experiment.steps(60.0 * spec.minutes))
 
 
-def _check_init(check: _Checker, where: str, init: str, shape: tuple):
+def _check_init(check: Checker, where: str, init: str, shape: tuple):
     post, pre = shape
     if init == "identity" and post % pre:
         check.fail(where, repr(init), f"identity needs the post size to be a multiple of the pre size (got {post} x {pre})")

@@ -7,7 +7,7 @@ A run folder holds::
     metrics.json       a flat object of named scalars, units in the names
     recordings.npz     the recorded arrays, one per recording
     *.png              figures
-    checkpoint.npz     state and recordings at the last chunk boundary (while running)
+    checkpoint.npz     the state after the last finished unit of work (while running)
 
 Folders are never reused: :func:`new_run_folder` picks a fresh name. Every file is
 written atomically (to a temporary name in the same folder, then renamed), so a crash
@@ -38,12 +38,22 @@ import subprocess
 import tempfile
 
 import numpy as np
+import tomli_w
+
+from bioplastic.runs.errors import RunError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _atomic_write(path: pathlib.Path, data: bytes) -> None:
     path = pathlib.Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, 0o666 & ~_umask())       # as any file the user writes (mkstemp makes it 0600)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -237,48 +247,87 @@ def manifest(protocol_file, seed: int, command: list[str], started: str) -> dict
 
 
 def to_toml(table: dict) -> str:
-    """Serialise a protocol table (tables, lists, strings, numbers, booleans) as TOML.
+    """Serialise a protocol table (tables, lists, strings, numbers, booleans) as TOML (with ``tomli_w``).
+
+    Keys that are not bare words (``"pyramidé"``) are quoted, so the file reads back as it was.
 
     Example
     -------
     >>> print(to_toml({"name": "x", "simulation": {"dt_ms": 0.1}, "metrics": ["mean_rate_hz"]}))
     name = "x"
-    metrics = ["mean_rate_hz"]
+    metrics = [
+        "mean_rate_hz",
+    ]
     <BLANKLINE>
     [simulation]
     dt_ms = 0.1
     <BLANKLINE>
+    >>> import tomllib
+    >>> tomllib.loads(to_toml({"model": {"populations": {"pyramidé": {"size": 3}}}}))
+    {'model': {'populations': {'pyramidé': {'size': 3}}}}
     """
-    lines: list[str] = []
-    _emit_table(table, [], lines)
-    return "\n".join(lines).lstrip("\n") + "\n"
+    return tomli_w.dumps(table)
 
 
-def _value(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items()) + " }"
-    raise TypeError(f"cannot write {type(value).__name__} as TOML")
+def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume, command) -> tuple[pathlib.Path, dict]:
+    """A new run folder with the resolved protocol and a manifest, or (``resume``) the stopped one and its manifest.
 
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file, recorded in the manifest (with the git commit of its folder).
+    name : str
+        The protocol's name; it starts the folder's name.
+    seed : int
+        The protocol's seed, for the manifest.
+    resolved : dict
+        The protocol table with its model file and overrides; written to ``protocol.toml``.
+        A resume with a different one is a :class:`RunError`.
+    out_dir : str or pathlib.Path
+        Where the new folder ``NAME-YYYYmmdd-HHMMSS`` is created (ignored with ``resume``).
+    resume : str or pathlib.Path or None
+        A run folder to reopen; None makes a new one.
+    command : list of str or None
+        The command line, for a new manifest.
 
-def _key(key: str) -> str:
-    return key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+    Returns
+    -------
+    tuple
+        ``(run folder, manifest dict)``; on resume the stored manifest.
 
+    Raises
+    ------
+    RunError
+        ``resume`` is not a run folder, or its protocol differs from ``resolved``.
 
-def _emit_table(table: dict, path: list[str], lines: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
-    tables = {k: v for k, v in table.items() if isinstance(v, dict)}
-    if path and (scalars or not tables):
-        lines.append("")
-        lines.append("[" + ".".join(_key(part) for part in path) + "]")
-    for key, value in scalars.items():
-        lines.append(f"{_key(key)} = {_value(value)}")
-    for key, value in tables.items():
-        _emit_table(value, path + [key], lines)
+    Example
+    -------
+    >>> import tempfile
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> run_dir, manifest = open_run_folder("p.toml", "demo", 0, {"name": "demo"}, out, None, ["bioplastic"])
+    >>> sorted(p.name for p in run_dir.iterdir()), manifest["status"]
+    (['manifest.json', 'protocol.toml'], 'running')
+    >>> open_run_folder("p.toml", "demo", 0, {"name": "demo"}, None, run_dir, None) == (run_dir, manifest)
+    True
+    >>> open_run_folder("p.toml", "demo", 0, {"name": "other"}, None, run_dir, None)    # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.runs.errors.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
+    """
+    if resume is None:
+        run_dir = new_run_folder(out_dir, name)
+        write_text(run_dir / "protocol.toml", to_toml(resolved))
+        started = manifest(path, seed, command or [], now())
+        write_json(run_dir / "manifest.json", started)
+        return run_dir, started
+    run_dir = pathlib.Path(resume)
+    try:
+        stored = read_toml_table(run_dir / "protocol.toml")
+        reopened = json.loads((run_dir / "manifest.json").read_text())
+    except FileNotFoundError:
+        raise RunError(f"--resume {run_dir}: got a folder that is not a run folder; allowed: a folder made by "
+                       "bioplastic run") from None
+    if stored != json.loads(json.dumps(resolved)):
+        raise RunError(f"--resume {run_dir}: got a protocol (with its --set overrides) that differs from the one of "
+                       "that run; allowed: the same protocol and overrides")
+    return run_dir, reopened

@@ -9,7 +9,7 @@ rows that fit their layer, enough examples for a batch) and prepares the sequenc
 
 Example
 -------
->>> from bioplastic.protocol.continual import ContinualExperiment
+>>> from bioplastic.experiments.continual.build import ContinualExperiment
 >>> sorted(f.name for f in __import__("dataclasses").fields(ContinualExperiment))
 ['protocol', 'run', 'state']
 """
@@ -25,10 +25,10 @@ import optax
 from bioplastic.data.tasks import permuted_tasks
 from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
 from bioplastic.neurons.surrogate import Surrogate
-from bioplastic.protocol.build import _Checker, load_dataset
+from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.registry import Registry
-from bioplastic.protocol.schema import ContinualProtocol
+from bioplastic.experiments.continual.schema import ContinualProtocol
 from bioplastic.rules.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
 from bioplastic.rules.hlop import rows_schedule
 from bioplastic.rules.training import pixel_statistics
@@ -54,7 +54,7 @@ class ContinualExperiment:
     -------
     >>> [f.name for f in dataclasses.fields(ContinualExperiment)], ContinualExperiment.__dataclass_params__.frozen
     (['protocol', 'run', 'state'], True)
-    >>> from bioplastic.runner import validate_protocol
+    >>> from bioplastic.experiments import validate_protocol
     >>> experiment = validate_protocol("protocols/hlop_pmnist_small.toml")          # doctest: +SKIP
     >>> experiment.state.tasks_done, experiment.state.accuracy.shape                # doctest: +SKIP
     (0, (5, 5))
@@ -73,7 +73,7 @@ def spiking_config(neuron) -> SpikingMLPConfig:
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import SpikingNeuronSpec
+    >>> from bioplastic.experiments.continual.schema import SpikingNeuronSpec
     >>> config = spiking_config(SpikingNeuronSpec(time_steps=4, surrogate_width=0.2))
     >>> config.time_steps, config.tau, config.dt, config.alpha, config.v_th
     (4, 1.0, 0.05, 0.3, 0.3)
@@ -112,7 +112,7 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     Example
     -------
     >>> import tempfile
-    >>> from bioplastic.protocol.schema import ContinualProtocol
+    >>> from bioplastic.experiments.continual.schema import ContinualProtocol
     >>> spec = {"dataset": "mnsit", "sizes": [784, 16, 10], "learning_rate": 0.1}
     >>> build_continual(ContinualProtocol(name="c", continual=spec), "c.toml")
     Traceback (most recent call last):
@@ -125,7 +125,7 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     ...
     bioplastic.protocol.errors.ProtocolError: c.toml: continual.dataset: got 'mnist', which is not in the data cache (not fetched: no .../mnist.npz); allowed: a fetched dataset: run `bioplastic data fetch mnist --data-dir ...` first
     """
-    check = _Checker(file)
+    check = Checker(file)
     spec, path = protocol.continual, "continual"
     dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
     pixels = int(np.prod(dataset.train_images.shape[1:]))

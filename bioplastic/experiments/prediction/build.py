@@ -10,8 +10,8 @@ fits the trial, whole blocks) before anything runs;
 
 Example
 -------
->>> from bioplastic.protocol.prediction import learner_settings
->>> from bioplastic.protocol.schema import ReadoutSpec
+>>> from bioplastic.experiments.prediction.build import learner_settings
+>>> from bioplastic.experiments.prediction.schema import ReadoutSpec
 >>> learner_settings(ReadoutSpec(), "force_reset").force_reset_at_switch
 True
 """
@@ -26,9 +26,9 @@ import numpy as np
 
 from bioplastic.data.synthetic import cue_outcome_task
 from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirConfig, build_reservoir
-from bioplastic.protocol.build import _Checker
+from bioplastic.protocol.checker import Checker
 from bioplastic.protocol.components import PLOTS
-from bioplastic.protocol.schema import PredictionProtocol, ReadoutSpec
+from bioplastic.experiments.prediction.schema import PredictionProtocol, ReadoutSpec
 from bioplastic.rules.what_when import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
 
 PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
@@ -60,7 +60,7 @@ class Repeat:
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
     >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
     ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
     >>> repeat = experiment.prepare_repeat(1)
@@ -81,7 +81,7 @@ class PredictionExperiment:
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
     >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
     ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
     >>> experiment.trial_steps, experiment.window_steps     # trial_ms and readout.window_ms at 1-ms steps
@@ -100,7 +100,7 @@ class PredictionExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import PredictionProtocol
+        >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
         >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
         ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
         >>> repeat = experiment.prepare_repeat(0)
@@ -126,7 +126,7 @@ class PredictionExperiment:
 
         Example
         -------
-        >>> from bioplastic.protocol.schema import PredictionProtocol
+        >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
         >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
         ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
         >>> repeat = experiment.prepare_repeat(0)
@@ -161,7 +161,7 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
 
     Example
     -------
-    >>> from bioplastic.protocol.schema import PredictionProtocol
+    >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
     >>> experiment = build_prediction(PredictionProtocol(name="p", prediction={"trials": 40}), "p.toml")
     >>> experiment.trial_steps, experiment.protocol.prediction.reservoir.n_exc        # 1-ms steps; defaults filled in
     (1500, 800)
@@ -174,7 +174,7 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     ...
     bioplastic.protocol.errors.ProtocolError: p.toml: prediction.learners: got ['force_reset']; allowed: force_reset only with a [prediction.task.switch] to reset at
     """
-    check = _Checker(file)
+    check = Checker(file)
     spec, path = protocol.prediction, "prediction"
     task = spec.task
     n_cues = len(task.cues)

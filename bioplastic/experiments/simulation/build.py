@@ -10,9 +10,9 @@ probes, all drawn from the protocol's one seed.
 Example
 -------
 >>> import jax
->>> from bioplastic.protocol.schema import Protocol
->>> from bioplastic.protocol.build import build_experiment
->>> protocol = Protocol.model_validate({
+>>> from bioplastic.experiments.simulation.schema import SimulationProtocol
+>>> from bioplastic.experiments.simulation.build import build_experiment
+>>> protocol = SimulationProtocol.model_validate({
 ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 5.0},
 ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 2}}},
 ...     "inputs": {"drive": {"target": "cells", "type": "constant", "current_mv": 30.0}},
@@ -25,7 +25,6 @@ Example
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import inspect
 import math
 
@@ -46,13 +45,15 @@ from bioplastic.protocol.components import (
     SYNAPSES,
     neuron_params,
 )
-from bioplastic.protocol.errors import ProtocolError, relocate
-from bioplastic.protocol.schema import Protocol
+from bioplastic.protocol.checker import Checker, load_dataset
+from bioplastic.protocol.errors import relocate
+from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.simulation import Constant, ItemSequence, Poisson, Probe, Step
 from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
 INPUT_KEYS = ("current_mv", "current_mv_per_ms", "current")
+SIMULATION_PLOTS = ("raster", "traces", "population_rate", "isi_histogram", "weight_matrix")
 SIMULATION_PLOT_NEEDS = ("spikes", "any", "projection")  # what the plots a simulation protocol can draw need
 
 
@@ -69,7 +70,7 @@ class Experiment:
 
     Example
     -------
-    >>> protocol = Protocol.model_validate({
+    >>> protocol = SimulationProtocol.model_validate({
     ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 20.0},
     ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 2}}},
     ...     "inputs": {"drive": {"target": "cells", "type": "constant", "current_mv": 30.0}},
@@ -85,7 +86,7 @@ class Experiment:
     {}
     """
 
-    protocol: Protocol
+    protocol: SimulationProtocol
     network: Network
     params: dict
     state: dict
@@ -97,90 +98,7 @@ class Experiment:
     dataset_arrays: dict = dataclasses.field(default_factory=dict)
 
 
-class _Checker:
-    """Raise protocol errors at key paths of one file."""
-
-    def __init__(self, file: str):
-        self.file = file
-
-    def fail(self, path: str, got: str, allowed: str):
-        """Raise a :class:`ProtocolError` in this file.
-
-        Parameters
-        ----------
-        path : str
-            Dotted key path of the problem, e.g. ``simulation.duration_ms``.
-        got : str
-            What was found, already formatted (``repr`` of a value, or words).
-        allowed : str
-            What would be accepted.
-        """
-        raise ProtocolError(self.file, path, got, allowed)
-
-    def registered(self, registry, name: str, path: str):
-        """The entry of ``registry`` called ``name``; an unknown name is a :class:`ProtocolError` at ``path``.
-
-        Parameters
-        ----------
-        registry : Registry
-            Registry to look in (e.g. ``NEURONS``).
-        name : str
-            Name written in the protocol.
-        path : str
-            Key path of the name, for the error.
-        """
-        try:
-            return registry.get(name, where=path)
-        except BadInput as error:
-            raise relocate(error, self.file, path) from None
-
-    def call(self, path: str, function, *args, **kwargs):
-        """Call library code; its BadInput is re-raised at ``path``."""
-        try:
-            return function(*args, **kwargs)
-        except BadInput as error:
-            raise relocate(error, self.file, path) from None
-
-    def known(self, key: str, path: str, keys, what: str):
-        """``key`` must be one of ``keys``; else an unknown-key error with the closest match.
-
-        Parameters
-        ----------
-        key : str
-            Key written in the protocol.
-        path : str
-            Key path of ``key``, for the error.
-        keys : sequence of str
-            The accepted keys, listed in the error.
-        what : str
-            What a key should be, after "an unknown key, not" (e.g. ``"an option of neuron type 'lif'"``).
-        """
-        if key not in keys:
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.fail(path, f"an unknown key, not {what}", f"{', '.join(keys)}{hint}")
-
-    def member(self, value: str, path: str, names, what: str):
-        """``value`` must be one of ``names``; else a :class:`ProtocolError` listing them, with the closest match.
-
-        Parameters
-        ----------
-        value : str
-            Name written in the protocol.
-        path : str
-            Key path of ``value``, for the error.
-        names : sequence of str
-            The accepted names (may be empty: "(none defined)").
-        what : str
-            Plural noun for the names, after "one of the" (e.g. ``"populations"``).
-        """
-        if value not in names:
-            close = difflib.get_close_matches(str(value), names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.fail(path, repr(value), f"one of the {what}: {', '.join(names) or '(none defined)'}{hint}")
-
-
-def build_experiment(protocol: Protocol, file: str, data_dir=None) -> Experiment:
+def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> Experiment:
     """Cross-check ``protocol`` and build its network, state, inputs and probes.
 
     Every random draw (connections, per-neuron parameters, initial values, Poisson inputs)
@@ -188,7 +106,7 @@ def build_experiment(protocol: Protocol, file: str, data_dir=None) -> Experiment
 
     Parameters
     ----------
-    protocol : Protocol
+    protocol : SimulationProtocol
         A validated simulation protocol.
     file : str
         The protocol file, named in error messages.
@@ -203,7 +121,7 @@ def build_experiment(protocol: Protocol, file: str, data_dir=None) -> Experiment
     Example
     -------
     >>> def protocol(seed, target="cells"):
-    ...     return Protocol.model_validate({
+    ...     return SimulationProtocol.model_validate({
     ...         "name": "demo", "seed": seed, "simulation": {"dt_ms": 0.1, "duration_ms": 20.0},
     ...         "model": {"populations": {"cells": {"neuron": "lif", "size": 3, "initial": {
     ...             "v_mv": {"distribution": "uniform", "low": -70.0, "high": -60.0}}}}},
@@ -217,7 +135,7 @@ def build_experiment(protocol: Protocol, file: str, data_dir=None) -> Experiment
     ...
     bioplastic.protocol.errors.ProtocolError: demo.toml: inputs.drive.target: got 'pyramidal'; allowed: one of the populations: cells
     """
-    check = _Checker(file)
+    check = Checker(file)
     sim = protocol.simulation
     if sim.duration_ms < sim.dt_ms:
         check.fail("simulation.duration_ms", repr(sim.duration_ms), f"at least dt_ms = {sim.dt_ms}")
@@ -336,46 +254,6 @@ def _amplitude(check, path, spec, kind, population_spec, target):
     if amplitude is None:
         check.fail(f"{path}.{unit_key}", "nothing", f"the input's amplitude in the target's unit ({unit_key})")
     return amplitude
-
-
-def load_dataset(check, name: str, path: str, data_dir):
-    """A dataset from the cache; absent or corrupt, an error at ``path`` with the fetch command.
-
-    Parameters
-    ----------
-    check : _Checker
-        Raises the protocol errors of one file.
-    name : str
-        A dataset of :data:`bioplastic.data.registry.DATASETS`.
-    path : str
-        The key path ``name`` was written at (e.g. ``dataset.name``).
-    data_dir : str or pathlib.Path or None
-        The dataset cache (``None``: the default cache).
-
-    Example
-    -------
-    >>> import tempfile
-    >>> load_dataset(_Checker("p.toml"), "mnsit", "dataset.name", None)
-    Traceback (most recent call last):
-    ...
-    bioplastic.protocol.errors.ProtocolError: p.toml: dataset.name: got 'mnsit'; allowed: one of the datasets (bioplastic data list): mnist, fashion_mnist, cifar10, cifar100 (did you mean 'mnist'?)
-    >>> load_dataset(_Checker("p.toml"), "mnist", "dataset.name", tempfile.mkdtemp())  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bioplastic.protocol.errors.ProtocolError: p.toml: dataset.name: got 'mnist', which is not in the data cache (not fetched: ...); allowed: a fetched dataset: run `bioplastic data fetch mnist --data-dir ...` first
-    """
-    from bioplastic.data.dataset import DatasetCorrupt, DatasetMissing
-    from bioplastic.data.registry import DATASETS, dataset_status, load
-
-    check.member(name, path, tuple(DATASETS), "datasets (bioplastic data list)")
-    try:
-        return load(name, data_dir)
-    except (DatasetMissing, DatasetCorrupt):
-        status = dataset_status(name, data_dir)
-        check.fail(path, f"{name!r}, which is not in the data cache ({status['reason']})",
-                   f"a fetched dataset: run `{status['fetch_command']}` first")
-    except BadInput as error:
-        raise relocate(error, check.file, path) from None
 
 
 def _dataset_input(check, protocol, network, types, n_steps, key, data_dir):

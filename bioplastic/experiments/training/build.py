@@ -14,7 +14,7 @@ dataset, a bounded activation for equilibrium propagation) and returns a
 
 Example
 -------
->>> from bioplastic.protocol.training import TRAINING_RULES
+>>> from bioplastic.experiments.training.build import TRAINING_RULES
 >>> TRAINING_RULES.names(), COUNTER_CURRENT_RULES.names()
 (('dual_propagation', 'backprop', 'equilibrium_propagation'), ('counter_current', 'backprop', 'feedback_alignment'))
 """
@@ -30,11 +30,11 @@ import numpy as np
 import optax
 
 from bioplastic._checks import BadInput
-from bioplastic.protocol.build import _Checker, load_dataset
+from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.errors import relocate
 from bioplastic.protocol.registry import Registry
-from bioplastic.protocol.schema import TrainingProtocol
+from bioplastic.experiments.training.schema import TrainingProtocol
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.counter_current import (
     CounterCurrentParams,
@@ -87,7 +87,7 @@ class TrainingExperiment:
 
     Building one loads the dataset, so these lines are not run here:
 
-    >>> from bioplastic.protocol.load import load_protocol
+    >>> from bioplastic.experiments import load_protocol
     >>> protocol, _ = load_protocol("protocols/dp_mnist.toml")                    # doctest: +SKIP
     >>> experiment = build_training(protocol, "protocols/dp_mnist.toml")           # doctest: +SKIP
     >>> experiment.epochs, len(experiment.layers), experiment.layers[-1].weights.shape   # doctest: +SKIP
@@ -136,7 +136,7 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     ...
     bioplastic.protocol.errors.ProtocolError: t.toml: training.rule_params.gamma: got 2.0; allowed: 0 < gamma < 2 for the squared-error output dyad (s-_L divides by 2 - gamma)
     """
-    check = _Checker(file)
+    check = Checker(file)
     spec, path = protocol.training, "training"
     counter_current_network = spec.network != "mlp"
     factory = check.registered(NETWORK_RULES[spec.network], spec.rule, f"{path}.rule")

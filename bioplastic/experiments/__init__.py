@@ -1,0 +1,26 @@
+"""Protocol kinds, one folder each, and the one path from a protocol file to a run folder.
+
+``KINDS`` maps a kind's table name to its :class:`~bioplastic.experiments.kind.Kind`. A
+protocol is of the kind whose table it has, else of the default kind (a simulation).
+:func:`load_protocol`, :func:`validate_protocol` and :func:`run_protocol` -- and through
+them the command line, the JSON Schema and ``bioplastic list`` -- go through that table
+and name no kind.
+
+Example
+-------
+>>> kind_of({"name": "x", "training": {}}).table, kind_of({"name": "x"}).table
+('training', 'simulation')
+"""
+
+from bioplastic.experiments.kind import Kind
+from bioplastic.experiments.kinds import KINDS
+from bioplastic.experiments.launch import (
+    describe,
+    kind_of,
+    load_protocol,
+    protocol_json_schema,
+    run_protocol,
+    validate_protocol,
+)
+
+__all__ = ["KINDS", "Kind", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "validate_protocol"]

@@ -1,0 +1,23 @@
+"""Continual protocols (a ``[continual]`` table): a spiking MLP trained on a sequence of tasks.
+
+Example
+-------
+>>> KIND.table, KIND.plots
+('continual', ('accuracy_matrix', 'task_accuracy'))
+"""
+
+from bioplastic.experiments.continual.build import CONTINUAL_METHODS, CONTINUAL_PLOTS, build_continual
+from bioplastic.experiments.continual.run import ContinualWork
+from bioplastic.experiments.continual.schema import ContinualProtocol
+from bioplastic.experiments.kind import Kind
+
+
+def _summary(experiment) -> str:
+    continual = experiment.protocol.continual
+    return (f"{continual.method} with {continual.trainer}, {'-'.join(map(str, continual.sizes))} spiking network, "
+            f"{continual.tasks} tasks of {len(experiment.run.data[0][0][0])} {continual.dataset} examples")
+
+
+KIND = Kind("continual", ContinualProtocol, build_continual, ContinualWork, _summary, CONTINUAL_PLOTS,
+            "a spiking MLP trained on permuted tasks one after another (HLOP, EWC, fine-tuning, multitask)",
+            registries=(("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),))

@@ -1,0 +1,142 @@
+"""The units of work of a continual protocol: tasks, one after another.
+
+After every task the engine checkpoints the accuracy matrix, weights and method state
+(HLOP's lateral subspaces, EWC's sums), so
+``--resume`` continues at the next task with the same batches. The run folder gets
+``accuracy.npz`` (the matrix and training seconds per task), ``metrics.json`` (ACC, BWT
+and times), ``weights.npz``, ``subspaces.npz`` (HLOP) and the plots.
+
+Example
+-------
+>>> from bioplastic.experiments.continual.run import state_arrays
+>>> import numpy as np, jax.numpy as jnp
+>>> from bioplastic.rules.continual import ContinualState
+>>> sorted(state_arrays(ContinualState(np.zeros((1, 1)), (jnp.ones(2),), None, None, (1.5,), 1)))
+['accuracy', 'task_seconds', 'tasks_done', 'weights_0']
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic.analysis import average_accuracy, backward_transfer
+from bioplastic.experiments.continual.build import ContinualExperiment
+from bioplastic.experiments.continual.plots import draw_continual_plots
+from bioplastic.rules.continual import ContinualState, phases, train_next
+from bioplastic.rules.ewc import EWCState
+from bioplastic.rules.hebbian_subspace import Subspace
+from bioplastic.runs import Work, write_npz
+
+
+def state_arrays(state: ContinualState) -> dict:
+    """The state as named arrays (what the checkpoint holds).
+
+    ``weights_<i>`` per layer; with HLOP ``subspace_<i>_weights``, ``_velocity`` and
+    ``_frozen``; with EWC ``ewc_<i>_importance`` and ``ewc_<i>_anchor``.
+
+    Example
+    -------
+    >>> accuracy = np.array([[0.9, np.nan], [0.8, 0.95]])          # after task 1, 2 (rows) on task 1, 2
+    >>> subspace = Subspace(jnp.eye(1, 3), jnp.zeros((1, 3)), jnp.array([True]))
+    >>> arrays = state_arrays(ContinualState(accuracy, (jnp.ones((2, 3)),), (subspace,), None, (1.5, 2.0), 2))
+    >>> sorted(arrays)
+    ['accuracy', 'subspace_0_frozen', 'subspace_0_velocity', 'subspace_0_weights', 'task_seconds', 'tasks_done', 'weights_0']
+    >>> arrays["task_seconds"].tolist(), int(arrays["tasks_done"]), arrays["subspace_0_weights"].shape
+    ([1.5, 2.0], 2, (1, 3))
+    """
+    arrays = {"accuracy": state.accuracy, "task_seconds": np.asarray(state.task_seconds),
+              "tasks_done": np.asarray(state.tasks_done)}
+    arrays.update({f"weights_{i}": np.asarray(w) for i, w in enumerate(state.weights)})
+    for i, subspace in enumerate(state.subspaces or ()):
+        arrays.update({f"subspace_{i}_{field}": np.asarray(value) for field, value in subspace._asdict().items()})
+    if state.ewc is not None:
+        for i, (importance, anchor) in enumerate(zip(state.ewc.importance, state.ewc.anchor)):
+            arrays.update({f"ewc_{i}_importance": np.asarray(importance), f"ewc_{i}_anchor": np.asarray(anchor)})
+    return arrays
+
+
+def state_from_arrays(data, like: ContinualState) -> ContinualState:
+    """Rebuild a state saved by :func:`state_arrays` (subspaces take the saved shapes).
+
+    ``like`` gives the number of layers and which method state (HLOP subspaces, EWC sums)
+    there is; HLOP's subspaces grow from task to task, so their saved shapes win.
+
+    Example
+    -------
+    >>> like = ContinualState(np.full((2, 2), np.nan), (jnp.zeros((2, 3)),),
+    ...                       (Subspace(jnp.zeros((1, 3)), jnp.zeros((1, 3)), jnp.array([False])),), None, (), 0)
+    >>> grown = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))    # 2 rows after a task
+    >>> saved = state_arrays(ContinualState(np.array([[0.9, np.nan], [np.nan, np.nan]]), (jnp.ones((2, 3)),),
+    ...                                     (grown,), None, (1.5,), 1))
+    >>> state = state_from_arrays(saved, like)
+    >>> state.tasks_done, state.task_seconds, state.subspaces[0].weights.shape, state.weights[0].tolist()
+    (1, (1.5,), (2, 3), [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    """
+    n = len(like.weights)
+    subspaces = None
+    if like.subspaces is not None:
+        subspaces = tuple(Subspace(*(jnp.asarray(data[f"subspace_{i}_{field}"]) for field in Subspace._fields))
+                          for i in range(n))
+    ewc = None
+    if like.ewc is not None:
+        ewc = EWCState(tuple(jnp.asarray(data[f"ewc_{i}_importance"]) for i in range(n)),
+                       tuple(jnp.asarray(data[f"ewc_{i}_anchor"]) for i in range(n)))
+    return ContinualState(np.asarray(data["accuracy"]), tuple(jnp.asarray(data[f"weights_{i}"]) for i in range(n)),
+                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]))
+
+
+class ContinualWork(Work):
+    """A continual protocol's run: one unit per task (one in all for multitask training).
+
+    The checkpoint holds :func:`state_arrays` of the state; the non-finite watch looks at
+    the weights.
+
+    Example
+    -------
+    >>> from types import SimpleNamespace
+    >>> work = ContinualWork(SimpleNamespace(run=SimpleNamespace(settings=SimpleNamespace(method="multitask"), data=[0, 1, 2])))
+    >>> work.n_units, work.unit
+    (1, 'phase')
+    """
+
+    def __init__(self, experiment: ContinualExperiment):
+        self.experiment = experiment
+        self.n_units = phases(experiment.run)
+        self.unit = "tasks" if self.n_units > 1 else "phase"
+
+    def start(self):
+        return self.experiment.state
+
+    def run_unit(self, index, state, run_dir, advance):
+        return train_next(self.experiment.run, state)
+
+    def checkpointed(self, state):
+        return state_arrays(state)
+
+    def restored(self, tree, start):
+        return state_from_arrays(tree, start)
+
+    def watched(self, state):
+        return state.weights
+
+    def nonfinite_message(self, index, before, path):
+        method = self.experiment.run.settings.method
+        layer = int(path.strip("[]")) + 1
+        return (f"continual: the weights of layer {layer} became NaN or inf while training task {index + 1} ({method}); "
+                f"lower continual.learning_rate{' or continual.ewc.strength' if method == 'ewc' else ''}")
+
+    def finish(self, run_dir, state):
+        protocol = self.experiment.protocol
+        arrays = state_arrays(state)
+        write_npz(run_dir / "accuracy.npz", {"accuracy": state.accuracy, "task_seconds": arrays["task_seconds"]})
+        write_npz(run_dir / "weights.npz", {k: v for k, v in arrays.items() if k.startswith("weights_")})
+        if state.subspaces is not None:
+            write_npz(run_dir / "subspaces.npz", {k: v for k, v in arrays.items() if k.startswith("subspace_")})
+        metrics = {"tasks": len(state.accuracy), "acc": average_accuracy(state.accuracy),
+                   "train_seconds": float(np.sum(state.task_seconds))}
+        if protocol.continual.method != "multitask":
+            metrics["bwt"] = backward_transfer(state.accuracy)
+            metrics["seconds_per_task"] = float(np.mean(state.task_seconds))
+        draw_continual_plots(run_dir, protocol, state.accuracy)
+        return metrics

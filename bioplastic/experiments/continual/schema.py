@@ -1,0 +1,142 @@
+"""The schema of a continual protocol (a ``[continual]`` table): a spiking MLP trained on a sequence
+of permuted tasks, one after another.
+
+Example
+-------
+>>> ContinualSpec(dataset="mnist", sizes=[784, 10], learning_rate=0.1).method
+'hlop'
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from bioplastic.protocol.schema import ExperimentProtocol, Strict
+
+
+
+class SpikingNeuronSpec(Strict):
+    """The HLOP code's discrete-time LIF neuron (time in the code's dimensionless units).
+
+    Each input is shown for ``time_steps`` steps of ``dt``; a neuron spikes when its
+    potential ``u`` reaches ``alpha * v_th`` and a spike carries ``v_th / dt``.
+
+    Example
+    -------
+    >>> neuron = SpikingNeuronSpec()
+    >>> neuron.time_steps, round(neuron.time_steps * neuron.dt, 4)          # 20 steps, one tau
+    (20, 1.0)
+    >>> round(neuron.alpha * neuron.v_th, 4), round(neuron.v_th / neuron.dt, 4)   # threshold, spike
+    (0.09, 6.0)
+    """
+
+    time_steps: int = Field(20, ge=1, description="simulation steps per input")
+    tau: float = Field(1.0, gt=0, description="membrane time constant (dimensionless, as dt)")
+    dt: float = Field(0.05, gt=0, description="time step (dimensionless, as tau)")
+    alpha: float = Field(0.3, gt=0, description="a spike when u >= alpha * v_th")
+    v_th: float = Field(0.3, gt=0, description="subtracted from u at a spike; spikes carry v_th / dt")
+    surrogate_width: float = Field(0.1, gt=0, description="bptt only: width of the fast-sigmoid surrogate (in u)")
+
+
+class HLOPSpec(Strict):
+    """Lateral subspace neurons per layer (one number per weight layer, input layer first).
+
+    The defaults fit a network with three weight layers (e.g. sizes ``[784, 100, 100, 10]``);
+    that there is one number per weight layer, and that the rows fit, is checked when the
+    protocol is built.
+
+    Example
+    -------
+    >>> hlop = HLOPSpec()
+    >>> hlop.rows_first, hlop.rows_added, hlop.learning_rates, hlop.spike_levels
+    ([80, 200, 100], [70, 70, 70], [0.001, 0.01, 0.01], None)
+    >>> HLOPSpec(momentum=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for HLOPSpec
+    momentum
+      Input should be less than 1 [type=less_than, input_value=1.0, input_type=float]
+    ...
+    """
+
+    rows_first: list[int] = Field([80, 200, 100], description="rows learned during the first task")
+    rows_added: list[int] = Field([70, 70, 70], description="rows added at each later task")
+    fewer_every: int = Field(3, ge=1, description="rows_added shrinks at every task index divisible by this")
+    fewer_by: int = Field(20, ge=0, description="... by this many rows")
+    learning_rates: list[float] = Field([1e-3, 1e-2, 1e-2], description="Hebbian learning rate per layer")
+    iterations: int = Field(5, ge=1, description="Oja iterations per training batch")
+    momentum: float = Field(0.9, ge=0, lt=1)
+    spike_levels: Optional[int] = Field(None, ge=1, description="spiking lateral neurons: response levels")
+
+
+class EWCSpec(Strict):
+    """Elastic weight consolidation (the ewc method).
+
+    Example
+    -------
+    >>> ewc = EWCSpec()
+    >>> ewc.strength, ewc.fisher_examples
+    (10.0, 1000)
+    """
+
+    strength: float = Field(
+        10.0, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
+        "hlop_pmnist_small; 100 diverges with SGD lr 0.1)"
+    )
+    fisher_examples: int = Field(1000, ge=1, description="training images per task for the Fisher estimate")
+
+
+class ContinualSpec(Strict):
+    """A spiking MLP trained on permuted versions of a dataset, one task after another.
+
+    The defaults follow the HLOP code: 10 tasks (task 0 permuted too), the rate-based
+    ``dsr`` trainer, the ``hlop`` method, batches of 64 and standardized pixels; the
+    neuron, HLOP and EWC tables take their own defaults.
+
+    Example
+    -------
+    >>> spec = ContinualSpec(dataset="mnist", sizes=[784, 100, 100, 10], learning_rate=0.1)
+    >>> spec.tasks, spec.first_unpermuted, spec.trainer, spec.method, spec.batch_size, spec.input_scaling
+    (10, False, 'dsr', 'hlop', 64, 'standardize')
+    >>> spec.neuron.time_steps, spec.hlop.rows_first, spec.ewc.strength
+    (20, [80, 200, 100], 10.0)
+    >>> ContinualSpec(dataset="mnist", sizes=[784, 10], learning_rate=0.1, method="si")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for ContinualSpec
+    method
+      Input should be 'hlop', 'finetune', 'ewc' or 'multitask' [type=literal_error, input_value='si', input_type=str]
+    ...
+    """
+
+    dataset: str = Field(description="dataset name (bioplastic data list)")
+    tasks: int = Field(10, ge=1, description="permuted tasks")
+    first_unpermuted: bool = Field(False, description="task 0 the dataset as is (the HLOP code permutes it too)")
+    sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
+    trainer: Literal["dsr", "bptt"] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
+    method: Literal["hlop", "finetune", "ewc", "multitask"] = "hlop"
+    learning_rate: float = Field(gt=0, description="SGD learning rate")
+    batch_size: int = Field(64, ge=1)
+    epochs_per_task: int = Field(1, ge=1)
+    input_scaling: Literal["unit", "standardize"] = "standardize"
+    train_examples: Optional[int] = Field(None, ge=1, description="the first N training images of each task")
+    test_examples: Optional[int] = Field(None, ge=1, description="the first N test images of each task")
+    neuron: SpikingNeuronSpec = Field(default_factory=SpikingNeuronSpec)
+    hlop: HLOPSpec = Field(default_factory=HLOPSpec)
+    ewc: EWCSpec = Field(default_factory=EWCSpec)
+
+
+class ContinualProtocol(ExperimentProtocol):
+    """A continual-learning experiment (chosen by a [continual] table).
+
+    Example
+    -------
+    >>> protocol = ContinualProtocol.model_validate({"name": "pmnist", "continual": {
+    ...     "dataset": "mnist", "sizes": [784, 100, 100, 10], "learning_rate": 0.1, "method": "ewc"}})
+    >>> protocol.continual.method, protocol.continual.epochs_per_task, protocol.seed
+    ('ewc', 1, 0)
+    """
+
+    continual: ContinualSpec

@@ -1,0 +1,216 @@
+"""From a protocol file to a checked experiment or a run folder, through the table of kinds.
+
+Example
+-------
+>>> import json, pathlib, tempfile
+>>> from bioplastic.cli import PROTOCOLS_DIR
+>>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
+>>> run_dir = run_protocol(protocol_file, pathlib.Path(tempfile.mkdtemp()), ["simulation.duration_ms=5"],
+...                        progress=False)
+>>> json.loads((run_dir / "metrics.json").read_text())["simulated_ms"]      # 50 steps of 0.1 ms
+5.0
+"""
+
+from __future__ import annotations
+
+import pathlib
+import shlex
+from typing import Callable, Optional
+
+from pydantic.json_schema import models_json_schema
+
+from bioplastic.experiments.kind import Kind
+from bioplastic.experiments.kinds import KINDS
+from bioplastic.protocol.load import resolve, validate
+from bioplastic.runs import open_run_folder, run_work
+
+
+def kind_of(raw: dict) -> Kind:
+    """The kind of a protocol table: the kind whose table it has, else the default kind.
+
+    Example
+    -------
+    >>> kind_of({"name": "x", "theta": {}}).table
+    'theta'
+    """
+    default = next(kind for kind in KINDS.values() if kind.default)
+    return next((kind for kind in KINDS.values() if not kind.default and kind.table in raw), default)
+
+
+def load_protocol(path, overrides=()):
+    """Read, resolve and validate a protocol file against the schema of its kind.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The protocol file.
+    overrides : sequence of str
+        ``"key.path=value"`` assignments applied before validation (``--set``).
+
+    Returns
+    -------
+    tuple
+        ``(protocol, resolved table)``: the validated protocol (of its kind's schema) and
+        the table with its model file merged in and the overrides applied.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "dp.toml").write_text('''
+    ... name = "dp"
+    ... [training]
+    ... dataset = "mnist"
+    ... rule = "dual_propagation"
+    ... sizes = [784, 10]
+    ... learning_rate = 0.001
+    ... epochs = 1
+    ... ''')
+    >>> protocol, _ = load_protocol(folder / "dp.toml", overrides=["training.epochs=3"])
+    >>> type(protocol).__name__, protocol.training.epochs
+    ('TrainingProtocol', 3)
+    >>> load_protocol(folder / "dp.toml", overrides=["training.epochs=0"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: ...dp.toml: training.epochs: got 0; allowed: greater than or equal to 1
+    """
+    kind, protocol, resolved = _load(path, overrides)
+    return protocol, resolved
+
+
+def _load(path, overrides):
+    resolved = resolve(path, overrides)
+    kind = kind_of(resolved)
+    return kind, validate(resolved, kind.schema, str(path)), resolved
+
+
+def validate_protocol(path, overrides=(), data_dir=None):
+    """Every check :func:`run_protocol` makes before running, without running; the built experiment.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Protocol TOML file.
+    overrides : sequence of str
+        ``key.path=value`` assignments applied before validation.
+    data_dir : str or pathlib.Path, optional
+        Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Raises
+    ------
+    ProtocolError
+        The first problem found.
+
+    Example
+    -------
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
+    >>> experiment = validate_protocol(protocol_file)
+    >>> experiment.n_steps, experiment.dt                 # 400 ms at 0.1 ms
+    (4000, 0.1)
+    >>> validate_protocol(protocol_file, ["simulation.dt_ms=-0.1"])        # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: .../lif_single.toml: simulation.dt_ms: got -0.1; allowed: ...
+    """
+    kind, protocol, _ = _load(path, overrides)
+    return kind.build(protocol, str(path), data_dir)
+
+
+def describe(path, overrides=(), data_dir=None) -> str:
+    """What ``bioplastic validate`` prints for a valid protocol: the file, "valid" and its kind's summary.
+
+    Example
+    -------
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> describe(PROTOCOLS_DIR / "lif_single.toml").endswith("lif_single.toml: valid (4000 steps of 0.1 ms, "
+    ...                                                      "1 populations, 0 projections)")
+    True
+    """
+    kind, protocol, _ = _load(path, overrides)
+    return f"{path}: valid ({kind.summary(kind.build(protocol, str(path), data_dir))})"
+
+
+def run_protocol(
+    path,
+    out_dir="runs",
+    overrides=(),
+    resume=None,
+    progress: bool = True,
+    on_unit: Optional[Callable[[int, object], None]] = None,
+    command: Optional[list] = None,
+    data_dir=None,
+) -> pathlib.Path:
+    """Run the protocol at ``path``; return its run folder.
+
+    Parameters
+    ----------
+    path : path
+        Protocol TOML file.
+    out_dir : path
+        Where a new run folder is created (ignored with ``resume``).
+    overrides : list of str
+        ``key.path=value`` assignments applied before validation.
+    resume : path, optional
+        A stopped run's folder, to continue from its checkpoint.
+    progress : bool
+        Show a progress bar on standard error.
+    on_unit : callable, optional
+        Called with ``(units done, state)`` after each unit of work (chunk, epoch, task,
+        (repeat, learner) run or stage) is checkpointed, and with ``(0, start state)`` before
+        the first unit of a new run.
+    command : list of str, optional
+        The command line, for the manifest.
+    data_dir : path, optional
+        Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+
+    Returns
+    -------
+    pathlib.Path
+        The run folder, ``out_dir/NAME-YYYYmmdd-HHMMSS`` (or ``resume``).
+
+    Raises
+    ------
+    ProtocolError
+        The protocol (with its overrides) is invalid; nothing is written.
+    RunError
+        The run stopped (a non-finite state, a resume that does not match); what finished is kept.
+    RunInterrupted
+        Ctrl-C; what finished is kept, and the message names the command that resumes the run.
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"
+    >>> run_dir = run_protocol(protocol_file, tempfile.mkdtemp(), ["simulation.duration_ms=5"], progress=False)
+    >>> run_protocol(protocol_file, resume=run_dir, progress=False)       # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.runs.errors.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
+    """
+    kind, protocol, resolved = _load(path, overrides)
+    experiment = kind.build(protocol, str(path), data_dir)
+    run_dir, manifest = open_run_folder(path, protocol.name, protocol.seed, resolved, out_dir, resume, command)
+    again = ["bioplastic", "run", str(path), *(part for o in overrides for part in ("--set", o)),
+             *(["--data-dir", str(data_dir)] if data_dir is not None else []), "--resume", str(run_dir)]
+    run_work(kind.work(experiment), run_dir, manifest, name=protocol.name, resume_command=shlex.join(again),
+             progress=progress, resume=resume is not None, on_unit=on_unit)
+    return run_dir
+
+
+def protocol_json_schema(kind: Optional[str] = None) -> dict:
+    """The JSON Schema of protocol files: of every kind (one of them), or of ``kind`` alone.
+
+    Example
+    -------
+    >>> schema = protocol_json_schema()
+    >>> len(schema["oneOf"]), protocol_json_schema("training")["title"]
+    (5, 'TrainingProtocol')
+    """
+    if kind is not None:
+        return KINDS[kind].schema.model_json_schema()
+    refs, top = models_json_schema([(k.schema, "validation") for k in KINDS.values()],
+                                   title="bioplastic protocol")
+    top["oneOf"] = [refs[(k.schema, "validation")] for k in KINDS.values()]
+    return top

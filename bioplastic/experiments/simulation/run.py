@@ -1,0 +1,177 @@
+"""The units of work of a simulation protocol: chunks of simulated time.
+
+The run goes chunk by chunk (``simulation.chunk_ms``); the engine checkpoints the network
+state and the recordings after each. Because every chunk is a pure function of the state
+it starts from (inputs are indexed by the global step), a resumed run is bit-for-bit an
+uninterrupted one. At the end come ``recordings.npz``, ``metrics.json``, the learned
+weights of plastic projections (``weights.npz``) and the figures.
+
+Example
+-------
+>>> import pathlib, tempfile
+>>> from bioplastic.experiments import run_protocol
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "p.toml").write_text('''
+... name = "demo"
+... [simulation]
+... dt_ms = 0.1
+... duration_ms = 20.0
+... [model.populations.cells]
+... neuron = "lif"
+... size = 2
+... [inputs.drive]
+... target = "cells"
+... type = "constant"
+... current_mv = 30.0
+... ''')
+>>> run_dir = run_protocol(folder / "p.toml", out_dir=folder / "runs", progress=False)
+>>> sorted(path.name for path in run_dir.iterdir())
+['manifest.json', 'metrics.json', 'protocol.toml', 'recordings.npz']
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from bioplastic.experiments.simulation.build import Experiment
+from bioplastic.experiments.simulation.plots import draw_protocol_plots
+from bioplastic.runs import Work, write_json, write_npz
+from bioplastic.simulation import drive_at, probe_shapes, simulate
+
+
+class SimulationWork(Work):
+    """A simulation protocol's run: chunks of ``experiment.chunk_steps`` steps (the last may be shorter).
+
+    The state is ``{"network": network state, "records": {probe: rows so far}}``; the spike
+    counts behind ``mean_rate_hz`` are summed over each chunk.
+
+    Example
+    -------
+    >>> from bioplastic.experiments import validate_protocol
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> experiment = validate_protocol(PROTOCOLS_DIR / "lif_single.toml", ["simulation.chunk_ms=150"])
+    >>> work = SimulationWork(experiment)                 # 400 ms: chunks of 150, 150 and 100 ms
+    >>> work.n_units, work.progress_at(2), work.progress_at(3), work.unit_name(2)
+    (3, 300.0, 400.0, 'chunk 3 of 3 (300-400 ms)')
+    """
+
+    unit = "ms simulated"
+
+    def __init__(self, experiment: Experiment):
+        self.experiment = experiment
+        self.chunks = [(start, min(start + experiment.chunk_steps, experiment.n_steps))
+                       for start in range(0, experiment.n_steps, experiment.chunk_steps)]
+        self.n_units = len(self.chunks)
+
+    def progress_at(self, units_done: int) -> float:
+        return (self.chunks[units_done - 1][1] if units_done else 0) * self.experiment.dt
+
+    def unit_name(self, index: int) -> str:
+        start, stop = self.chunks[min(index, self.n_units - 1)]
+        dt = self.experiment.dt
+        return f"chunk {index + 1} of {self.n_units} ({start * dt:g}-{stop * dt:g} ms)"
+
+    def start(self):
+        e = self.experiment
+        shapes = probe_shapes(e.network.step, e.params, e.state, e.drive, list(e.probes.items()), e.dt)
+        records = {name: np.zeros((0,) + shape.shape, shape.dtype) for name, shape in zip(e.probes, shapes)}
+        return {"network": e.state, "records": records}
+
+    def run_unit(self, index, state, run_dir, advance):
+        e = self.experiment
+        start, stop = self.chunks[index]
+        probes = {name: (dataclasses.replace(probe, stride=stop - start) if name.startswith("count.") else probe)
+                  for name, probe in e.probes.items()}
+        network, records = simulate(e.network.step, state["network"], stop - start, params=e.params, drive=e.drive,
+                                    probes=probes, dt=e.dt, start_step=start)
+        return {"network": network, "records": {name: np.concatenate([state["records"][name], np.asarray(rows)])
+                                                for name, rows in records.items()}}
+
+    def watched(self, state):
+        return state["network"]
+
+    def nonfinite_message(self, index, before, path):
+        return _locate_nonfinite(self.experiment, before["network"], *self.chunks[index])
+
+    def stopped(self, run_dir, before, index):
+        _write_results(run_dir, self.experiment, before, self.chunks[index][0])
+
+    def finish(self, run_dir, state):
+        return _write_results(run_dir, self.experiment, state, self.experiment.n_steps)
+
+
+def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> str:
+    """Replay a chunk step by step to name the first non-finite variable and its step."""
+    paths = [
+        (path, leaf)
+        for path, leaf in jax.tree_util.tree_flatten_with_path(state)[0]
+        if jnp.issubdtype(leaf.dtype, jnp.floating)
+    ]
+
+    def flags(s):
+        leaves = {jax.tree_util.keystr(p): leaf for p, leaf in jax.tree_util.tree_flatten_with_path(s)[0]}
+        return jnp.stack([jnp.all(jnp.isfinite(leaves[jax.tree_util.keystr(p)])) for p, _ in paths])
+
+    def body(s, n):
+        s, _ = experiment.network.step(experiment.params, s, drive_at(experiment.drive, n, experiment.dt), experiment.dt)
+        return s, flags(s)
+
+    _, finite = jax.jit(lambda s: jax.lax.scan(body, s, jnp.arange(start, stop)))(state)
+    finite = np.asarray(finite)
+    step = int(np.argwhere(~finite)[0][0])
+    named = [[str(getattr(k, "key", getattr(k, "name", k))) for k in path] for path, _ in paths]
+    # Of the variables that broke in that step, name a neuron variable before derived ones.
+    candidates = [named[i] for i in np.nonzero(~finite[step])[0]]
+    keys = next((c for c in candidates if c[0] == "populations"), candidates[0])
+    step_number = start + step
+    if keys[0] == "populations" and len(keys) >= 3:
+        where = f"variable {keys[2]!r} of population {keys[1]!r}"
+    else:
+        where = f"state {'.'.join(keys)}"
+    return f"{where} became NaN or inf at step {step_number} (t = {(step_number + 1) * experiment.dt:g} ms)"
+
+
+def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> dict:
+    """Recordings, learned weights, metrics and plots of the first ``steps_done`` steps; returns the metrics."""
+    records = state["records"]
+    arrays = {name.removeprefix("recording."): rows for name, rows in records.items() if name.startswith("recording.")}
+    arrays.update(experiment.dataset_arrays)
+    write_npz(run_dir / "recordings.npz", arrays)
+    network = state["network"]
+    weights = {name: experiment.network.connectivity(experiment.params, network, name) for name in network["plastic"]}
+    if weights:
+        write_npz(run_dir / "weights.npz", {
+            f"{name}.{field}": np.asarray(getattr(conn, field)) for name, conn in weights.items()
+            for field in ("targets", "weights")
+        })
+    metrics = _metrics(experiment, records, steps_done, weights)
+    write_json(run_dir / "metrics.json", metrics)
+    if steps_done > 0:
+        draw_protocol_plots(run_dir, experiment, arrays, network)
+    return metrics
+
+
+def _metrics(experiment: Experiment, records, steps_done, weights) -> dict:
+    metrics = {"simulated_ms": steps_done * experiment.dt}
+    if "mean_weight" in experiment.protocol.metrics:
+        for name, conn in weights.items():
+            metrics[f"mean_weight_{name}"] = float(np.asarray(conn.weights)[np.asarray(conn.mask)].mean())
+    if "mean_rate_hz" not in experiment.protocol.metrics or steps_done == 0:
+        return metrics
+    seconds = steps_done * experiment.dt * 1e-3
+    total_spikes, total_neurons = 0.0, 0
+    for population in experiment.network.populations:
+        counts = records.get(f"count.{population.name}")
+        if counts is None or not counts.size:
+            continue
+        spikes = float(counts.sum())
+        metrics[f"mean_rate_hz_{population.name}"] = spikes / (population.size * seconds)
+        total_spikes += spikes
+        total_neurons += population.size
+    if total_neurons:
+        metrics["mean_rate_hz"] = total_spikes / (total_neurons * seconds)
+    return metrics
