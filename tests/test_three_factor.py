@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from bioplastic._checks import BadInput
+from bioplastic.runs import RunError
 from bioplastic.analysis.prediction import ideal_prediction, prediction_summary, trials_to_recover
 from bioplastic.data.synthetic import cue_outcome_task
 from bioplastic.networks.reservoir import ReservoirConfig, build_reservoir
@@ -18,7 +19,7 @@ from bioplastic.rules.three_factor import (
     reward_modulated_hebbian,
     update_eligibility,
 )
-from bioplastic.rules.what_when import (
+from bioplastic.experiments.prediction.trials import (
     WHAT,
     WHEN,
     ForceReadouts,
@@ -239,7 +240,7 @@ def test_diverging_readouts_stop_with_a_clear_error():
     task = cue_outcome_task(jax.random.PRNGKey(1), 2, 1.0, trial_ms=400.0, latencies_ms=(100.0, 200.0))
     learner = ThreeFactorReadouts(settings)
     start = RunState(reservoir.init(jax.random.PRNGKey(2)), learner.init(51), jnp.zeros(50), jnp.zeros((), jnp.int32))
-    with pytest.raises(BadInput, match=r"readouts \(three_factor\): got NaN or inf in trials 0 to 0"):
+    with pytest.raises(RunError, match=r"prediction: the readouts of three_factor became NaN or inf in trials 1 to 1"):
         run_trials(reservoir, learner, start, trial_signals(task, 400, settings), 400, 300)
 
 

@@ -1,6 +1,6 @@
 """Measures of a learned prediction of "what" and "when": errors, peaks, recovery, angles.
 
-The readouts of :mod:`bioplastic.rules.what_when` are recorded per trial; these
+The readouts of :mod:`bioplastic.experiments.prediction.trials` are recorded per trial; these
 functions turn them into the numbers of the experiment. Times are in steps of 1 ms.
 
 - :func:`ideal_prediction` -- what a perfect predictor outputs in each trial: the

@@ -1,7 +1,7 @@
 """A heterogeneous Izhikevich reservoir driven by cues, read out through filtered spikes.
 
 The reservoir of the "what and when" experiment (Yamada & Chao 2025,
-:mod:`bioplastic.rules.what_when`), built from bioplastic's pieces: one
+:mod:`bioplastic.experiments.prediction.trials`), built from bioplastic's pieces: one
 :class:`~bioplastic.networks.network.Network` with an Izhikevich population (the
 paper's 2003 scheme at ``dt = 1`` ms) and one sparse recurrent projection propagated
 event by event through exponential current synapses.

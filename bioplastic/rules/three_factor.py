@@ -19,7 +19,7 @@ of PAPERS.md agrees to first order): a single coincidence ``post_i pre_j = c`` a
 Two interfaces:
 
 - :func:`update_eligibility` and :func:`modulated_change` on dense ``(n_post, n_pre)``
-  arrays, for readouts (:mod:`bioplastic.rules.what_when`);
+  arrays, for readouts (:mod:`bioplastic.experiments.prediction.trials`);
 - :func:`reward_modulated_hebbian`, a :class:`~bioplastic.rules.base.Rule` for a plastic
   projection of a :class:`~bioplastic.networks.network.Network`: the scalar ``modulator``
   comes from the drive's ``"_signals"``, the gate from its ``"_gate"``.

@@ -1,7 +1,7 @@
 """Prediction protocols: cross-checks and the pieces of a what-and-when run.
 
 A protocol with a ``[prediction]`` table trains the "what" and "when" readouts of an
-Izhikevich reservoir (:mod:`bioplastic.rules.what_when`) on a cue-outcome task, once per
+Izhikevich reservoir (:mod:`bioplastic.experiments.prediction.trials`) on a cue-outcome task, once per
 learner named in ``learners`` and per repeat. Within a repeat every learner sees the same
 reservoir, the same background noise and the same trials. :func:`build_prediction` checks
 what the schema cannot (one value per cue, a switch inside the run, a gate window that
@@ -29,7 +29,7 @@ from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirConfig, bui
 from bioplastic.protocol.checker import Checker
 from bioplastic.protocol.components import PLOTS
 from bioplastic.experiments.prediction.schema import PredictionProtocol, ReadoutSpec
-from bioplastic.rules.what_when import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
+from bioplastic.experiments.prediction.trials import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
 
 PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
 

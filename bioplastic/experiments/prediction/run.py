@@ -21,7 +21,7 @@ import numpy as np
 from bioplastic.experiments.prediction.build import PredictionExperiment, true_values
 from bioplastic.experiments.prediction.plots import draw_prediction_plots
 from bioplastic.experiments.prediction.summary import readouts_file, summarize
-from bioplastic.rules.what_when import make_learner, readout_weights, run_trials
+from bioplastic.experiments.prediction.trials import make_learner, readout_weights, run_trials
 from bioplastic.runs import Work, write_npz
 
 PROGRESS_EVERY = 10

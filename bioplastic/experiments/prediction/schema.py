@@ -93,7 +93,7 @@ class ReservoirSpec(Strict):
 
 
 class ReadoutSpec(Strict):
-    """How the "what" and "when" readouts learn (bioplastic.rules.what_when.WhatWhenSettings).
+    """How the "what" and "when" readouts learn (bioplastic.experiments.prediction.trials.WhatWhenSettings).
 
     Times in ms; FORCE starts from ``P(0) = I / force_alpha``.
 

@@ -13,7 +13,7 @@ import pathlib
 import numpy as np
 
 from bioplastic.analysis.prediction import cosine, prediction_summary, trials_to_recover
-from bioplastic.rules.what_when import WHAT, WHEN
+from bioplastic.experiments.prediction.trials import WHAT, WHEN
 from bioplastic.runs import read_npz
 
 

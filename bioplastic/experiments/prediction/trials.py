@@ -54,7 +54,7 @@ at the task's switch.
 Example
 -------
 >>> import jax.numpy as jnp
->>> from bioplastic.rules.what_when import StepSignals, ThreeFactorReadouts, WhatWhenSettings
+>>> from bioplastic.experiments.prediction.trials import StepSignals, ThreeFactorReadouts, WhatWhenSettings
 >>> learner = ThreeFactorReadouts(WhatWhenSettings(when_learning_rate=0.1, tau_eligibility_ms=1.0))
 >>> state = learner.init(n_inputs=2)
 >>> signals = StepSignals(gate=1.0, when_target=1.0, what_target=1.0, trial_end=False)
@@ -77,6 +77,7 @@ from bioplastic._checks import BadInput, check_positive, check_size
 from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirState
 from bioplastic.rules.force import ForceState, force_update, init_force, reset_inverse_correlation
 from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
+from bioplastic.runs import RunError
 
 WHEN, WHAT = 0, 1
 LEARNERS = ("three_factor", "force")
@@ -591,6 +592,8 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
     Raises
     ------
     BadInput
+        ``block_trials`` does not divide the trials.
+    RunError
         A block's readouts became NaN or inf (the message names the trials and what to change).
 
     Example
@@ -617,7 +620,7 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
     >>> run_trials(ConstantRates(), unstable, start, inputs, 20, 10)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: readouts (three_factor): got NaN or inf in trials 0 to 0; allowed: finite readouts (lower ...)
+    bioplastic.runs.errors.RunError: prediction: the readouts of three_factor became NaN or inf in trials 1 to 1; lower ...
     """
     block = learner.settings.block_trials
     n_trials = inputs.cues.shape[0] // trial_steps
@@ -629,9 +632,9 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
         state, z = run(state, block_inputs(inputs, first // block, block * trial_steps))
         z = np.asarray(z).reshape(block, trial_steps, 2)[:, :window_steps]
         if not np.all(np.isfinite(z)):
-            raise BadInput(f"readouts ({learner.settings.learner}): got NaN or inf in trials {first} to {first + block - 1}; "
-                           "allowed: finite readouts (lower readout.when_learning_rate or readout.what_learning_rate, "
-                           "or raise readout.force_alpha)")
+            raise RunError(f"prediction: the readouts of {learner.settings.learner} became NaN or inf in trials "
+                           f"{first + 1} to {first + block}; lower prediction.readout.when_learning_rate or "
+                           "what_learning_rate, or raise prediction.readout.force_alpha")
         readouts.append(z)
         done = first + block
         state = state._replace(learner=learner.end_block(state.learner, switch_next=done == switch_trial))

@@ -1,0 +1,86 @@
+"""The experiment engine across kinds: the import contract, Ctrl-C on a real command, the non-finite watch."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bioplastic.cli import main
+from bioplastic.runs.checkpoint import FILE as CHECKPOINT
+
+from toy_protocols import ROOT, TOY, fingerprint
+
+SMALL = ROOT / "tests" / "protocols" / "valid_small.toml"
+
+
+def test_imports_run_one_way_and_leaves_stay_leaves():
+    from importlinter.cli import lint_imports
+
+    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+
+
+def test_ctrl_c_on_a_real_run_names_the_resume_command_and_the_resume_completes(tmp_path):
+    overrides = ["--set", "simulation.duration_ms=4000", "--set", "simulation.chunk_ms=10"]   # 400 chunks
+    command = [sys.executable, "-m", "bioplastic", "run", str(SMALL), "--out", str(tmp_path / "runs"), "--quiet",
+               *overrides]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "runs").glob(f"*/{CHECKPOINT}")):
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    (line,) = stderr.strip().splitlines()               # one line, no traceback
+    (run_dir,) = (tmp_path / "runs").iterdir()
+    assert line.startswith("interrupted: valid_small stopped during chunk ")
+    assert line.endswith(f"resume with: bioplastic run {SMALL} --set simulation.duration_ms=4000 "
+                         f"--set simulation.chunk_ms=10 --resume {run_dir}")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted" and 1 <= manifest["units_done"] < 400
+    resume = line.split("resume with: bioplastic ")[1].split()
+    assert main(resume + ["--quiet"]) == 0
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "completed"
+    assert main(["run", str(SMALL), "--out", str(tmp_path / "whole"), "--quiet", *overrides]) == 0
+    (whole,) = (tmp_path / "whole").iterdir()
+    assert fingerprint(run_dir) == fingerprint(whole)
+
+
+# A protocol of every kind but simulation (tests/test_runner.py has one), made to diverge.
+DIVERGING = {
+    "training": ("dp_mnist", TOY["dp_mnist"] + ["training.learning_rate=1e30", "training.optimizer=sgd"],
+                 "training: the weights "),
+    "continual": ("hlop_pmnist_small", TOY["hlop_pmnist_small"] + ["continual.train_examples=1024",
+                  "continual.method=ewc", "continual.ewc.strength=1e6"],
+                  "continual: the weights of layer 1 became NaN or inf while training task 2 (ewc)"),
+    "prediction": ("three_factor_what_when", TOY["three_factor_what_when"] + ["prediction.learners=['three_factor']",
+                   "prediction.readout.when_learning_rate=1e30", "prediction.readout.what_learning_rate=1e30"],
+                   "prediction: the "),
+    "theta": ("theta_latents", TOY["theta_latents"] + ["theta.learning_rate=1e30"],
+              "theta: the weights of connection "),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(DIVERGING))
+def test_a_diverging_run_of_every_kind_stops_naming_what_became_non_finite(kind, tmp_path, capsys):
+    name, overrides, message = DIVERGING[kind]
+    args = [part for setting in overrides for part in ("--set", setting)]
+    assert main(["run", str(ROOT / "protocols" / f"{name}.toml"), "--out", str(tmp_path), "--quiet", *args]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"run stopped: {message}") and "became NaN or inf" in error, error
+    (run_dir,) = tmp_path.iterdir()
+    status = json.loads((run_dir / "manifest.json").read_text())["status"]
+    assert status.startswith(f"failed: {message}")
+    assert not (run_dir / "metrics.json").exists()
+
+
+def test_the_progress_bar_counts_the_work_and_estimates_what_is_left(tmp_path, capsys):
+    assert main(["run", str(SMALL), "--out", str(tmp_path), "--set", "simulation.duration_ms=40",
+                 "--set", "simulation.chunk_ms=10"]) == 0
+    shown = capsys.readouterr().err
+    assert "40/40 ms simulated" in shown and "s left" in shown
+    assert os.path.isdir(tmp_path)
