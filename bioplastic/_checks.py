@@ -1,7 +1,7 @@
 """Argument checks run at the boundary, on concrete values, before anything compiles.
 
-Every check raises :class:`BadInput` with one message of the form
-``"<where>: got <value>; <what is allowed>"`` so that a user sees which argument was
+Every check raises :class:`BadInput` with three fields -- where, what it got, what is
+allowed -- and the message ``"<where>: got <value>; allowed: <what is allowed>"`` so that a user sees which argument was
 wrong, what it held and what would be accepted -- never a traceback from inside XLA.
 Checks skip values that are JAX tracers (inside ``jit`` the value is not known); the
 public constructors call them on concrete inputs.
@@ -26,13 +26,37 @@ import numpy as np
 
 
 class BadInput(ValueError):
-    """A user-supplied value is wrong; the message says where, what, and what is allowed.
+    """A user-supplied value is wrong: where it was, what it held, and what is allowed.
+
+    The three parts are kept as fields, so a program that handles the error (a protocol
+    loader that reports it at a key path, a sweep that collects failures) reads them
+    instead of parsing the message, which is ``"<where>: got <got>; allowed: <allowed>"``.
+
+    Parameters
+    ----------
+    where : str
+        The argument or key path, e.g. ``"LIF.params.tau_ms"``.
+    got : str
+        What was found, already formatted (``repr`` of a value, or words).
+    allowed : str
+        What would be accepted.
 
     Example
     -------
-    >>> str(BadInput("tau_ms: got 0.0; allowed: a finite number > 0 (ms)"))
-    'tau_ms: got 0.0; allowed: a finite number > 0 (ms)'
+    >>> error = BadInput("tau_ms", "0.0", "a finite number > 0 (ms)")
+    >>> str(error), error.where, error.got
+    ('tau_ms: got 0.0; allowed: a finite number > 0 (ms)', 'tau_ms', '0.0')
+    >>> import pickle
+    >>> str(pickle.loads(pickle.dumps(error))) == str(error)                # crosses process boundaries
+    True
     """
+
+    def __init__(self, where: str, got: str, allowed: str):
+        super().__init__(where, got, allowed)
+        self.where, self.got, self.allowed = str(where), str(got), str(allowed)
+
+    def __str__(self) -> str:
+        return f"{self.where}: got {self.got}; allowed: {self.allowed}"
 
 
 def _describe(value) -> str:
@@ -57,9 +81,9 @@ def check_dt(dt, where: str = "dt_ms") -> float:
     try:
         value = float(dt)
     except (TypeError, ValueError):
-        raise BadInput(f"{where}: got {dt!r}; allowed: a finite number > 0 (milliseconds)") from None
+        raise BadInput(where, f"{dt!r}", "a finite number > 0 (milliseconds)") from None
     if not math.isfinite(value) or value <= 0:
-        raise BadInput(f"{where}: got {value!r}; allowed: a finite number > 0 (milliseconds)")
+        raise BadInput(where, f"{value!r}", "a finite number > 0 (milliseconds)")
     return value
 
 
@@ -72,7 +96,7 @@ def check_size(n, where: str) -> int:
     3
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise BadInput(f"{where}: got {n!r}; allowed: a whole number >= 1")
+        raise BadInput(where, f"{n!r}", "a whole number >= 1")
     return int(n)
 
 
@@ -86,10 +110,10 @@ def check_shape(shape, where: str = "shape") -> tuple[int, ...]:
     """
     dims = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
     if not dims:
-        raise BadInput(f"{where}: got (); allowed: a whole number >= 1 or a tuple of them")
+        raise BadInput(where, "()", "a whole number >= 1 or a tuple of them")
     for dim in dims:
         if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-            raise BadInput(f"{where}: got {shape!r}; allowed: a whole number >= 1 or a tuple of them")
+            raise BadInput(where, f"{shape!r}", "a whole number >= 1 or a tuple of them")
     return tuple(int(d) for d in dims)
 
 
@@ -105,7 +129,7 @@ def check_finite(value, where: str):
         return value
     array = np.asarray(value, dtype=float)
     if not np.all(np.isfinite(array)):
-        raise BadInput(f"{where}: got {_describe(value)} containing NaN or inf; allowed: finite numbers")
+        raise BadInput(where, f"{_describe(value)} containing NaN or inf", "finite numbers")
     return value
 
 
@@ -119,7 +143,7 @@ def _check_lower_bound(value, where: str, unit: str, strict: bool):
         first = array if array.ndim == 0 else array[bad][0]
         unit_text = f" ({unit})" if unit else ""
         bound = "> 0" if strict else ">= 0"
-        raise BadInput(f"{where}: got {float(first)!r}; allowed: a finite number {bound}{unit_text}")
+        raise BadInput(where, f"{float(first)!r}", f"a finite number {bound}{unit_text}")
     return value
 
 
@@ -192,7 +216,7 @@ def check_choice(value, where: str, allowed) -> str:
 
     close = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise BadInput(f"{where}: got {value!r}; allowed: {', '.join(map(repr, allowed))}{hint}")
+    raise BadInput(where, f"{value!r}", f"{', '.join(map(repr, allowed))}{hint}")
 
 
 def check_broadcastable(value, shape: tuple[int, ...], where: str):
@@ -218,7 +242,7 @@ def check_broadcastable(value, shape: tuple[int, ...], where: str):
     try:
         np.broadcast_shapes(value_shape, shape)
     except ValueError:
-        raise BadInput(f"{where}: got shape {value_shape}; allowed: a shape that broadcasts to {shape}") from None
+        raise BadInput(where, f"shape {value_shape}", f"a shape that broadcasts to {shape}") from None
     if np.broadcast_shapes(value_shape, shape) != tuple(shape):
-        raise BadInput(f"{where}: got shape {value_shape}; allowed: a shape that broadcasts to {shape}")
+        raise BadInput(where, f"shape {value_shape}", f"a shape that broadcasts to {shape}")
     return value

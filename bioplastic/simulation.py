@@ -133,7 +133,9 @@ class Step:
         bioplastic._checks.BadInput: drive: got a window [5, 5) of steps; allowed: start < stop
         """
         if int(self.stop_step) <= int(self.start_step):
-            raise BadInput(f"{where}: got a window [{int(self.start_step)}, {int(self.stop_step)}) of steps; allowed: start < stop")
+            raise BadInput(where,
+                           f"a window [{int(self.start_step)}, {int(self.stop_step)}) of steps",
+                           "start < stop")
 
 
 @functools.partial(jax.tree_util.register_dataclass, data_fields=["values"], meta_fields=[])
@@ -171,7 +173,7 @@ class TimeSeries:
         """
         length = np.shape(self.values)[0] if np.ndim(self.values) else 0
         if length < n_steps:
-            raise BadInput(f"{where}: got a time series of {length} steps; allowed: at least n_steps = {n_steps} rows")
+            raise BadInput(where, f"a time series of {length} steps", f"at least n_steps = {n_steps} rows")
 
 
 @functools.partial(
@@ -231,7 +233,7 @@ class Poisson:
         """
         rate = np.asarray(self.rate_hz, dtype=float)
         if not np.all(np.isfinite(rate)) or np.any(rate < 0):
-            raise BadInput(f"{where}.rate_hz: got {self.rate_hz!r}; allowed: finite rates >= 0 (Hz)")
+            raise BadInput(f"{where}.rate_hz", f"{self.rate_hz!r}", "finite rates >= 0 (Hz)")
 
 
 @functools.partial(
@@ -300,10 +302,10 @@ class ItemSequence:
         """
         check_size(self.steps_per_item, f"{where}.steps_per_item")
         if np.shape(self.values)[0] < 1:
-            raise BadInput(f"{where}: got no items; allowed: at least one item")
+            raise BadInput(where, "no items", "at least one item")
         if self.poisson:
             if self.key is None:
-                raise BadInput(f"{where}.key: got None; allowed: a jax.random key (poisson=True draws spikes)")
+                raise BadInput(f"{where}.key", "None", "a jax.random key (poisson=True draws spikes)")
             check_nonnegative(self.values, f"{where}.values", "Hz")
 
 
@@ -370,10 +372,9 @@ def _lookup(state, output, path: str):
     for part in path.split("."):
         names = _fields(node)
         if part not in names:
-            raise BadInput(
-                f"probe variable: got {path!r}; allowed: 'output' or a path into the state, "
-                f"here one of {', '.join(names) or '(no fields)'} at {part!r}"
-            )
+            raise BadInput("probe variable",
+                           f"{path!r}",
+                           f"'output' or a path into the state, here one of {', '.join(names) or '(no fields)'} at {part!r}")
         node = node[part] if isinstance(node, dict) else getattr(node, part)
     return node
 
@@ -446,7 +447,7 @@ def simulate(
     probes = dict(probes or {})
     for name, probe in probes.items():
         if probe.stride > n_steps:
-            raise BadInput(f"probes[{name!r}].stride: got {probe.stride}; allowed: at most n_steps = {n_steps}")
+            raise BadInput(f"probes[{name!r}].stride", probe.stride, f"at most n_steps = {n_steps}")
     for path, leaf in _input_leaves(drive):
         leaf.check(n_steps, f"drive{path}")
     _, first_output = _trace_one_step(step, params, state, drive, dt)
@@ -466,19 +467,18 @@ def _trace_one_step(step, params, state, drive, dt):
         drive_shapes = jax.eval_shape(lambda: drive_at(drive, jnp.asarray(0), dt))
         got = sorted({leaf.shape for leaf in jax.tree_util.tree_leaves(drive_shapes)})
         allowed = sorted({np.shape(leaf) for leaf in jax.tree_util.tree_leaves(state)})
-        raise BadInput(
-            f"drive: got shapes {got} (one step failed: {error}); allowed: shapes that broadcast to the state's {allowed}"
-        ) from None
+        raise BadInput("drive",
+                       f"shapes {got} (one step failed: {error})",
+                       f"shapes that broadcast to the state's {allowed}") from None
     old = jax.tree_util.tree_flatten_with_path(state)[0]
     new = jax.tree_util.tree_leaves(new_state)
     if len(old) != len(new):
-        raise BadInput("step: got a step that changes the structure of the state; allowed: the same structure in and out")
+        raise BadInput("step", "a step that changes the structure of the state", "the same structure in and out")
     for (path, before), after in zip(old, new):
         if np.shape(before) != after.shape:
-            raise BadInput(
-                f"drive: got a drive that turns state{jax.tree_util.keystr(path)} of shape {np.shape(before)} "
-                f"into shape {after.shape}; allowed: a drive whose shape broadcasts to {np.shape(before)}"
-            )
+            raise BadInput("drive",
+                           f"a drive that turns state{jax.tree_util.keystr(path)} of shape {np.shape(before)} into shape {after.shape}",
+                           f"a drive whose shape broadcasts to {np.shape(before)}")
     return new_state, output
 
 
@@ -604,6 +604,6 @@ def run_seeds(run: Callable[[jax.Array], Any], seeds) -> Any:
     """
     seeds = np.atleast_1d(np.asarray(seeds))
     if seeds.size == 0 or not np.issubdtype(seeds.dtype, np.integer):
-        raise BadInput(f"seeds: got {seeds.tolist()!r}; allowed: a non-empty list of integers")
+        raise BadInput("seeds", f"{seeds.tolist()!r}", "a non-empty list of integers")
     keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(seeds))
     return jax.vmap(run)(keys)

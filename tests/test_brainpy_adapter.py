@@ -304,7 +304,7 @@ def lif():
         (
             lambda: BrainPyNeuron("iaf_psc_alpha"),
             "neuron_class: got brainpy.state.iaf_psc_alpha, which turns its parameters into Python numbers "
-            "while being built; allowed here: models that accept traced parameters. Use "
+            "while being built; allowed: models that accept traced parameters here. Use "
             "BrainPyNeuron('iaf_psc_alpha', static_params=True) and give numeric parameters in kwargs",
         ),
         (

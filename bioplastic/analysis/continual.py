@@ -25,8 +25,9 @@ from bioplastic._checks import BadInput
 def _square(accuracy) -> np.ndarray:
     a = np.asarray(accuracy, dtype=float)
     if a.ndim != 2 or a.shape[0] != a.shape[1] or len(a) < 1:
-        raise BadInput(f"accuracy matrix: got shape {a.shape}; allowed: a square T x T matrix (T >= 1), "
-                       "A[i, j] = accuracy on task j after training task i")
+        raise BadInput("accuracy matrix",
+                       f"shape {a.shape}",
+                       "a square T x T matrix (T >= 1), A[i, j] = accuracy on task j after training task i")
     return a
 
 

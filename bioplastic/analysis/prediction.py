@@ -70,7 +70,7 @@ def trial_errors(prediction, ideal) -> np.ndarray:
     """
     prediction, ideal = np.asarray(prediction, np.float64), np.asarray(ideal, np.float64)
     if prediction.shape != ideal.shape:
-        raise BadInput(f"prediction: got shape {prediction.shape}; allowed: the shape of ideal {ideal.shape}")
+        raise BadInput("prediction", f"shape {prediction.shape}", f"the shape of ideal {ideal.shape}")
     return np.mean((prediction - ideal) ** 2, axis=1)
 
 
@@ -133,7 +133,7 @@ def trials_to_recover(errors, switch_trial: int, baseline_trials: int = 30, runn
     check_size(running, "running")
     check_size(baseline_trials, "baseline_trials")
     if not baseline_trials <= switch_trial < len(errors):
-        raise BadInput(f"switch_trial: got {switch_trial!r}; allowed: a trial in [{baseline_trials}, {len(errors)})")
+        raise BadInput("switch_trial", f"{switch_trial!r}", f"a trial in [{baseline_trials}, {len(errors)})")
     level = errors[switch_trial - baseline_trials:switch_trial].mean()
     after = errors[switch_trial:]
     if len(after) < running:

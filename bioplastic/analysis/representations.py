@@ -45,8 +45,9 @@ def linear_cka(x, y) -> jnp.ndarray:
     """
     x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
-        raise BadInput(f"linear_cka: got shapes {x.shape} and {y.shape}; allowed: two matrices with the same "
-                       "number of rows (samples)")
+        raise BadInput("linear_cka",
+                       f"shapes {x.shape} and {y.shape}",
+                       "two matrices with the same number of rows (samples)")
     x, y = x - x.mean(axis=0), y - y.mean(axis=0)
     cross = jnp.sum((y.T @ x) ** 2)
     norms = jnp.linalg.norm(x.T @ x) * jnp.linalg.norm(y.T @ y)

@@ -24,11 +24,11 @@ from bioplastic._checks import BadInput
 def _row_basis(m, name) -> np.ndarray:
     m = np.asarray(m, dtype=np.float64)
     if m.ndim != 2 or min(m.shape) < 1:
-        raise BadInput(f"{name}: got shape {m.shape}; allowed: a matrix whose rows span the subspace")
+        raise BadInput(name, f"shape {m.shape}", "a matrix whose rows span the subspace")
     u, s, vt = np.linalg.svd(m, full_matrices=False)
     rank = int(np.sum(s > s.max() * max(m.shape) * np.finfo(float).eps)) if s.size and s.max() > 0 else 0
     if rank == 0:
-        raise BadInput(f"{name}: got a zero matrix; allowed: rows spanning a subspace of dimension >= 1")
+        raise BadInput(name, "a zero matrix", "rows spanning a subspace of dimension >= 1")
     return vt[:rank]
 
 
@@ -52,7 +52,7 @@ def principal_angles(a, b) -> np.ndarray:
     """
     qa, qb = _row_basis(a, "a"), _row_basis(b, "b")
     if qa.shape[1] != qb.shape[1]:
-        raise BadInput(f"b: got {qb.shape[1]} columns; allowed: as many as a ({qa.shape[1]}), the same ambient space")
+        raise BadInput("b", f"{qb.shape[1]} columns", f"as many as a ({qa.shape[1]}), the same ambient space")
     cosines = np.clip(np.linalg.svd(qa @ qb.T, compute_uv=False), -1.0, 1.0)
     return np.degrees(np.arccos(cosines))
 
@@ -82,5 +82,5 @@ def principal_directions(x, k: int) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float64)
     if not 1 <= k <= min(x.shape):
-        raise BadInput(f"k: got {k!r}; allowed: 1 to {min(x.shape)}")
+        raise BadInput("k", f"{k!r}", f"1 to {min(x.shape)}")
     return np.linalg.svd(x, full_matrices=False)[2][:k]

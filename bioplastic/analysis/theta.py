@@ -73,13 +73,14 @@ def autocorrelation(activity, max_lag: int) -> np.ndarray:
     """
     activity = np.asarray(activity, np.float64)
     if activity.ndim != 2 or activity.shape[0] <= max_lag:
-        raise BadInput(f"activity: got shape {activity.shape}; allowed: (n_steps, n_units) with n_steps > max_lag "
-                       f"({max_lag})")
+        raise BadInput("activity",
+                       f"shape {activity.shape}",
+                       f"(n_steps, n_units) with n_steps > max_lag ({max_lag})")
     centred = activity - activity.mean(0)
     n = len(centred)
     power = np.sum(centred * centred) / n
     if power == 0:
-        raise BadInput("activity: got constant activity; allowed: activity that varies (no autocorrelation otherwise)")
+        raise BadInput("activity", "constant activity", "activity that varies (no autocorrelation otherwise)")
     return np.array([np.sum(centred[: n - k] * centred[k:]) / (n - k) for k in range(max_lag + 1)]) / power
 
 
@@ -128,8 +129,9 @@ def rate_maps(rates, positions_m, length_m: float, bins: int) -> np.ndarray:
     index = _bin_index(positions_m, length_m, bins)
     counts = np.bincount(index, minlength=bins)
     if (counts == 0).any():
-        raise BadInput(f"positions_m: got no sample in {int((counts == 0).sum())} of {bins} bins; allowed: a path "
-                       "that visits the whole ring (record longer or use fewer bins)")
+        raise BadInput("positions_m",
+                       f"no sample in {int((counts == 0).sum())} of {bins} bins",
+                       "a path that visits the whole ring (record longer or use fewer bins)")
     sums = np.zeros((bins, rates.shape[1]))
     np.add.at(sums, index, rates)
     return sums / counts[:, None]
@@ -240,7 +242,7 @@ def circulant_correlation(weights) -> float:
 def _square(weights) -> np.ndarray:
     weights = np.asarray(weights, np.float64)
     if weights.ndim != 2 or weights.shape[0] != weights.shape[1] or len(weights) < 2:
-        raise BadInput(f"weights: got shape {weights.shape}; allowed: a square matrix of at least 2 units")
+        raise BadInput("weights", f"shape {weights.shape}", "a square matrix of at least 2 units")
     return weights
 
 

@@ -68,7 +68,7 @@ def data_dir(override: str | os.PathLike | None = None) -> pathlib.Path:
     """
     if override is not None:
         if not isinstance(override, (str, os.PathLike)) or not os.fspath(override):
-            raise BadInput(f"data_dir: got {override!r}; allowed: a directory path (str or os.PathLike)")
+            raise BadInput("data_dir", f"{override!r}", "a directory path (str or os.PathLike)")
         chosen = pathlib.Path(override)
     elif os.environ.get(ENV_VAR):
         chosen = pathlib.Path(os.environ[ENV_VAR])

@@ -93,7 +93,7 @@ class FetchFailed(BadInput):
 
     Example
     -------
-    >>> error = FetchFailed("mnist: got HTTP 404; allowed: a reachable source")
+    >>> error = FetchFailed("mnist", "HTTP 404", "a reachable source")
     >>> isinstance(error, BadInput), str(error)
     (True, 'mnist: got HTTP 404; allowed: a reachable source')
     """
@@ -253,16 +253,16 @@ def check_arrays(spec: DatasetSpec, arrays: Mapping[str, np.ndarray], where: str
     bioplastic._checks.BadInput: t.npz: got array 'a' of shape (2,); allowed: shape (1,)
     """
     if set(arrays) != set(spec.arrays):
-        raise BadInput(f"{where}: got arrays {sorted(arrays)}; allowed: exactly {sorted(spec.arrays)}")
+        raise BadInput(where, f"arrays {sorted(arrays)}", f"exactly {sorted(spec.arrays)}")
     for key, expected in spec.arrays.items():
         array = np.asarray(arrays[key])
         if array.shape != tuple(expected.shape):
-            raise BadInput(f"{where}: got array {key!r} of shape {array.shape}; allowed: shape {tuple(expected.shape)}")
+            raise BadInput(where, f"array {key!r} of shape {array.shape}", f"shape {tuple(expected.shape)}")
         if array.dtype != np.dtype(expected.dtype):
-            raise BadInput(f"{where}: got array {key!r} of dtype {array.dtype}; allowed: {expected.dtype}")
+            raise BadInput(where, f"array {key!r} of dtype {array.dtype}", expected.dtype)
         digest = array_sha256(array)
         if digest != expected.sha256:
-            raise BadInput(f"{where}: got array {key!r} with sha256 {digest}; allowed: {expected.sha256}")
+            raise BadInput(where, f"array {key!r} with sha256 {digest}", expected.sha256)
 
 
 def write_cache(spec: DatasetSpec, cache_dir, arrays: Mapping[str, np.ndarray]) -> pathlib.Path:
@@ -414,8 +414,9 @@ def load_cached(spec: DatasetSpec, cache_dir=None, build_local: Callable[[pathli
         return _read_verified(spec, cache_dir)
     command = fetch_command(spec.name, cache_dir)
     if problem is None:
-        raise DatasetMissing(f"dataset {spec.name!r}: got no cached copy at {npz_path}; allowed: a fetched dataset (run: {command})")
-    raise DatasetCorrupt(
-        f"dataset {spec.name!r}: got a corrupted cache file {npz_path} ({problem}); "
-        f"allowed: a file that matches its checksums (run: {command} to rebuild it); it was not loaded"
-    )
+        raise DatasetMissing(f"dataset {spec.name!r}",
+                             f"no cached copy at {npz_path}",
+                             f"a fetched dataset (run: {command})")
+    raise DatasetCorrupt(f"dataset {spec.name!r}",
+                         f"a corrupted cache file {npz_path} ({problem})",
+                         f"a file that matches its checksums (run: {command} to rebuild it); it was not loaded")

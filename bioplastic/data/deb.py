@@ -52,23 +52,27 @@ def ar_members(data: bytes, where: str = "ar archive") -> Iterator[tuple[str, me
     """
     view = memoryview(data)
     if bytes(view[:8]) != AR_MAGIC:
-        raise BadInput(f"{where}: got first bytes {bytes(view[:8])!r}; allowed: an ar archive starting with {AR_MAGIC!r}")
+        raise BadInput(where, f"first bytes {bytes(view[:8])!r}", f"an ar archive starting with {AR_MAGIC!r}")
     offset = len(AR_MAGIC)
     while offset < len(view):
         if len(view) - offset == 1 and view[offset] == 0x0A:  # trailing padding byte
             break
         header = bytes(view[offset:offset + _HEADER_SIZE])
         if len(header) < _HEADER_SIZE or header[58:60] != b"`\n":
-            raise BadInput(f"{where}: got a malformed member header at byte {offset}; allowed: a 60-byte ar header ending in b'`\\n'")
+            raise BadInput(where,
+                           f"a malformed member header at byte {offset}",
+                           "a 60-byte ar header ending in b'`\\n'")
         raw_name = header[:16].decode("ascii", "replace").rstrip(" ")
         try:
             size = int(header[48:58].decode("ascii").strip())
         except ValueError:
-            raise BadInput(f"{where}: got size field {header[48:58]!r} at byte {offset}; allowed: a decimal number") from None
+            raise BadInput(where, f"size field {header[48:58]!r} at byte {offset}", "a decimal number") from None
         start = offset + _HEADER_SIZE
         end = start + size
         if end > len(view):
-            raise BadInput(f"{where}: got a member {raw_name!r} of {size} bytes that runs past the end of the file ({len(view)} bytes); allowed: a complete archive")
+            raise BadInput(where,
+                           f"a member {raw_name!r} of {size} bytes that runs past the end of the file ({len(view)} bytes)",
+                           "a complete archive")
         body = view[start:end]
         if raw_name.startswith("#1/"):  # BSD: the name is stored at the start of the data
             name_length = int(raw_name[3:])
@@ -91,13 +95,12 @@ def _open_data_tar(name: str, body: memoryview, where: str) -> tarfile.TarFile:
         try:
             import zstandard
         except ImportError:
-            raise BadInput(
-                f"{where}: got a zstd-compressed {name}; allowed: xz, gzip, bzip2 or none "
-                "(install the 'zstandard' package to read zstd)"
-            ) from None
+            raise BadInput(where,
+                           f"a zstd-compressed {name}",
+                           "xz, gzip, bzip2 or none (install the 'zstandard' package to read zstd)") from None
         reader = zstandard.ZstdDecompressor().stream_reader(fileobj)
         return tarfile.open(fileobj=io.BytesIO(reader.read()), mode="r:")
-    raise BadInput(f"{where}: got data member {name!r}; allowed: data.tar, data.tar.xz, .gz, .bz2 or .zst")
+    raise BadInput(where, f"data member {name!r}", "data.tar, data.tar.xz, .gz, .bz2 or .zst")
 
 
 def read_deb_files(deb_path: str | os.PathLike, paths: Iterable[str]) -> dict[str, bytes]:
@@ -131,10 +134,12 @@ def read_deb_files(deb_path: str | os.PathLike, paths: Iterable[str]) -> dict[st
     wanted = {path.lstrip("/"): path for path in paths}
     members = list(ar_members(deb_path.read_bytes(), where))
     if not members or members[0][0] != "debian-binary" or not bytes(members[0][1]).startswith(b"2."):
-        raise BadInput(f"{where}: got members {[name for name, _ in members][:4]}; allowed: a Debian package whose first member is debian-binary (2.x)")
+        raise BadInput(where,
+                       f"members {[name for name, _ in members][:4]}",
+                       "a Debian package whose first member is debian-binary (2.x)")
     data_members = [(name, body) for name, body in members if name.startswith("data.tar")]
     if len(data_members) != 1:
-        raise BadInput(f"{where}: got {len(data_members)} data.tar members; allowed: exactly one")
+        raise BadInput(where, f"{len(data_members)} data.tar members", "exactly one")
     found: dict[str, bytes] = {}
     with _open_data_tar(*data_members[0], where) as tar:
         for info in tar:
@@ -146,5 +151,5 @@ def read_deb_files(deb_path: str | os.PathLike, paths: Iterable[str]) -> dict[st
                 found[wanted[name]] = tar.extractfile(info).read()
     missing = [path for key, path in wanted.items() if path not in found]
     if missing:
-        raise BadInput(f"{where}: got no file {missing[0]!r} in data.tar; allowed: a package that ships it")
+        raise BadInput(where, f"no file {missing[0]!r} in data.tar", "a package that ships it")
     return found

@@ -40,12 +40,14 @@ def _intensity(images, where: str = "images") -> jax.Array:
     images = jnp.asarray(images)
     if jnp.issubdtype(images.dtype, jnp.integer):
         if not _is_tracer(images) and images.size and (int(images.min()) < 0 or int(images.max()) > 255):
-            raise BadInput(f"{where}: got integer values in [{int(images.min())}, {int(images.max())}]; allowed: 0..255 (scaled by 1/255)")
+            raise BadInput(where,
+                           f"integer values in [{int(images.min())}, {int(images.max())}]",
+                           "0..255 (scaled by 1/255)")
         return images.astype(jnp.float32) / 255.0
     if not _is_tracer(images):
         check_nonnegative(images, where)
         if images.size and float(images.max()) > 1.0:
-            raise BadInput(f"{where}: got {float(images.max())!r}; allowed: intensities in [0, 1] (or integers 0..255)")
+            raise BadInput(where, f"{float(images.max())!r}", "intensities in [0, 1] (or integers 0..255)")
     return images.astype(jnp.float32)
 
 
@@ -86,7 +88,7 @@ def poisson_encode(images, n_steps: int, max_rate_hz, dt_ms, key: jax.Array) -> 
     if not _is_tracer((max_rate_hz, dt_ms)):
         probability = float(np.max(max_rate_hz)) * float(np.max(dt_ms)) / 1000.0
         if probability > 1.0:
-            raise BadInput(f"max_rate_hz * dt_ms / 1000: got {probability!r}; allowed: <= 1 (at most one spike per step)")
+            raise BadInput("max_rate_hz * dt_ms / 1000", f"{probability!r}", "<= 1 (at most one spike per step)")
     intensity = _intensity(images)
     probability = jnp.clip(intensity * jnp.asarray(max_rate_hz, jnp.float32) * jnp.asarray(dt_ms, jnp.float32) / 1000.0, 0.0, 1.0)
     uniform = jax.random.uniform(key, (n_steps,) + intensity.shape, jnp.float32)

@@ -116,15 +116,15 @@ def arrays_from_gz_files(compressed: dict[str, bytes], where: str) -> dict[str, 
         try:
             raw = gzip.decompress(compressed[key])
         except (OSError, EOFError) as error:
-            raise FetchFailed(f"{where}/{file_name}: got an unreadable gzip stream ({error}); allowed: a valid .gz file") from None
+            raise FetchFailed(f"{where}/{file_name}", f"an unreadable gzip stream ({error})", "a valid .gz file") from None
         expected = SPEC.arrays[key].sha256
         if sha256_bytes(raw) != expected:
-            raise FetchFailed(f"{where}/{file_name}: got decompressed sha256 {sha256_bytes(raw)}; allowed: {expected}")
+            raise FetchFailed(f"{where}/{file_name}", f"decompressed sha256 {sha256_bytes(raw)}", expected)
         arrays[key] = parse_idx(raw, f"{where}/{file_name}")
     try:
         check_arrays(SPEC, arrays, where)
     except BadInput as error:
-        raise FetchFailed(str(error)) from None
+        raise FetchFailed(error.where, error.got, error.allowed) from None
     return arrays
 
 
@@ -146,7 +146,7 @@ def arrays_from_directory(directory) -> dict[str, np.ndarray]:
     try:
         compressed = {key: (directory / name).read_bytes() for key, name in FILES.items()}
     except OSError as error:
-        raise FetchFailed(f"{directory}: got an unreadable file ({error}); allowed: the four Fashion-MNIST .gz files") from None
+        raise FetchFailed(directory, f"an unreadable file ({error})", "the four Fashion-MNIST .gz files") from None
     return arrays_from_gz_files(compressed, str(directory))
 
 
@@ -170,7 +170,7 @@ def arrays_from_deb(deb_path) -> dict[str, np.ndarray]:
     try:
         contents = read_deb_files(deb_path, paths.values())
     except (BadInput, OSError, EOFError, ValueError) as error:  # tarfile / lzma errors are OSError or ValueError
-        raise FetchFailed(f"{deb_path}: got an unreadable package ({error}); allowed: the Debian package {PACKAGE}") from None
+        raise FetchFailed(deb_path, f"an unreadable package ({error})", f"the Debian package {PACKAGE}") from None
     return arrays_from_gz_files({key: contents[path] for key, path in paths.items()}, f"{deb_path}:{PACKAGE_DIR}")
 
 
@@ -238,10 +238,9 @@ def fetch_fashion_mnist(cache_dir=None) -> pathlib.Path:
             stale.unlink()
         apt_get = shutil.which("apt-get")
         if apt_get is None:
-            raise FetchFailed(
-                f"dataset 'fashion_mnist': got no apt-get on this machine; allowed: a Debian-based system, "
-                f"or the package {PACKAGE} installed, or its .deb placed in {downloads}"
-            )
+            raise FetchFailed("dataset 'fashion_mnist'",
+                              "no apt-get on this machine",
+                              f"a Debian-based system, or the package {PACKAGE} installed, or its .deb placed in {downloads}")
         done = subprocess.run([apt_get, "download", PACKAGE], cwd=downloads, capture_output=True, text=True)
         if done.returncode != 0 and os.geteuid() == 0:
             # A fresh machine may have no package lists yet: refresh them once (root only) and retry.
@@ -251,11 +250,9 @@ def fetch_fashion_mnist(cache_dir=None) -> pathlib.Path:
         debs = _local_debs(root)
         if done.returncode != 0 or not debs:
             tail = (done.stderr or done.stdout).strip()[-800:]
-            raise FetchFailed(
-                f"dataset 'fashion_mnist': got exit status {done.returncode} from `apt-get download {PACKAGE}`: {tail}; "
-                f"allowed: a reachable Debian archive (run `apt-get update` first if the package cannot be located), "
-                f"or the .deb placed in {downloads}"
-            )
+            raise FetchFailed("dataset 'fashion_mnist'",
+                              f"exit status {done.returncode} from `apt-get download {PACKAGE}`: {tail}",
+                              f"a reachable Debian archive (run `apt-get update` first if the package cannot be located), or the .deb placed in {downloads}")
         arrays = arrays_from_deb(debs[0])
     return write_cache(SPEC, cache_dir, arrays)
 

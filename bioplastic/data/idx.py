@@ -48,7 +48,7 @@ def idx_payload_dtype(dtype) -> np.dtype:
     dtype = np.dtype(dtype)
     code = _CODE_OF_KIND.get((dtype.kind, dtype.itemsize))
     if code is None:
-        raise BadInput(f"IDX dtype: got {dtype.name}; allowed: {_ALLOWED}")
+        raise BadInput("IDX dtype", dtype.name, _ALLOWED)
     return _TYPE_CODES[code]
 
 
@@ -65,7 +65,7 @@ def idx_header(dtype, shape) -> bytes:
     code = _CODE_OF_KIND[(payload.kind, payload.itemsize)]
     shape = tuple(int(size) for size in shape)
     if len(shape) > 255 or any(size < 0 or size >= 2**32 for size in shape):
-        raise BadInput(f"IDX shape: got {shape}; allowed: at most 255 dimensions, each < 2**32")
+        raise BadInput("IDX shape", shape, "at most 255 dimensions, each < 2**32")
     return struct.pack(">BBBB", 0, 0, code, len(shape)) + struct.pack(f">{len(shape)}I", *shape)
 
 
@@ -106,20 +106,21 @@ def parse_idx(data: bytes, where: str = "IDX file") -> np.ndarray:
     bioplastic._checks.BadInput: labels: got 1 data bytes after the header; allowed: exactly 5 (shape (5,) of uint8)
     """
     if len(data) < 4 or data[0] != 0 or data[1] != 0:
-        raise BadInput(f"{where}: got magic bytes {data[:4].hex() or 'none'}; allowed: 0000 followed by a type code and a dimension count")
+        raise BadInput(where,
+                       f"magic bytes {data[:4].hex() or 'none'}",
+                       "0000 followed by a type code and a dimension count")
     code, ndim = data[2], data[3]
     if code not in _TYPE_CODES:
-        raise BadInput(f"{where}: got type code 0x{code:02x}; allowed: 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e ({_ALLOWED})")
+        raise BadInput(where, f"type code 0x{code:02x}", f"0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e ({_ALLOWED})")
     header_size = 4 + 4 * ndim
     if len(data) < header_size:
-        raise BadInput(f"{where}: got {len(data)} bytes; allowed: at least {header_size} (a header with {ndim} sizes)")
+        raise BadInput(where, f"{len(data)} bytes", f"at least {header_size} (a header with {ndim} sizes)")
     shape = struct.unpack(f">{ndim}I", data[4:header_size])
     dtype = _TYPE_CODES[code]
     expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
     if len(data) - header_size != expected:
-        raise BadInput(
-            f"{where}: got {len(data) - header_size} data bytes after the header; "
-            f"allowed: exactly {expected} (shape {tuple(shape)} of {dtype.newbyteorder('=').name})"
-        )
+        raise BadInput(where,
+                       f"{len(data) - header_size} data bytes after the header",
+                       f"exactly {expected} (shape {tuple(shape)} of {dtype.newbyteorder('=').name})")
     array = np.frombuffer(data, dtype=dtype, offset=header_size).reshape(shape)
     return array.astype(dtype.newbyteorder("="))

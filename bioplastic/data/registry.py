@@ -102,7 +102,7 @@ def _available_entry(name: str) -> DatasetEntry:
     entry = DATASETS[check_choice(name, "dataset", tuple(DATASETS))]
     if not entry.available:
         usable = ", ".join(repr(n) for n, e in DATASETS.items() if e.available)
-        raise BadInput(f"dataset: got {name!r}, which is unavailable ({entry.reason}); allowed: {usable}")
+        raise BadInput("dataset", f"{name!r}, which is unavailable ({entry.reason})", usable)
     return entry
 
 

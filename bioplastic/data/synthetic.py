@@ -137,7 +137,7 @@ def mix_latents(key: jax.Array, latents, n_features: int) -> tuple[jax.Array, ja
     n_features = check_size(n_features, "n_features")
     latents = jnp.asarray(latents, jnp.float32)
     if latents.ndim != 2:
-        raise BadInput(f"latents: got shape {latents.shape}; allowed: (n_steps, n_latents)")
+        raise BadInput("latents", f"shape {latents.shape}", "(n_steps, n_latents)")
     check_finite(latents, "latents")
     mixing = jax.random.normal(key, (latents.shape[1], n_features), jnp.float32) / math.sqrt(latents.shape[1])
     return latents @ mixing, mixing
@@ -335,9 +335,9 @@ def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: j
     check_finite(positions, "positions")
     length = jnp.asarray(length_m, jnp.float32)
     if remap and key is None:
-        raise BadInput("place_cells.key: got None with remap=True; allowed: a jax key (the remapped centres are random)")
+        raise BadInput("place_cells.key", "None with remap=True", "a jax key (the remapped centres are random)")
     if jitter is not None and not 0.0 <= jitter <= 0.5:
-        raise BadInput(f"place_cells.jitter: got {jitter!r}; allowed: a fraction of the spacing in [0, 0.5]")
+        raise BadInput("place_cells.jitter", f"{jitter!r}", "a fraction of the spacing in [0, 0.5]")
     if key is None:
         centers = (jnp.arange(n_cells, dtype=jnp.float32) + 0.5) * length / n_cells
     elif jitter is not None:
@@ -398,7 +398,7 @@ class CueOutcomeTask(NamedTuple):
 def _per_cue(values, n_cues: int, where: str) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64)
     if array.shape != (n_cues,):
-        raise BadInput(f"{where}: got shape {array.shape}; allowed: one value per cue ({n_cues},)")
+        raise BadInput(where, f"shape {array.shape}", f"one value per cue ({n_cues},)")
     check_finite(array, where)
     return array
 
@@ -460,30 +460,34 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
     after = dict(before)
     if switch_trial is not None:
         if isinstance(switch_trial, bool) or not isinstance(switch_trial, (int, np.integer)) or not 0 <= switch_trial < n_trials:
-            raise BadInput(f"switch_trial: got {switch_trial!r}; allowed: a trial index in [0, {n_trials})")
+            raise BadInput("switch_trial", f"{switch_trial!r}", f"a trial index in [0, {n_trials})")
         if not switch:
-            raise BadInput(f"switch: got {switch!r}; allowed: a dict with new 'latencies_ms' and/or 'probabilities'")
+            raise BadInput("switch", f"{switch!r}", "a dict with new 'latencies_ms' and/or 'probabilities'")
         for name, values in switch.items():
             check_choice(name, "switch", tuple(before))
             after[name] = _per_cue(values, n_cues, f"switch[{name!r}]")
     elif switch:
-        raise BadInput(f"switch_trial: got None with switch={switch!r}; allowed: the trial index the switch happens at")
+        raise BadInput("switch_trial", f"None with switch={switch!r}", "the trial index the switch happens at")
     check_positive(trial_ms, "trial_ms", "ms")
     check_positive(cue_ms, "cue_ms", "ms")
     trial_steps = int(round(float(trial_ms) / dt))
     cue_steps = int(round(float(cue_ms) / dt))
     outcome_steps = 1 if outcome_ms is None else int(round(float(check_positive(outcome_ms, "outcome_ms", "ms")) / dt))
     if cue_steps < 1 or outcome_steps < 1 or cue_steps > trial_steps:
-        raise BadInput(f"cue_ms / outcome_ms: got {cue_steps} / {outcome_steps} steps in a trial of {trial_steps}; allowed: 1 to trial length")
+        raise BadInput("cue_ms / outcome_ms",
+                       f"{cue_steps} / {outcome_steps} steps in a trial of {trial_steps}",
+                       "1 to trial length")
     steps_of = {}
     for label, phase in (("before", before), ("after", after)):
         check_nonnegative(phase["latencies_ms"], "latencies_ms", "ms")
         probs = phase["probabilities"]
         if np.any((probs < 0) | (probs > 1)):
-            raise BadInput(f"probabilities: got {probs.tolist()}; allowed: values in [0, 1]")
+            raise BadInput("probabilities", probs.tolist(), "values in [0, 1]")
         steps_of[label] = np.round(phase["latencies_ms"] / dt).astype(np.int32)
         if np.any(steps_of[label] + outcome_steps > trial_steps):
-            raise BadInput(f"latencies_ms: got {phase['latencies_ms'].tolist()}; allowed: outcomes that end within the trial ({float(trial_ms)} ms)")
+            raise BadInput("latencies_ms",
+                           phase['latencies_ms'].tolist(),
+                           f"outcomes that end within the trial ({float(trial_ms)} ms)")
 
     key_cue, key_reward = jax.random.split(key)
     cue = jax.random.randint(key_cue, (n_trials,), 0, n_cues)

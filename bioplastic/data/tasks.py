@@ -84,16 +84,20 @@ def _split_pairs(images, labels):
     """Check ``images`` / ``labels`` are (train, test) pairs that fit together; return numpy arrays."""
     for value, where in ((images, "images"), (labels, "labels")):
         if not isinstance(value, (tuple, list)) or len(value) != 2:
-            raise BadInput(f"{where}: got {type(value).__name__}; allowed: a pair (train, test) of arrays")
+            raise BadInput(where, type(value).__name__, "a pair (train, test) of arrays")
     train_x, test_x = (np.asarray(a) for a in images)
     train_y, test_y = (np.asarray(a) for a in labels)
     for x, y, split in ((train_x, train_y, "train"), (test_x, test_y, "test")):
         if x.ndim < 2:
-            raise BadInput(f"images ({split}): got shape {x.shape}; allowed: (n_examples, ...) with at least one feature axis")
+            raise BadInput(f"images ({split})",
+                           f"shape {x.shape}",
+                           "(n_examples, ...) with at least one feature axis")
         if y.ndim != 1 or y.shape[0] != x.shape[0]:
-            raise BadInput(f"labels ({split}): got shape {y.shape}; allowed: ({x.shape[0]},), one label per image")
+            raise BadInput(f"labels ({split})", f"shape {y.shape}", f"({x.shape[0]},), one label per image")
     if train_x.shape[1:] != test_x.shape[1:]:
-        raise BadInput(f"images: got train examples of shape {train_x.shape[1:]} and test examples of shape {test_x.shape[1:]}; allowed: the same shape")
+        raise BadInput("images",
+                       f"train examples of shape {train_x.shape[1:]} and test examples of shape {test_x.shape[1:]}",
+                       "the same shape")
     return train_x, train_y, test_x, test_y
 
 
@@ -179,21 +183,23 @@ def split_tasks(images, labels, class_pairs=((0, 1), (2, 3), (4, 5), (6, 7), (8,
     """
     train_x, train_y, test_x, test_y = _split_pairs(images, labels)
     if not np.issubdtype(train_y.dtype, np.integer) or not np.issubdtype(test_y.dtype, np.integer):
-        raise BadInput(f"labels: got dtypes {train_y.dtype} and {test_y.dtype}; allowed: integer class labels")
+        raise BadInput("labels", f"dtypes {train_y.dtype} and {test_y.dtype}", "integer class labels")
     present = set(np.unique(train_y).tolist())
     try:
         groups = [tuple(int(c) for c in group) for group in class_pairs]
     except (TypeError, ValueError):
-        raise BadInput(f"class_pairs: got {class_pairs!r}; allowed: a sequence of groups of integer classes") from None
+        raise BadInput("class_pairs", f"{class_pairs!r}", "a sequence of groups of integer classes") from None
     if not groups:
-        raise BadInput("class_pairs: got no groups; allowed: at least one group of classes")
+        raise BadInput("class_pairs", "no groups", "at least one group of classes")
     tasks = []
     for task_id, group in enumerate(groups):
         if not group or len(set(group)) != len(group):
-            raise BadInput(f"class_pairs[{task_id}]: got {group}; allowed: a non-empty group of distinct classes")
+            raise BadInput(f"class_pairs[{task_id}]", group, "a non-empty group of distinct classes")
         absent = [c for c in group if c not in present]
         if absent:
-            raise BadInput(f"class_pairs[{task_id}]: got class {absent[0]}, which has no training examples; allowed: classes among {sorted(present)}")
+            raise BadInput(f"class_pairs[{task_id}]",
+                           f"class {absent[0]}, which has no training examples",
+                           f"classes among {sorted(present)}")
         arrays = []
         for x, y in ((train_x, train_y), (test_x, test_y)):
             keep = np.isin(y, group)

@@ -124,10 +124,10 @@ class CobaNetwork:
     def __post_init__(self):
         check_size(self.n, "CobaNetwork.n")
         if self.n < 2:
-            raise BadInput(f"CobaNetwork.n: got {self.n}; allowed: a whole number >= 2 (E and I populations)")
+            raise BadInput("CobaNetwork.n", self.n, "a whole number >= 2 (E and I populations)")
         check_positive(self.p, "CobaNetwork.p")
         if self.p > 1:
-            raise BadInput(f"CobaNetwork.p: got {self.p!r}; allowed: a probability in (0, 1]")
+            raise BadInput("CobaNetwork.p", f"{self.p!r}", "a probability in (0, 1]")
         check_dt(self.dt, "CobaNetwork.dt")
         check_choice(self.propagation, "CobaNetwork.propagation", ("events", "rows"))
         if self.max_events is not None:

@@ -163,23 +163,22 @@ class Network:
     def __post_init__(self):
         names = [p.name for p in self.populations]
         if len(set(names)) != len(names):
-            raise BadInput(f"populations: got duplicate names {names}; allowed: distinct names")
+            raise BadInput("populations", f"duplicate names {names}", "distinct names")
         for name in names:
             if name.startswith("_"):
-                raise BadInput(f"population name: got {name!r}; allowed: a name not starting with '_' (reserved)")
+                raise BadInput("population name", f"{name!r}", "a name not starting with '_' (reserved)")
         for projection in self.projections:
             for end in ("pre", "post"):
                 target = getattr(projection, end)
                 if target not in names:
-                    raise BadInput(
-                        f"projection {projection.name!r}.{end}: got {target!r}; allowed: one of {', '.join(names)}"
-                    )
+                    raise BadInput(f"projection {projection.name!r}.{end}",
+                                   f"{target!r}",
+                                   f"one of {', '.join(names)}")
             post_model = self.population(projection.post).model
             if projection.synapse is not None and projection.synapse.conductance_based and not isinstance(post_model, LIF):
-                raise BadInput(
-                    f"projection {projection.name!r}.synapse: got a conductance-based synapse onto "
-                    f"{type(post_model).__name__} population {projection.post!r}; allowed: conductance synapses onto LIF only"
-                )
+                raise BadInput(f"projection {projection.name!r}.synapse",
+                               f"a conductance-based synapse onto {type(post_model).__name__} population {projection.post!r}",
+                               "conductance synapses onto LIF only")
 
     def population(self, name: str) -> Population:
         """The population called ``name``.
@@ -199,7 +198,7 @@ class Network:
         for population in self.populations:
             if population.name == name:
                 return population
-        raise BadInput(f"population: got {name!r}; allowed: one of {', '.join(p.name for p in self.populations)}")
+        raise BadInput("population", f"{name!r}", f"one of {', '.join((p.name for p in self.populations))}")
 
     def params(self, neuron_params: dict, connectivity: dict) -> dict:
         """Assemble and check the parameter pytree (one entry per population and projection).
@@ -230,13 +229,12 @@ class Network:
         for projection in self.projections:
             conn = connectivity.get(projection.name)
             if not isinstance(conn, Connectivity):
-                raise BadInput(f"connectivity[{projection.name!r}]: got {type(conn).__name__}; allowed: a Connectivity")
+                raise BadInput(f"connectivity[{projection.name!r}]", type(conn).__name__, "a Connectivity")
             expected = (self.population(projection.pre).size, self.population(projection.post).size)
             if (conn.n_pre, conn.n_post) != expected:
-                raise BadInput(
-                    f"connectivity[{projection.name!r}]: got shape {(conn.n_pre, conn.n_post)}; "
-                    f"allowed: (pre size, post size) = {expected}"
-                )
+                raise BadInput(f"connectivity[{projection.name!r}]",
+                               f"shape {(conn.n_pre, conn.n_post)}",
+                               f"(pre size, post size) = {expected}")
         return {
             "populations": {p.name: neuron_params[p.name] for p in self.populations},
             "projections": {p.name: connectivity[p.name] for p in self.projections},

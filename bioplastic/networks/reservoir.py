@@ -103,7 +103,7 @@ class ReservoirConfig:
         for name in ("connection_probability", "cue_fraction"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
-                raise BadInput(f"reservoir.{name}: got {value!r}; allowed: a fraction in (0, 1]")
+                raise BadInput(f"reservoir.{name}", f"{value!r}", "a fraction in (0, 1]")
         for name in ("exc_charge", "inh_charge", "bias_current", "noise_exc", "noise_inh", "cue_current"):
             check_nonnegative(getattr(self, name), f"reservoir.{name}")
         check_positive(self.synapse_tau_ms, "reservoir.synapse_tau_ms", "ms")

@@ -131,7 +131,7 @@ def init_spiking_mlp(key: jax.Array, sizes) -> tuple:
     """
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise BadInput(f"sizes: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+        raise BadInput("sizes", f"{sizes!r}", "two or more layer sizes, whole numbers >= 1")
     keys = jax.random.split(key, len(sizes) - 1)
     return tuple(jax.random.uniform(k, (n_in, n_out), jnp.float32, -1, 1) / np.sqrt(n_in)
                  for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]))

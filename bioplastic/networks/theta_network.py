@@ -207,20 +207,24 @@ class ThetaNetwork:
         check_dt(self.dt_ms)
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names) or set(names) & set(self.inputs):
-            raise BadInput(f"layers: got names {names} and inputs {list(self.inputs)}; allowed: distinct names")
+            raise BadInput("layers", f"names {names} and inputs {list(self.inputs)}", "distinct names")
         for connection in self.connections:
             if connection.pre not in self.sizes:
-                raise BadInput(f"connection {connection.name!r}.pre: got {connection.pre!r}; "
-                               f"allowed: one of {', '.join(self.sizes)}")
+                raise BadInput(f"connection {connection.name!r}.pre",
+                               f"{connection.pre!r}",
+                               f"one of {', '.join(self.sizes)}")
             if connection.post not in names:
-                raise BadInput(f"connection {connection.name!r}.post: got {connection.post!r}; "
-                               f"allowed: one of {', '.join(names)}")
+                raise BadInput(f"connection {connection.name!r}.post",
+                               f"{connection.post!r}",
+                               f"one of {', '.join(names)}")
             if connection.compartment not in COMPARTMENTS:
-                raise BadInput(f"connection {connection.name!r}.compartment: got {connection.compartment!r}; "
-                               "allowed: basal, apical")
+                raise BadInput(f"connection {connection.name!r}.compartment",
+                               f"{connection.compartment!r}",
+                               "basal, apical")
             if connection.plastic and isinstance(self.layer(connection.post), RelayLayer):
-                raise BadInput(f"connection {connection.name!r}.plastic: got True onto relay layer "
-                               f"{connection.post!r}; allowed: false (relay layers do not learn)")
+                raise BadInput(f"connection {connection.name!r}.plastic",
+                               f"True onto relay layer {connection.post!r}",
+                               "false (relay layers do not learn)")
 
     def layer(self, name: str):
         """The layer called ``name``.
@@ -238,7 +242,7 @@ class ThetaNetwork:
         for layer in self.layers:
             if layer.name == name:
                 return layer
-        raise BadInput(f"layer: got {name!r}; allowed: one of {', '.join(layer.name for layer in self.layers)}")
+        raise BadInput("layer", f"{name!r}", f"one of {', '.join((layer.name for layer in self.layers))}")
 
     @property
     def sizes(self) -> dict:
@@ -279,12 +283,12 @@ class ThetaNetwork:
             if connection.name in weights:
                 given = jnp.asarray(weights.pop(connection.name), jnp.float32)
                 if given.shape != shape:
-                    raise BadInput(f"weights[{connection.name!r}]: got shape {given.shape}; allowed: {shape}")
+                    raise BadInput(f"weights[{connection.name!r}]", f"shape {given.shape}", shape)
                 drawn[connection.name] = given
             else:
                 drawn[connection.name] = connection.init_std / jnp.sqrt(shape[1]) * jax.random.normal(k, shape)
         if weights:
-            raise BadInput(f"weights: got {sorted(weights)}; allowed: connection names {[c.name for c in self.connections]}")
+            raise BadInput("weights", sorted(weights), f"connection names {[c.name for c in self.connections]}")
         layers = {layer.name: layer.init(k) for layer, k in zip(self.layers, jax.random.split(key_layers, len(self.layers)))}
         traces = {c.name: jnp.zeros_like(drawn[c.name]) for c in self.connections if c.plastic}
         return {"layers": layers, "weights": drawn, "traces": traces}

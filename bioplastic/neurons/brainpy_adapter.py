@@ -424,14 +424,13 @@ class BrainPyNeuron(NeuronModel):
         cls = self._resolve_class(self.neuron_class)
         object.__setattr__(self, "neuron_class", cls)
         if not isinstance(self.static_params, bool):
-            raise BadInput(f"static_params: got {self.static_params!r}; allowed: True or False")
+            raise BadInput("static_params", f"{self.static_params!r}", "True or False")
         object.__setattr__(self, "kwargs", self._resolve_kwargs(cls, self.kwargs, self.static_params))
         object.__setattr__(self, "input_unit", self._resolve_input_unit(cls, self.input_unit))
         if self.spike_method != "update" and not callable(getattr(cls, str(self.spike_method), None)):
-            raise BadInput(
-                f"spike_method: got {self.spike_method!r}; allowed: 'update' or the name of a method "
-                f"of {cls.__name__} that returns spikes, such as 'get_spike'"
-            )
+            raise BadInput("spike_method",
+                           f"{self.spike_method!r}",
+                           f"'update' or the name of a method of {cls.__name__} that returns spikes, such as 'get_spike'")
         _template(self)  # build one neuron now, so a model that cannot work fails here
 
     # ---------------------------------------------------------- construction checks
@@ -441,16 +440,14 @@ class BrainPyNeuron(NeuronModel):
         if isinstance(cls, str):
             known = _neuron_classes()
             if cls not in known:
-                raise BadInput(
-                    f"neuron_class: got {cls!r}; allowed: the name of a brainpy.state neuron class "
-                    f"such as {_EXAMPLES}{_did_you_mean(cls, known)}"
-                )
+                raise BadInput("neuron_class",
+                               f"{cls!r}",
+                               f"the name of a brainpy.state neuron class such as {_EXAMPLES}{_did_you_mean(cls, known)}")
             return known[cls]
         if not _is_concrete_neuron(cls):
-            raise BadInput(
-                f"neuron_class: got {_describe(cls)}; allowed: a concrete subclass of "
-                f"brainpy.state.Neuron (such as brainpy.state.LIF) or its name"
-            )
+            raise BadInput("neuron_class",
+                           _describe(cls),
+                           "a concrete subclass of brainpy.state.Neuron (such as brainpy.state.LIF) or its name")
         return cls
 
     @staticmethod
@@ -461,29 +458,26 @@ class BrainPyNeuron(NeuronModel):
             try:
                 items = [(key, value) for key, value in kwargs]
             except (TypeError, ValueError):
-                raise BadInput(
-                    f"kwargs: got {kwargs!r}; allowed: a mapping or a tuple of (name, value) pairs"
-                ) from None
+                raise BadInput("kwargs", f"{kwargs!r}", "a mapping or a tuple of (name, value) pairs") from None
         numeric, options, takes_any = _constructor_spec(cls)
         allowed = options + tuple(numeric) if static_params else options
         frozen = []
         for key, value in items:
             if key in numeric and not static_params:
-                raise BadInput(
-                    f"kwargs: got {key!r}, a numeric parameter; allowed: {', '.join(map(repr, options))}; "
-                    f"give numeric parameters to params(), e.g. params({key}=...)"
-                )
+                raise BadInput("kwargs",
+                               f"{key!r}, a numeric parameter",
+                               f"{', '.join(map(repr, options))}; give numeric parameters to params(), e.g. params({key}=...)")
             if key not in allowed and not takes_any:
                 listed = ", ".join(map(repr, allowed))
-                raise BadInput(f"kwargs: got {key!r}; allowed: {listed}{_did_you_mean(key, allowed)}")
+                raise BadInput("kwargs", f"{key!r}", f"{listed}{_did_you_mean(key, allowed)}")
             if isinstance(value, (u.Quantity, np.ndarray, jax.Array)):
                 if _is_tracer(value):
-                    raise BadInput(f"kwargs: got a traced value for {key!r}; allowed: concrete values")
+                    raise BadInput("kwargs", f"a traced value for {key!r}", "concrete values")
                 value = _Frozen.of(value)
             try:
                 hash(value)
             except TypeError:
-                raise BadInput(f"kwargs: got {key}={value!r}, which is unhashable; allowed: hashable values") from None
+                raise BadInput("kwargs", f"{key}={value!r}, which is unhashable", "hashable values") from None
             frozen.append((key, value))
         return tuple(sorted(frozen, key=lambda kv: kv[0]))
 
@@ -498,16 +492,13 @@ class BrainPyNeuron(NeuronModel):
         if _is_quantity(unit):
             unit = unit.unit
         if not isinstance(unit, u.Unit):
-            raise BadInput(f"input_unit: got {unit!r}; allowed: a brainunit unit such as brainunit.mA")
+            raise BadInput("input_unit", f"{unit!r}", "a brainunit unit such as brainunit.mA")
         if expected is not None and unit.dim != expected.dim:
-            raise BadInput(
-                f"input_unit: got {unit}; allowed: a unit with the dimension of {expected} "
-                f"(what {cls.__name__}.update expects)"
-            )
+            raise BadInput("input_unit",
+                           unit,
+                           f"a unit with the dimension of {expected} (what {cls.__name__}.update expects)")
         if expected is None and not unit.is_unitless:
-            raise BadInput(
-                f"input_unit: got {unit}; allowed: a unitless unit ({cls.__name__}.update takes plain numbers)"
-            )
+            raise BadInput("input_unit", unit, f"a unitless unit ({cls.__name__}.update takes plain numbers)")
         return unit
 
     # ----------------------------------------------------------------- introspection
@@ -599,21 +590,19 @@ class BrainPyNeuron(NeuronModel):
         for name, value in values.items():
             if name not in allowed:
                 if self.static_params:
-                    raise BadInput(
-                        f"params: got {name!r}; allowed: no values (static_params=True: give numeric "
-                        f"parameters in kwargs)"
-                    )
+                    raise BadInput("params",
+                                   f"{name!r}",
+                                   "no values (static_params=True: give numeric parameters in kwargs)")
                 listed = ", ".join(map(repr, allowed))
-                raise BadInput(f"params: got {name!r}; allowed: {listed}{_did_you_mean(name, allowed)}")
+                raise BadInput("params", f"{name!r}", f"{listed}{_did_you_mean(name, allowed)}")
             unit = numeric[name][1]
             if _is_quantity(value):
                 try:
                     value = value.to_decimal(unit) if unit is not None else value.to_decimal()
                 except Exception:
-                    raise BadInput(
-                        f"params.{name}: got {_describe_quantity(value)}; allowed: a number in {_unit_text(unit)} "
-                        f"or a brainunit quantity of that dimension"
-                    ) from None
+                    raise BadInput(f"params.{name}",
+                                   _describe_quantity(value),
+                                   f"a number in {_unit_text(unit)} or a brainunit quantity of that dimension") from None
             check_finite(value, f"params.{name}")
             fields[name] = value
         dtype = brainstate.environ.dftype()
@@ -627,10 +616,9 @@ class BrainPyNeuron(NeuronModel):
                 with _brainstate_sandbox(), _eager_if(self.static_params):
                     self._build(params, shape)
             except (ValueError, TypeError) as error:
-                raise BadInput(
-                    f"params: got values that {self.neuron_class.__name__} rejects; "
-                    f"allowed: values it accepts ({error})"
-                ) from None
+                raise BadInput("params",
+                               f"values that {self.neuron_class.__name__} rejects",
+                               f"values it accepts ({error})") from None
         return params
 
     def init(self, params, shape, key, dt=None):
@@ -668,15 +656,15 @@ class BrainPyNeuron(NeuronModel):
         params = self._check_params(params, shape)
         if dt is not None:
             if _is_tracer(dt):
-                raise BadInput("dt: got a traced value; allowed: a Python number > 0 (milliseconds) or None")
+                raise BadInput("dt", "a traced value", "a Python number > 0 (milliseconds) or None")
             dt = check_dt(dt, "dt")
         if not _is_tracer(key):
             try:
                 jax.random.key_data(key) if _is_key(key) else jax.random.wrap_key_data(jnp.asarray(key, jnp.uint32))
             except Exception:
-                raise BadInput(
-                    f"key: got {key!r}; allowed: a JAX random key (jax.random.PRNGKey(seed) or jax.random.key(seed))"
-                ) from None
+                raise BadInput("key",
+                               f"{key!r}",
+                               "a JAX random key (jax.random.PRNGKey(seed) or jax.random.key(seed))") from None
         return _init_jit(self, shape, params, key, dt)
 
     def step(self, params, state, input, dt):
@@ -720,15 +708,13 @@ class BrainPyNeuron(NeuronModel):
         """
         struct = self._state_struct()
         if type(state) is not struct:
-            raise BadInput(f"state: got {type(state).__name__}; allowed: the {struct.__name__} that init() returns")
+            raise BadInput("state", type(state).__name__, f"the {struct.__name__} that init() returns")
         params = self._check_params(params, tuple(np.shape(state.i)))
         if not _is_tracer(input):
             check_broadcastable(input, tuple(np.shape(state.i)), "input")
         if _is_tracer(dt):
             if self.static_params:
-                raise BadInput(
-                    "dt: got a traced value; allowed: a Python number > 0 (milliseconds) when static_params=True"
-                )
+                raise BadInput("dt", "a traced value", "a Python number > 0 (milliseconds) when static_params=True")
             return self._step_impl(params, state, input, dt)  # already inside a trace
         return _step_jit(self, params, state, input, check_dt(dt, "dt"))
 
@@ -737,7 +723,7 @@ class BrainPyNeuron(NeuronModel):
         if self.static_params and type(params) is tuple and params == ():
             return struct()
         if type(params) is not struct:
-            raise BadInput(f"params: got {type(params).__name__}; allowed: the {struct.__name__} that params() returns")
+            raise BadInput("params", type(params).__name__, f"the {struct.__name__} that params() returns")
         for name, value in zip(params._fields, params):
             check_broadcastable(value, shape, f"params.{name}")
         return params
@@ -797,10 +783,9 @@ def _init_jit(model, shape, params, key, dt):
         return model._init_impl(shape, params, key, dt)
     except KeyError as error:
         if dt is None and "'dt'" in str(error):
-            raise BadInput(
-                f"dt: got None; allowed: a finite number > 0 (milliseconds); "
-                f"{model.neuron_class.__name__} reads dt when it is initialised, so pass init(..., dt=...)"
-            ) from None
+            raise BadInput("dt",
+                           "None",
+                           f"a finite number > 0 (milliseconds); {model.neuron_class.__name__} reads dt when it is initialised, so pass init(..., dt=...)") from None
         raise
 
 
@@ -840,12 +825,10 @@ def _template(model: BrainPyNeuron):
         if model.static_params:
             raise
         raise BadInput(
-            f"neuron_class: got {_describe(cls)}, which turns its parameters into Python numbers "
-            f"while being built; allowed here: models that accept traced parameters. Use "
-            f"BrainPyNeuron({cls.__name__!r}, static_params=True) and give numeric parameters in kwargs"
+            "neuron_class", f"{_describe(cls)}, which turns its parameters into Python numbers while being built",
+            f"models that accept traced parameters here. Use BrainPyNeuron({cls.__name__!r}, static_params=True) "
+            "and give numeric parameters in kwargs"
         ) from None
     except (ValueError, TypeError) as error:
-        raise BadInput(
-            f"kwargs: got {dict(model.kwargs)!r}; allowed: arguments {cls.__name__} accepts ({error})"
-        ) from None
+        raise BadInput("kwargs", f"{dict(model.kwargs)!r}", f"arguments {cls.__name__} accepts ({error})") from None
     return found["names"], found["units"]

@@ -148,7 +148,7 @@ class DyadicUnit(NeuronModel):
         """
         check_finite(alpha, "DyadicUnit.params.alpha")
         if not 0.0 <= float(alpha) <= 1.0:
-            raise BadInput(f"DyadicUnit.params.alpha: got {float(alpha)!r}; allowed: a number in [0, 1]")
+            raise BadInput("DyadicUnit.params.alpha", f"{float(alpha)!r}", "a number in [0, 1]")
         check_positive(tau_ms, "DyadicUnit.params.tau_ms", "ms")
         return DyadicParams(alpha=jnp.asarray(alpha, jnp.float32), tau_ms=jnp.asarray(tau_ms, jnp.float32))
 

@@ -198,14 +198,14 @@ def _build_params(values: dict) -> IzhikevichParams:
         np.broadcast_shapes(*shapes.values())
     except ValueError:
         listed = ", ".join(f"{name} {shape}" for name, shape in shapes.items())
-        raise BadInput(f"params: got shapes {listed}; allowed: shapes that broadcast together") from None
+        raise BadInput("params", f"shapes {listed}", "shapes that broadcast together") from None
     if not _is_tracer((values["c_mv"], values["v_peak_mv"])):
         c = np.asarray(values["c_mv"], dtype=float)
         peak = np.asarray(values["v_peak_mv"], dtype=float)
         above = np.broadcast_to(c >= peak, np.broadcast_shapes(c.shape, peak.shape))
         if np.any(above):
             bad = float(np.broadcast_to(c, above.shape)[above][0])
-            raise BadInput(f"c_mv: got {bad!r}; allowed: a reset below v_peak_mv (mV)")
+            raise BadInput("c_mv", f"{bad!r}", "a reset below v_peak_mv (mV)")
     return IzhikevichParams(**{name: _float(value) for name, value in values.items()})
 
 
@@ -238,7 +238,7 @@ class Izhikevich(NeuronModel):
     def __post_init__(self):
         check_choice(self.method, "method", METHODS)
         if not isinstance(self.surrogate, Surrogate):
-            raise BadInput(f"surrogate: got {self.surrogate!r}; allowed: a bioplastic Surrogate")
+            raise BadInput("surrogate", f"{self.surrogate!r}", "a bioplastic Surrogate")
 
     def params(self, preset: str | None = None, **values) -> IzhikevichParams:
         """Return validated parameters.
@@ -374,15 +374,15 @@ class Izhikevich(NeuronModel):
 
 
 def _check_paper_dt(dt) -> None:
-    allowed = "allowed: 1.0 (method 'izhikevich2003' is the paper's fixed 1 ms scheme; use method 'euler' for other steps)"
+    allowed = "1.0 (method 'izhikevich2003' is the paper's fixed 1 ms scheme; use method 'euler' for other steps)"
     if _is_tracer(dt):
-        raise BadInput(f"dt_ms: got a traced value; {allowed}")
+        raise BadInput("dt_ms", "a traced value", allowed)
     try:
         value = float(dt)
     except (TypeError, ValueError):
-        raise BadInput(f"dt_ms: got {dt!r}; {allowed}") from None
+        raise BadInput("dt_ms", f"{dt!r}", allowed) from None
     if value != 1.0:
-        raise BadInput(f"dt_ms: got {value!r}; {allowed}")
+        raise BadInput("dt_ms", f"{value!r}", allowed)
 
 
 def excitatory_inhibitory_params(key: jax.Array, n_exc: int, n_inh: int) -> IzhikevichParams:

@@ -171,7 +171,7 @@ class LIF(NeuronModel):
         """
         unknown = sorted(set(values) - set(_DEFAULTS))
         if unknown:
-            raise BadInput(f"LIF.params: got unknown parameter {unknown[0]!r}; allowed: {', '.join(_DEFAULTS)}")
+            raise BadInput("LIF.params", f"unknown parameter {unknown[0]!r}", ', '.join(_DEFAULTS))
         merged = {**_DEFAULTS, **values}
         for name, value in merged.items():
             check_finite(value, f"LIF.params.{name}")

@@ -67,9 +67,9 @@ def as_numeric(value, where: str, allowed: str) -> np.ndarray:
     try:
         array = np.asarray(value)
     except Exception:  # ragged lists and other objects NumPy cannot hold as one array
-        raise BadInput(f"{where}: got {reprlib.repr(value)}; allowed: {allowed}") from None
+        raise BadInput(where, reprlib.repr(value), allowed) from None
     if array.dtype.kind not in "biuf":
-        raise BadInput(f"{where}: got {describe(value, array)}; allowed: {allowed}")
+        raise BadInput(where, describe(value, array), allowed)
     return array
 
 
@@ -89,7 +89,7 @@ def describe(value, array: np.ndarray) -> str:
 def _recording(value, where: str, allowed: str) -> np.ndarray:
     array = as_numeric(value, where, allowed)
     if array.ndim < 2 or array.size == 0:
-        raise BadInput(f"{where}: got {describe(value, array)}; allowed: {allowed}")
+        raise BadInput(where, describe(value, array), allowed)
     return array.reshape(array.shape[0], -1)
 
 
@@ -122,10 +122,9 @@ def as_spikes(spikes, where: str = "spikes") -> np.ndarray:
     bad = ~((array == 0) | (array == 1))
     if np.any(bad):
         step, neuron = (int(i) for i in np.argwhere(bad)[0])
-        raise BadInput(
-            f"{where}: got {float(array[step, neuron])!r} at step {step}, neuron {neuron}; "
-            "allowed: 0 or 1 (no spike or one spike in a step)"
-        )
+        raise BadInput(where,
+                       f"{float(array[step, neuron])!r} at step {step}, neuron {neuron}",
+                       "0 or 1 (no spike or one spike in a step)")
     return array == 1
 
 
@@ -161,9 +160,9 @@ def as_time(t0_ms, where: str = "t0_ms") -> float:
     try:
         value = float(t0_ms)
     except (TypeError, ValueError):
-        raise BadInput(f"{where}: got {t0_ms!r}; allowed: a finite number (milliseconds)") from None
+        raise BadInput(where, f"{t0_ms!r}", "a finite number (milliseconds)") from None
     if not math.isfinite(value):
-        raise BadInput(f"{where}: got {value!r}; allowed: a finite number (milliseconds)")
+        raise BadInput(where, f"{value!r}", "a finite number (milliseconds)")
     return value
 
 
@@ -205,19 +204,19 @@ def select_neurons(neurons, n: int, where: str = "neurons") -> np.ndarray:
     try:
         array = np.asarray(neurons)
     except Exception:
-        raise BadInput(f"{where}: got {neurons!r}; allowed: {allowed}") from None
+        raise BadInput(where, f"{neurons!r}", allowed) from None
     if array.size == 0:
-        raise BadInput(f"{where}: got []; allowed: at least one of the {allowed}")
+        raise BadInput(where, "[]", f"at least one of the {allowed}")
     if array.ndim > 1:
-        raise BadInput(f"{where}: got {describe(neurons, array)}; allowed: {allowed}")
+        raise BadInput(where, describe(neurons, array), allowed)
     if array.dtype.kind not in "iu":
         first = array.reshape(-1)[0]
         shown = repr(first.item()) if array.dtype.kind in "bf" else describe(neurons, array)
-        raise BadInput(f"{where}: got {shown}; allowed: {allowed}")
+        raise BadInput(where, shown, allowed)
     array = array.reshape(-1).astype(np.int64)
     outside = (array < 0) | (array >= n)
     if np.any(outside):
-        raise BadInput(f"{where}: got {int(array[outside][0])}; allowed: {allowed}")
+        raise BadInput(where, int(array[outside][0]), allowed)
     return array
 
 
@@ -263,7 +262,7 @@ def check_axes(ax, where: str = "ax"):
     bioplastic._checks.BadInput: ax: got 'ax'; allowed: a matplotlib Axes or None
     """
     if ax is not None and not isinstance(ax, Axes):
-        raise BadInput(f"{where}: got {ax!r}; allowed: a matplotlib Axes or None")
+        raise BadInput(where, f"{ax!r}", "a matplotlib Axes or None")
     return ax
 
 
@@ -298,5 +297,5 @@ def as_positive(value, where: str, unit: str = "") -> float:
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise BadInput(f"{where}: got {value!r}; allowed: a finite number > 0{unit_text}") from None
+        raise BadInput(where, f"{value!r}", f"a finite number > 0{unit_text}") from None
     return float(check_positive(number, where, unit))

@@ -63,7 +63,7 @@ def learning_curves(curves, ax=None, xlabel="epoch", ylabel="accuracy", legend=T
     """
     if not isinstance(curves, Mapping) or len(curves) == 0:
         allowed = "a mapping of curve name -> values, with at least one curve"
-        raise BadInput(f"curves: got {reprlib.repr(curves)}; allowed: {allowed}")
+        raise BadInput("curves", reprlib.repr(curves), allowed)
     data = [(str(name), *_as_curve(values, f"curves[{name!r}]")) for name, values in curves.items()]
     _, ax = new_axes(ax)
     for name, x, y in data:
@@ -79,12 +79,12 @@ def _as_curve(values, where: str) -> tuple[np.ndarray, np.ndarray]:
         x = as_numeric(values[0], where, _ALLOWED).astype(np.float64)
         y = as_numeric(values[1], where, _ALLOWED).astype(np.float64)
         if x.size != y.size:
-            raise BadInput(f"{where}: got x of length {x.size} and y of length {y.size}; allowed: {_ALLOWED}")
+            raise BadInput(where, f"x of length {x.size} and y of length {y.size}", _ALLOWED)
     else:
         y = as_numeric(values, where, _ALLOWED).astype(np.float64)
         if y.ndim != 1:
-            raise BadInput(f"{where}: got {describe(values, y)}; allowed: {_ALLOWED}")
+            raise BadInput(where, describe(values, y), _ALLOWED)
         x = np.arange(1, y.size + 1, dtype=np.float64)
     if y.size == 0:
-        raise BadInput(f"{where}: got an empty curve; allowed: {_ALLOWED}")
+        raise BadInput(where, "an empty curve", _ALLOWED)
     return x, y

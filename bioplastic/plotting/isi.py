@@ -117,7 +117,7 @@ def _check_bins(bins):
     try:
         edges = np.asarray(bins, dtype=np.float64)
     except (TypeError, ValueError):
-        raise BadInput(f"bins: got {reprlib.repr(bins)}; allowed: {allowed}") from None
+        raise BadInput("bins", reprlib.repr(bins), allowed) from None
     if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)) or np.any(np.diff(edges) <= 0):
-        raise BadInput(f"bins: got {reprlib.repr(bins)}; allowed: {allowed}")
+        raise BadInput("bins", reprlib.repr(bins), allowed)
     return edges

@@ -59,10 +59,10 @@ def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=
     """
     readouts, cue = np.asarray(readouts, np.float64), np.asarray(cue)
     if readouts.ndim != 3 or readouts.shape[2] != 2:
-        raise BadInput(f"readouts: got shape {readouts.shape}; allowed: (n_trials, window, 2)")
+        raise BadInput("readouts", f"shape {readouts.shape}", "(n_trials, window, 2)")
     channel = {"prediction": readouts[..., 0] * readouts[..., 1], "when": readouts[..., 0], "what": readouts[..., 1]}
     if which not in channel:
-        raise BadInput(f"which: got {which!r}; allowed: prediction, when, what")
+        raise BadInput("which", f"{which!r}", "prediction, when, what")
     trials = np.asarray(list(trials), int)
     _, ax = new_axes(ax)
     time_ms = np.arange(readouts.shape[1])

@@ -151,10 +151,9 @@ def spike_raster_populations(populations, dt_ms, ax=None, t0_ms=0.0, colors=None
     first_name, first = arrays[0]
     for name, spikes in arrays[1:]:
         if spikes.shape[0] != first.shape[0]:
-            raise BadInput(
-                f"populations[{name!r}]: got {spikes.shape[0]} time steps; "
-                f"allowed: the same number as populations[{first_name!r}] ({first.shape[0]})"
-            )
+            raise BadInput(f"populations[{name!r}]",
+                           f"{spikes.shape[0]} time steps",
+                           f"the same number as populations[{first_name!r}] ({first.shape[0]})")
     _, ax = new_axes(ax)
     offset, others = 0, 0
     for name, spikes in arrays:
@@ -175,7 +174,7 @@ def _as_pairs(populations) -> list:
         try:
             pairs = [(name, spikes) for name, spikes in populations]
         except (TypeError, ValueError):
-            raise BadInput(f"populations: got {reprlib.repr(populations)}; allowed: {allowed}") from None
+            raise BadInput("populations", reprlib.repr(populations), allowed) from None
     if not pairs:
-        raise BadInput(f"populations: got {reprlib.repr(populations)}; allowed: {allowed}")
+        raise BadInput("populations", reprlib.repr(populations), allowed)
     return pairs

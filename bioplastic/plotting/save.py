@@ -69,16 +69,16 @@ def save_figure(fig, path, dpi=None):
     if isinstance(fig, SubFigure):
         fig = fig.get_figure(root=True)
     if not isinstance(fig, Figure):
-        raise BadInput(f"fig: got {fig!r}; allowed: a matplotlib Figure or Axes")
+        raise BadInput("fig", f"{fig!r}", "a matplotlib Figure or Axes")
     try:
         target = pathlib.Path(path)
     except TypeError:
-        raise BadInput(f"path: got {path!r}; allowed: a file path (str or os.PathLike)") from None
+        raise BadInput("path", f"{path!r}", "a file path (str or os.PathLike)") from None
     formats = sorted(fig.canvas.get_supported_filetypes())
     fmt = target.suffix[1:].lower()
     if fmt not in formats:
         allowed = ", ".join(f".{name}" for name in formats)
-        raise BadInput(f"path: got {str(path)!r}; allowed: a file name ending in one of {allowed}")
+        raise BadInput("path", f"{str(path)!r}", f"a file name ending in one of {allowed}")
     dpi = STYLE["savefig.dpi"] if dpi is None else as_positive(dpi, "dpi", "dots per inch")
 
     target.parent.mkdir(parents=True, exist_ok=True)

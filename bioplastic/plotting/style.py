@@ -235,7 +235,7 @@ def _check_figsize(figsize) -> tuple[float, float]:
     try:
         width, height = (float(x) for x in figsize)
     except (TypeError, ValueError):
-        raise BadInput(f"figsize: got {figsize!r}; allowed: {allowed}") from None
+        raise BadInput("figsize", f"{figsize!r}", allowed) from None
     if not all(math.isfinite(x) and x > 0 for x in (width, height)):
-        raise BadInput(f"figsize: got {figsize!r}; allowed: {allowed}")
+        raise BadInput("figsize", f"{figsize!r}", allowed)
     return width, height

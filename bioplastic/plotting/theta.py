@@ -127,7 +127,7 @@ def decoded_path(decoded_m, true_m, dt_ms: float, removal_s=None, ax=None):
     """
     decoded_m, true_m = np.asarray(decoded_m), np.asarray(true_m)
     if decoded_m.shape != true_m.shape or decoded_m.ndim != 1:
-        raise BadInput(f"decoded_m, true_m: got shapes {decoded_m.shape} and {true_m.shape}; allowed: equal 1-D")
+        raise BadInput("decoded_m, true_m", f"shapes {decoded_m.shape} and {true_m.shape}", "equal 1-D")
     _, ax = new_axes(ax)
     time_s = np.arange(len(true_m)) * dt_ms / 1000.0
     ax.plot(time_s, true_m, ".", markersize=2, color="0.3", label="true")

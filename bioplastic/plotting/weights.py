@@ -88,6 +88,6 @@ def _as_matrix(weights) -> np.ndarray:
     allowed = "a 2-D (n_pre, n_post) array with at least one row and one column"
     array = as_numeric(weights, "weights", allowed)
     if array.ndim != 2 or array.size == 0:
-        raise BadInput(f"weights: got {describe(weights, array)}; allowed: {allowed}")
+        raise BadInput("weights", describe(weights, array), allowed)
     check_finite(array, "weights")
     return array.astype(np.float64)

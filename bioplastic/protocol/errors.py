@@ -17,19 +17,15 @@ Example
 
 from __future__ import annotations
 
-import re
-
 from bioplastic._checks import BadInput
-
-_BAD_INPUT = re.compile(r"^(?P<where>.*?): got (?P<got>.*); allowed: (?P<allowed>.*)$", re.S)
 
 
 class ProtocolError(BadInput):
     """A protocol problem located by file and key path.
 
-    A :class:`~bioplastic._checks.BadInput` (so a ``ValueError``) whose message is
-    ``"<file>: <path>: got <got>; allowed: <allowed>"``; the four parts are kept as
-    attributes for programs that handle the error.
+    A :class:`~bioplastic._checks.BadInput` (so a ``ValueError``) whose ``where`` is
+    ``"<file>: <path>"``; the message is ``"<file>: <path>: got <got>; allowed: <allowed>"``
+    and the four parts are kept as attributes for programs that handle the error.
 
     Parameters
     ----------
@@ -55,17 +51,18 @@ class ProtocolError(BadInput):
     """
 
     def __init__(self, file: str, path: str, got: str, allowed: str):
-        self.file, self.path, self.got, self.allowed = str(file), path, got, allowed
-        super().__init__(f"{self.file}: {path}: got {got}; allowed: {allowed}")
+        super().__init__(f"{file}: {path}", got, allowed)
+        self.args = (file, path, got, allowed)
+        self.file, self.path = str(file), path
 
 
 def relocate(error: BadInput, file: str, path: str) -> ProtocolError:
-    """A library ``BadInput`` ("where: got X; allowed: Y") as a ``ProtocolError`` at a protocol key path (to raise).
+    """A library ``BadInput`` as a ``ProtocolError`` at a protocol key path (to raise).
 
     Parameters
     ----------
     error : BadInput
-        The library error; its ``where`` part is dropped.
+        The library error; its ``where`` is replaced by ``file`` and ``path``.
     file : str
         The protocol file, as the user named it.
     path : str
@@ -74,15 +71,12 @@ def relocate(error: BadInput, file: str, path: str) -> ProtocolError:
     Returns
     -------
     ProtocolError
-        Returned, not raised (callers ``raise relocate(...) from None``). It keeps the error's ``got`` and
-        ``allowed``; a message not of that form becomes ``allowed``, with ``got`` "a value the model rejected".
+        Returned, not raised (callers ``raise relocate(...) from None``), with the error's ``got`` and ``allowed``.
 
     Example
     -------
-    >>> relocate(BadInput("LIF.params.tau_ms: got 0.0; allowed: > 0"), "p.toml", "model.x.tau_ms").path
-    'model.x.tau_ms'
+    >>> error = relocate(BadInput("LIF.params.tau_ms", "0.0", "> 0"), "p.toml", "model.x.tau_ms")
+    >>> str(error)
+    'p.toml: model.x.tau_ms: got 0.0; allowed: > 0'
     """
-    match = _BAD_INPUT.match(str(error))
-    if match is None:
-        return ProtocolError(file, path, "a value the model rejected", str(error))
-    return ProtocolError(file, path, match["got"], match["allowed"])
+    return ProtocolError(file, path, error.got, error.allowed)

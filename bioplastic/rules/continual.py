@@ -431,5 +431,5 @@ def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
 
 def _prepare(images, labels, settings):
     if len(images) < settings.batch_size:
-        raise BadInput(f"batch_size: got {settings.batch_size}; allowed: at most the {len(images)} examples of a task")
+        raise BadInput("batch_size", settings.batch_size, f"at most the {len(images)} examples of a task")
     return prepare_images((images, labels), settings.standardize)

@@ -146,11 +146,12 @@ def init_counter_current_cnn(key: jax.Array, channels, n_classes: int, image_sid
     channels = _layer_sizes(channels, "channels")
     check_positive(n_classes, "n_classes")
     if kernel_size < 1 or kernel_size % 2 == 0:
-        raise BadInput(f"kernel_size: got {kernel_size!r}; allowed: an odd whole number >= 1")
+        raise BadInput("kernel_size", f"{kernel_size!r}", "an odd whole number >= 1")
     n_convs = len(channels) - 1
     if image_side != 2**n_convs:
-        raise BadInput(f"image_side: got {image_side!r}; allowed: {2 ** n_convs} (= 2 ** {n_convs} stride-2 "
-                       "convolutions, down to 1 x 1)")
+        raise BadInput("image_side",
+                       f"{image_side!r}",
+                       f"{2 ** n_convs} (= 2 ** {n_convs} stride-2 convolutions, down to 1 x 1)")
     keys = jax.random.split(key, 2 * n_convs + 1)
     forward, feedback = [], []
     for l, (c_in, c_out) in enumerate(zip(channels[:-1], channels[1:])):
@@ -493,5 +494,5 @@ def _uniform(key, shape, fan_in):
 def _layer_sizes(sizes, name):
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise BadInput(f"{name}: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+        raise BadInput(name, f"{sizes!r}", "two or more layer sizes, whole numbers >= 1")
     return sizes

@@ -258,8 +258,9 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
     activation(hidden_activation, "hidden_activation")
     check_positive(gamma, "gamma")
     if output == "mse" and gamma >= 2.0:
-        raise BadInput(f"gamma: got {gamma!r}; allowed: 0 < gamma < 2 for the squared-error output dyad "
-                       "(s-_L divides by 2 - gamma)")
+        raise BadInput("gamma",
+                       f"{gamma!r}",
+                       "0 < gamma < 2 for the squared-error output dyad (s-_L divides by 2 - gamma)")
     check_size(sweeps, "sweeps")
 
     def init(layers) -> DualState:

@@ -118,8 +118,9 @@ def add_rows(subspace: Subspace, key: jax.Array, n_new: int) -> Subspace:
     """
     n_inputs = subspace.weights.shape[1]
     if n_new < 0 or len(subspace.weights) + n_new > n_inputs:
-        raise BadInput(f"n_new: got {n_new!r} (with {len(subspace.weights)} rows already); allowed: a number of "
-                       f"rows that keeps the total at most the {n_inputs} inputs")
+        raise BadInput("n_new",
+                       f"{n_new!r} (with {len(subspace.weights)} rows already)",
+                       f"a number of rows that keeps the total at most the {n_inputs} inputs")
     block = jax.nn.initializers.orthogonal()(key, (n_new, n_inputs), jnp.float32)
     return Subspace(jnp.concatenate([subspace.weights, block]),
                     jnp.concatenate([subspace.velocity, jnp.zeros_like(block)]),

@@ -64,7 +64,7 @@ def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
     """
     layer_inputs, rows = tuple(layer_inputs), tuple(rows)
     if len(layer_inputs) != len(rows):
-        raise BadInput(f"rows: got {len(rows)} numbers; allowed: one per layer ({len(layer_inputs)})")
+        raise BadInput("rows", f"{len(rows)} numbers", f"one per layer ({len(layer_inputs)})")
     keys = jax.random.split(key, len(rows))
     return tuple(init_subspace(k, n, r) for k, n, r in zip(keys, layer_inputs, rows))
 
@@ -98,7 +98,7 @@ def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
     """
     new_rows = tuple(new_rows)
     if len(new_rows) != len(subspaces):
-        raise BadInput(f"new_rows: got {len(new_rows)} numbers; allowed: one per layer ({len(subspaces)})")
+        raise BadInput("new_rows", f"{len(new_rows)} numbers", f"one per layer ({len(subspaces)})")
     keys = jax.random.split(key, len(subspaces))
     return tuple(add_rows(freeze(s), k, n) for s, k, n in zip(subspaces, keys, new_rows))
 
@@ -144,8 +144,9 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
     True
     """
     if not (len(subspaces) == len(gradient) == len(traces) == len(learning_rates)):
-        raise BadInput(f"hlop_update: got {len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces "
-                       f"and {len(learning_rates)} learning rates; allowed: one of each per layer")
+        raise BadInput("hlop_update",
+                       f"{len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces and {len(learning_rates)} learning rates",
+                       "one of each per layer")
     projected = tuple(project_gradient(g, s) for g, s in zip(gradient, subspaces))
     learned = tuple(learn_subspace(s, t, lr, iterations, momentum, clip, spike_levels)
                     for s, t, lr in zip(subspaces, traces, learning_rates))

@@ -75,7 +75,7 @@ def init_layers(key: jax.Array, sizes, scale: str = "he") -> tuple[Layer, ...]:
     """
     sizes = tuple(sizes)
     if len(sizes) < 2 or any(isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1 for n in sizes):
-        raise BadInput(f"sizes: got {sizes!r}; allowed: two or more layer sizes, whole numbers >= 1")
+        raise BadInput("sizes", f"{sizes!r}", "two or more layer sizes, whole numbers >= 1")
     check_choice(scale, "scale", ("he", "glorot"))
     layers = []
     for key_k, (n_in, n_out) in zip(jax.random.split(key, len(sizes) - 1), zip(sizes[:-1], sizes[1:])):

@@ -109,7 +109,7 @@ def _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms):
     check_finite(w_min, "w_min")
     check_finite(w_max, "w_max")
     if w_max < w_min:
-        raise BadInput(f"w_max: got {w_max!r}; allowed: a bound >= w_min = {w_min!r}")
+        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
     check_dt(dt_ms)
 
 

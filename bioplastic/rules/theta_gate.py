@@ -70,11 +70,11 @@ def theta_schedule(n_steps: int, dt_ms: float, frequency_hz: float = 5.0, duty: 
     check_positive(frequency_hz, "frequency_hz", "Hz")
     check_choice(shape, "shape", SHAPES)
     if not 0.0 <= duty <= 1.0:
-        raise BadInput(f"duty: got {duty!r}; allowed: a fraction of the cycle in [0, 1]")
+        raise BadInput("duty", f"{duty!r}", "a fraction of the cycle in [0, 1]")
     if not 0.0 <= phase < 1.0:
-        raise BadInput(f"phase: got {phase!r}; allowed: an offset in cycles in [0, 1)")
+        raise BadInput("phase", f"{phase!r}", "an offset in cycles in [0, 1)")
     if not 0.0 <= jitter < 1.0:
-        raise BadInput(f"jitter: got {jitter!r}; allowed: a relative spread in [0, 1)")
+        raise BadInput("jitter", f"{jitter!r}", "a relative spread in [0, 1)")
     cycles = np.arange(n_steps) * dt_ms * 1e-3 * frequency_hz + phase   # time in cycles
     if shape == "sine":
         return (0.5 * (1.0 + np.sin(2.0 * np.pi * cycles))).astype(np.float32)

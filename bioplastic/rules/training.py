@@ -194,7 +194,7 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
     (train_x, train_y), (test_x, test_y) = prepare(train), prepare(test)
     validation_x, validation_y = prepare(validation) if validation is not None else (None, None)
     if len(train_x) < batch_size:
-        raise BadInput(f"batch_size: got {batch_size}; allowed: at most the {len(train_x)} training examples")
+        raise BadInput("batch_size", batch_size, f"at most the {len(train_x)} training examples")
     n_classes = int(max(train_y.max(), test_y.max())) + 1
     predict = predict or (lambda layers, x: forward(layers, x, hidden_activation)[-1])
 
@@ -302,7 +302,7 @@ def validation_loss(run: Trainer, layers) -> float:
     bioplastic._checks.BadInput: validation_loss: got a trainer without a validation split; allowed: trainer(...)
     """
     if run.validation_x is None:
-        raise BadInput("validation_loss: got a trainer without a validation split; allowed: trainer(..., validation=...)")
+        raise BadInput("validation_loss", "a trainer without a validation split", "trainer(..., validation=...)")
     return mean_over_blocks(run.loss, layers, run.validation_x, run.validation_y)
 
 
@@ -332,8 +332,9 @@ def split_validation(train, n_validation: int, key: jax.Array):
     """
     images, labels = train
     if not 0 < n_validation < len(labels):
-        raise BadInput(f"n_validation: got {n_validation!r}; allowed: 1 to {len(labels) - 1} (fewer than the "
-                       "training examples)")
+        raise BadInput("n_validation",
+                       f"{n_validation!r}",
+                       f"1 to {len(labels) - 1} (fewer than the training examples)")
     order = np.asarray(jax.random.permutation(key, len(labels)))
     held, kept = np.sort(order[:n_validation]), np.sort(order[n_validation:])
     return (images[kept], labels[kept]), (images[held], labels[held])

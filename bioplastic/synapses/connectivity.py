@@ -236,10 +236,9 @@ def dense(n_pre: int, n_post: int, weight: float) -> Connectivity:
 
 def _check_self(allow_self: bool, n_pre: int, n_post: int):
     if not allow_self and n_pre != n_post:
-        raise BadInput(
-            f"allow_self: got False with n_pre={n_pre} != n_post={n_post}; "
-            "allowed: False only for a population projecting onto itself (n_pre == n_post)"
-        )
+        raise BadInput("allow_self",
+                       f"False with n_pre={n_pre} != n_post={n_post}",
+                       "False only for a population projecting onto itself (n_pre == n_post)")
 
 
 def fixed_probability(
@@ -271,7 +270,7 @@ def fixed_probability(
     _check_common(n_pre, n_post, weight)
     _check_self(allow_self, n_pre, n_post)
     if not 0.0 <= float(p) <= 1.0:
-        raise BadInput(f"p: got {p!r}; allowed: a probability in [0, 1]")
+        raise BadInput("p", f"{p!r}", "a probability in [0, 1]")
     rng = _numpy_rng(key)
     total = n_pre * n_post
     if p == 0.0:
@@ -324,7 +323,7 @@ def fixed_out_degree(
     _check_self(allow_self, n_pre, n_post)
     choices = n_post - (0 if allow_self else 1)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 < k <= choices:
-        raise BadInput(f"k: got {k!r}; allowed: a whole number in [1, {choices}] (distinct targets per neuron)")
+        raise BadInput("k", f"{k!r}", f"a whole number in [1, {choices}] (distinct targets per neuron)")
     rng = _numpy_rng(key)
     if k > choices // 4:
         # Dense regime: a random permutation per row.
@@ -382,12 +381,12 @@ def stack(conns, target_offsets, n_post: int) -> Connectivity:
     """
     check_size(n_post, "n_post")
     if len(conns) != len(target_offsets):
-        raise BadInput(f"target_offsets: got {len(target_offsets)} offsets; allowed: one per connectivity ({len(conns)})")
+        raise BadInput("target_offsets", f"{len(target_offsets)} offsets", f"one per connectivity ({len(conns)})")
     width = max(conn.max_out for conn in conns)
     targets, weights = [], []
     for conn, offset in zip(conns, target_offsets):
         if offset < 0 or offset + conn.n_post > n_post:
-            raise BadInput(f"target_offsets: got {offset} for {conn.n_post} targets; allowed: blocks inside [0, {n_post})")
+            raise BadInput("target_offsets", f"{offset} for {conn.n_post} targets", f"blocks inside [0, {n_post})")
         pad = ((0, 0), (0, width - conn.max_out))
         shifted = jnp.where(conn.mask, conn.targets + offset, n_post)
         targets.append(jnp.pad(shifted, pad, constant_values=n_post))

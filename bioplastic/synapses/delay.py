@@ -65,7 +65,7 @@ class SpikeDelay:
 
     def __post_init__(self):
         if isinstance(self.delay_steps, bool) or not isinstance(self.delay_steps, int) or self.delay_steps < 0:
-            raise BadInput(f"delay_steps: got {self.delay_steps!r}; allowed: a whole number >= 0")
+            raise BadInput("delay_steps", f"{self.delay_steps!r}", "a whole number >= 0")
 
     @classmethod
     def from_ms(cls, delay_ms: float, dt: float) -> "SpikeDelay":

@@ -109,7 +109,7 @@ class WhatWhenSettings:
 
     def __post_init__(self):
         if self.learner not in LEARNERS:
-            raise BadInput(f"learner: got {self.learner!r}; allowed: {', '.join(LEARNERS)}")
+            raise BadInput("learner", f"{self.learner!r}", ', '.join(LEARNERS))
         for name in ("window_ms", "kernel_ms", "input_scale_hz", "tau_eligibility_ms", "when_learning_rate",
                      "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input"):
             check_positive(getattr(self, name), name)
@@ -435,7 +435,7 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     """
     window = int(round(settings.window_ms / DT_MS))
     if window > trial_steps:
-        raise BadInput(f"window_ms: got {settings.window_ms!r}; allowed: at most the trial length ({trial_steps * DT_MS} ms)")
+        raise BadInput("window_ms", f"{settings.window_ms!r}", f"at most the trial length ({trial_steps * DT_MS} ms)")
     n_trials = task.trials.cue.shape[0]
     within = jnp.arange(trial_steps, dtype=jnp.float32)
     event = (task.trials.outcome_step - task.trials.start_step).astype(jnp.float32)
@@ -625,7 +625,7 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
     block = learner.settings.block_trials
     n_trials = inputs.cues.shape[0] // trial_steps
     if n_trials % block:
-        raise BadInput(f"block_trials: got {block}; allowed: a divisor of the {n_trials} trials")
+        raise BadInput("block_trials", block, f"a divisor of the {n_trials} trials")
     run = jax.jit(functools.partial(run_steps, reservoir, learner))
     readouts = []
     for first in range(0, n_trials, block):

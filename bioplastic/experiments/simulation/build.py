@@ -215,7 +215,7 @@ def _params_at(check, path, spec, kind, neuron, values, key):
     try:
         return neuron_params(spec.neuron, neuron, spec.preset, values, spec.size, key)
     except BadInput as error:
-        where = str(error).split(":")[0]
+        where = error.where
         field = next((f for f in values if where.endswith(f".{f}") or where == f), None)
         raise relocate(error, check.file, f"{path}.params.{field}" if field else f"{path}.params") from None
 

@@ -165,7 +165,7 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     try:
         rule = factory(**options, **spec.rule_params)
     except BadInput as error:
-        where = str(error).split(":")[0]
+        where = error.where
         field = f".{where}" if where in spec.rule_params else ""
         raise relocate(error, file, f"{path}.rule_params{field}") from None
 
