@@ -22,9 +22,10 @@ import jax
 import numpy as np
 import optax
 
-from bioplastic.rules.counter_current import CounterCurrentParams, counter_current, init_counter_current
+from bioplastic.layers.counter_current import CounterCurrentParams, init_counter_current
+from bioplastic.rules.counter_current import counter_current
 from bioplastic.rules.counter_current_baselines import backprop_baseline
-from bioplastic.rules.training import make_step
+from bioplastic.train.batches import make_step
 
 
 def measure(rule, params, optimizer, x, y, steps: int, repeats: int) -> dict:

@@ -26,8 +26,8 @@ import optax
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation
-from bioplastic.rules.layered import init_layers
-from bioplastic.rules.training import make_step
+from bioplastic.layers.mlp import init_layers
+from bioplastic.train.batches import make_step
 
 
 def seconds_per_step(rule, layers, optimizer, x, y, steps: int, repeats: int) -> tuple[float, float]:

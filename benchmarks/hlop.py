@@ -23,7 +23,7 @@ import numpy as np
 import optax
 
 from bioplastic.networks.spiking_mlp import init_spiking_mlp, spiking_gradients
-from bioplastic.rules.continual import ContinualSettings, continual_step
+from bioplastic.train.continual import ContinualSettings, continual_step
 from bioplastic.rules.hlop import init_hlop, start_task
 
 SIZES = (784, 800, 800, 10)

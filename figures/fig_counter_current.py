@@ -50,8 +50,8 @@ from bioplastic.plotting import learning_curves, save_figure
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.experiments import load_protocol
 from bioplastic.runs import write_json
-from bioplastic.rules.counter_current import alignment, feedback_readout, predict
-from bioplastic.rules.training import pixel_statistics, prepare_images
+from bioplastic.layers.counter_current import alignment, feedback_readout, predict
+from bioplastic.train.batches import pixel_statistics, prepare_images
 from bioplastic.experiments import run_protocol
 
 HERE = pathlib.Path(__file__).resolve().parent

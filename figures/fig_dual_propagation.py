@@ -37,8 +37,8 @@ from bioplastic.runs import write_json
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict
-from bioplastic.rules.layered import init_layers
-from bioplastic.rules.training import fit
+from bioplastic.layers.mlp import init_layers
+from bioplastic.train.batches import fit
 
 HERE = pathlib.Path(__file__).resolve().parent
 GAMMAS = (1e-3, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 1.9)

@@ -7,21 +7,10 @@ import optax
 import pytest
 
 from bioplastic.analysis import linear_cka
-from bioplastic.rules.counter_current import (
-    CounterCurrentParams,
-    alignment,
-    feedback_readout,
-    autoencoder_losses,
-    counter_current,
-    feedback_activities,
-    forward_activities,
-    init_counter_current,
-    init_counter_current_cnn,
-    layer_losses,
-    predict,
-)
+from bioplastic.layers.counter_current import CounterCurrentParams, alignment, feedback_readout, feedback_activities, forward_activities, init_counter_current, init_counter_current_cnn, predict
+from bioplastic.rules.counter_current import autoencoder_losses, counter_current, layer_losses
 from bioplastic.rules.counter_current_baselines import backprop_baseline, feedback_alignment
-from bioplastic.rules.training import fit
+from bioplastic.train.batches import fit
 
 SIZES = (12, 9, 7, 5, 4)
 PARAMS = init_counter_current(jax.random.PRNGKey(0), SIZES)

@@ -10,8 +10,8 @@ from bioplastic._checks import BadInput
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, settle
-from bioplastic.rules.layered import forward, init_layers
-from bioplastic.rules.training import fit
+from bioplastic.layers.mlp import forward, init_layers
+from bioplastic.train.batches import fit
 
 LAYERS = init_layers(jax.random.PRNGKey(0), (20, 30, 30, 10))
 X = jax.random.normal(jax.random.PRNGKey(1), (64, 20))

@@ -180,8 +180,8 @@ def test_bptt_gradient_matches_finite_differences_of_the_smooth_one_step_network
 def test_hlop_forgets_less_than_fine_tuning_with_either_trainer(trainer):
     from bioplastic.data.registry import load
     from bioplastic.data.tasks import permuted_tasks
-    from bioplastic.rules.continual import ContinualSettings, train_sequence
-    from bioplastic.rules.training import pixel_statistics
+    from bioplastic.train.continual import ContinualSettings, train_sequence
+    from bioplastic.train.batches import pixel_statistics
 
     mnist = load("mnist")
     tasks = permuted_tasks((mnist.train_images[:3000], mnist.test_images[:500]),

@@ -13,8 +13,8 @@ from bioplastic.data.registry import load
 from bioplastic.experiments import load_protocol
 from bioplastic.experiments.training.build import build_training
 from bioplastic.runs import read_npz
-from bioplastic.rules.counter_current import CounterCurrentParams, predict
-from bioplastic.rules.training import pixel_statistics, prepare_images, split_validation
+from bioplastic.layers.counter_current import CounterCurrentParams, predict
+from bioplastic.train.batches import pixel_statistics, prepare_images, split_validation
 from bioplastic.experiments import run_protocol
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -1,12 +1,12 @@
 """Backpropagation as a rule: the descent direction ``-d loss / d weights`` from ``jax.grad``.
 
 The baseline every local rule is measured against, on the same layered network
-(:mod:`bioplastic.rules.layered`), loss, batches and optimizer.
+(:mod:`bioplastic.layers.mlp`), loss, batches and optimizer.
 
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.layered import init_layers
+>>> from bioplastic.layers.mlp import init_layers
 >>> from bioplastic.rules.backprop import backprop
 >>> rule = backprop()
 >>> layers = init_layers(jax.random.PRNGKey(0), (4, 6, 3))
@@ -22,7 +22,7 @@ import jax
 from bioplastic._checks import check_choice
 from bioplastic.neurons.activations import activation
 from bioplastic.rules.base import Rule
-from bioplastic.rules.layered import OUTPUTS, forward, loss
+from bioplastic.layers.mlp import OUTPUTS, forward, loss
 
 
 def backprop(hidden_activation: str = "relu", output: str = "mse") -> Rule:
@@ -33,13 +33,13 @@ def backprop(hidden_activation: str = "relu", output: str = "mse") -> Rule:
     hidden_activation : str
         Activation of the hidden layers (the output is linear).
     output : {"mse", "cross_entropy"}
-        The loss of :func:`~bioplastic.rules.layered.loss`.
+        The loss of :func:`~bioplastic.layers.mlp.loss`.
 
     Returns
     -------
     Rule
         ``update(state, layers, *, batch) -> (delta, state)`` with ``delta = -d loss / d layers``
-        (a tuple of :class:`~bioplastic.rules.layered.Layer`); the state is ``()``.
+        (a tuple of :class:`~bioplastic.layers.mlp.Layer`); the state is ``()``.
 
     Example
     -------
@@ -47,7 +47,7 @@ def backprop(hidden_activation: str = "relu", output: str = "mse") -> Rule:
     error's descent direction is ``-(a - y) x = -2.5 x`` (and ``-2.5`` for the bias):
 
     >>> import jax.numpy as jnp
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> layer = Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5]))
     >>> delta, _ = backprop().update((), (layer,), batch=(jnp.array([[1.0, 1.0]]), jnp.array([[1.0]])))
     >>> delta[0].weights.tolist(), delta[0].bias.tolist()

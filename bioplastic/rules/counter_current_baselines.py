@@ -13,7 +13,7 @@ the forward weights it is backprop (tested).
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.counter_current import init_counter_current
+>>> from bioplastic.layers.counter_current import init_counter_current
 >>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
 >>> delta, _ = backprop_baseline().update((), params, batch=(jnp.ones((2, 4)), jnp.eye(3)[:2]))
 >>> float(jnp.abs(delta.feedback[0]).sum())
@@ -30,7 +30,7 @@ import numpy as np
 
 from bioplastic._checks import check_choice
 from bioplastic.rules.base import Rule
-from bioplastic.rules.counter_current import CounterCurrentParams, forward_layer
+from bioplastic.layers.counter_current import CounterCurrentParams, forward_layer
 
 OUTPUT_LOSSES = ("cross_entropy", "mse")
 
@@ -39,7 +39,7 @@ def backprop_baseline(loss: str = "cross_entropy") -> Rule:
     """Backprop of ``loss`` (``"cross_entropy"`` or ``"mse"``) through the forward network.
 
     ``"mse"`` is the mean over batch *and* outputs of the squared error (no factor 1/2),
-    unlike the ``"mse"`` of :func:`bioplastic.rules.layered.loss`.
+    unlike the ``"mse"`` of :func:`bioplastic.layers.mlp.loss`.
 
     Example
     -------
@@ -47,7 +47,7 @@ def backprop_baseline(loss: str = "cross_entropy") -> Rule:
     cross-entropy update is ``-x^T (softmax - y)`` for ``x = [1, 2]``, ``y = [1, 0]``; the
     squared error's is ``-x^T 2 (0 - y) / 2``:
 
-    >>> from bioplastic.rules.counter_current import CounterCurrentParams
+    >>> from bioplastic.layers.counter_current import CounterCurrentParams
     >>> params = CounterCurrentParams((jnp.zeros((2, 2)),), (jnp.ones((2, 2)),))
     >>> batch = (jnp.array([[1.0, 2.0]]), jnp.array([[1.0, 0.0]]))
     >>> delta, _ = backprop_baseline().update((), params, batch=batch)
@@ -86,7 +86,7 @@ def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
 
     Example
     -------
-    >>> from bioplastic.rules.counter_current import init_counter_current
+    >>> from bioplastic.layers.counter_current import init_counter_current
     >>> params = init_counter_current(jax.random.PRNGKey(0), (4, 6, 3))
     >>> [w.shape for w in feedback_alignment(jax.random.PRNGKey(1)).init(params)]
     [(4, 6), (6, 3)]

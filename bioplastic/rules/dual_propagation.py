@@ -2,7 +2,7 @@
 
 Every hidden unit is a dyad (:mod:`bioplastic.neurons.dyadic`) with states ``s+`` and
 ``s-``; their mean ``sbar`` is the activity, their difference the error. Inference on a
-batch ``(x, y)`` of a layered network (:mod:`bioplastic.rules.layered`):
+batch ``(x, y)`` of a layered network (:mod:`bioplastic.layers.mlp`):
 
 1. forward pass with ``s+ = s-`` (an ordinary network);
 2. nudged output dyad, in closed form. Squared error (``output="mse"``, ``gamma < 2``)::
@@ -41,7 +41,7 @@ aligns without weight transport.
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.layered import init_layers
+>>> from bioplastic.layers.mlp import init_layers
 >>> from bioplastic.rules.dual_propagation import dual_propagation
 >>> rule = dual_propagation(gamma=0.5)
 >>> layers = init_layers(jax.random.PRNGKey(0), (4, 6, 3))
@@ -61,7 +61,7 @@ import jax.numpy as jnp
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.neurons.activations import activation
 from bioplastic.rules.base import Rule
-from bioplastic.rules.layered import OUTPUTS, Layer
+from bioplastic.layers.mlp import OUTPUTS, Layer
 
 
 class DualState(NamedTuple):
@@ -71,7 +71,7 @@ class DualState(NamedTuple):
     -------
     The Kolen-Pollack feedback starts as the transposed forward weights:
 
-    >>> from bioplastic.rules.layered import init_layers
+    >>> from bioplastic.layers.mlp import init_layers
     >>> layers = init_layers(jax.random.PRNGKey(0), (3, 4, 2))
     >>> state = dual_propagation(kolen_pollack=True).init(layers)
     >>> [b.shape for b in state.feedback], bool(jnp.all(state.feedback[1] == layers[1].weights.T))
@@ -148,7 +148,7 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
 
     Example
     -------
-    >>> from bioplastic.rules.layered import init_layers
+    >>> from bioplastic.layers.mlp import init_layers
     >>> layers = init_layers(jax.random.PRNGKey(0), (3, 5, 2))
     >>> plus, minus = infer(layers, jnp.ones((1, 3)), jnp.array([[1.0, 0.0]]), gamma=0.1)
     >>> [p.shape for p in plus]
@@ -240,7 +240,7 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
     direction:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import init_layers
+    >>> from bioplastic.layers.mlp import init_layers
     >>> layers = init_layers(jax.random.PRNGKey(0), (3, 4, 2))
     >>> x = jax.random.normal(jax.random.PRNGKey(1), (8, 3))
     >>> y = jax.nn.one_hot(jnp.arange(8) % 2, 2)

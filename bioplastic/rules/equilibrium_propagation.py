@@ -25,7 +25,7 @@ network predicts with its free-phase output (:func:`predict`).
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.layered import init_layers
+>>> from bioplastic.layers.mlp import init_layers
 >>> from bioplastic.rules.equilibrium_propagation import equilibrium_propagation
 >>> rule = equilibrium_propagation(free_steps=5, nudged_steps=3)
 >>> layers = init_layers(jax.random.PRNGKey(0), (4, 6, 3))
@@ -42,7 +42,7 @@ import jax.numpy as jnp
 from bioplastic._checks import check_positive, check_size
 from bioplastic.neurons.activations import activation
 from bioplastic.rules.base import Rule
-from bioplastic.rules.layered import Layer, forward
+from bioplastic.layers.mlp import Layer, forward
 
 
 def settle(layers, states, y, beta, steps: int, hidden_activation: str):
@@ -78,7 +78,7 @@ def settle(layers, states, y, beta, steps: int, hidden_activation: str):
     One linear layer settles in one sweep to ``(x W + b + beta y) / (1 + beta)``:
     ``(3.5 + 1) / 2 = 2.25`` for ``beta = 1``:
 
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> layers = (Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5])),)
     >>> x = jnp.array([[1.0, 1.0]])
     >>> settle(layers, [x, jnp.zeros((1, 1))], jnp.array([[1.0]]), 1.0, 1, "hard_sigmoid")[-1].tolist()
@@ -128,7 +128,7 @@ def predict(layers, x, hidden_activation: str = "hard_sigmoid", free_steps: int 
     -------
     Without hidden layers the free equilibrium is the linear output ``x W + b``:
 
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> layers = (Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5])),)
     >>> predict(layers, jnp.array([[1.0, 1.0]])).tolist()
     [[3.5]]
@@ -154,7 +154,7 @@ def equilibrium_propagation(beta: float = 0.5, free_steps: int = 20, nudged_step
     -------
     Rule
         ``update(state, layers, *, batch) -> (delta, state)``; ``delta`` (a tuple of
-        :class:`~bioplastic.rules.layered.Layer`) is a descent direction, the state ``()``.
+        :class:`~bioplastic.layers.mlp.Layer`) is a descent direction, the state ``()``.
 
     Example
     -------
@@ -162,7 +162,7 @@ def equilibrium_propagation(beta: float = 0.5, free_steps: int = 20, nudged_step
     ``beta (y - a) / (1 + beta)``, so ``delta = -(a - y) x / (1 + beta)``: half of
     backprop's ``-2.5`` at ``beta = 1``, and backprop's own value as ``beta -> 0``:
 
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> layers = (Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5])),)
     >>> batch = (jnp.array([[1.0, 1.0]]), jnp.array([[1.0]]))
     >>> delta, _ = equilibrium_propagation(beta=1.0, free_steps=1, nudged_steps=1).update((), layers, batch=batch)

@@ -3,7 +3,7 @@
 A protocol with a ``[continual]`` table trains a spiking MLP
 (:mod:`bioplastic.networks.spiking_mlp`, DSR or BPTT) on permuted versions of a dataset,
 one task after another, with a continual-learning method (``hlop``, ``finetune``, ``ewc``
-or ``multitask``, :mod:`bioplastic.rules.continual`). :func:`build_continual` checks what
+or ``multitask``, :mod:`bioplastic.train.continual`). :func:`build_continual` checks what
 the schema cannot (layer sizes against the dataset, one HLOP number per layer, lateral
 rows that fit their layer, enough examples for a batch) and prepares the sequence.
 
@@ -29,9 +29,9 @@ from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.continual.schema import ContinualProtocol
-from bioplastic.rules.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
+from bioplastic.train.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
 from bioplastic.rules.hlop import rows_schedule
-from bioplastic.rules.training import pixel_statistics
+from bioplastic.train.batches import pixel_statistics
 
 CONTINUAL_PLOTS = ("accuracy_matrix", "task_accuracy")
 CONTINUAL_METHODS = Registry("continual method")

@@ -10,7 +10,7 @@ Example
 -------
 >>> from bioplastic.experiments.continual.run import state_arrays
 >>> import numpy as np, jax.numpy as jnp
->>> from bioplastic.rules.continual import ContinualState
+>>> from bioplastic.train.continual import ContinualState
 >>> sorted(state_arrays(ContinualState(np.zeros((1, 1)), (jnp.ones(2),), None, None, (1.5,), 1)))
 ['accuracy', 'task_seconds', 'tasks_done', 'weights_0']
 """
@@ -23,7 +23,7 @@ import numpy as np
 from bioplastic.analysis import average_accuracy, backward_transfer
 from bioplastic.experiments.continual.build import ContinualExperiment
 from bioplastic.experiments.continual.plots import draw_continual_plots
-from bioplastic.rules.continual import ContinualState, phases, train_next
+from bioplastic.train.continual import ContinualState, phases, train_next
 from bioplastic.rules.ewc import EWCState
 from bioplastic.rules.hebbian_subspace import Subspace
 from bioplastic.runs import Work, write_npz

@@ -36,18 +36,14 @@ from bioplastic.protocol.errors import relocate
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.training.schema import TrainingProtocol
 from bioplastic.rules.backprop import backprop
-from bioplastic.rules.counter_current import (
-    CounterCurrentParams,
-    counter_current,
-    init_counter_current,
-    init_counter_current_cnn,
-)
-from bioplastic.rules.counter_current import predict as counter_current_predict
+from bioplastic.layers.counter_current import CounterCurrentParams, init_counter_current, init_counter_current_cnn
+from bioplastic.rules.counter_current import counter_current
+from bioplastic.layers.counter_current import predict as counter_current_predict
 from bioplastic.rules.counter_current_baselines import backprop_baseline, feedback_alignment
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict
-from bioplastic.rules.layered import init_layers
-from bioplastic.rules.training import Trainer, pixel_statistics, split_validation, trainer
+from bioplastic.layers.mlp import init_layers
+from bioplastic.train.batches import Trainer, pixel_statistics, split_validation, trainer
 
 TRAINING_RULES = Registry("training rule")
 TRAINING_RULES.register("dual_propagation", dual_propagation, "[mlp] dyadic closed-form inference, local updates (Høier 2023)")
@@ -75,7 +71,7 @@ class TrainingExperiment:
     """A built training protocol: the trainer, initial layers, rule, optimizer, epochs and key.
 
     ``run`` holds the data and the compiled step, score and loss
-    (:class:`~bioplastic.rules.training.Trainer`); ``layers`` the initial weights; ``key``
+    (:class:`~bioplastic.train.batches.Trainer`); ``layers`` the initial weights; ``key``
     the PRNG key the batches of every epoch are shuffled from. A run starts from
     ``rule.init(layers)`` and ``optimizer.init(layers)``.
 

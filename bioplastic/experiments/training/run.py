@@ -19,7 +19,7 @@ import numpy as np
 
 from bioplastic.experiments.training.build import TrainingExperiment
 from bioplastic.experiments.training.plots import draw_learning_curves
-from bioplastic.rules.training import SCORES, evaluate_test, run_epoch, validation_loss
+from bioplastic.train.batches import SCORES, evaluate_test, run_epoch, validation_loss
 from bioplastic.runs import Work, write_npz
 
 

@@ -13,7 +13,7 @@ rules can be compared on the very same network, initial weights and batches.
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.layered import init_layers, forward
+>>> from bioplastic.layers.mlp import init_layers, forward
 >>> layers = init_layers(jax.random.PRNGKey(0), (4, 8, 3))
 >>> forward(layers, jnp.ones((2, 4)), "relu")[-1].shape
 (2, 3)

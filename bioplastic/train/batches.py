@@ -9,8 +9,8 @@ Example
 -------
 >>> import jax, jax.numpy as jnp, numpy as np, optax
 >>> from bioplastic.rules.backprop import backprop
->>> from bioplastic.rules.layered import init_layers
->>> from bioplastic.rules.training import fit
+>>> from bioplastic.layers.mlp import init_layers
+>>> from bioplastic.train.batches import fit
 >>> x = np.random.default_rng(0).normal(size=(200, 2)).astype(np.float32)
 >>> y = (x[:, 0] > 0).astype(np.int32)
 >>> history = fit(backprop(), init_layers(jax.random.PRNGKey(0), (2, 8, 2)), optax.adam(5e-2),
@@ -31,7 +31,7 @@ import optax
 
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.base import Rule
-from bioplastic.rules.layered import forward
+from bioplastic.layers.mlp import forward
 
 
 class History(NamedTuple):
@@ -64,7 +64,7 @@ def make_step(rule: Rule, optimizer: optax.GradientTransformation):
     weight (input ones) and bias; SGD with learning rate 0.1 adds ``-0.25``:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> layers = (Layer(jnp.array([[1.0], [2.0]]), jnp.array([0.5])),)
     >>> step = make_step(backprop(), optax.sgd(0.1))
     >>> layers, _, _ = step(layers, (), optax.sgd(0.1).init(layers), jnp.array([[1.0, 1.0]]), jnp.array([[1.0]]))
@@ -151,7 +151,7 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
         Hidden activation of the default ``predict``.
     predict : callable, optional
         ``predict(layers, x) -> output`` (logits or reconstruction); default the feedforward
-        :func:`~bioplastic.rules.layered.forward` pass.
+        :func:`~bioplastic.layers.mlp.forward` pass.
     validation : tuple, optional
         ``(images, labels)`` whose loss (cross-entropy of the outputs, or the reconstruction error)
         selects a model without looking at the test set.
@@ -174,7 +174,7 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
     of these labels) and its cross-entropy is ``ln 2``:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> x, y = np.array([[1, 0], [0, 1], [1, 1], [-1, 0]], np.float32), np.array([0, 1, 1, 0])
     >>> run = trainer(backprop(), optax.sgd(0.1), (x, y), (x, y), batch_size=2, validation=(x, y))
     >>> zero = (Layer(jnp.zeros((2, 2)), jnp.zeros(2)),)
@@ -240,7 +240,7 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     Five examples in batches of two: two steps, one of them timed.
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import init_layers
+    >>> from bioplastic.layers.mlp import init_layers
     >>> x, y = np.eye(5, dtype=np.float32), np.arange(5) % 2
     >>> run = trainer(backprop(), optax.sgd(0.1), (x, y), (x, y), batch_size=2)
     >>> layers = init_layers(jax.random.PRNGKey(0), (5, 2))
@@ -273,7 +273,7 @@ def evaluate_test(run: Trainer, layers) -> float:
     A zero network reconstructs every image as 0, so its error is the mean squared pixel:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> x = np.array([[1.0, 0.0], [1.0, 1.0]], np.float32)
     >>> run = trainer(backprop(), optax.sgd(0.1), (x, [0, 0]), (x, [0, 0]), batch_size=1, task="autoencoder")
     >>> evaluate_test(run, (Layer(jnp.zeros((2, 2)), jnp.zeros(2)),))
@@ -290,7 +290,7 @@ def validation_loss(run: Trainer, layers) -> float:
     Zero weights give equal logits over two classes, so a cross-entropy of ``ln 2``:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import Layer
+    >>> from bioplastic.layers.mlp import Layer
     >>> x, y = np.eye(2, dtype=np.float32), np.array([0, 1])
     >>> run = trainer(backprop(), optax.sgd(0.1), (x, y), (x, y), batch_size=1, validation=(x, y))
     >>> round(validation_loss(run, (Layer(jnp.zeros((2, 2)), jnp.zeros(2)),)), 4)
@@ -390,7 +390,7 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
     Example
     -------
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.rules.layered import init_layers
+    >>> from bioplastic.layers.mlp import init_layers
     >>> x, y = np.eye(4, dtype=np.float32), np.arange(4) % 2
     >>> seen = []
     >>> history = fit(backprop(), init_layers(jax.random.PRNGKey(0), (4, 2)), optax.sgd(0.5), (x, y),

@@ -20,7 +20,7 @@ Example
 -------
 >>> import jax, numpy as np, optax
 >>> from bioplastic.data.tasks import permuted_tasks
->>> from bioplastic.rules.continual import ContinualSettings, train_sequence
+>>> from bioplastic.train.continual import ContinualSettings, train_sequence
 >>> rng = np.random.default_rng(0)
 >>> images = (rng.integers(0, 255, (64, 2, 2)).astype(np.uint8), rng.integers(0, 255, (32, 2, 2)).astype(np.uint8))
 >>> labels = (rng.integers(0, 2, 64), rng.integers(0, 2, 32))
@@ -48,7 +48,7 @@ import optax
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
 from bioplastic.rules.hlop import hlop_update, init_hlop, rows_schedule, start_task
-from bioplastic.rules.training import mean_over_blocks, prepare_images
+from bioplastic.train.batches import mean_over_blocks, prepare_images
 
 METHODS = ("finetune", "hlop", "ewc", "multitask")
 
