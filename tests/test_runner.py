@@ -151,7 +151,7 @@ def test_per_neuron_amplitudes_reach_the_chosen_neurons_and_are_counted(tmp_path
         '[inputs.noise]\ntarget = "cell"\ntype = "poisson"\nrate_hz = 100.0\ncurrent_mv = [2.0, 4.0]\n'
         "neurons = [0, 2]\n")
     (tmp_path / "poisson.toml").write_text(poisson)
-    (term,) = validate_protocol(tmp_path / "poisson.toml").drive["cell"]
+    (term,) = validate_protocol(tmp_path / "poisson.toml").drive.currents["cell"]
     assert term.weight.tolist() == [2.0, 0.0, 4.0] and term.rate_hz.tolist() == [100.0, 0.0, 100.0]
     with pytest.raises(ProtocolError) as error:
         validate_protocol(tmp_path / "poisson.toml", ["inputs.noise.neurons=[0, 1, 2]"])

@@ -270,7 +270,7 @@ def test_trials_to_recover_counts_the_trials_until_the_running_mean_is_back():
 
 
 def test_generic_three_factor_rule_learns_in_a_network_only_with_its_modulator():
-    from bioplastic.networks.network import Network, Population, Projection
+    from bioplastic.networks.network import Network, NetworkInput, Population, Projection
     from bioplastic.neurons.rate import RateUnit
 
     rule = reward_modulated_hebbian(tau_eligibility_ms=10.0, learning_rate=0.5, dt_ms=1.0)
@@ -282,7 +282,7 @@ def test_generic_three_factor_rule_learns_in_a_network_only_with_its_modulator()
     for modulator in (0.0, 1.0):
         state = net.init(params, jax.random.PRNGKey(1))
         for _ in range(20):
-            drive = {"pre": jnp.array([1.0, 0.5, 0.0]), "post": jnp.ones(2), "_signals": {"modulator": modulator}}
+            drive = NetworkInput({"pre": jnp.array([1.0, 0.5, 0.0]), "post": jnp.ones(2)}, {"modulator": modulator})
             state, _ = net.step(params, state, drive, 1.0)
         changed = np.asarray(state["plastic"]["w"]["weights"]) - np.asarray(conn.weights)
         if modulator == 0.0:

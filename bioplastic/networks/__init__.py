@@ -8,6 +8,6 @@ Example
 """
 
 from bioplastic.networks.coba import CobaNetwork
-from bioplastic.networks.network import Network, Population, Projection
+from bioplastic.networks.network import Network, NetworkInput, Population, Projection
 
-__all__ = ["CobaNetwork", "Network", "Population", "Projection"]
+__all__ = ["CobaNetwork", "Network", "NetworkInput", "Population", "Projection"]

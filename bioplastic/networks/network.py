@@ -18,11 +18,12 @@ One :meth:`Network.step` (signature ``step(params, state, drive, dt)``, so it pl
 3. update the synapse: ``"delta"`` passes the arriving weight as a current for this step;
    an exponential synapse decays and adds it (current- or conductance-based);
 
-then every population integrates the sum of its external drive (``drive[name]``: an array,
-or a tuple of arrays that are added; mV for LIF) and
+then every population integrates the sum of its external drive (``drive.currents[name]`` of
+a :class:`NetworkInput`: an array, or a tuple of arrays that are added; mV for LIF) and
 its synaptic currents, or a :class:`~bioplastic.neurons.lif.ConductanceInput` when a
 conductance-based projection reaches it; finally every plastic projection's learning
-rule sees this step's pre and post activity and changes its weights.
+rule sees this step's pre and post activity, and the signals it declares, and changes its
+weights by the change it returns times the plasticity gate.
 
 Example
 -------
@@ -49,7 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Optional
+from typing import Any, NamedTuple, Optional
 
 import jax
 import jax.numpy as jnp
@@ -164,9 +165,6 @@ class Network:
         names = [p.name for p in self.populations]
         if len(set(names)) != len(names):
             raise BadInput("populations", f"duplicate names {names}", "distinct names")
-        for name in names:
-            if name.startswith("_"):
-                raise BadInput("population name", f"{name!r}", "a name not starting with '_' (reserved)")
         for projection in self.projections:
             for end in ("pre", "post"):
                 target = getattr(projection, end)
@@ -345,9 +343,9 @@ class Network:
     def step(self, params: dict, state: dict, drive, dt: float):
         """Advance the whole network by ``dt`` ms; returns ``(state, outputs by population)``.
 
-        ``drive`` maps population names to currents; two reserved entries feed learning
-        rules: ``"_signals"`` (a dict of named signals, e.g. ``modulator``) and ``"_gate"``
-        (a factor on every weight change, 0 to freeze learning; 1 when absent).
+        ``drive`` is a :class:`NetworkInput` -- currents by population, the named signals
+        learning rules need (e.g. ``modulator``) and the plasticity gate -- or a plain dict
+        of currents (no signals, gate 1).
 
         Parameters
         ----------
@@ -355,9 +353,10 @@ class Network:
             From :meth:`params`.
         state : dict
             State before the step (from :meth:`init` or a previous step).
-        drive : dict or None
+        drive : NetworkInput or dict or None
             Population name -> external input (array, or tuple of arrays that are summed), in the unit the
-            population's model takes (mV across R for LIF); plus ``"_signals"`` and ``"_gate"``. Missing: 0.
+            population's model takes (mV across R for LIF), missing: 0; as a :class:`NetworkInput`, with the
+            rules' signals and the plasticity gate.
         dt : float
             Step (ms).
 
@@ -391,7 +390,7 @@ class Network:
         >>> round(float(state["populations"]["a"].v[0]), 3)
         -59.512
         """
-        drive = drive or {}
+        drive = drive if isinstance(drive, NetworkInput) else NetworkInput(drive or {})
         current = {p.name: jnp.zeros((p.size,), jnp.float32) for p in self.populations}
         conductance = {}
         synapses, delays = dict(state["synapses"]), dict(state["delays"])
@@ -421,7 +420,7 @@ class Network:
 
         populations, outputs = {}, {}
         for population in self.populations:
-            total_current = current[population.name] + _total(drive.get(population.name, 0.0))
+            total_current = current[population.name] + _total(drive.currents.get(population.name, 0.0))
             if population.name in conductance:
                 g_total, g_reversal = conductance[population.name]
                 neuron_input = ConductanceInput(total_current, g_total, g_reversal)
@@ -436,9 +435,9 @@ class Network:
         }
         return new_state, outputs
 
-    def _learn(self, params, state, outputs, drive) -> dict:
+    def _learn(self, params, state, outputs, drive: NetworkInput) -> dict:
         """Apply every plastic projection's rule to this step's pre and post activity."""
-        signals, gate = drive.get("_signals", {}), _total(drive.get("_gate", 1.0))
+        signals, gate = drive.signals or {}, _total(drive.gate)
         plastic = {}
         for projection in self.projections:
             if projection.rule is None:
@@ -451,6 +450,27 @@ class Network:
             )
             plastic[projection.name] = {"weights": conn.weights + gate * delta, "rule": rule_state}
         return plastic
+
+
+
+class NetworkInput(NamedTuple):
+    """What a network step takes from outside: currents, the signals of learning rules, the plasticity gate.
+
+    ``currents``: population name -> input (an array, or a tuple of arrays that are summed);
+    ``signals``: signal name -> value (e.g. ``modulator``), the keyword arguments that rules
+    declare in ``Rule.signals``; ``gate``: a factor on every weight change (0 freezes
+    learning; a tuple is summed). Any of them may be a :mod:`bioplastic.simulation` input,
+    evaluated at each step by :func:`~bioplastic.simulation.drive_at`.
+
+    Example
+    -------
+    >>> NetworkInput({"exc": jnp.ones(2)}).gate, NetworkInput({}, {"modulator": 1.0}, 0.0).signals
+    (1.0, {'modulator': 1.0})
+    """
+
+    currents: dict
+    signals: Optional[dict] = None
+    gate: Any = 1.0
 
 
 def _total(terms):

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bioplastic._checks import BadInput
-from bioplastic.networks.network import Network, Population, Projection
+from bioplastic.networks.network import Network, NetworkInput, Population, Projection
 from bioplastic.protocol.components import (
     CONNECTIVITY,
     INPUTS,
@@ -80,7 +80,7 @@ class Experiment:
     (0.1, 200, 20)
     >>> experiment.probes["count.cells"].reduce, experiment.probes["count.cells"].stride
     ('sum', 20)
-    >>> experiment.state["populations"]["cells"].v.shape, experiment.drive["cells"][0].value.tolist()
+    >>> experiment.state["populations"]["cells"].v.shape, experiment.drive.currents["cells"][0].value.tolist()
     ((2,), [30.0, 30.0])
     >>> experiment.dataset_arrays
     {}
@@ -202,7 +202,7 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
     if protocol.dataset is not None:
         term, dataset_arrays = _dataset_input(check, protocol, network, types, n_steps, key_dataset, data_dir)
         drive[protocol.dataset.target] = drive.get(protocol.dataset.target, ()) + (term,)
-    drive.update(_learning_drive(check, protocol, n_steps))
+    drive = NetworkInput(drive, *_learning_inputs(check, protocol, n_steps))
     probes = _probes(check, protocol, network, n_steps)
     chunk_steps = _chunk_steps(check, protocol, n_steps, probes)
     probes.update({f"count.{p.name}": Probe(f"outputs.{p.name}", reduce="sum", stride=chunk_steps)
@@ -424,10 +424,9 @@ def _rule(check, path, spec, protocol):
     return rule
 
 
-def _learning_drive(check, protocol, n_steps) -> dict:
-    """The reserved drive entries of learning rules: named signals and the plasticity gate."""
+def _learning_inputs(check, protocol, n_steps) -> tuple:
+    """The inputs of learning rules: ``(named signals, plasticity gate)``."""
     dt = protocol.simulation.dt_ms
-    drive = {}
     signals = {}
     for name, spec in protocol.signals.items():
         check.registered(SIGNALS, spec.type, f"signals.{name}.type")
@@ -436,12 +435,10 @@ def _learning_drive(check, protocol, n_steps) -> dict:
         if stop <= start:
             check.fail(f"signals.{name}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         signals[name] = Step(jnp.float32(spec.value), start, stop)
-    if signals:
-        drive["_signals"] = signals
     spans = _plastic_spans(check, protocol, n_steps)
-    if spans is not None:
-        drive["_gate"] = tuple(Step(jnp.float32(1.0), start, stop) for start, stop in spans) or (Constant(jnp.float32(0.0)),)
-    return drive
+    if spans is None:
+        return signals, 1.0
+    return signals, tuple(Step(jnp.float32(1.0), start, stop) for start, stop in spans) or (Constant(jnp.float32(0.0)),)
 
 
 def _plastic_spans(check, protocol, n_steps):
