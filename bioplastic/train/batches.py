@@ -208,6 +208,24 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
                    validation_x, validation_y, n_classes, batch_size, task)
 
 
+def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
+    """The example indices of each full minibatch of one epoch, in a shuffled order.
+
+    The order is a permutation drawn from ``fold_in(key, epoch)``, so every epoch has its
+    own and a resumed run sees the same batches; the last ``n_examples % batch_size``
+    examples of the order are left out of that epoch.
+
+    Example
+    -------
+    >>> batches = list(minibatches(jax.random.PRNGKey(0), 0, 10, 4))
+    >>> len(batches), sorted(np.concatenate(batches).tolist()) == sorted(set(np.concatenate(batches).tolist()))
+    (2, True)
+    """
+    order = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), n_examples))
+    for b in range(n_examples // batch_size):
+        yield order[b * batch_size : (b + 1) * batch_size]
+
+
 def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int):
     """One pass over the training set in the order drawn from ``fold_in(key, epoch)``.
 
@@ -249,11 +267,9 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     >>> len(step_seconds), seconds > 0
     (1, True)
     """
-    order = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), len(run.train_x)))
     step_times = []
     start = time.perf_counter()
-    for b in range(len(run.train_x) // run.batch_size):
-        chosen = order[b * run.batch_size : (b + 1) * run.batch_size]
+    for b, chosen in enumerate(minibatches(key, epoch, len(run.train_x), run.batch_size)):
         x = run.train_x[chosen]
         target = x if run.task == "autoencoder" else jax.nn.one_hot(run.train_y[chosen], run.n_classes)
         tick = time.perf_counter()

@@ -48,7 +48,7 @@ import optax
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
 from bioplastic.rules.hlop import hlop_update, init_hlop, rows_schedule, start_task
-from bioplastic.train.batches import mean_over_blocks, prepare_images
+from bioplastic.train.batches import mean_over_blocks, minibatches, prepare_images
 
 METHODS = ("finetune", "hlop", "ewc", "multitask")
 
@@ -422,9 +422,7 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
 
 def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
     for epoch in range(settings.epochs_per_task):
-        order = np.asarray(jax.random.permutation(jax.random.fold_in(key, epoch), len(x)))
-        for b in range(len(x) // settings.batch_size):
-            chosen = order[b * settings.batch_size : (b + 1) * settings.batch_size]
+        for chosen in minibatches(key, epoch, len(x), settings.batch_size):
             weights, opt_state, extra = step(weights, opt_state, extra, x[chosen], y[chosen])
     return weights, extra
 
