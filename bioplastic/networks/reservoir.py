@@ -66,20 +66,22 @@ from bioplastic.neurons.izhikevich import Izhikevich, excitatory_inhibitory_para
 from bioplastic.synapses.connectivity import fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
 
-#: The reservoir is integrated with the paper's scheme, at its fixed step (ms).
-DT_MS = 1.0
-
-
 @dataclasses.dataclass(frozen=True)
 class ReservoirConfig:
     """Sizes and constants of the reservoir (see the module docstring for each role).
 
     Currents are in Izhikevich's units (mV/ms), charges in those units x ms, times in ms.
+    ``dt_ms`` is the step the reservoir advances by: the paper's scheme integrates at a
+    fixed 1 ms, so no other value is allowed.
 
     Example
     -------
     >>> ReservoirConfig(n_exc=80, n_inh=20).size
     100
+    >>> ReservoirConfig(dt_ms=0.5)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: reservoir.dt_ms: got 0.5; allowed: 1.0 (the Izhikevich 2003 scheme's fixed step)
     """
 
     n_exc: int = 800
@@ -95,8 +97,11 @@ class ReservoirConfig:
     cue_current: float = 30.0
     readout_tau_ms: float = 50.0
     max_events: int = 128
+    dt_ms: float = 1.0
 
     def __post_init__(self):
+        if self.dt_ms != 1.0:
+            raise BadInput("reservoir.dt_ms", repr(self.dt_ms), "1.0 (the Izhikevich 2003 scheme's fixed step)")
         check_size(self.n_exc, "reservoir.n_exc")
         check_size(self.n_inh, "reservoir.n_inh")
         check_size(self.max_events, "reservoir.max_events")
@@ -208,8 +213,8 @@ class Reservoir:
         """
         noise = self.noise_std * jax.random.normal(jax.random.fold_in(self.noise_key, step_index), self.bias.shape)
         drive = {"reservoir": (self.bias, noise, jnp.asarray(cues, jnp.float32) @ self.cue_targets)}
-        network, outputs = self.network.step(self.params, state.network, drive, DT_MS)
-        decay = float(np.exp(-DT_MS / self.config.readout_tau_ms))
+        network, outputs = self.network.step(self.params, state.network, drive, self.config.dt_ms)
+        decay = float(np.exp(-self.config.dt_ms / self.config.readout_tau_ms))
         rates = state.rates * decay + outputs["reservoir"] * (1000.0 / self.config.readout_tau_ms)
         return ReservoirState(network, rates), rates
 

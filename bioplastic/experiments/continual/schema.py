@@ -14,7 +14,11 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from bioplastic.protocol.schema import ExperimentProtocol, Strict
+from bioplastic.train.continual import ContinualSettings
 
+
+
+_SETTINGS = ContinualSettings()      # the trainer's defaults, written once, in its settings
 
 
 class SpikingNeuronSpec(Strict):
@@ -61,14 +65,14 @@ class HLOPSpec(Strict):
     ...
     """
 
-    rows_first: list[int] = Field([80, 200, 100], description="rows learned during the first task")
-    rows_added: list[int] = Field([70, 70, 70], description="rows added at each later task")
-    fewer_every: int = Field(3, ge=1, description="rows_added shrinks at every task index divisible by this")
-    fewer_by: int = Field(20, ge=0, description="... by this many rows")
-    learning_rates: list[float] = Field([1e-3, 1e-2, 1e-2], description="Hebbian learning rate per layer")
-    iterations: int = Field(5, ge=1, description="Oja iterations per training batch")
-    momentum: float = Field(0.9, ge=0, lt=1)
-    spike_levels: Optional[int] = Field(None, ge=1, description="spiking lateral neurons: response levels")
+    rows_first: list[int] = Field(list(_SETTINGS.hlop_rows_first), description="rows learned during the first task")
+    rows_added: list[int] = Field(list(_SETTINGS.hlop_rows_added), description="rows added at each later task")
+    fewer_every: int = Field(_SETTINGS.hlop_fewer_every, ge=1, description="rows_added shrinks at every task index divisible by this")
+    fewer_by: int = Field(_SETTINGS.hlop_fewer_by, ge=0, description="... by this many rows")
+    learning_rates: list[float] = Field(list(_SETTINGS.hlop_learning_rates), description="Hebbian learning rate per layer")
+    iterations: int = Field(_SETTINGS.hlop_iterations, ge=1, description="Oja iterations per training batch")
+    momentum: float = Field(_SETTINGS.hlop_momentum, ge=0, lt=1)
+    spike_levels: Optional[int] = Field(_SETTINGS.hlop_spike_levels, ge=1, description="spiking lateral neurons: response levels")
 
 
 class EWCSpec(Strict):
@@ -82,10 +86,10 @@ class EWCSpec(Strict):
     """
 
     strength: float = Field(
-        10.0, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
+        _SETTINGS.ewc_strength, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
         "hlop_pmnist_small; 100 diverges with SGD lr 0.1)"
     )
-    fisher_examples: int = Field(1000, ge=1, description="training images per task for the Fisher estimate")
+    fisher_examples: int = Field(_SETTINGS.fisher_examples, ge=1, description="training images per task for the Fisher estimate")
 
 
 class ContinualSpec(Strict):
@@ -118,8 +122,8 @@ class ContinualSpec(Strict):
     trainer: Literal["dsr", "bptt"] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
     method: Literal["hlop", "finetune", "ewc", "multitask"] = "hlop"
     learning_rate: float = Field(gt=0, description="SGD learning rate")
-    batch_size: int = Field(64, ge=1)
-    epochs_per_task: int = Field(1, ge=1)
+    batch_size: int = Field(_SETTINGS.batch_size, ge=1)
+    epochs_per_task: int = Field(_SETTINGS.epochs_per_task, ge=1)
     input_scaling: Literal["unit", "standardize"] = "standardize"
     train_examples: Optional[int] = Field(None, ge=1, description="the first N training images of each task")
     test_examples: Optional[int] = Field(None, ge=1, description="the first N test images of each task")

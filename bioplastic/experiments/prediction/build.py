@@ -25,7 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bioplastic.data.synthetic import cue_outcome_task
-from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirConfig, build_reservoir
+from bioplastic.networks.reservoir import Reservoir, ReservoirConfig, build_reservoir
 from bioplastic.protocol.checker import Checker
 from bioplastic.protocol.components import PLOTS
 from bioplastic.experiments.prediction.schema import PredictionProtocol, ReadoutSpec
@@ -34,10 +34,11 @@ from bioplastic.experiments.prediction.trials import RunState, TrialSignals, Wha
 PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
 
 
-def learner_settings(readout: ReadoutSpec, learner: str) -> WhatWhenSettings:
+def learner_settings(readout: ReadoutSpec, learner: str, dt_ms: float = 1.0) -> WhatWhenSettings:
     """The settings of one learner (``three_factor``, ``force`` or ``force_reset``) from ``[prediction.readout]``.
 
-    ``force_reset`` is FORCE with its inverse correlation matrix reset at the switch.
+    ``force_reset`` is FORCE with its inverse correlation matrix reset at the switch;
+    ``dt_ms`` is the reservoir's step (ms), the step the readouts learn at.
 
     Example
     -------
@@ -48,7 +49,7 @@ def learner_settings(readout: ReadoutSpec, learner: str) -> WhatWhenSettings:
     'three_factor'
     """
     return WhatWhenSettings(learner="three_factor" if learner == "three_factor" else "force",
-                            force_reset_at_switch=learner == "force_reset", **readout.model_dump())
+                            force_reset_at_switch=learner == "force_reset", dt_ms=dt_ms, **readout.model_dump())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,20 +78,21 @@ class Repeat:
 
 @dataclasses.dataclass(frozen=True)
 class PredictionExperiment:
-    """A checked prediction protocol: sizes in steps (1 ms) and each learner's settings.
+    """A checked prediction protocol: the reservoir's step ``dt_ms``, sizes in steps and each learner's settings.
 
     Example
     -------
     >>> from bioplastic.experiments.prediction.schema import PredictionProtocol
     >>> experiment = build_prediction(PredictionProtocol(name="tiny", prediction={
     ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "reservoir": {"n_exc": 8, "n_inh": 2}}), "tiny.toml")
-    >>> experiment.trial_steps, experiment.window_steps     # trial_ms and readout.window_ms at 1-ms steps
-    (1500, 1000)
+    >>> experiment.dt_ms, experiment.trial_steps, experiment.window_steps     # trial_ms and readout.window_ms
+    (1.0, 1500, 1000)
     >>> list(experiment.settings)                             # the default learners
     ['three_factor', 'force']
     """
 
     protocol: PredictionProtocol
+    dt_ms: float
     trial_steps: int
     window_steps: int
     settings: dict
@@ -113,7 +115,7 @@ class PredictionExperiment:
         seed = self.protocol.seed + repeat
         key_reservoir, key_task, key_state = jax.random.split(jax.random.PRNGKey(seed), 3)
         reservoir = build_reservoir(key_reservoir, ReservoirConfig(**spec.reservoir.model_dump()), len(spec.task.cues))
-        task = _task(spec, key_task)
+        task = _task(spec, key_task, self.dt_ms)
         inputs = trial_signals(task, self.trial_steps, next(iter(self.settings.values())))
         start = RunState(reservoir.init(key_state), None, jnp.zeros(reservoir.config.size, jnp.float32),
                          jnp.zeros((), jnp.int32))
@@ -141,11 +143,11 @@ class PredictionExperiment:
         return repeat.start._replace(learner=state)
 
 
-def _task(spec, key):
+def _task(spec, key, dt_ms: float):
     task = spec.task
     switch = None if task.switch is None else {name: value for name, value in task.switch.model_dump().items()
                                                if value is not None}
-    return cue_outcome_task(key, spec.trials, DT_MS, cues=task.cues, latencies_ms=task.latencies_ms,
+    return cue_outcome_task(key, spec.trials, dt_ms, cues=task.cues, latencies_ms=task.latencies_ms,
                             probabilities=task.probabilities, trial_ms=task.trial_ms, cue_ms=task.cue_ms,
                             switch_trial=spec.switch_trial if switch else None, switch=switch)
 
@@ -218,11 +220,12 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
         if plot.type not in PREDICTION_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type),
                        f"one of {', '.join(PREDICTION_PLOTS)} (the plots of a prediction protocol)")
-    check.call(f"{path}.task", _task, spec, jax.random.PRNGKey(0))
-    check.call(f"{path}.reservoir", ReservoirConfig, **spec.reservoir.model_dump())
-    settings = {learner: check.call(f"{path}.readout", learner_settings, readout, learner) for learner in spec.learners}
-    trial_steps = int(round(task.trial_ms / DT_MS))
-    return PredictionExperiment(protocol, trial_steps, int(round(readout.window_ms / DT_MS)), settings)
+    dt_ms = check.call(f"{path}.reservoir", ReservoirConfig, **spec.reservoir.model_dump()).dt_ms
+    check.call(f"{path}.task", _task, spec, jax.random.PRNGKey(0), dt_ms)
+    settings = {learner: check.call(f"{path}.readout", learner_settings, readout, learner, dt_ms)
+                for learner in spec.learners}
+    return PredictionExperiment(protocol, dt_ms, int(round(task.trial_ms / dt_ms)), int(round(readout.window_ms / dt_ms)),
+                                settings)
 
 
 def true_values(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

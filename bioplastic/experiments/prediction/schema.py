@@ -13,8 +13,12 @@ from typing import Literal, Optional
 
 from pydantic import Field
 
+from bioplastic.experiments.prediction.trials import WhatWhenSettings
 from bioplastic.protocol.schema import ExperimentProtocol, Strict
 
+
+
+_READOUT = WhatWhenSettings()      # the readouts' defaults, written once, in their settings
 
 
 class CueTaskSwitchSpec(Strict):
@@ -106,17 +110,17 @@ class ReadoutSpec(Strict):
     10.0
     """
 
-    window_ms: float = Field(1000.0, gt=0, description="attention gate: open this long from each cue onset (ms)")
-    kernel_ms: float = Field(50.0, gt=0, description="width (s.d.) of the timing bump the 'when' readout learns (ms)")
-    input_scale_hz: float = Field(10.0, gt=0, description="readout input tanh(rate / this)")
-    baseline_tau_ms: float = Field(10000.0, gt=0, description="running mean subtracted from each input (ms)")
-    bias_input: float = Field(3.0, gt=0, description="value of the constant (bias) input")
-    tau_eligibility_ms: float = Field(5.0, gt=0, description="eligibility trace time constant (ms)")
-    when_learning_rate: float = Field(4e-4, gt=0, description="online three-factor rate of the 'when' readout")
-    what_learning_rate: float = Field(4e-3, gt=0, description="offline consolidation rate of the 'what' readout")
-    block_trials: int = Field(1, ge=1, description="trials between two offline consolidations of 'what'")
-    force_alpha: float = Field(1000.0, gt=0, description="FORCE: P(0) = I / alpha")
-    force_every: int = Field(2, ge=1, description="FORCE: an RLS update every this many gated steps")
+    window_ms: float = Field(_READOUT.window_ms, gt=0, description="attention gate: open this long from each cue onset (ms)")
+    kernel_ms: float = Field(_READOUT.kernel_ms, gt=0, description="width (s.d.) of the timing bump the 'when' readout learns (ms)")
+    input_scale_hz: float = Field(_READOUT.input_scale_hz, gt=0, description="readout input tanh(rate / this)")
+    baseline_tau_ms: float = Field(_READOUT.baseline_tau_ms, gt=0, description="running mean subtracted from each input (ms)")
+    bias_input: float = Field(_READOUT.bias_input, gt=0, description="value of the constant (bias) input")
+    tau_eligibility_ms: float = Field(_READOUT.tau_eligibility_ms, gt=0, description="eligibility trace time constant (ms)")
+    when_learning_rate: float = Field(_READOUT.when_learning_rate, gt=0, description="online three-factor rate of the 'when' readout")
+    what_learning_rate: float = Field(_READOUT.what_learning_rate, gt=0, description="offline consolidation rate of the 'what' readout")
+    block_trials: int = Field(_READOUT.block_trials, ge=1, description="trials between two offline consolidations of 'what'")
+    force_alpha: float = Field(_READOUT.force_alpha, gt=0, description="FORCE: P(0) = I / alpha")
+    force_every: int = Field(_READOUT.force_every, ge=1, description="FORCE: an RLS update every this many gated steps")
 
 
 class PredictionSpec(Strict):

@@ -74,7 +74,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bioplastic._checks import BadInput, check_positive, check_size
-from bioplastic.networks.reservoir import DT_MS, Reservoir, ReservoirState
+from bioplastic.networks.reservoir import Reservoir, ReservoirState
 from bioplastic.rules.force import ForceState, force_update, init_force, reset_inverse_correlation
 from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
 from bioplastic.runs import RunError
@@ -106,12 +106,13 @@ class WhatWhenSettings:
     force_alpha: float = 1000.0
     force_every: int = 2
     force_reset_at_switch: bool = False
+    dt_ms: float = 1.0
 
     def __post_init__(self):
         if self.learner not in LEARNERS:
             raise BadInput("learner", f"{self.learner!r}", ', '.join(LEARNERS))
         for name in ("window_ms", "kernel_ms", "input_scale_hz", "tau_eligibility_ms", "when_learning_rate",
-                     "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input"):
+                     "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input", "dt_ms"):
             check_positive(getattr(self, name), name)
         check_size(self.block_trials, "block_trials")
         check_size(self.force_every, "force_every")
@@ -215,7 +216,7 @@ class ThreeFactorReadouts:
         """
         s = self.settings
         z = state.weights @ x
-        eligibility = update_eligibility(state.eligibility, x, jnp.ones(1), eligibility_decay(s.tau_eligibility_ms, DT_MS))
+        eligibility = update_eligibility(state.eligibility, x, jnp.ones(1), eligibility_decay(s.tau_eligibility_ms, s.dt_ms))
         when_change = modulated_change(eligibility, signals.when_target - z[WHEN], signals.gate, s.when_learning_rate)
         weights = state.weights.at[WHEN].add(when_change[0])
         trace = eligibility[0]
@@ -433,13 +434,13 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     ...
     bioplastic._checks.BadInput: window_ms: got 30.0; allowed: at most the trial length (20.0 ms)
     """
-    window = int(round(settings.window_ms / DT_MS))
+    window = int(round(settings.window_ms / settings.dt_ms))
     if window > trial_steps:
-        raise BadInput("window_ms", f"{settings.window_ms!r}", f"at most the trial length ({trial_steps * DT_MS} ms)")
+        raise BadInput("window_ms", f"{settings.window_ms!r}", f"at most the trial length ({trial_steps * settings.dt_ms} ms)")
     n_trials = task.trials.cue.shape[0]
     within = jnp.arange(trial_steps, dtype=jnp.float32)
     event = (task.trials.outcome_step - task.trials.start_step).astype(jnp.float32)
-    bump = jnp.exp(-0.5 * ((within[None, :] - event[:, None]) / (settings.kernel_ms / DT_MS)) ** 2)
+    bump = jnp.exp(-0.5 * ((within[None, :] - event[:, None]) / (settings.kernel_ms / settings.dt_ms)) ** 2)
     gate = jnp.broadcast_to((within < window).astype(jnp.float32), (n_trials, trial_steps))
     delivered = jnp.broadcast_to(task.trials.rewarded.astype(jnp.float32)[:, None], (n_trials, trial_steps))
     last = jnp.broadcast_to(within == trial_steps - 1, (n_trials, trial_steps))
@@ -488,7 +489,7 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
     Parameters
     ----------
     reservoir : Reservoir
-        Or any object with that ``step``; advanced 1 ms (``DT_MS``) per step.
+        Or any object with that ``step``; advanced ``learner.settings.dt_ms`` per step.
     learner : ThreeFactorReadouts or ForceReadouts
         Its ``settings`` give ``input_scale_hz`` (Hz), ``baseline_tau_ms`` (ms) and ``bias_input``.
     state : RunState
@@ -521,7 +522,7 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
     [0.5603, 0.2061, 0.0758]
     """
     s = learner.settings
-    keep = float(np.exp(-DT_MS / s.baseline_tau_ms))
+    keep = float(np.exp(-s.dt_ms / s.baseline_tau_ms))
 
     def body(carry, step_inputs):
         reservoir_state, learner_state, baseline, n = carry
