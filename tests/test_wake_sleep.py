@@ -8,7 +8,7 @@ import pytest
 from bioplastic._checks import BadInput
 from bioplastic.data.synthetic import gp_latents
 from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
-from bioplastic.rules.theta_gate import theta_schedule
+from bioplastic.simulation.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep_update
 
 QUIET = dict(basal_noise_sigma=0.0, apical_noise_sigma=0.0)        # noise-free compartments

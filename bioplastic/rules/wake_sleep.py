@@ -3,7 +3,7 @@
 George, de Cothi, Stachenfeld & Barry (2023). Two-compartment units
 (:class:`~bioplastic.neurons.two_compartment.TwoCompartmentUnit`) have a basal
 (inference) and an apical (generative) compartment; a theta schedule
-(:mod:`bioplastic.rules.theta_gate`) decides which one drives the soma. At every step,
+(:mod:`bioplastic.simulation.theta_gate`) decides which one drives the soma. At every step,
 whatever the phase, each compartment ``c`` with presynaptic rates ``x``, potential
 ``V_c = W_c x`` and rate ``r_c = f_c(V_c)`` (plus noise) moves towards the soma rate ``r``::
 

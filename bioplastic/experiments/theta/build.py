@@ -31,7 +31,7 @@ from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, Theta
 from bioplastic.protocol.checker import Checker
 from bioplastic.protocol.components import PLOTS
 from bioplastic.experiments.theta.schema import ThetaProtocol
-from bioplastic.rules.theta_gate import theta_schedule
+from bioplastic.simulation.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings
 
 THETA_PLOTS = ("theta_losses", "theta_autocorrelation", "theta_decoding", "theta_ring_weights",

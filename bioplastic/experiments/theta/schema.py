@@ -18,7 +18,7 @@ from bioplastic.protocol.schema import ExperimentProtocol, Strict
 
 
 class ThetaGateSpec(Strict):
-    """The theta schedule (bioplastic.rules.theta_gate.theta_schedule); theta = 1 is the generative phase.
+    """The theta schedule (bioplastic.simulation.theta_gate.theta_schedule); theta = 1 is the generative phase.
 
     A cycle lasts ``1000 / frequency_hz`` ms, of which a fraction ``duty`` is generative.
 

@@ -14,7 +14,7 @@ al. 2023). Time ``t_n = n dt`` in ms, frequency in Hz, phases in cycles (0 to 1)
 
 Example
 -------
->>> from bioplastic.rules.theta_gate import theta_schedule
+>>> from bioplastic.simulation.theta_gate import theta_schedule
 >>> theta_schedule(8, dt_ms=25.0, frequency_hz=5.0).tolist()      # 200 ms cycles of 8 steps
 [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0]
 >>> theta_schedule(4, dt_ms=25.0, frequency_hz=10.0, duty=0.25, phase=0.75).tolist()

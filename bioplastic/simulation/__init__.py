@@ -1,0 +1,28 @@
+"""The time loop and what it is fed: inputs, probes, and input schedules such as the theta gate.
+
+:func:`simulate` runs one ``jax.lax.scan`` over time steps inside ``jit``
+(:mod:`bioplastic.simulation.loop`); :mod:`bioplastic.simulation.theta_gate` makes the theta
+schedules that switch two-compartment units between inference and generation.
+
+Example
+-------
+>>> from bioplastic.simulation import Constant, drive_at
+>>> float(drive_at(Constant(2.0), 0, 0.1))
+2.0
+"""
+
+from bioplastic.simulation.loop import (
+    Constant,
+    ItemSequence,
+    Poisson,
+    Probe,
+    Step,
+    TimeSeries,
+    drive_at,
+    probe_shapes,
+    run_seeds,
+    simulate,
+)
+
+__all__ = ["Constant", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "probe_shapes",
+           "run_seeds", "simulate"]
