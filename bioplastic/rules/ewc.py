@@ -22,6 +22,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from bioplastic.rules.base import Rule
+
 
 class EWCState(NamedTuple):
     """Running sums over finished tasks: ``importance = sum_t F_t``, ``anchor = sum_t F_t w*_t``.
@@ -167,3 +169,24 @@ def fisher_diagonal(example_gradient, weights, x, labels, batch: int = 64):
         block = squared(weights, x[start:start + batch], labels[start:start + batch])
         total = jax.tree_util.tree_map(lambda t, b: t + b.sum(axis=0), total, tuple(block))
     return jax.tree_util.tree_map(lambda t: t / len(x), total)
+
+
+def ewc_penalty(strength: float) -> Rule:
+    """EWC as a gradient transformation: adds :func:`penalty_gradient` to the ``gradient`` signal.
+
+    The state is the :class:`EWCState` (``init`` makes an empty one; :func:`consolidate`
+    adds each finished task).
+
+    Example
+    -------
+    >>> rule = ewc_penalty(strength=0.5)
+    >>> state = consolidate(rule.init((jnp.zeros(2),)), (jnp.array([1.0, 3.0]),), (jnp.array([2.0, 0.0]),))
+    >>> rule.update(state, (jnp.array([4.0, 5.0]),), gradient=(jnp.ones(2),))[0][0].tolist()   # 1 + 0.5 * 2 * 3
+    [4.0, 1.0]
+    """
+
+    def update(state: EWCState, weights, *, gradient):
+        penalty = penalty_gradient(state, weights, strength)
+        return tuple(g + p for g, p in zip(gradient, penalty)), state
+
+    return Rule(init_ewc, update, ("gradient",))

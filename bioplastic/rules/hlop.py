@@ -32,6 +32,7 @@ from __future__ import annotations
 import jax
 
 from bioplastic._checks import BadInput
+from bioplastic.rules.base import Rule
 from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, learn_subspace, project_gradient
 
 
@@ -187,3 +188,35 @@ def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_
             current = [max(0, n - fewer_by) for n in current]
         schedule.append(tuple(current))
     return schedule
+
+
+def hlop_projection(learning_rates, iterations: int = 5, momentum: float = 0.9, spike_levels=None, *,
+                    key: jax.Array = None, rows=None) -> Rule:
+    """HLOP as a gradient transformation: :func:`hlop_update` of the ``gradient`` and ``traces`` signals.
+
+    The state is one :class:`~bioplastic.rules.hebbian_subspace.Subspace` per layer; ``init``
+    makes them with ``rows`` free rows from ``key`` (:func:`init_hlop`), and
+    :func:`start_task` freezes them and adds rows between tasks.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> rule = hlop_projection((0.01,), key=jax.random.PRNGKey(0), rows=(1,))
+    >>> state = rule.init((jnp.zeros((3, 2)),))                         # one layer of 3 inputs
+    >>> g, traces = (jnp.ones((3, 2)),), (jnp.ones((8, 3)),)
+    >>> projected, state = rule.update(state, None, gradient=g, traces=traces)
+    >>> bool(jnp.array_equal(projected[0], g[0])), rule.signals               # first task: nothing frozen
+    (True, ('gradient', 'traces'))
+    """
+
+    def init(weights):
+        if key is None or rows is None:
+            raise BadInput("hlop_projection.init", "no key or rows", "hlop_projection(..., key=..., rows=...) "
+                           "to make the subspaces (or init_hlop)")
+        return init_hlop(key, tuple(w.shape[0] for w in weights), rows)
+
+    def update(subspaces, weights, *, gradient, traces):
+        return hlop_update(subspaces, gradient, traces, learning_rates, iterations, momentum,
+                           spike_levels=spike_levels)
+
+    return Rule(init, update, ("gradient", "traces"))

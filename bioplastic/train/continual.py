@@ -46,8 +46,9 @@ import numpy as np
 import optax
 
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
-from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
-from bioplastic.rules.hlop import hlop_update, init_hlop, rows_schedule, start_task
+from bioplastic.rules.combine import chain
+from bioplastic.rules.ewc import consolidate, ewc_penalty, fisher_diagonal, init_ewc
+from bioplastic.rules.hlop import hlop_projection, init_hlop, rows_schedule, start_task
 from bioplastic.train.batches import mean_over_blocks, minibatches, prepare_images
 
 METHODS = ("finetune", "hlop", "ewc", "multitask")
@@ -356,7 +357,8 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
 def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
     """A jitted ``step(weights, opt_state, (subspaces, ewc), x, y) -> (weights, opt_state, (subspaces, ewc))``.
 
-    One per task (the subspaces grow, so shapes change); with ``use_hlop`` the gradient is
+    One per task (the subspaces grow, so shapes change). The loss gradient goes through
+    ``chain(hlop_projection, ewc_penalty)`` (each only if used): with ``use_hlop`` it is
     projected and the lateral rows learn, with ``use_ewc`` the penalty gradient is added.
 
     Parameters
@@ -388,6 +390,10 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     [0.5]
     """
 
+    transform = chain(*([hlop_projection(settings.hlop_learning_rates, settings.hlop_iterations, settings.hlop_momentum,
+                                         settings.hlop_spike_levels)] if use_hlop else []),
+                      *([ewc_penalty(settings.ewc_strength)] if use_ewc else []))
+
     @jax.jit
     def step(weights, opt_state, extra, x, y):
         """One optimizer step on the batch ``(x, y)``.
@@ -404,18 +410,13 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         y : array
             Class indices ``(batch,)``.
         """
-        current_subspaces, ewc_state = extra
         loss, gradient, traces = gradients(weights, x, y)
-        gradient = tuple(gradient)
-        if use_hlop:
-            gradient, current_subspaces = hlop_update(
-                current_subspaces, gradient, traces, settings.hlop_learning_rates, settings.hlop_iterations,
-                settings.hlop_momentum, spike_levels=settings.hlop_spike_levels)
-        if use_ewc:
-            penalty = penalty_gradient(ewc_state, weights, settings.ewc_strength)
-            gradient = tuple(g + p for g, p in zip(gradient, penalty))
+        states = tuple(state for state, used in zip(extra, (use_hlop, use_ewc)) if used)
+        gradient, states = transform.update(states, weights, gradient=tuple(gradient), traces=traces)
+        learned = iter(states)
+        extra = tuple(next(learned) if used else None for used in (use_hlop, use_ewc))
         updates, opt_state = optimizer.update(gradient, opt_state, weights)
-        return optax.apply_updates(weights, updates), opt_state, (current_subspaces, ewc_state)
+        return optax.apply_updates(weights, updates), opt_state, extra
 
     return step
 
