@@ -49,7 +49,10 @@ import numpy as np
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.neurons.surrogate import Surrogate, spike
 
-TRAINERS = ("bptt", "dsr")
+TRAINERS = {          # name -> description; the one place a trainer is named
+    "bptt": "backpropagation through time, surrogate spike derivative",
+    "dsr": "differentiation on spike representation (the HLOP code's)",
+}
 
 
 @dataclasses.dataclass(frozen=True)

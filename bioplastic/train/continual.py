@@ -51,7 +51,12 @@ from bioplastic.rules.ewc import consolidate, ewc_penalty, fisher_diagonal, init
 from bioplastic.rules.hlop import hlop_projection, init_hlop, rows_schedule, start_task
 from bioplastic.train.batches import mean_over_blocks, minibatches, prepare_images
 
-METHODS = ("finetune", "hlop", "ewc", "multitask")
+METHODS = {          # name -> description; the one place a continual method is named
+    "hlop": "Hebbian orthogonal projection of the gradient (Xiao 2024)",
+    "finetune": "plain training on one task after another (forgets)",
+    "ewc": "elastic weight consolidation (Kirkpatrick 2017)",
+    "multitask": "all tasks' data at once, same steps (the upper bound)",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +76,7 @@ class ContinualSettings:
     >>> ContinualSettings(method="sgd")
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: method: got 'sgd'; allowed: 'finetune', 'hlop', 'ewc', 'multitask'
+    bioplastic._checks.BadInput: method: got 'sgd'; allowed: 'hlop', 'finetune', 'ewc', 'multitask'
     """
 
     method: str = "hlop"
@@ -90,7 +95,7 @@ class ContinualSettings:
     fisher_examples: int = 1000
 
     def __post_init__(self):
-        check_choice(self.method, "method", METHODS)
+        check_choice(self.method, "method", tuple(METHODS))
         check_size(self.batch_size, "batch_size")
         check_size(self.epochs_per_task, "epochs_per_task")
         check_positive(self.ewc_strength, "ewc_strength")

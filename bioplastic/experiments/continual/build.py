@@ -23,24 +23,22 @@ import numpy as np
 import optax
 
 from bioplastic.data.tasks import permuted_tasks
-from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
+from bioplastic.networks.spiking_mlp import TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
 from bioplastic.neurons.surrogate import Surrogate
 from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.continual.schema import ContinualProtocol
-from bioplastic.train.continual import ContinualRun, ContinualSettings, ContinualState, prepare_sequence
+from bioplastic.train.continual import METHODS, ContinualRun, ContinualSettings, ContinualState, prepare_sequence
 from bioplastic.rules.hlop import rows_schedule
 from bioplastic.train.batches import pixel_statistics
 
 CONTINUAL_PLOTS = ("accuracy_matrix", "task_accuracy")
 CONTINUAL_METHODS = Registry("continual method")
-CONTINUAL_METHODS.register("hlop", "hlop", "Hebbian orthogonal projection of the gradient (Xiao 2024)")
-CONTINUAL_METHODS.register("finetune", "finetune", "plain training on one task after another (forgets)")
-CONTINUAL_METHODS.register("ewc", "ewc", "elastic weight consolidation (Kirkpatrick 2017)")
-CONTINUAL_METHODS.register("multitask", "multitask", "all tasks' data at once, same steps (the upper bound)")
-CONTINUAL_METHODS.register("trainer = dsr", "dsr", "differentiation on spike representation (the HLOP code's)")
-CONTINUAL_METHODS.register("trainer = bptt", "bptt", "backpropagation through time, surrogate spike derivative")
+for _name, _description in METHODS.items():
+    CONTINUAL_METHODS.register(_name, _name, _description)
+for _name, _description in TRAINERS.items():
+    CONTINUAL_METHODS.register(f"trainer = {_name}", _name, _description)
 
 
 @dataclasses.dataclass(frozen=True)

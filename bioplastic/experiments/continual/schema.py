@@ -14,7 +14,8 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from bioplastic.protocol.schema import ExperimentProtocol, Strict
-from bioplastic.train.continual import ContinualSettings
+from bioplastic.networks.spiking_mlp import TRAINERS
+from bioplastic.train.continual import METHODS, ContinualSettings
 
 
 
@@ -119,8 +120,8 @@ class ContinualSpec(Strict):
     tasks: int = Field(10, ge=1, description="permuted tasks")
     first_unpermuted: bool = Field(False, description="task 0 the dataset as is (the HLOP code permutes it too)")
     sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
-    trainer: Literal["dsr", "bptt"] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
-    method: Literal["hlop", "finetune", "ewc", "multitask"] = "hlop"
+    trainer: Literal[tuple(TRAINERS)] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
+    method: Literal[tuple(METHODS)] = _SETTINGS.method
     learning_rate: float = Field(gt=0, description="SGD learning rate")
     batch_size: int = Field(_SETTINGS.batch_size, ge=1)
     epochs_per_task: int = Field(_SETTINGS.epochs_per_task, ge=1)
