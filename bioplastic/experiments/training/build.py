@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from typing import Callable, Optional
 
 import jax
 import jax.numpy as jnp
@@ -45,15 +46,59 @@ from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, pr
 from bioplastic.layers.mlp import init_layers
 from bioplastic.train.batches import Trainer, pixel_statistics, split_validation, trainer
 
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingRule:
+    """A batch rule as a ``[training]`` protocol uses it: its factory and what the build must know of it.
+
+    Parameters
+    ----------
+    factory : callable
+        Returns the :class:`~bioplastic.rules.base.Rule`; its keyword arguments (bar the
+        ones the build passes: ``hidden_activation``, ``output``, ``key``, ``loss``) are the
+        protocol's ``rule_params``, their defaults written once, in its signature.
+    local_loss : bool
+        On a counter-current network, the rule takes the network's local loss (else its output loss).
+    bounded_activation : str
+        Why the rule needs a bounded hidden activation, for the error message; empty: it does not.
+    predict : callable, optional
+        ``predict(hidden_activation, rule_params) -> (layers, x) -> output`` when the rule's
+        network computes its output its own way; ``rule_params`` hold every parameter of the
+        factory, defaults filled in.
+
+    Example
+    -------
+    >>> TRAINING_RULES.get("equilibrium_propagation").bounded_activation
+    "equilibrium propagation's settling diverges otherwise"
+    """
+
+    factory: Callable
+    local_loss: bool = False
+    bounded_activation: str = ""
+    predict: Optional[Callable] = None
+
+
+def _settled_prediction(hidden_activation, rule_params):
+    return lambda layers, x: predict(layers, x, hidden_activation, int(rule_params["free_steps"]))
+
+
 TRAINING_RULES = Registry("training rule")
-TRAINING_RULES.register("dual_propagation", dual_propagation, "[mlp] dyadic closed-form inference, local updates (Høier 2023)")
-TRAINING_RULES.register("backprop", backprop, "[mlp] gradient of the loss (the baseline)")
-TRAINING_RULES.register("equilibrium_propagation", equilibrium_propagation, "[mlp] two settling phases, contrastive update")
+TRAINING_RULES.register("dual_propagation", TrainingRule(dual_propagation),
+                        "[mlp] dyadic closed-form inference, local updates (Høier 2023)")
+TRAINING_RULES.register("backprop", TrainingRule(backprop), "[mlp] gradient of the loss (the baseline)")
+TRAINING_RULES.register("equilibrium_propagation",
+                        TrainingRule(equilibrium_propagation, predict=_settled_prediction,
+                                     bounded_activation="equilibrium propagation's settling diverges otherwise"),
+                        "[mlp] two settling phases, contrastive update")
 
 COUNTER_CURRENT_RULES = Registry("training rule")
-COUNTER_CURRENT_RULES.register("counter_current", counter_current, "[counter_current_mlp] anti-parallel local losses (Kao 2024)")
-COUNTER_CURRENT_RULES.register("backprop", backprop_baseline, "[counter_current_mlp] backprop of the forward network")
-COUNTER_CURRENT_RULES.register("feedback_alignment", feedback_alignment, "[counter_current_mlp] fixed random feedback")
+COUNTER_CURRENT_RULES.register("counter_current", TrainingRule(counter_current, local_loss=True),
+                               "[counter_current_mlp] anti-parallel local losses (Kao 2024)")
+COUNTER_CURRENT_RULES.register("backprop", TrainingRule(backprop_baseline),
+                               "[counter_current_mlp] backprop of the forward network")
+COUNTER_CURRENT_RULES.register("feedback_alignment", TrainingRule(feedback_alignment),
+                               "[counter_current_mlp] fixed random feedback")
 
 NETWORK_RULES = {"mlp": TRAINING_RULES, "counter_current_mlp": COUNTER_CURRENT_RULES,
                  "counter_current_cnn": COUNTER_CURRENT_RULES, "counter_current_autoencoder": COUNTER_CURRENT_RULES}
@@ -135,7 +180,8 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     check = Checker(file)
     spec, path = protocol.training, "training"
     counter_current_network = spec.network != "mlp"
-    factory = check.registered(NETWORK_RULES[spec.network], spec.rule, f"{path}.rule")
+    entry = check.registered(NETWORK_RULES[spec.network], spec.rule, f"{path}.rule")
+    factory = entry.factory
     parameters = inspect.signature(factory).parameters
     allowed = tuple(name for name in parameters if name not in ("hidden_activation", "output", "key", "loss"))
     for name in spec.rule_params:
@@ -150,14 +196,14 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     if "key" in parameters:
         options["key"] = key_rule
     if "loss" in parameters:
-        options["loss"] = (LOCAL_LOSS if spec.rule == "counter_current" else OUTPUT_LOSS)[spec.network]
+        options["loss"] = (LOCAL_LOSS if entry.local_loss else OUTPUT_LOSS)[spec.network]
     if "output" in parameters:
         options["output"] = spec.output
     elif spec.output != "mse" and not counter_current_network:
         check.fail(f"{path}.output", repr(spec.output), f"'mse': {spec.rule} has a squared-error output only")
-    if spec.rule == "equilibrium_propagation" and hidden_activation not in BOUNDED:
+    if entry.bounded_activation and hidden_activation not in BOUNDED:
         check.fail(f"{path}.hidden_activation", repr(hidden_activation),
-                   f"a bounded activation ({', '.join(BOUNDED)}): equilibrium propagation's settling diverges otherwise")
+                   f"a bounded activation ({', '.join(BOUNDED)}): {entry.bounded_activation}")
     try:
         rule = factory(**options, **spec.rule_params)
     except BadInput as error:
@@ -207,9 +253,9 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         prediction = counter_current_predict
     else:
         optimizer = per_network
-    if spec.rule == "equilibrium_propagation":
-        free_steps = int(spec.rule_params.get("free_steps", parameters["free_steps"].default))
-        prediction = lambda layers, x: predict(layers, x, hidden_activation, free_steps)  # noqa: E731
+    if entry.predict is not None:
+        defaults = {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
+        prediction = entry.predict(hidden_activation, {**defaults, **spec.rule_params})
     task = "autoencoder" if spec.network == "counter_current_autoencoder" else "classification"
     image_layout = "nhwc" if spec.network == "counter_current_cnn" else "flat"
     run = check.call(path, trainer, rule, optimizer, train, test, batch_size=spec.batch_size,
