@@ -8,7 +8,12 @@ Example
 ['simulation', 'training', 'continual', 'prediction', 'theta']
 """
 
-from bioplastic.experiments import continual, prediction, simulation, theta, training
+# The order of these imports is the order kinds register their plots (and are listed).
+from bioplastic.experiments import simulation  # isort: skip
+from bioplastic.experiments import training  # isort: skip
+from bioplastic.experiments import continual  # isort: skip
+from bioplastic.experiments import prediction  # isort: skip
+from bioplastic.experiments import theta  # isort: skip
 from bioplastic.experiments.kind import Kind
 
 KINDS: dict[str, Kind] = {kind.table: kind for kind in (

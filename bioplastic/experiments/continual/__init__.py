@@ -18,6 +18,6 @@ def _summary(experiment) -> str:
             f"{continual.tasks} tasks of {len(experiment.run.data[0][0][0])} {continual.dataset} examples")
 
 
-KIND = Kind("continual", ContinualProtocol, build_continual, ContinualWork, _summary, CONTINUAL_PLOTS,
+KIND = Kind("continual", ContinualProtocol, build_continual, ContinualWork, _summary, tuple(CONTINUAL_PLOTS),
             "a spiking MLP trained on permuted tasks one after another (HLOP, EWC, fine-tuning, multitask)",
             registries=(("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),))

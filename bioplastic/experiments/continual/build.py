@@ -33,7 +33,12 @@ from bioplastic.train.continual import METHODS, ContinualRun, ContinualSettings,
 from bioplastic.rules.hlop import rows_schedule
 from bioplastic.train.batches import pixel_statistics
 
-CONTINUAL_PLOTS = ("accuracy_matrix", "task_accuracy")
+CONTINUAL_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
+    "accuracy_matrix": ("continual", "accuracy on each task after each task (continual protocols)"),
+    "task_accuracy": ("continual", "accuracy on each task as tasks are added (continual protocols)"),
+}
+for _name, (_needs, _description) in CONTINUAL_PLOTS.items():
+    PLOTS.register(_name, _needs, _description)
 CONTINUAL_METHODS = Registry("continual method")
 for _name, _description in METHODS.items():
     CONTINUAL_METHODS.register(_name, _name, _description)

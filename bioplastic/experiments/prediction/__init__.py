@@ -24,6 +24,6 @@ def _summary(experiment) -> str:
             f"{prediction.task.trial_ms:g} ms")
 
 
-KIND = Kind("prediction", PredictionProtocol, _build, PredictionWork, _summary, PREDICTION_PLOTS,
+KIND = Kind("prediction", PredictionProtocol, _build, PredictionWork, _summary, tuple(PREDICTION_PLOTS),
             "readouts of an Izhikevich reservoir trained on cue-outcome trials (three-factor, FORCE)",
             choices=(("prediction.learners", PredictionSpec, "learners"),))

@@ -31,7 +31,12 @@ from bioplastic.protocol.components import PLOTS
 from bioplastic.experiments.prediction.schema import PredictionProtocol, ReadoutSpec
 from bioplastic.experiments.prediction.trials import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
 
-PREDICTION_PLOTS = ("prediction_traces", "prediction_errors")
+PREDICTION_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
+    "prediction_traces": ("prediction", "readouts aligned to cue onset, early and late (prediction protocols)"),
+    "prediction_errors": ("prediction", "prediction error per trial across the switch, per learner (prediction protocols)"),
+}
+for _name, (_needs, _description) in PREDICTION_PLOTS.items():
+    PLOTS.register(_name, _needs, _description)
 
 
 def learner_settings(readout: ReadoutSpec, learner: str, dt_ms: float = 1.0) -> WhatWhenSettings:

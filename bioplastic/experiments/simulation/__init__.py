@@ -17,5 +17,5 @@ def _summary(experiment) -> str:
             f"{len(experiment.network.projections)} projections")
 
 
-KIND = Kind("simulation", SimulationProtocol, build_experiment, SimulationWork, _summary, SIMULATION_PLOTS,
+KIND = Kind("simulation", SimulationProtocol, build_experiment, SimulationWork, _summary, tuple(SIMULATION_PLOTS),
             "a network of populations and projections simulated in time", default=True)

@@ -53,8 +53,15 @@ from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
 INPUT_KEYS = ("current_mv", "current_mv_per_ms", "current")
-SIMULATION_PLOTS = ("raster", "traces", "population_rate", "isi_histogram", "weight_matrix")
-SIMULATION_PLOT_NEEDS = ("spikes", "any", "projection")  # what the plots a simulation protocol can draw need
+SIMULATION_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
+    "raster": ("spikes", "spike raster of a spike recording"),
+    "traces": ("any", "traces of one or more recordings, side by side"),
+    "population_rate": ("spikes", "population rate (Hz) of a spike recording"),
+    "isi_histogram": ("spikes", "inter-spike-interval histogram of a spike recording"),
+    "weight_matrix": ("projection", "weights of a projection"),
+}
+for _name, (_needs, _description) in SIMULATION_PLOTS.items():
+    PLOTS.register(_name, _needs, _description)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -464,7 +471,7 @@ def _check_outputs(check, protocol, network):
     for name, spec in protocol.plots.items():
         path = f"plots.{name}"
         needs = check.registered(PLOTS, spec.type, f"{path}.type")
-        if needs not in SIMULATION_PLOT_NEEDS:
+        if spec.type not in SIMULATION_PLOTS:
             check.fail(f"{path}.type", repr(spec.type), "a plot of a simulation (raster, traces, population_rate, "
                        f"isi_histogram, weight_matrix): {spec.type} plots belong to [{needs}] protocols")
         if needs == "projection":

@@ -23,7 +23,7 @@ def _summary(experiment) -> str:
             f"{theta.dt_ms:g} ms, {theta.repeats} repeat(s){', then a transfer' if theta.transfer else ''}")
 
 
-KIND = Kind("theta", ThetaProtocol, _build, ThetaWork, _summary, THETA_PLOTS,
+KIND = Kind("theta", ThetaProtocol, _build, ThetaWork, _summary, tuple(THETA_PLOTS),
             "two-compartment layers trained by theta-gated wake-sleep on latents or a track",
             choices=(("theta.gate.shape", ThetaGateSpec, "shape"), ("theta.layers.NAME.kind", ThetaLayerSpec, "kind"),
                      ("theta.connections.NAME.compartment", ThetaConnectionSpec, "compartment"),

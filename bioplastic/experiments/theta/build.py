@@ -34,8 +34,15 @@ from bioplastic.experiments.theta.schema import ThetaProtocol
 from bioplastic.simulation.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings
 
-THETA_PLOTS = ("theta_losses", "theta_autocorrelation", "theta_decoding", "theta_ring_weights",
-               "theta_path_integration")
+THETA_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
+    "theta_losses": ("theta", "smoothed |r_B - r_A| of every layer over training (theta protocols)"),
+    "theta_autocorrelation": ("theta", "autocorrelation of generated activity and of the latents (theta, latents)"),
+    "theta_decoding": ("theta", "decoded and true position, with and without sensory input (theta, track)"),
+    "theta_ring_weights": ("theta", "recurrent weights sorted by place-field peak, and their mean profile (theta, track)"),
+    "theta_path_integration": ("theta", "decoding error after the input is removed: trained, untrained, transferred (theta, track)"),
+}
+for _name, (_needs, _description) in THETA_PLOTS.items():
+    PLOTS.register(_name, _needs, _description)
 SAMPLE_EVERY = 4          # decoder recordings keep every 4th step (10 samples per second at 25 ms)
 
 

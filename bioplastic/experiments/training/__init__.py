@@ -7,7 +7,7 @@ Example
 """
 
 from bioplastic.experiments.kind import Kind
-from bioplastic.experiments.training.build import COUNTER_CURRENT_RULES, TRAINING_RULES, build_training
+from bioplastic.experiments.training.build import COUNTER_CURRENT_RULES, TRAINING_PLOTS, TRAINING_RULES, build_training
 from bioplastic.experiments.training.run import TrainingWork
 from bioplastic.experiments.training.schema import TrainingProtocol
 
@@ -18,7 +18,7 @@ def _summary(experiment) -> str:
             f"{len(experiment.run.train_x)} {training.dataset} examples")
 
 
-KIND = Kind("training", TrainingProtocol, build_training, TrainingWork, _summary, ("learning_curve",),
+KIND = Kind("training", TrainingProtocol, build_training, TrainingWork, _summary, tuple(TRAINING_PLOTS),
             "a layered network trained on a dataset with a batch rule (DP, CCL, BP, EP, FA)",
             registries=(("training rules, network = 'mlp' ([training] protocols)", TRAINING_RULES),
                         ("training rules, network = 'counter_current_mlp' / '_cnn' / '_autoencoder'",

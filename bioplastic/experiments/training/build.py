@@ -47,6 +47,12 @@ from bioplastic.layers.mlp import init_layers
 from bioplastic.train.batches import Trainer, pixel_statistics, split_validation, trainer
 
 
+TRAINING_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
+    "learning_curve": ("training", "test accuracy per epoch (training protocols)"),
+}
+for _name, (_needs, _description) in TRAINING_PLOTS.items():
+    PLOTS.register(_name, _needs, _description)
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainingRule:
@@ -215,7 +221,7 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         check.fail(f"{path}.sizes", repr(spec.sizes), "layer sizes >= 1")
     for name, plot in protocol.plots.items():
         check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type != "learning_curve":
+        if plot.type not in TRAINING_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type), "'learning_curve' (the plot of a training protocol)")
 
     dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
