@@ -9,7 +9,13 @@ from bioplastic._checks import BadInput
 from bioplastic.data.synthetic import gp_latents
 from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
 from bioplastic.simulation.theta_gate import theta_schedule
-from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep_update
+from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep
+
+
+def wake_sleep_update(weights, trace, pre, delta, dt_ms, settings):
+    """One step of the rule, its change applied: ``(new weights, new trace)``."""
+    change, trace = wake_sleep(settings, dt_ms=dt_ms).update(trace, weights, pre=pre, error=delta)
+    return weights + change, trace
 
 QUIET = dict(basal_noise_sigma=0.0, apical_noise_sigma=0.0)        # noise-free compartments
 

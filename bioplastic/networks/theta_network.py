@@ -14,7 +14,7 @@ order they are listed (as the authors' code does: HPC, then EC):
    layer was updated before (earlier in the list), else of the previous step (so a layer
    onto itself always sees its previous rates);
 2. the layer steps (compartment rates with OU noise, soma ``f((1 - theta) r_B + theta r_A)``);
-3. then every plastic connection learns by :func:`~bioplastic.rules.wake_sleep.wake_sleep_update`
+3. then every plastic connection learns by :func:`~bioplastic.rules.wake_sleep.wake_sleep`
    with the ``x`` its potential used and its compartment's ``delta = (r - r_c) f_c'(V_c)``
    (``r_c`` the noisy compartment rate).
 
@@ -53,7 +53,7 @@ import jax.numpy as jnp
 from bioplastic._checks import BadInput, check_dt, check_size
 from bioplastic.neurons.activations import activation
 from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
-from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, wake_sleep_update
+from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, wake_sleep
 
 COMPARTMENTS = ("basal", "apical")
 
@@ -374,9 +374,9 @@ class ThetaNetwork:
                 overrides = {name: getattr(connection, name) for name in ("learning_rate", "l2")
                              if getattr(connection, name) is not None}
                 settings = dataclasses.replace(self.settings, **overrides) if overrides else self.settings
-                weights[connection.name], traces[connection.name] = wake_sleep_update(
-                    weights[connection.name], traces[connection.name], pre_rates[connection.name], delta, self.dt_ms,
-                    settings)
+                change, traces[connection.name] = wake_sleep(settings, dt_ms=self.dt_ms).update(
+                    traces[connection.name], weights[connection.name], pre=pre_rates[connection.name], error=delta)
+                weights[connection.name] = weights[connection.name] + change
         return {"layers": layers, "weights": weights, "traces": traces}, {"rates": rates, "mismatch": mismatch}
 
     def run(self, state: dict, inputs: dict, gates, learn: bool = True):

@@ -18,13 +18,14 @@ is weighed against everything learned before, so the effective learning rate fal
 Example
 -------
 >>> import jax, jax.numpy as jnp
->>> from bioplastic.rules.force import force_update, init_force
 >>> x = jax.random.normal(jax.random.PRNGKey(0), (50, 3))
 >>> true_w = jnp.array([[1.0, -2.0, 0.5]])
->>> state = init_force(jnp.zeros((1, 3)), alpha=1e-6)
+>>> rule, w = force(alpha=1e-6), jnp.zeros((1, 3))
+>>> state = rule.init(w)
 >>> for x_t in x:
-...     state = force_update(state, x_t, true_w @ x_t)
->>> bool(jnp.allclose(state.weights, true_w, atol=1e-4))
+...     change, state = rule.update(state, w, pre=x_t, target=true_w @ x_t)
+...     w = w + change
+>>> bool(jnp.allclose(w, true_w, atol=1e-4))
 True
 """
 
@@ -36,80 +37,64 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import check_positive
+from bioplastic.rules.base import Rule
 
 
 class ForceState(NamedTuple):
-    """Readout ``weights`` (n_out, n_in), inverse correlation ``inverse`` (n_in, n_in), and ``alpha``.
+    """The inverse correlation ``inverse`` (n_in, n_in) of the inputs, and ``alpha``.
 
     Example
     -------
-    >>> init_force(jnp.zeros((1, 3)), alpha=2.0).inverse.diagonal().tolist()
+    >>> force(alpha=2.0).init(jnp.zeros((1, 3))).inverse.diagonal().tolist()
     [0.5, 0.5, 0.5]
     """
 
-    weights: jax.Array
     inverse: jax.Array
     alpha: jax.Array
 
 
-def init_force(weights, alpha: float) -> ForceState:
-    """Start from ``weights`` with ``P = I / alpha`` (``alpha`` > 0: the ridge regulariser).
+def force(alpha: float) -> Rule:
+    """FORCE as a rule on readout weights ``W`` (n_out, n_in): one RLS step per update.
 
-    ``alpha`` has the units of the inputs squared: a small ``alpha`` trusts the first
-    examples fully, a large one learns slowly at first.
+    ``init(weights)`` sets ``P = I / alpha`` (``alpha`` > 0, the ridge regulariser, in the
+    units of the inputs squared: a small ``alpha`` trusts the first examples fully, a large
+    one learns slowly at first). ``update(state, weights, *, pre, target)`` takes the input
+    ``x`` (n_in,) and the desired readout ``target`` (n_out,) and returns the weight change
+    ``- c err k^T`` and the updated ``P``.
 
     Example
     -------
-    >>> state = init_force([[1.0, 2.0]], alpha=4.0)
-    >>> state.weights.tolist(), state.inverse.tolist(), float(state.alpha)
-    ([[1.0, 2.0]], [[0.25, 0.0], [0.0, 0.25]], 4.0)
-    >>> init_force(jnp.zeros((1, 2)), alpha=0.0)
+    >>> rule, w = force(alpha=1e-6), jnp.zeros((1, 1))                 # almost no regularisation
+    >>> change, state = rule.update(rule.init(w), w, pre=jnp.array([2.0]), target=jnp.array([4.0]))
+    >>> round(float((w + change)[0, 0]), 4)                              # solves w x = t at once
+    2.0
+    >>> force(alpha=0.0)
     Traceback (most recent call last):
     ...
     bioplastic._checks.BadInput: alpha: got 0.0; allowed: a finite number > 0
     """
     check_positive(alpha, "alpha")
-    weights = jnp.asarray(weights, jnp.float32)
-    n_in = weights.shape[1]
-    return ForceState(weights, jnp.eye(n_in, dtype=jnp.float32) / alpha, jnp.asarray(alpha, jnp.float32))
 
+    def init(weights) -> ForceState:
+        n_in = jnp.shape(weights)[1]
+        return ForceState(jnp.eye(n_in, dtype=jnp.float32) / alpha, jnp.asarray(alpha, jnp.float32))
 
-def force_update(state: ForceState, x: jax.Array, target: jax.Array) -> ForceState:
-    """One RLS step on input ``x`` (n_in,) towards ``target`` (n_out,).
+    def update(state: ForceState, weights, *, pre, target):
+        error = weights @ pre - target
+        k = state.inverse @ pre
+        c = 1.0 / (1.0 + pre @ k)
+        return -(c * jnp.outer(error, k)), ForceState(state.inverse - c * jnp.outer(k, k), state.alpha)
 
-    Parameters
-    ----------
-    state : ForceState
-        Current readout weights (n_out, n_in), inverse correlation ``P`` (n_in, n_in) and ``alpha``.
-    x : array (n_in,)
-        Presynaptic input (any units; ``alpha`` has these units squared).
-    target : array (n_out,)
-        Desired readout ``W x``, in the units of the readout.
-
-    Returns
-    -------
-    ForceState
-        Updated ``weights`` and ``inverse``; ``alpha`` unchanged.
-
-    Example
-    -------
-    >>> state = init_force(jnp.zeros((1, 1)), alpha=1e-6)   # almost no regularisation
-    >>> round(float(force_update(state, jnp.array([2.0]), jnp.array([4.0])).weights[0, 0]), 4)   # solves w x = t at once
-    2.0"""
-    error = state.weights @ x - target
-    k = state.inverse @ x
-    c = 1.0 / (1.0 + x @ k)
-    inverse = state.inverse - c * jnp.outer(k, k)
-    weights = state.weights - c * jnp.outer(error, k)
-    return ForceState(weights, inverse, state.alpha)
+    return Rule(init, update, ("target",))
 
 
 def reset_inverse_correlation(state: ForceState) -> ForceState:
-    """``P <- I / alpha``, keeping the weights: FORCE learns as fast as at its start again.
+    """``P <- I / alpha``: FORCE learns as fast as at its start again (the weights are not touched).
 
     Example
     -------
-    >>> state = force_update(init_force(jnp.zeros((1, 2)), 1.0), jnp.array([1.0, 1.0]), jnp.array([1.0]))
+    >>> rule, w = force(1.0), jnp.zeros((1, 2))
+    >>> _, state = rule.update(rule.init(w), w, pre=jnp.array([1.0, 1.0]), target=jnp.array([1.0]))
     >>> reset_inverse_correlation(state).inverse.tolist()
     [[1.0, 0.0], [0.0, 1.0]]"""
     return state._replace(inverse=jnp.eye(state.inverse.shape[0], dtype=state.inverse.dtype) / state.alpha)

@@ -23,12 +23,12 @@ Times in ms (``dt``, ``tau``); rates dimensionless.
 Example
 -------
 >>> import jax.numpy as jnp
->>> from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, init_trace, wake_sleep_update
->>> settings = WakeSleepSettings(learning_rate=1.0, tau_ms=100.0)
+>>> from bioplastic.rules.wake_sleep import WakeSleepSettings, compartment_error, wake_sleep
+>>> rule = wake_sleep(WakeSleepSettings(learning_rate=1.0, tau_ms=100.0), dt_ms=25.0)
 >>> weights = jnp.zeros((1, 2))
 >>> delta = compartment_error(soma=jnp.array([1.0]), potential=jnp.array([0.0]), activation_name="linear")
->>> weights, trace = wake_sleep_update(weights, init_trace(weights), jnp.array([1.0, 0.5]), delta, 25.0, settings)
->>> trace.tolist(), weights.tolist()                    # dt / tau = 0.25
+>>> change, trace = rule.update(rule.init(weights), weights, pre=jnp.array([1.0, 0.5]), error=delta)
+>>> trace.tolist(), (weights + change).tolist()          # dt / tau = 0.25
 ([[0.25, 0.125]], [[0.25, 0.125]])
 """
 
@@ -41,6 +41,7 @@ import jax.numpy as jnp
 
 from bioplastic._checks import _is_tracer, check_dt, check_finite, check_nonnegative, check_positive
 from bioplastic.neurons.activations import activation
+from bioplastic.rules.base import Rule
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,39 +111,35 @@ def init_trace(weights) -> jax.Array:
     return jnp.zeros_like(weights)
 
 
-def wake_sleep_update(weights, trace, pre, delta, dt_ms: float, settings: WakeSleepSettings):
-    """One step of the rule for one compartment: ``weights`` (n_post, n_pre), ``pre`` (n_pre,), ``delta`` (n_post,).
+def wake_sleep(settings: WakeSleepSettings, *, dt_ms: float) -> Rule:
+    """The rule for one compartment's weights ``W_c`` (n_post, n_pre): a filtered ``delta_c x`` minus penalties.
+
+    ``init(weights)`` is the filtered update ``P_c`` at zero (:func:`init_trace`);
+    ``update(trace, weights, *, pre, error)`` takes the presynaptic rates ``x`` (n_pre,) and
+    the compartment error ``delta_c`` (n_post,) from :func:`compartment_error` and returns
+    the weight change ``learning_rate (P_c - l2 W_c - l1 sign(W_c))`` and the new ``P_c``.
 
     Parameters
     ----------
-    weights : array (n_post, n_pre)
-        The compartment's weights ``W_c``.
-    trace : array (n_post, n_pre)
-        The filtered update ``P_c`` (see :func:`init_trace`).
-    pre : array (n_pre,)
-        Presynaptic rates ``x`` (dimensionless).
-    delta : array (n_post,)
-        Compartment error ``delta_c`` from :func:`compartment_error`.
-    dt_ms : float
-        Step (ms); may be traced, else it is checked.
     settings : WakeSleepSettings
         Learning rate, trace time constant (ms) and ``l1`` / ``l2`` penalties.
-
-    Returns
-    -------
-    tuple of jax.Array
-        The new ``(weights, trace)``, each (n_post, n_pre).
+    dt_ms : float
+        Step (ms); may be traced, else it is checked.
 
     Example
     -------
     >>> import jax.numpy as jnp
-    >>> settings = WakeSleepSettings(learning_rate=1.0, tau_ms=100.0)
-    >>> w, trace = wake_sleep_update(jnp.zeros((1, 1)), init_trace(jnp.zeros((1, 1))), jnp.array([2.0]),
-    ...                              jnp.array([0.5]), 25.0, settings)
-    >>> float(trace[0, 0]), float(w[0, 0])            # P = (dt / tau) delta x = 0.25 * 0.5 * 2
-    (0.25, 0.25)
+    >>> rule = wake_sleep(WakeSleepSettings(learning_rate=1.0, tau_ms=100.0), dt_ms=25.0)
+    >>> change, trace = rule.update(rule.init(jnp.zeros((1, 1))), jnp.zeros((1, 1)), pre=jnp.array([2.0]),
+    ...                             error=jnp.array([0.5]))
+    >>> float(trace[0, 0]), float(change[0, 0]), rule.signals        # P = (dt / tau) delta x = 0.25 * 0.5 * 2
+    (0.25, 0.25, ('error',))
     """
     alpha = (dt_ms if _is_tracer(dt_ms) else check_dt(dt_ms)) / settings.tau_ms
-    trace = alpha * jnp.outer(delta, pre) + (1.0 - alpha) * trace
-    change = trace - settings.l2 * weights - settings.l1 * jnp.sign(weights)
-    return weights + settings.learning_rate * change, trace
+
+    def update(trace, weights, *, pre, error):
+        trace = alpha * jnp.outer(error, pre) + (1.0 - alpha) * trace
+        change = trace - settings.l2 * weights - settings.l1 * jnp.sign(weights)
+        return settings.learning_rate * change, trace
+
+    return Rule(init_trace, update, ("error",))

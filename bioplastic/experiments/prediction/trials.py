@@ -75,7 +75,7 @@ import numpy as np
 
 from bioplastic._checks import BadInput, check_positive, check_size
 from bioplastic.networks.reservoir import Reservoir, ReservoirState
-from bioplastic.rules.force import ForceState, force_update, init_force, reset_inverse_correlation
+from bioplastic.rules.force import ForceState, force, reset_inverse_correlation
 from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
 from bioplastic.runs import RunError
 
@@ -263,6 +263,7 @@ class ForceReadoutState(NamedTuple):
     0
     """
 
+    weights: jax.Array
     force: ForceState
     gated_steps: jax.Array
 
@@ -286,11 +287,11 @@ class ForceReadouts:
         Example
         -------
         >>> state = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=4.0)).init(n_inputs=2)
-        >>> state.force.weights.tolist(), state.force.inverse.tolist()
+        >>> state.weights.tolist(), state.force.inverse.tolist()
         ([[0.0, 0.0], [0.0, 0.0]], [[0.25, 0.0], [0.0, 0.25]])
         """
-        return ForceReadoutState(init_force(jnp.zeros((2, n_inputs)), self.settings.force_alpha),
-                                 jnp.zeros((), jnp.int32))
+        weights = jnp.zeros((2, n_inputs), jnp.float32)
+        return ForceReadoutState(weights, force(self.settings.force_alpha).init(weights), jnp.zeros((), jnp.int32))
 
     def step(self, state: ForceReadoutState, x: jax.Array, signals: StepSignals):
         """One step: readouts ``z`` (2,) and, every ``force_every`` gated steps, an RLS update.
@@ -318,18 +319,25 @@ class ForceReadouts:
         >>> learner = ForceReadouts(WhatWhenSettings(learner="force", force_alpha=1e-6, force_every=2))
         >>> signals = StepSignals(1.0, 4.0, 1.0, False)
         >>> state, z = learner.step(learner.init(n_inputs=1), jnp.array([2.0]), signals)
-        >>> z.tolist(), [round(float(w), 4) for w in state.force.weights[:, 0]]
+        >>> z.tolist(), [round(float(w), 4) for w in state.weights[:, 0]]
         ([0.0, 0.0], [2.0, 0.5])
         >>> later, _ = learner.step(state, jnp.array([2.0]), signals._replace(when_target=8.0))
-        >>> int(later.gated_steps), bool(jnp.array_equal(later.force.weights, state.force.weights))
+        >>> int(later.gated_steps), bool(jnp.array_equal(later.weights, state.weights))
         (2, True)
         """
-        z = state.force.weights @ x
+        z = state.weights @ x
         gated = jnp.asarray(signals.gate) > 0
         due = gated & (state.gated_steps % self.settings.force_every == 0)
         target = jnp.stack([signals.when_target, signals.what_target])
-        force = jax.lax.cond(due, lambda f: force_update(f, x, target), lambda f: f, state.force)
-        return ForceReadoutState(force, state.gated_steps + gated.astype(jnp.int32)), z
+        rule = force(self.settings.force_alpha)
+
+        def learn(learned):
+            weights, rls = learned
+            change, rls = rule.update(rls, weights, pre=x, target=target)
+            return weights + change, rls
+
+        weights, rls = jax.lax.cond(due, learn, lambda learned: learned, (state.weights, state.force))
+        return ForceReadoutState(weights, rls, state.gated_steps + gated.astype(jnp.int32)), z
 
     def end_block(self, state: ForceReadoutState, switch_next: bool) -> ForceReadoutState:
         """Reset ``P`` before the first block after the switch when ``force_reset_at_switch``.
@@ -370,7 +378,7 @@ def readout_weights(learner_state) -> jax.Array:
     >>> readout_weights(make_learner(settings).init(n_inputs=4)).shape
     (2, 4)
     """
-    return learner_state.force.weights if isinstance(learner_state, ForceReadoutState) else learner_state.weights
+    return learner_state.weights
 
 
 # ------------------------------------------------------------------------- teaching signals

@@ -9,24 +9,12 @@ weights of plastic projections (``weights.npz``) and the figures.
 Example
 -------
 >>> import pathlib, tempfile
+>>> from bioplastic.cli import PROTOCOLS_DIR
 >>> from bioplastic.experiments import run_protocol
->>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _ = (folder / "p.toml").write_text('''
-... name = "demo"
-... [simulation]
-... dt_ms = 0.1
-... duration_ms = 20.0
-... [model.populations.cells]
-... neuron = "lif"
-... size = 2
-... [inputs.drive]
-... target = "cells"
-... type = "constant"
-... current_mv = 30.0
-... ''')
->>> run_dir = run_protocol(folder / "p.toml", out_dir=folder / "runs", progress=False)
+>>> run_dir = run_protocol(PROTOCOLS_DIR / "lif_single.toml", tempfile.mkdtemp(), ["simulation.duration_ms=20"],
+...                        progress=False)
 >>> sorted(path.name for path in run_dir.iterdir())
-['manifest.json', 'metrics.json', 'protocol.toml', 'recordings.npz']
+['manifest.json', 'metrics.json', 'protocol.toml', 'recordings.npz', 'voltage.png']
 """
 
 from __future__ import annotations
