@@ -190,3 +190,91 @@ def reward_modulated_hebbian(tau_eligibility_ms=500.0, learning_rate=0.01, *, dt
         return modulated_change(eligibility, modulator, 1.0, learning_rate), HebbianTraceState(eligibility)
 
     return Rule(init=init, update=update, signals=("modulator",))
+
+
+def online_readout(tau_eligibility_ms: float, learning_rate: float, *, dt_ms: float) -> Rule:
+    """The online three-factor rule of a linear readout ``z = w . x`` (postsynaptic factor 1).
+
+    Every step ``e <- exp(-dt / tau_e) e + x`` and ``w <- w + learning_rate * gate * error * e``;
+    the state is the trace ``e`` (1, n_in), the change has the shape of ``w`` (n_in,).
+
+    Example
+    -------
+    >>> rule = online_readout(tau_eligibility_ms=5.0, learning_rate=0.1, dt_ms=1.0)
+    >>> w = jnp.zeros(2)
+    >>> change, trace = rule.update(rule.init(w), w, pre=jnp.array([1.0, 1.0]), error=4.0, gate=1.0)
+    >>> change.tolist(), rule.signals                                # 0.1 * 4 * e, e = x
+    ([0.4000000059604645, 0.4000000059604645], ('error', 'gate'))
+    """
+    decay = eligibility_decay(tau_eligibility_ms, dt_ms)
+
+    def init(weights):
+        return jnp.zeros((1, jnp.shape(weights)[-1]), jnp.float32)
+
+    def update(trace, weights, *, pre, error, gate):
+        trace = update_eligibility(trace, pre, jnp.ones(1), decay)
+        return modulated_change(trace, error, gate, learning_rate)[0], trace
+
+    return Rule(init, update, ("error", "gate"))
+
+
+class ConsolidationState(NamedTuple):
+    """This trial's gated sums ``sum(e)`` and ``sum(z e)`` (n_in,); the block's tags (n_in,) and gated steps.
+
+    Example
+    -------
+    >>> consolidated_readout(0.1).init(jnp.zeros(3)).block_tags.shape
+    (3,)
+    """
+
+    trial_eligibility: jax.Array
+    trial_weighted: jax.Array
+    block_tags: jax.Array
+    block_steps: jax.Array
+
+
+def consolidated_readout(learning_rate: float) -> Rule:
+    """The offline three-factor rule of a linear readout ``z = w . x``: tags within a block, learning after it.
+
+    Within a trial the gated steps add ``e`` and ``z e`` (``trace`` = the readout's
+    eligibility ``e``, ``output`` = ``z``); at the trial's end its tag
+    ``target * sum(e) - sum(z e)`` (the summed error times eligibility, for an outcome
+    ``target`` known only then) joins the block's. At ``block_end`` (a Python bool: the call
+    between blocks) the change is ``learning_rate * tags / gated steps`` and the tags clear;
+    within a block the change is zero, so ``w`` stays fixed while the block runs.
+
+    Example
+    -------
+    One gated step with ``e = [1, 1]``, ``z = 0`` and outcome 1 at the trial's end, then the block's end:
+
+    >>> rule = consolidated_readout(learning_rate=0.5)
+    >>> state = rule.init(jnp.zeros(2))
+    >>> _, state = rule.update(state, None, trace=jnp.ones(2), output=0.0, target=1.0, gate=1.0, trial_end=True,
+    ...                        block_end=False)
+    >>> state.block_tags.tolist(), float(state.block_steps)
+    ([1.0, 1.0], 1.0)
+    >>> change, state = rule.update(state, None, trace=jnp.zeros(2), output=0.0, target=0.0, gate=0.0,
+    ...                             trial_end=False, block_end=True)
+    >>> change.tolist(), state.block_tags.tolist()
+    ([0.5, 0.5], [0.0, 0.0])
+    """
+
+    def init(weights) -> ConsolidationState:
+        row = jnp.zeros(jnp.shape(weights)[-1], jnp.float32)
+        return ConsolidationState(row, row, row, jnp.zeros((), jnp.float32))
+
+    def update(state: ConsolidationState, weights, *, trace, output, target, gate, trial_end, block_end):
+        trial_eligibility = state.trial_eligibility + gate * trace
+        trial_weighted = state.trial_weighted + gate * output * trace
+        tag = target * trial_eligibility - trial_weighted
+        block_tags = state.block_tags + jnp.where(trial_end, tag, 0.0)
+        clear = jnp.where(trial_end, 0.0, 1.0)
+        block_steps = state.block_steps + gate
+        if not block_end:
+            return jnp.zeros_like(block_tags), ConsolidationState(trial_eligibility * clear, trial_weighted * clear,
+                                                                  block_tags, block_steps)
+        change = learning_rate * block_tags / jnp.maximum(block_steps, 1.0)
+        return change, ConsolidationState(trial_eligibility * clear, trial_weighted * clear,
+                                          jnp.zeros_like(block_tags), jnp.zeros_like(block_steps))
+
+    return Rule(init, update, ("trace", "output", "target", "gate", "trial_end", "block_end"))

@@ -76,7 +76,7 @@ import numpy as np
 from bioplastic._checks import BadInput, check_positive, check_size
 from bioplastic.networks.reservoir import Reservoir, ReservoirState
 from bioplastic.rules.force import ForceState, force, reset_inverse_correlation
-from bioplastic.rules.three_factor import eligibility_decay, modulated_change, update_eligibility
+from bioplastic.rules.three_factor import ConsolidationState, consolidated_readout, online_readout
 from bioplastic.runs import RunError
 
 WHEN, WHAT = 0, 1
@@ -216,18 +216,12 @@ class ThreeFactorReadouts:
         """
         s = self.settings
         z = state.weights @ x
-        eligibility = update_eligibility(state.eligibility, x, jnp.ones(1), eligibility_decay(s.tau_eligibility_ms, s.dt_ms))
-        when_change = modulated_change(eligibility, signals.when_target - z[WHEN], signals.gate, s.when_learning_rate)
-        weights = state.weights.at[WHEN].add(when_change[0])
-        trace = eligibility[0]
-        trial_eligibility = state.trial_eligibility + signals.gate * trace
-        trial_weighted = state.trial_weighted + signals.gate * z[WHAT] * trace
-        tag = signals.what_target * trial_eligibility - trial_weighted
-        block_tags = state.block_tags + jnp.where(signals.trial_end, tag, 0.0)
-        clear = jnp.where(signals.trial_end, 0.0, 1.0)
-        new = ThreeFactorState(weights, eligibility, trial_eligibility * clear, trial_weighted * clear, block_tags,
-                               state.block_steps + signals.gate)
-        return new, z
+        when_change, eligibility = online_readout(s.tau_eligibility_ms, s.when_learning_rate, dt_ms=s.dt_ms).update(
+            state.eligibility, state.weights[WHEN], pre=x, error=signals.when_target - z[WHEN], gate=signals.gate)
+        _, what = consolidated_readout(s.what_learning_rate).update(   # "what" does not change within a block
+            _what_state(state), state.weights[WHAT], trace=eligibility[0], output=z[WHAT], target=signals.what_target,
+            gate=signals.gate, trial_end=signals.trial_end, block_end=False)
+        return ThreeFactorState(state.weights.at[WHEN].add(when_change), eligibility, *what), z
 
     def end_block(self, state: ThreeFactorState, switch_next: bool) -> ThreeFactorState:
         """Offline consolidation of "what": apply the block's tags, then clear them.
@@ -249,9 +243,15 @@ class ThreeFactorReadouts:
         >>> state.weights[WHAT].tolist(), state.block_tags.tolist()
         ([0.5, 0.5], [0.0, 0.0])
         """
-        change = self.settings.what_learning_rate * state.block_tags / jnp.maximum(state.block_steps, 1.0)
-        return state._replace(weights=state.weights.at[WHAT].add(change), block_tags=jnp.zeros_like(state.block_tags),
-                              block_steps=jnp.zeros_like(state.block_steps))
+        zero = jnp.zeros_like(state.block_tags)
+        change, what = consolidated_readout(self.settings.what_learning_rate).update(
+            _what_state(state), state.weights[WHAT], trace=zero, output=0.0, target=0.0, gate=0.0, trial_end=False,
+            block_end=True)
+        return ThreeFactorState(state.weights.at[WHAT].add(change), state.eligibility, *what)
+
+
+def _what_state(state: ThreeFactorState) -> ConsolidationState:
+    return ConsolidationState(state.trial_eligibility, state.trial_weighted, state.block_tags, state.block_steps)
 
 
 class ForceReadoutState(NamedTuple):
