@@ -50,6 +50,34 @@ def test_ctrl_c_on_a_real_run_names_the_resume_command_and_the_resume_completes(
     assert fingerprint(run_dir) == fingerprint(whole)
 
 
+def test_a_ctrl_c_during_a_garbage_collection_stops_the_run_after_the_unit_without_a_traceback(tmp_path, capfd):
+    import gc
+
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import RunInterrupted
+
+    def interrupt_in_collection(phase, info):      # as a Ctrl-C that lands in JAX's gc callback
+        if phase == "start":
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(10_000):                # the handler runs at a bytecode boundary in here
+                pass
+
+    def collect(units_done, state):
+        if units_done == 1:
+            gc.callbacks.append(interrupt_in_collection)
+            try:
+                gc.collect()
+            finally:
+                gc.callbacks.remove(interrupt_in_collection)
+
+    with pytest.raises(RunInterrupted, match=r"the 1 finished units of work \(of 4\)"):
+        run_protocol(SMALL, tmp_path, ["simulation.duration_ms=40", "simulation.chunk_ms=10"], progress=False,
+                     on_unit=collect)
+    assert "Exception ignored" not in capfd.readouterr().err
+    (run_dir,) = tmp_path.iterdir()
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"
+
+
 # A protocol of every kind but simulation (tests/test_runner.py has one), made to diverge.
 DIVERGING = {
     "training": ("dp_mnist", TOY["dp_mnist"] + ["training.learning_rate=1e30", "training.optimizer=sgd"],

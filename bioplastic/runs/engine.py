@@ -40,7 +40,11 @@ A toy kind that counts to three and then reports the total:
 from __future__ import annotations
 
 import abc
+import contextlib
+import gc
 import pathlib
+import signal
+import threading
 from typing import Callable, Optional
 
 from bioplastic.runs import checkpoint
@@ -158,22 +162,28 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
         state = work.restored(tree, state)
     _write_status(run_dir, manifest, "running", done, finished=None)
     shown = Progress(name, work.progress_at(work.n_units), work.unit, progress, initial=work.progress_at(done))
+    interrupts: list = []
     try:
-        if on_unit is not None and done == 0:
-            on_unit(0, state)
-        for index in range(done, work.n_units):
-            before, base = state, work.progress_at(index)
-            state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
-            bad = nonfinite(work.watched(state))
-            if bad is not None:
-                message = work.nonfinite_message(index, before, bad)
-                work.stopped(run_dir, before, index)
-                raise RunError(f"{message}; the finished work is kept in {run_dir}")
-            checkpoint.save(run_dir / checkpoint.FILE, work.checkpointed(state), index + 1)
-            done = index + 1
-            shown.update_to(work.progress_at(index + 1))
-            if on_unit is not None:
-                on_unit(index + 1, state)
+        with _sigint_remembered(interrupts):
+            if on_unit is not None and done == 0:
+                on_unit(0, state)
+            for index in range(done, work.n_units):
+                before, base = state, work.progress_at(index)
+                state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
+                bad = nonfinite(work.watched(state))
+                if bad is not None:
+                    message = work.nonfinite_message(index, before, bad)
+                    work.stopped(run_dir, before, index)
+                    raise RunError(f"{message}; the finished work is kept in {run_dir}")
+                checkpoint.save(run_dir / checkpoint.FILE, work.checkpointed(state), index + 1)
+                done = index + 1
+                shown.update_to(work.progress_at(index + 1))
+                if on_unit is not None:
+                    on_unit(index + 1, state)
+                if interrupts:               # a Ctrl-C whose KeyboardInterrupt was swallowed (e.g. in a gc callback)
+                    raise KeyboardInterrupt
+            if interrupts:
+                raise KeyboardInterrupt
         shown.close()
         metrics = work.finish(run_dir, state)
         write_json(run_dir / "metrics.json", metrics)
@@ -191,6 +201,44 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
     _write_status(run_dir, manifest, "completed", work.n_units)
     (run_dir / checkpoint.FILE).unlink(missing_ok=True)
     return metrics
+
+
+@contextlib.contextmanager
+def _sigint_remembered(interrupts: list):
+    """While running, a SIGINT is remembered in ``interrupts`` and raises KeyboardInterrupt.
+
+    Python drops an exception raised inside a garbage-collector callback (JAX has one) and
+    prints a traceback for it; so during a collection a SIGINT is only remembered, and the
+    engine checks ``interrupts`` after every unit and stops then. Outside the main thread
+    signals cannot be handled: nothing changes.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    collecting = []
+
+    def collection_starts(phase, info):
+        if phase == "start":
+            collecting.append(True)
+
+    def collection_ends(phase, info):
+        if phase == "stop" and collecting:
+            collecting.pop()
+
+    def remember(signum, frame):
+        interrupts.append(signum)
+        if not collecting:
+            raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, remember)
+    gc.callbacks.insert(0, collection_starts)      # before every other callback of a collection ...
+    gc.callbacks.append(collection_ends)           # ... and after them
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        gc.callbacks.remove(collection_starts)
+        gc.callbacks.remove(collection_ends)
 
 
 def _write_status(run_dir, manifest: dict, status: str, units_done: int, finished: Optional[str] = "now") -> None:
