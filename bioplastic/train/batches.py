@@ -226,6 +226,53 @@ def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
         yield order[b * batch_size : (b + 1) * batch_size]
 
 
+def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, epoch: int):
+    """The one batch loop: ``carry = step(carry, x_batch, y_batch)`` over the minibatches of one epoch.
+
+    Every trainer goes through it -- :func:`run_epoch` (every batch rule), the continual
+    tasks (:mod:`bioplastic.train.continual`) and :func:`fit` -- so they share the batch
+    order of :func:`minibatches` and its timing.
+
+    Parameters
+    ----------
+    step : callable
+        ``step(carry, x_batch, y_batch) -> carry``, usually jitted.
+    carry : pytree
+        What the steps update (parameters, optimizer and rule states).
+    x, y : arrays
+        The training examples and their labels, along the first axis.
+    batch_size : int
+        Examples per step; the examples beyond the last whole batch are left out.
+    key : jax key
+        The run's batch-order key, the same for every epoch.
+    epoch : int
+        Epoch index (from 0), folded into ``key``.
+
+    Returns
+    -------
+    carry : pytree
+        After the epoch.
+    step_seconds : list of float
+        Time (s) of every step but the first (which may compile).
+
+    Example
+    -------
+    >>> total, times = train_epoch(lambda c, x, y: c + x.sum(), 0.0, np.ones((5, 1)), np.zeros(5), 2,
+    ...                            jax.random.PRNGKey(0), 0)
+    >>> float(total), len(times)                        # 2 batches of 2; the fifth example is left out
+    (4.0, 1)
+    """
+    step_times = []
+    for b, chosen in enumerate(minibatches(key, epoch, len(x), batch_size)):
+        tick = time.perf_counter()
+        carry = step(carry, x[chosen], y[chosen])
+        if b > 0:
+            jax.block_until_ready(carry)
+            step_times.append(time.perf_counter() - tick)
+    jax.block_until_ready(carry)
+    return carry, step_times
+
+
 def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int):
     """One pass over the training set in the order drawn from ``fold_in(key, epoch)``.
 
@@ -267,17 +314,13 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     >>> len(step_seconds), seconds > 0
     (1, True)
     """
-    step_times = []
+    def step(carry, x, labels):
+        target = x if run.task == "autoencoder" else jax.nn.one_hot(labels, run.n_classes)
+        return run.step(*carry, x, target)
+
     start = time.perf_counter()
-    for b, chosen in enumerate(minibatches(key, epoch, len(run.train_x), run.batch_size)):
-        x = run.train_x[chosen]
-        target = x if run.task == "autoencoder" else jax.nn.one_hot(run.train_y[chosen], run.n_classes)
-        tick = time.perf_counter()
-        layers, rule_state, opt_state = run.step(layers, rule_state, opt_state, x, target)
-        if b > 0:
-            jax.block_until_ready(layers)
-            step_times.append(time.perf_counter() - tick)
-    jax.block_until_ready(layers)
+    (layers, rule_state, opt_state), step_times = train_epoch(step, (layers, rule_state, opt_state), run.train_x,
+                                                              run.train_y, run.batch_size, key, epoch)
     return layers, rule_state, opt_state, time.perf_counter() - start, step_times
 
 

@@ -49,7 +49,7 @@ from bioplastic._checks import BadInput, check_choice, check_positive, check_siz
 from bioplastic.rules.combine import chain
 from bioplastic.rules.ewc import consolidate, ewc_penalty, fisher_diagonal, init_ewc
 from bioplastic.rules.hlop import hlop_projection, init_hlop, rows_schedule, start_task
-from bioplastic.train.batches import mean_over_blocks, minibatches, prepare_images
+from bioplastic.train.batches import mean_over_blocks, prepare_images, train_epoch
 
 METHODS = {          # name -> description; the one place a continual method is named
     "hlop": "Hebbian orthogonal projection of the gradient (Xiao 2024)",
@@ -427,9 +427,11 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
 
 
 def _train_epochs(step, weights, opt_state, extra, x, y, settings, key):
+    carry = (weights, opt_state, extra)
     for epoch in range(settings.epochs_per_task):
-        for chosen in minibatches(key, epoch, len(x), settings.batch_size):
-            weights, opt_state, extra = step(weights, opt_state, extra, x[chosen], y[chosen])
+        carry, _ = train_epoch(lambda c, x_batch, y_batch: step(*c, x_batch, y_batch), carry, x, y,
+                               settings.batch_size, key, epoch)
+    weights, _, extra = carry
     return weights, extra
 
 
