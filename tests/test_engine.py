@@ -112,3 +112,27 @@ def test_the_progress_bar_counts_the_work_and_estimates_what_is_left(tmp_path, c
     shown = capsys.readouterr().err
     assert "40/40 ms simulated" in shown and "s left" in shown
     assert os.path.isdir(tmp_path)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda path: path.write_bytes(path.read_bytes()[:100]), "got a file that is not a readable checkpoint"),
+    (lambda path: path.write_bytes(b"garbage"), "got a file that is not a readable checkpoint"),
+    (lambda path: __import__("numpy").savez(path, __format__="bioplastic-checkpoint/1", __units_done__=1),
+     "got a checkpoint without ['network']"),
+])
+def test_resuming_from_a_damaged_checkpoint_is_one_line_naming_the_file(damage, message, tmp_path, capsys):
+    overrides = ["--set", "simulation.duration_ms=40", "--set", "simulation.chunk_ms=10"]
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import RunInterrupted
+
+    def stop(units_done, state):
+        if units_done == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_protocol(SMALL, tmp_path, overrides[1::2], progress=False, on_unit=stop)
+    (run_dir,) = tmp_path.iterdir()
+    damage(run_dir / CHECKPOINT)
+    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"run stopped: {run_dir / CHECKPOINT}: {message}") and "start afresh without --resume" in line

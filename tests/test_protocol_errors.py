@@ -37,6 +37,7 @@ EXPECTED = {
     "invalid_toml": "line 7, column 12: got invalid TOML (Expected ']' at the end of a table declaration); allowed: TOML syntax (https://toml.io)",
     "missing_connection_probability": "model.projections.exc_to_inh.connectivity.p: got nothing; allowed: a value: fixed_probability needs p",
     "missing_duration": "simulation.duration_ms: got nothing (the key is required); allowed: simulated time (ms)",
+    "not_utf8": "(file): got a file that is not UTF-8 text (byte 11); allowed: a TOML text file (UTF-8)",
     "missing_model": "model: got nothing (the key is required); allowed: a table with keys file, populations, projections",
     "missing_simulation": "simulation: got nothing (the key is required); allowed: a table with keys dt_ms, duration_ms, chunk_ms",
     "nan_parameter": "model.populations.exc.params.tau_ref_ms: got nan; allowed: a finite number",
@@ -116,3 +117,27 @@ def test_output_piped_into_a_reader_that_stops_ends_quietly():
     process.stdout.close()                      # the reader goes away, as head does
     error = process.stderr.read().decode()
     assert process.wait() == 0 and first.strip() and error == ""
+
+
+def test_a_protocol_path_that_is_a_directory_is_refused(tmp_path, capsys):
+    assert main(["validate", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}: (file): got a directory; allowed: a TOML file\n"
+
+
+@pytest.mark.parametrize("model_file, found", [("", "no file"), ("missing.toml", "no file"), (".", "a directory")])
+def test_a_model_file_that_is_not_a_file_names_the_protocol_and_model_file(model_file, found, tmp_path, capsys):
+    path = tmp_path / "p.toml"
+    path.write_text(f'name = "p"\n[simulation]\ndt_ms = 0.1\nduration_ms = 1.0\n[model]\nfile = "{model_file}"\n')
+    assert main(["validate", str(path)]) == 2
+    resolved = (tmp_path / model_file).resolve()
+    assert capsys.readouterr().err == (f"error: {path}: model.file: got {model_file!r}, where there is {found} "
+                                       f"({resolved}); allowed: the path of a model file, relative to the protocol's "
+                                       "folder\n")
+
+
+@pytest.mark.parametrize("assignment", ["=5", ".dt_ms=5", "simulation..dt_ms=5"])
+def test_a_set_without_a_key_names_set(assignment, capsys):
+    path = CORPUS.parent / "valid_small.toml"
+    assert main(["validate", str(path), "--set", assignment]) == 2
+    assert capsys.readouterr().err == (f"error: {path}: --set: got {assignment!r}; allowed: key.path=value with a key "
+                                       "before each dot and the '=' (e.g. simulation.dt_ms=0.05)\n")

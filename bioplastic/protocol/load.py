@@ -80,11 +80,28 @@ def read_toml(path: pathlib.Path, shown_as: str) -> dict:
     Traceback (most recent call last):
     ...
     bioplastic.protocol.errors.ProtocolError: missing.toml: (file): got a path that does not exist; allowed: an existing TOML file
+    >>> _ = (folder / "latin1.toml").write_bytes('name = "caf\xe9"'.encode("latin-1"))
+    >>> read_toml(folder / "latin1.toml", "latin1.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: latin1.toml: (file): got a file that is not UTF-8 text (byte 11); allowed: a TOML text file (UTF-8)
+    >>> read_toml(folder, "a-folder")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: a-folder: (file): got a directory; allowed: a TOML file
     """
+    if path.is_dir():
+        raise ProtocolError(shown_as, "(file)", "a directory", "a TOML file")
     try:
-        text = path.read_text()
+        text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise ProtocolError(shown_as, "(file)", "a path that does not exist", "an existing TOML file") from None
+    except UnicodeDecodeError as error:
+        raise ProtocolError(shown_as, "(file)", f"a file that is not UTF-8 text (byte {error.start})",
+                            "a TOML text file (UTF-8)") from None
+    except OSError as error:
+        raise ProtocolError(shown_as, "(file)", f"a file that cannot be read ({error.strerror})",
+                            "a readable TOML file") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -109,6 +126,9 @@ def _apply_override(raw: dict, assignment: str, shown_as: str) -> None:
     if "=" not in assignment:
         raise ProtocolError(shown_as, "--set", repr(assignment), "key.path=value (a TOML value, e.g. simulation.dt_ms=0.05)")
     path, text = (part.strip() for part in assignment.split("=", 1))
+    if not all(path.split(".")):
+        raise ProtocolError(shown_as, "--set", repr(assignment), "key.path=value with a key before each dot and the '=' "
+                            "(e.g. simulation.dt_ms=0.05)")
     try:
         value = tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:
@@ -166,6 +186,10 @@ def resolve(path, overrides=()) -> dict:
     model = raw.get("model")
     if isinstance(model, dict) and isinstance(model.get("file"), str):
         model_path = (path.parent / model["file"]).resolve()
+        if not model["file"].strip() or not model_path.is_file():
+            found = "a directory" if model["file"].strip() and model_path.is_dir() else "no file"
+            raise ProtocolError(shown_as, "model.file", f"{model['file']!r}, where there is {found} ({model_path})",
+                                "the path of a model file, relative to the protocol's folder")
         model_raw = read_toml(model_path, str(model_path))
         for key in model_raw:
             if key not in MODEL_FILE_KEYS:

@@ -313,6 +313,11 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
     Traceback (most recent call last):
     ...
     bioplastic.runs.errors.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
+    >>> _ = (run_dir / "protocol.toml").write_text("name = ")                        # a corrupted copy
+    >>> open_run_folder("p.toml", "demo", 0, {"name": "demo"}, None, run_dir, None)    # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.runs.errors.RunError: --resume ...: got a run folder whose protocol.toml or manifest.json cannot be read (TOMLDecodeError); allowed: a run folder as bioplastic run wrote it; start afresh without --resume
     """
     if resume is None:
         run_dir = new_run_folder(out_dir, name)
@@ -327,6 +332,10 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
     except FileNotFoundError:
         raise RunError(f"--resume {run_dir}: got a folder that is not a run folder; allowed: a folder made by "
                        "bioplastic run") from None
+    except (OSError, ValueError) as error:          # unreadable, not UTF-8, not TOML or not JSON
+        raise RunError(f"--resume {run_dir}: got a run folder whose protocol.toml or manifest.json cannot be read "
+                       f"({type(error).__name__}); allowed: a run folder as bioplastic run wrote it; start afresh "
+                       "without --resume") from None
     if stored != json.loads(json.dumps(resolved)):
         raise RunError(f"--resume {run_dir}: got a protocol (with its --set overrides) that differs from the one of "
                        "that run; allowed: the same protocol and overrides")
