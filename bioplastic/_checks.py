@@ -87,6 +87,37 @@ def check_dt(dt, where: str = "dt_ms") -> float:
     return value
 
 
+def check_whole_steps(value, dt_ms: float, where: str, unit_ms: float = 1.0, unit: str = "ms") -> int:
+    """The whole number of steps of ``dt_ms`` (ms) in a time; a time between two steps is refused, not rounded.
+
+    Parameters
+    ----------
+    value : float
+        The time, in ``unit``.
+    dt_ms : float
+        The step (ms).
+    where : str
+        Named in the error.
+    unit_ms, unit : float, str
+        Milliseconds in one unit of ``value``, and the unit's name (``60000.0, "min"``).
+
+    Example
+    -------
+    >>> check_whole_steps(1.5, 0.1, "delay_ms"), check_whole_steps(0.5, 25.0, "minutes", 60_000.0, "min")
+    (15, 1200)
+    >>> check_whole_steps(0.15, 0.1, "delay_ms")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: delay_ms: got 0.15; allowed: a whole number of steps of dt_ms = 0.1 (nearest: 0.1 or 0.2 ms)
+    """
+    steps = round(value * unit_ms / dt_ms)
+    if not math.isclose(steps * dt_ms, value * unit_ms, rel_tol=1e-6, abs_tol=1e-9 * dt_ms):
+        lower = math.floor(value * unit_ms / dt_ms)
+        raise BadInput(where, repr(value), f"a whole number of steps of dt_ms = {dt_ms:g} (nearest: "
+                       f"{lower * dt_ms / unit_ms:.6g} or {(lower + 1) * dt_ms / unit_ms:.6g} {unit})")
+    return int(steps)
+
+
 def check_size(n, where: str) -> int:
     """Return ``n`` as an int after checking it is a whole number >= 1.
 

@@ -2,15 +2,19 @@
 
 ::
 
-    bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR]
-    bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR]
+    bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR] [LIMITS]
+    bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR] [LIMITS]
     bioplastic list
     bioplastic schema [--kind KIND]
     bioplastic data list [--data-dir DIR]
     bioplastic data fetch NAME [NAME ...] [--data-dir DIR]
 
-A protocol problem prints one line -- file, key path, what was found, what is allowed --
-and exits with code 2, with no traceback. A run that stops (NaN in the state, a resume
+LIMITS are ``--max-memory-gb GB`` (default: the memory available) and ``--max-steps N``
+(default 10^9): a run estimated beyond them is refused before anything is allocated, and
+``validate`` prints the estimate. ``--debug`` shows the traceback of any error.
+
+A protocol problem (or a bad file, folder or option) prints one line -- file, key path,
+what was found, what is allowed -- and exits with code 2, with no traceback. A run that stops (NaN in the state, a resume
 that does not match) exits with code 1 after saving what it had computed; Ctrl-C exits with
 code 130 and names the command that resumes the run.
 
@@ -45,6 +49,7 @@ PROTOCOLS_DIR = pathlib.Path(__file__).resolve().parent.parent / "protocols"
 
 def _parser() -> argparse.ArgumentParser:
     from bioplastic.experiments import KINDS
+    from bioplastic.experiments.size import DEFAULT_MAX_STEPS
 
     parser = argparse.ArgumentParser(prog="bioplastic", description="Simulate biologically plausible learning.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -68,7 +73,30 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("names", nargs="+", metavar="NAME")
     for sub in (run, validate, data_commands.choices["list"], fetch):
         sub.add_argument("--data-dir", default=None, help="dataset cache (default: $BIOPLASTIC_DATA_DIR or ~/.cache/bioplastic)")
+    for sub in (run, validate):
+        sub.add_argument("--max-memory-gb", type=_positive(float), default=None, metavar="GB",
+                         help="refuse a run estimated to need more memory (default: the memory available)")
+        sub.add_argument("--max-steps", type=_positive(int), default=DEFAULT_MAX_STEPS, metavar="N",
+                         help=f"refuse a run of more steps (default: {DEFAULT_MAX_STEPS:,})")
+    for sub in (parser, run, validate, data_commands.choices["list"], fetch):
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show the traceback of an error (for a bug report)")
     return parser
+
+
+def _positive(number_type):
+    """An argparse type: a number of ``number_type`` > 0, else a usage error naming what is allowed."""
+    def parse(text: str):
+        try:
+            value = number_type(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"got {text!r}; allowed: a {'whole ' if number_type is int else ''}"
+                                             "number > 0")
+        return value
+    parse.__name__ = number_type.__name__
+    return parse
 
 
 def _data(args) -> None:
@@ -131,9 +159,13 @@ def main(argv=None) -> int:
     Returns
     -------
     int
-        0 on success, 1 when a run stopped (:class:`~bioplastic.runs.RunError`), 130 when it was
-        interrupted (Ctrl-C; the message names the ``--resume`` command), 2 for a protocol problem (one line on standard error, no traceback). A malformed command
-        line exits through ``SystemExit(2)`` (argparse), ``--help`` through ``SystemExit(0)``.
+        0 on success; 2 for bad input -- a protocol problem, a file, folder or option that cannot
+        be used, a ``--resume`` folder that is not a stopped run's; 1 when a run stopped
+        (:class:`~bioplastic.runs.RunError`: NaN, a full disk, no memory) or on an unexpected
+        error; 130 when it was interrupted (Ctrl-C; the message names the ``--resume``
+        command). Each is one line on standard error, never a traceback unless ``--debug`` is
+        given. A malformed command line exits through ``SystemExit(2)`` (argparse), ``--help``
+        through ``SystemExit(0)``.
 
     Example
     -------
@@ -142,6 +174,7 @@ def main(argv=None) -> int:
     >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> main(["validate", str(protocol_file)])                        # doctest: +ELLIPSIS
     /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
+      size: about 64.1 kB of memory, 4,000 time steps
     0
     >>> stderr = io.StringIO()
     >>> with contextlib.redirect_stderr(stderr):
@@ -161,22 +194,26 @@ def main(argv=None) -> int:
     ...     main(["--help"])
     ... except SystemExit as exit:
     ...     print("exit code", exit.code)                  # doctest: +ELLIPSIS
-    usage: bioplastic [-h] {run,validate,list,schema,data} ...
+    usage: bioplastic [-h] [--debug] {run,validate,list,schema,data} ...
     <BLANKLINE>
     Simulate biologically plausible learning.
     ...
     exit code 0
     """
     args = _parser().parse_args(argv)
-    from bioplastic.experiments import describe, protocol_json_schema, run_protocol
+    from bioplastic.data.cache import data_dir
+    from bioplastic.experiments import Limits, describe, protocol_json_schema, run_protocol
     from bioplastic.runs import RunError, RunInterrupted
 
     try:
+        if getattr(args, "data_dir", None) is not None:
+            data_dir(args.data_dir)                   # a cache that cannot be one is refused before anything runs
         if args.command == "run":
+            limits = Limits(args.max_memory_gb, args.max_steps)
             run_dir = run_protocol(
                 args.protocol, out_dir=args.out, overrides=args.overrides, resume=args.resume,
                 progress=not args.quiet, command=["bioplastic", *(argv if argv is not None else sys.argv[1:])],
-                data_dir=args.data_dir,
+                data_dir=args.data_dir, limits=limits,
             )
             print(f"run folder: {run_dir}")
             metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -184,21 +221,31 @@ def main(argv=None) -> int:
                 if isinstance(value, (int, float)) or value is None:
                     print(f"  {name} = {'none' if value is None else format(value, '.4g')}")
         elif args.command == "validate":
-            print(describe(args.protocol, args.overrides, args.data_dir))
+            print(describe(args.protocol, args.overrides, args.data_dir, Limits(args.max_memory_gb, args.max_steps)))
         elif args.command == "list":
             _list()
         elif args.command == "data":
             _data(args)
         else:
             print(json.dumps(protocol_json_schema(args.kind), indent=2))
-    except BadInput as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except RunInterrupted as error:
-        print(f"interrupted: {error}", file=sys.stderr)
-        return 130
-    except RunError as error:
-        print(f"run stopped: {error}", file=sys.stderr)
+    except Exception as error:
+        if getattr(args, "debug", False) or isinstance(error, BrokenPipeError):     # console() ends a closed pipe
+            raise
+        if isinstance(error, BadInput):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        if isinstance(error, RunInterrupted):
+            print(f"interrupted: {error}", file=sys.stderr)
+            return 130
+        if isinstance(error, RunError):
+            print(f"run stopped: {error}", file=sys.stderr)
+            return 1
+        if isinstance(error, OSError):
+            print(f"error: {error.strerror or type(error).__name__}"
+                  f"{f' ({error.filename})' if error.filename else ''}", file=sys.stderr)
+            return 1
+        print(f"internal error: {type(error).__name__}: {error} (a bug in bioplastic: rerun with --debug for the "
+              "traceback, and report it)", file=sys.stderr)
         return 1
     return 0
 
@@ -221,6 +268,7 @@ def console() -> None:
     ...     except SystemExit as exit:
     ...         print("exit code", exit.code)                  # doctest: +ELLIPSIS
     /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
+      size: about 64.1 kB of memory, 4,000 time steps
     exit code 0
     """
     try:

@@ -133,6 +133,40 @@ def test_resuming_from_a_damaged_checkpoint_is_one_line_naming_the_file(damage, 
         run_protocol(SMALL, tmp_path, overrides[1::2], progress=False, on_unit=stop)
     (run_dir,) = tmp_path.iterdir()
     damage(run_dir / CHECKPOINT)
-    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 1
+    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith(f"run stopped: {run_dir / CHECKPOINT}: {message}") and "start afresh without --resume" in line
+    assert line.startswith(f"error: {run_dir / CHECKPOINT}: {message}") and "start afresh without --resume" in line
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"    # refused before it ran
+
+
+def test_a_full_disk_while_writing_a_checkpoint_stops_in_one_line_and_keeps_the_last_one(tmp_path, capsys, monkeypatch):
+    """The second checkpoint's write fails with ENOSPC: exit 1, one line, manifest ``failed``, checkpoint 1 intact."""
+    import errno
+
+    import bioplastic.runs.folder as folder
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import read_npz
+
+    overrides = ["simulation.duration_ms=40", "simulation.chunk_ms=10"]
+    real_fsync, checkpoints = os.fsync, []
+
+    def fsync_with_a_full_disk(descriptor):
+        if os.readlink(f"/proc/self/fd/{descriptor}").split("/")[-1].startswith(f".{CHECKPOINT}."):
+            checkpoints.append(descriptor)
+            if len(checkpoints) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(descriptor)
+
+    monkeypatch.setattr(folder.os, "fsync", fsync_with_a_full_disk)
+    assert main(["run", str(SMALL), "--out", str(tmp_path), "--quiet", *(p for o in overrides for p in ("--set", o))]) == 1
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    (run_dir,) = tmp_path.iterdir()
+    assert line.startswith("run stopped: valid_small stopped during chunk 2 of 4 (10-20 ms): No space left on device; "
+                           f"the 1 finished units of work (of 4) are kept in {run_dir}; once that is mended, resume with: ")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "failed: OSError: [Errno 28] No space left on device" and manifest["units_done"] == 1
+    assert int(read_npz(run_dir / CHECKPOINT)["__units_done__"]) == 1
+    assert sorted(path.name for path in run_dir.iterdir()) == [CHECKPOINT, "manifest.json", "protocol.toml"]
+    monkeypatch.undo()
+    resumed = run_protocol(SMALL, overrides=overrides, resume=run_dir, progress=False)
+    assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"

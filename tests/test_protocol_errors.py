@@ -80,6 +80,41 @@ EXPECTED = {
     "zero_dt": "simulation.dt_ms: got 0.0; allowed: greater than 0",
     "zero_population_size": "model.populations.inh.size: got 0; allowed: greater than or equal to 1",
     "zero_time_constant": "model.populations.exc.params.tau_ms: got 0.0; allowed: a finite number > 0 (ms)",
+    # issue 18: inputs that crashed, ran out of memory, failed only in run, or were silently changed
+    "seed_beyond_32_bits": 'seed: got 18446744073709551616; allowed: less than or equal to 4294967295',
+    "name_too_long": f"name: got {'x' * 240!r}; allowed: String should have at most 200 characters",
+    "oversized_population": 'recordings.spikes: got a run that needs about 1.78 PB of memory (1.6 PB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
+    "oversized_duration": 'simulation.duration_ms: got 10,000,000,000,000 time steps; allowed: at most 1,000,000,000 (--max-steps raises the limit)',
+    "training_oversized_layer": 'training.sizes: got a run that needs about 22.3 TB of memory (19.1 TB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
+    "continual_too_many_tasks": 'continual.tasks: got a run that needs about 7.01 TB of memory (6.35 TB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
+    "prediction_too_many_trials": 'prediction.trials: got 3,000,000,000,000 time steps; allowed: at most 1,000,000,000 (--max-steps raises the limit)',
+    "theta_too_many_steps": 'theta.minutes: got 2,400,000,014,400 time steps; allowed: at most 1,000,000,000 (--max-steps raises the limit)',
+    "theta_unknown_activation": "theta.layers.ec.basal_activation: got 'relux'; allowed: 'linear', 'relu', 'sigmoid', 'tanh', 'elu', 'rectified_tanh' or 'hard_sigmoid'",
+    "theta_relay_key_on_a_learning_layer": 'theta.layers.ec.threshold: got 0.5; allowed: no threshold: a two_compartment layer does not use it',
+    "theta_step_longer_than_half_a_cycle": 'theta.dt_ms: got 150.0; allowed: at most 100: two steps per theta cycle of 200 ms (gate.frequency_hz = 5), one per phase at least',
+    "theta_minutes_between_steps": 'theta.minutes: got 1.0001; allowed: a whole number of steps of dt_ms = 25 (nearest: 1 or 1.00042 min)',
+    "theta_lag_longer_than_hold": 'theta.test.max_lag_s: got 20.0; allowed: at most hold_s (10): the lags are measured within the generative test',
+    "theta_negative_error_time": 'theta.test.errors_at_s[0]: got -1.0; allowed: greater than 0',
+    "theta_track_key_in_a_latents_test": 'theta.test.episodes: got 3; allowed: no episodes: the test of [theta.latents] does not use it',
+    "recording_empty_neuron_list": "recordings.v.neurons: got []; allowed: at least one index in [0, 20) of population 'exc', or 'all'",
+    "plot_recording_and_recordings": "plots.raster.recordings: got ['v']; allowed: either recording or recordings, not both (recording = 'spikes' is given)",
+    "training_plot_with_recording": "plots.curve.recording: got 'spikes'; allowed: no recording: a learning_curve plot draws the run's own results",
+    "delay_between_steps": 'model.projections.exc_to_inh.delay_ms: got 0.15; allowed: a whole number of steps of dt_ms = 0.1 (nearest: 0.1 or 0.2 ms)',
+    "input_start_between_steps": 'inputs.drive.start_ms: got 2.55; allowed: a whole number of steps of dt_ms = 0.1 (nearest: 2.5 or 2.6 ms)',
+    "training_train_examples_beyond_dataset": "training.train_examples: got 100000; allowed: at most the 60000 training examples of 'mnist'",
+    "continual_test_examples_beyond_dataset": "continual.test_examples: got 20000; allowed: at most the 10000 test examples of 'mnist'",
+    "poisson_rate_above_one_spike_per_step": 'inputs.drive.rate_hz: got 20000.0; allowed: at most 10000 Hz: one spike per step of dt_ms = 0.1 (a higher rate would be cut to that)',
+    "prediction_duplicate_cues": "prediction.task.cues: got ['A', 'A']; allowed: distinct names (repeated: 'A')",
+    "prediction_switch_trial_without_a_switch": 'prediction.switch_trial: got 50; allowed: no switch_trial without a [prediction.task.switch] (the values the task switches to)',
+    "prediction_latency_between_steps": 'prediction.task.latencies_ms[0]: got 300.5; allowed: a whole number of steps of dt_ms = 1 (nearest: 300 or 301 ms)',
+    "prediction_repeats_beyond_the_last_seed": 'prediction.repeats: got 10; allowed: at most 6: repeat k draws from seed + k, and seeds end at 4294967295',
+    "boolean_for_a_number": 'simulation.duration_ms: got True; allowed: a valid number',
+    "training_negative_learning_rate": 'training.learning_rate: got -0.0001; allowed: greater than 0',
+    "continual_negative_hlop_learning_rate": 'continual.hlop.learning_rates[1]: got -0.01; allowed: greater than 0',
+    "theta_negative_learning_rate": 'theta.learning_rate: got -0.001; allowed: greater than or equal to 0',
+    "training_batch_larger_than_dataset": 'training.batch_size: got 5000; allowed: at most the 1000 training examples',
+    "number_beyond_float32": "model.populations.exc.params.tau_ms: got 1e+39; allowed: a number within float32's range, at most 3.403e+38 in size",
+    "binary_file": '(file): got a file that is not UTF-8 text (byte 128); allowed: a TOML text file (UTF-8)',
 }
 
 
@@ -91,7 +126,7 @@ def test_corpus_is_complete():
 @pytest.mark.parametrize("stem", sorted(EXPECTED))
 def test_malformed_protocol_is_rejected_with_its_message(stem, capsys):
     path = CORPUS / f"{stem}.toml"
-    assert main(["validate", str(path)]) == 2
+    assert main(["validate", str(path), "--max-memory-gb", "8"]) == 2      # a fixed limit: the same message anywhere
     captured = capsys.readouterr()
     assert captured.err == f"error: {path}: {EXPECTED[stem]}\n"
     assert "Traceback" not in captured.err + captured.out
@@ -141,3 +176,89 @@ def test_a_set_without_a_key_names_set(assignment, capsys):
     assert main(["validate", str(path), "--set", assignment]) == 2
     assert capsys.readouterr().err == (f"error: {path}: --set: got {assignment!r}; allowed: key.path=value with a key "
                                        "before each dot and the '=' (e.g. simulation.dt_ms=0.05)\n")
+
+
+VALID = CORPUS.parent / "valid_small.toml"
+SHORT = ["--set", "simulation.duration_ms=5", "--quiet"]
+
+
+def _one_error_line(capsys) -> str:
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert "Traceback" not in captured.err + captured.out
+    return line
+
+
+def test_an_out_folder_that_cannot_hold_runs_is_refused_before_anything_runs(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("a file")
+    assert main(["run", str(VALID), "--out", str(a_file), *SHORT]) == 2
+    assert _one_error_line(capsys) == (f"error: --out {a_file}: got a file, not a folder; allowed: a folder this user "
+                                       "may write in (it is created if missing)")
+    assert main(["run", str(VALID), "--out", str(a_file / "runs"), *SHORT]) == 2
+    assert _one_error_line(capsys) == (f"error: --out {a_file / 'runs'}: got a path below a file; allowed: a folder this "
+                                       "user may write in (it is created if missing)")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["notes.txt"]
+
+
+def test_a_data_dir_that_is_a_file_is_refused_by_every_command(tmp_path, capsys):
+    a_file = tmp_path / "cache"
+    a_file.write_text("a file")
+    expected = f"error: --data-dir: got {a_file}, a file; allowed: a folder for the dataset cache (it is created if missing)"
+    for command in (["run", str(VALID), *SHORT, "--out", str(tmp_path / "runs")], ["validate", str(VALID)],
+                    ["data", "list"]):
+        assert main([*command, "--data-dir", str(a_file)]) == 2
+        assert _one_error_line(capsys) == expected
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_resume_folder_that_is_not_a_stopped_run_exits_2(tmp_path, capsys):
+    assert main(["run", str(VALID), "--resume", str(tmp_path), "--quiet"]) == 2
+    assert _one_error_line(capsys) == (f"error: --resume {tmp_path}: got a folder that is not a run folder; allowed: a "
+                                       "folder made by bioplastic run")
+    assert main(["run", str(VALID), "--resume", str(tmp_path / "nowhere"), "--quiet"]) == 2
+    assert _one_error_line(capsys) == (f"error: --resume {tmp_path / 'nowhere'}: got no folder; allowed: a folder made "
+                                       "by bioplastic run")
+
+
+def test_debug_shows_the_traceback_of_an_error():
+    from bioplastic.protocol.errors import ProtocolError
+
+    with pytest.raises(ProtocolError, match="simulation.dt_ms: got -0.1"):
+        main(["validate", str(VALID), "--set", "simulation.dt_ms=-0.1", "--debug"])
+
+
+def test_an_unexpected_error_is_one_line_that_asks_for_debug(capsys, monkeypatch):
+    import bioplastic.experiments
+
+    def broken(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(bioplastic.experiments, "describe", broken)
+    assert main(["validate", str(VALID)]) == 1
+    assert _one_error_line(capsys) == ("internal error: TypeError: unsupported operand (a bug in bioplastic: rerun with "
+                                       "--debug for the traceback, and report it)")
+
+
+def test_validate_prints_the_size_and_the_limits_can_be_moved(capsys):
+    long = ["--set", "simulation.duration_ms=100000", "--set", "simulation.chunk_ms=10"]   # 10^6 steps of 0.1 ms
+    assert main(["validate", str(VALID), *long]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("  size: about ")
+    assert main(["validate", str(VALID), *long, "--max-steps", "999999"]) == 2
+    assert _one_error_line(capsys) == (f"error: {VALID}: simulation.duration_ms: got 1,000,000 time steps; allowed: at "
+                                       "most 999,999 (--max-steps raises the limit)")
+    assert main(["validate", str(VALID), *long, "--max-memory-gb", "0.001"]) == 2
+    assert _one_error_line(capsys).startswith(f"error: {VALID}: recordings.spikes: got a run that needs about ")
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--max-steps", "0", "argument --max-steps: got '0'; allowed: a whole number > 0"),
+    ("--max-steps", "1.5", "argument --max-steps: got '1.5'; allowed: a whole number > 0"),
+    ("--max-memory-gb", "lots", "argument --max-memory-gb: got 'lots'; allowed: a number > 0"),
+    ("--max-memory-gb", "inf", "argument --max-memory-gb: got 'inf'; allowed: a number > 0"),
+])
+def test_a_limit_that_is_not_a_positive_number_is_a_usage_error(option, value, message, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["validate", str(VALID), option, value])
+    assert exit.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"bioplastic validate: error: {message}"

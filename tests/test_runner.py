@@ -7,6 +7,7 @@ import tomllib
 import numpy as np
 import pytest
 
+from bioplastic._checks import BadInput
 from bioplastic.analysis import average_accuracy, backward_transfer
 from bioplastic.cli import main
 from bioplastic.experiments import KINDS, kind_of, load_protocol, run_protocol, validate_protocol
@@ -216,11 +217,15 @@ def test_a_run_stopped_by_an_error_is_marked_failed_and_resumes(tmp_path):
         if units_done == 1:
             raise OSError(28, "No space left on device")
 
-    with pytest.raises(OSError):
+    with pytest.raises(RunError) as stopped_by:
         run_protocol(SMALL, tmp_path, overrides=overrides, progress=False, on_unit=fail_after_first)
     (stopped,) = tmp_path.iterdir()
+    assert str(stopped_by.value).startswith("valid_small stopped during chunk 2 of 4 (10-20 ms): No space left on device; the 1 "
+                                            f"finished units of work (of 4) are kept in {stopped}; once that is mended, "
+                                            "resume with: bioplastic run ")
     manifest = json.loads((stopped / "manifest.json").read_text())
     assert manifest["status"] == "failed: OSError: [Errno 28] No space left on device" and manifest["units_done"] == 1
+    assert (stopped / CHECKPOINT).is_file()
     resumed = run_protocol(SMALL, overrides=overrides, resume=stopped, progress=False)
     assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"
 
@@ -233,7 +238,7 @@ def test_resume_with_a_different_protocol_is_refused(tmp_path):
     with pytest.raises(RunInterrupted):
         run_protocol(SMALL, tmp_path, progress=False, on_unit=stop)
     (stopped,) = tmp_path.iterdir()
-    with pytest.raises(RunError, match="differs from the one of that run"):
+    with pytest.raises(BadInput, match="differs from the one of that run"):
         run_protocol(SMALL, overrides=["seed=2"], resume=stopped, progress=False)
 
 

@@ -65,6 +65,10 @@ def data_dir(override: str | os.PathLike | None = None) -> pathlib.Path:
     '/tmp/somewhere'
     >>> data_dir("~/x") == data_dir(os.path.expanduser("~/x"))
     True
+    >>> data_dir("/etc/hostname")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: --data-dir: got /etc/hostname, a file; allowed: a folder for the dataset cache (it is created if missing)
     """
     if override is not None:
         if not isinstance(override, (str, os.PathLike)) or not os.fspath(override):
@@ -76,7 +80,12 @@ def data_dir(override: str | os.PathLike | None = None) -> pathlib.Path:
         chosen = pathlib.Path(os.environ["XDG_CACHE_HOME"]) / "bioplastic"
     else:
         chosen = pathlib.Path("~/.cache/bioplastic")
-    return pathlib.Path(os.path.abspath(chosen.expanduser()))
+    chosen = pathlib.Path(os.path.abspath(chosen.expanduser()))
+    if chosen.exists() and not chosen.is_dir():
+        where = "--data-dir" if override is not None else f"the dataset cache {chosen}"
+        raise BadInput(where, f"{chosen}, a file" if override is not None else "a file",
+                       "a folder for the dataset cache (it is created if missing)")
+    return chosen
 
 
 def downloads_dir(cache_dir: str | os.PathLike | None = None) -> pathlib.Path:

@@ -22,5 +22,6 @@ from bioplastic.experiments.launch import (
     run_protocol,
     validate_protocol,
 )
+from bioplastic.experiments.size import Limits
 
-__all__ = ["KINDS", "Kind", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "validate_protocol"]
+__all__ = ["KINDS", "Kind", "Limits", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "validate_protocol"]

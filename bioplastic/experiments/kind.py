@@ -30,6 +30,9 @@ class Kind:
     build : callable
         ``build(protocol, file, data_dir) -> experiment``: every check ``run`` would make
         (so ``validate`` and ``run`` share one path), then the built experiment.
+    estimate : callable
+        ``estimate(protocol) -> Estimate``: the memory and steps of the run, from the
+        validated protocol alone (nothing allocated); checked against the limits before ``build``.
     work : callable
         ``work(experiment) -> Work``: the run's units of work.
     summary : callable
@@ -55,6 +58,7 @@ class Kind:
     table: str
     schema: type
     build: Callable
+    estimate: Callable
     work: Callable[..., Work]
     summary: Callable[..., str]
     plots: tuple

@@ -21,6 +21,7 @@ from pydantic.json_schema import models_json_schema
 
 from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.kinds import KINDS
+from bioplastic.experiments.size import Limits, check_size
 from bioplastic.protocol.load import resolve, validate
 from bioplastic.runs import open_run_folder, run_work
 
@@ -84,7 +85,14 @@ def _load(path, overrides):
     return kind, validate(resolved, kind.schema, str(path)), resolved
 
 
-def validate_protocol(path, overrides=(), data_dir=None):
+def _build(kind: Kind, protocol, path, data_dir, limits: Limits):
+    """The kind's size estimate checked against ``limits``, then its build step: ``(estimate, experiment)``."""
+    estimate = kind.estimate(protocol)
+    check_size(str(path), estimate, limits)
+    return estimate, kind.build(protocol, str(path), data_dir)
+
+
+def validate_protocol(path, overrides=(), data_dir=None, limits: Limits = Limits()):
     """Every check :func:`run_protocol` makes before running, without running; the built experiment.
 
     Parameters
@@ -95,11 +103,13 @@ def validate_protocol(path, overrides=(), data_dir=None):
         ``key.path=value`` assignments applied before validation.
     data_dir : str or pathlib.Path, optional
         Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+    limits : Limits
+        The most memory and steps the run may take (default: the memory available, 10^9 steps).
 
     Raises
     ------
     ProtocolError
-        The first problem found.
+        The first problem found; a run beyond ``limits`` at the key path that sets the excess.
 
     Example
     -------
@@ -112,23 +122,28 @@ def validate_protocol(path, overrides=(), data_dir=None):
     Traceback (most recent call last):
     ...
     bioplastic.protocol.errors.ProtocolError: .../lif_single.toml: simulation.dt_ms: got -0.1; allowed: ...
+    >>> validate_protocol(protocol_file, limits=Limits(max_steps=1000))      # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: .../lif_single.toml: simulation.duration_ms: got 4,000 time steps; allowed: at most 1,000 (--max-steps raises the limit)
     """
     kind, protocol, _ = _load(path, overrides)
-    return kind.build(protocol, str(path), data_dir)
+    return _build(kind, protocol, path, data_dir, limits)[1]
 
 
-def describe(path, overrides=(), data_dir=None) -> str:
-    """What ``bioplastic validate`` prints for a valid protocol: the file, "valid" and its kind's summary.
+def describe(path, overrides=(), data_dir=None, limits: Limits = Limits()) -> str:
+    """What ``bioplastic validate`` prints for a valid protocol: the file, "valid", its kind's summary, its size.
 
     Example
     -------
     >>> from bioplastic.cli import PROTOCOLS_DIR
-    >>> describe(PROTOCOLS_DIR / "lif_single.toml").endswith("lif_single.toml: valid (4000 steps of 0.1 ms, "
-    ...                                                      "1 populations, 0 projections)")
-    True
+    >>> print(describe(PROTOCOLS_DIR / "lif_single.toml"))     # doctest: +ELLIPSIS
+    /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
+      size: about 64.1 kB of memory, 4,000 time steps
     """
     kind, protocol, _ = _load(path, overrides)
-    return f"{path}: valid ({kind.summary(kind.build(protocol, str(path), data_dir))})"
+    estimate, experiment = _build(kind, protocol, path, data_dir, limits)
+    return f"{path}: valid ({kind.summary(experiment)})\n  size: {estimate.describe()}"
 
 
 def run_protocol(
@@ -140,6 +155,7 @@ def run_protocol(
     on_unit: Optional[Callable[[int, object], None]] = None,
     command: Optional[list] = None,
     data_dir=None,
+    limits: Limits = Limits(),
 ) -> pathlib.Path:
     """Run the protocol at ``path``; return its run folder.
 
@@ -163,6 +179,8 @@ def run_protocol(
         The command line, for the manifest.
     data_dir : path, optional
         Dataset cache (default: ``bioplastic.data.cache.data_dir()``).
+    limits : Limits
+        The most memory and steps the run may take (default: the memory available, 10^9 steps).
 
     Returns
     -------
@@ -187,10 +205,10 @@ def run_protocol(
     >>> run_protocol(protocol_file, resume=run_dir, progress=False)       # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic.runs.errors.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
+    bioplastic._checks.BadInput: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
     """
     kind, protocol, resolved = _load(path, overrides)
-    experiment = kind.build(protocol, str(path), data_dir)
+    experiment = _build(kind, protocol, path, data_dir, limits)[1]
     run_dir, manifest = open_run_folder(path, protocol.name, protocol.seed, resolved, out_dir, resume, command)
     again = ["bioplastic", "run", str(path), *(part for o in overrides for part in ("--set", o)),
              *(["--data-dir", str(data_dir)] if data_dir is not None else []), "--resume", str(run_dir)]

@@ -146,3 +146,58 @@ def load_dataset(check, name: str, path: str, data_dir):
                    f"a fetched dataset: run `{status['fetch_command']}` first")
     except BadInput as error:
         raise relocate(error, check.file, path) from None
+
+
+def examples_used(check, path: str, asked, available: int, dataset: str, split: str) -> int:
+    """How many examples of a split a protocol uses: all of them, or ``asked``, never more than there are.
+
+    Parameters
+    ----------
+    check : Checker
+        Raises the protocol errors of one file.
+    path : str
+        The key path of ``asked`` (e.g. ``training.train_examples``).
+    asked : int or None
+        What the protocol asks for; None takes every example.
+    available : int
+        Examples in the split.
+    dataset, split : str
+        Named in the error (``'mnist'``, ``"training"``).
+
+    Example
+    -------
+    >>> examples_used(Checker("t.toml"), "training.train_examples", None, 60000, "mnist", "training")
+    60000
+    >>> examples_used(Checker("t.toml"), "training.train_examples", 100000, 60000, "mnist", "training")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: t.toml: training.train_examples: got 100000; allowed: at most the 60000 training examples of 'mnist'
+    """
+    if asked is not None and asked > available:
+        check.fail(path, repr(asked), f"at most the {available} {split} examples of {dataset!r}")
+    return asked or available
+
+
+def plots_without_sources(check, plots: dict) -> None:
+    """Plots of a kind that draws its own results: a ``recording``, ``recordings`` or ``projection`` is refused.
+
+    Parameters
+    ----------
+    check : Checker
+        Raises the protocol errors of one file.
+    plots : dict
+        The protocol's ``[plots]``: name -> :class:`~bioplastic.protocol.schema.PlotSpec`.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.schema import PlotSpec
+    >>> plots_without_sources(Checker("t.toml"), {"curve": PlotSpec(type="learning_curve", recording="v")})
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: t.toml: plots.curve.recording: got 'v'; allowed: no recording: a learning_curve plot draws the run's own results
+    """
+    for name, plot in plots.items():
+        for key in ("recording", "recordings", "projection"):
+            if getattr(plot, key) is not None:
+                check.fail(f"plots.{name}.{key}", repr(getattr(plot, key)),
+                           f"no {key}: a {plot.type} plot draws the run's own results")

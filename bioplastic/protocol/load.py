@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import copy
+import math
 import difflib
 import pathlib
 import re
@@ -38,6 +39,7 @@ import typing
 from pydantic import BaseModel, ValidationError
 
 from bioplastic.protocol.errors import ProtocolError
+from bioplastic.protocol.schema import FLOAT32_MAX
 
 MODEL_FILE_KEYS = ("populations", "projections")
 _UNIT_IN_VALUE = re.compile(r"^\s*[-+]?[0-9.]+(e[-+]?[0-9]+)?\s*[A-Za-z/%]+\s*$")
@@ -221,10 +223,24 @@ def validate(raw: dict, root, file: str):
     ...
     bioplastic.protocol.errors.ProtocolError: p.toml: recordng: got an unknown key; allowed: type, recording, recordings, projection, title (did you mean 'recording'?)
     """
+    for path, number in _floats(raw):
+        if math.isfinite(number) and abs(number) > FLOAT32_MAX:    # inf and nan: the schema's "finite" message
+            raise ProtocolError(file, _dotted(path), repr(number),
+                                f"a number within float32's range, at most {FLOAT32_MAX:.4g} in size")
     try:
         return root.model_validate(raw)
     except ValidationError as error:
         raise schema_error(error, raw, file, root) from None
+
+
+def _floats(table, path=()):
+    """``(key path, number)`` of every float in a TOML table, at any depth."""
+    items = table.items() if isinstance(table, dict) else enumerate(table) if isinstance(table, list) else ()
+    for key, value in items:
+        if isinstance(value, float):
+            yield [*path, key], value
+        else:
+            yield from _floats(value, (*path, key))
 
 
 # ----------------------------------------------------------------- error messages

@@ -6,7 +6,7 @@ and ``__units_done__`` (how many units of work -- chunks, epochs, tasks, stages 
 follows). :func:`load` rebuilds the tree on the structure of a ``like`` tree: each leaf
 takes the dtype of ``like``'s leaf and the saved shape (states that grow -- recordings,
 learning curves, HLOP subspaces -- grow between checkpoints). A missing, unreadable,
-foreign or incomplete file is a :class:`~bioplastic.runs.errors.RunError` that names it.
+foreign or incomplete file is a :class:`~bioplastic._checks.BadInput` that names it.
 
 Example
 -------
@@ -28,12 +28,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic.runs.errors import RunError
+from bioplastic._checks import BadInput
 from bioplastic.runs.folder import read_npz, write_npz
 
 FILE = "checkpoint.npz"
 FORMAT = "bioplastic-checkpoint/1"
-_START_AGAIN = "allowed: a checkpoint written by this version of bioplastic; start afresh without --resume"
+_START_AGAIN = "a checkpoint written by this version of bioplastic; start afresh without --resume"
 
 
 def save(path, tree, units_done: int) -> None:
@@ -66,8 +66,9 @@ def load(path, like):
 
     Raises
     ------
-    RunError
-        The file is missing, not a checkpoint, of another format, or lacks a leaf of ``like``.
+    BadInput
+        The file is missing, not a checkpoint, of another format, or lacks a leaf of ``like``
+        (the ``--resume`` folder is not what a stopped run left: the command line exits with 2).
 
     Example
     -------
@@ -77,25 +78,25 @@ def load(path, like):
     >>> load(path, {"w": jnp.zeros(2), "b": jnp.zeros(1)})          # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic.runs.errors.RunError: .../checkpoint.npz: got a checkpoint without ['b']; allowed: a checkpoint ...
+    bioplastic._checks.BadInput: .../checkpoint.npz: got a checkpoint without ['b']; allowed: a checkpoint ...
     """
     path = pathlib.Path(path)
     if not path.is_file():
-        raise RunError(f"{path.parent}: got a run folder without {path.name}; allowed: a stopped run's folder "
-                       "(a completed run has no checkpoint)")
+        raise BadInput(f"--resume {path.parent}", f"a run folder without {path.name}",
+                       "a stopped run's folder (a completed run has no checkpoint)")
     try:
         data = read_npz(path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise RunError(f"{path}: got a file that is not a readable checkpoint ({type(error).__name__}); "
-                       f"{_START_AGAIN}") from None
+        raise BadInput(str(path), f"a file that is not a readable checkpoint ({type(error).__name__})",
+                       _START_AGAIN) from None
     found = str(data.get("__format__", "no format"))
     if found != FORMAT:
-        raise RunError(f"{path}: got checkpoint format {found!r}; {_START_AGAIN}")
+        raise BadInput(str(path), f"checkpoint format {found!r}", _START_AGAIN)
     leaves = []
     for key_path, leaf in jax.tree_util.tree_flatten_with_path(like)[0]:
         key = jax.tree_util.keystr(key_path)
         if key not in data:
-            raise RunError(f"{path}: got a checkpoint without {key}; {_START_AGAIN}")
+            raise BadInput(str(path), f"a checkpoint without {key}", _START_AGAIN)
         leaves.append(_like(data[key], leaf))
     return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(like), leaves), int(data["__units_done__"])
 

@@ -151,7 +151,10 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
     Raises
     ------
     RunError
-        A non-finite state, or a bad checkpoint; the manifest says ``failed: ...``.
+        A non-finite state, a full disk, a failed write or no memory left; the manifest says
+        ``failed: ...``, the last checkpoint is kept, and the message names the resume command.
+    BadInput
+        ``resume`` and the folder has no readable checkpoint of this work (nothing has run).
     RunInterrupted
         Ctrl-C; the manifest says ``interrupted``.
     """
@@ -195,12 +198,31 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
                              f"kept in {run_dir}; resume with: {resume_command}") from None
     except BaseException as error:
         shown.close()
-        _write_status(run_dir, manifest, f"failed: {error}" if isinstance(error, RunError)
-                      else f"failed: {type(error).__name__}: {error}", done)
+        stopped = _stopped_by(error, work, done, run_dir, name, resume_command)
+        reason = str(error) if isinstance(error, RunError) else f"{type(error).__name__}: {error}"
+        try:
+            _write_status(run_dir, manifest, f"failed: {reason}", done)
+        except OSError:              # the disk that stopped the run may not take the status either
+            pass
+        if stopped is not None:
+            raise stopped from None
         raise
     _write_status(run_dir, manifest, "completed", work.n_units)
     (run_dir / checkpoint.FILE).unlink(missing_ok=True)
     return metrics
+
+
+def _stopped_by(error: BaseException, work: Work, done: int, run_dir, name: str, resume_command: str):
+    """The one-line :class:`RunError` of a run stopped by the machine (disk, memory); None for any other error."""
+    if isinstance(error, OSError):
+        what = f"{error.strerror or type(error).__name__}" + (f" ({error.filename})" if error.filename else "")
+    elif isinstance(error, MemoryError) or "RESOURCE_EXHAUSTED" in str(error):
+        what = "out of memory"
+    else:
+        return None
+    where = f"during {work.unit_name(done)}" if done < work.n_units else "while writing the results"
+    return RunError(f"{name} stopped {where}: {what}; the {done} finished units of work (of {work.n_units}) are kept "
+                    f"in {run_dir}; once that is mended, resume with: {resume_command}")
 
 
 @contextlib.contextmanager

@@ -40,7 +40,7 @@ import tempfile
 import numpy as np
 import tomli_w
 
-from bioplastic.runs.errors import RunError
+from bioplastic._checks import BadInput
 
 
 def _umask() -> int:
@@ -156,18 +156,38 @@ def new_run_folder(out_dir, name: str) -> pathlib.Path:
     >>> first, second = new_run_folder(out, "demo"), new_run_folder(out, "demo")
     >>> first != second and first.name.startswith("demo-")
     True
+    >>> _ = (first / "notes.txt").write_text("a file")
+    >>> new_run_folder(first / "notes.txt" / "runs", "demo")          # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: --out .../notes.txt/runs: got a path below a file; allowed: a folder this user may write in (it is created if missing)
     """
     out_dir = pathlib.Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{name}-{datetime.datetime.now():%Y%m%d-%H%M%S}"
-    for attempt in range(1, 10_000):
-        folder = out_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
-        try:
-            folder.mkdir()
-            return folder
-        except FileExistsError:
-            continue
-    raise RuntimeError(f"no free run folder name under {out_dir}")
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for attempt in range(1, 10_000):
+            folder = out_dir / (stem if attempt == 1 else f"{stem}-{attempt}")
+            try:
+                folder.mkdir()
+                return folder
+            except FileExistsError:
+                continue
+    except OSError as error:
+        raise BadInput(f"--out {out_dir}", _os_problem(error, out_dir), "a folder this user may write in "
+                       "(it is created if missing)") from None
+    raise BadInput(f"--out {out_dir}", f"9,999 run folders named {stem}[-k]", "a folder with a free run folder name")
+
+
+def _os_problem(error: OSError, out_dir: pathlib.Path) -> str:
+    """What an ``OSError`` of creating a folder under ``out_dir`` means, in words."""
+    if isinstance(error, FileExistsError) or out_dir.is_file():
+        return "a file, not a folder"
+    if isinstance(error, NotADirectoryError):
+        return "a path below a file"
+    if isinstance(error, PermissionError):
+        return "a folder this user may not write in"
+    return f"a folder that cannot be created ({error.strerror or type(error).__name__})"
 
 
 def git_commit(directory) -> str | None:
@@ -282,7 +302,7 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
         The protocol's seed, for the manifest.
     resolved : dict
         The protocol table with its model file and overrides; written to ``protocol.toml``.
-        A resume with a different one is a :class:`RunError`.
+        A resume with a different one is a :class:`~bioplastic._checks.BadInput`.
     out_dir : str or pathlib.Path
         Where the new folder ``NAME-YYYYmmdd-HHMMSS`` is created (ignored with ``resume``).
     resume : str or pathlib.Path or None
@@ -297,8 +317,9 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
 
     Raises
     ------
-    RunError
-        ``resume`` is not a run folder, or its protocol differs from ``resolved``.
+    BadInput
+        ``out_dir`` cannot hold a new folder (a file, below a file, not writable), or ``resume``
+        is not a readable run folder, or its protocol differs from ``resolved``.
 
     Example
     -------
@@ -312,12 +333,12 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
     >>> open_run_folder("p.toml", "demo", 0, {"name": "other"}, None, run_dir, None)    # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic.runs.errors.RunError: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
+    bioplastic._checks.BadInput: --resume ...: got a protocol (with its --set overrides) that differs from the one of that run; allowed: the same protocol and overrides
     >>> _ = (run_dir / "protocol.toml").write_text("name = ")                        # a corrupted copy
     >>> open_run_folder("p.toml", "demo", 0, {"name": "demo"}, None, run_dir, None)    # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    bioplastic.runs.errors.RunError: --resume ...: got a run folder whose protocol.toml or manifest.json cannot be read (TOMLDecodeError); allowed: a run folder as bioplastic run wrote it; start afresh without --resume
+    bioplastic._checks.BadInput: --resume ...: got a run folder whose protocol.toml or manifest.json cannot be read (TOMLDecodeError); allowed: a run folder as bioplastic run wrote it; start afresh without --resume
     """
     if resume is None:
         run_dir = new_run_folder(out_dir, name)
@@ -329,14 +350,14 @@ def open_run_folder(path, name: str, seed: int, resolved: dict, out_dir, resume,
     try:
         stored = read_toml_table(run_dir / "protocol.toml")
         reopened = json.loads((run_dir / "manifest.json").read_text())
-    except FileNotFoundError:
-        raise RunError(f"--resume {run_dir}: got a folder that is not a run folder; allowed: a folder made by "
-                       "bioplastic run") from None
+    except (FileNotFoundError, NotADirectoryError):
+        raise BadInput(f"--resume {run_dir}", "a folder that is not a run folder" if run_dir.is_dir() else
+                       "no folder", "a folder made by bioplastic run") from None
     except (OSError, ValueError) as error:          # unreadable, not UTF-8, not TOML or not JSON
-        raise RunError(f"--resume {run_dir}: got a run folder whose protocol.toml or manifest.json cannot be read "
-                       f"({type(error).__name__}); allowed: a run folder as bioplastic run wrote it; start afresh "
+        raise BadInput(f"--resume {run_dir}", f"a run folder whose protocol.toml or manifest.json cannot be read "
+                       f"({type(error).__name__})", "a run folder as bioplastic run wrote it; start afresh "
                        "without --resume") from None
     if stored != json.loads(json.dumps(resolved)):
-        raise RunError(f"--resume {run_dir}: got a protocol (with its --set overrides) that differs from the one of "
-                       "that run; allowed: the same protocol and overrides")
+        raise BadInput(f"--resume {run_dir}", "a protocol (with its --set overrides) that differs from the one of "
+                       "that run", "the same protocol and overrides")
     return run_dir, reopened

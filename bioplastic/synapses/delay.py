@@ -26,7 +26,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import BadInput, check_dt, check_nonnegative
+from bioplastic._checks import BadInput, check_dt, check_nonnegative, check_whole_steps
 
 
 class DelayBuffer(NamedTuple):
@@ -69,15 +69,19 @@ class SpikeDelay:
 
     @classmethod
     def from_ms(cls, delay_ms: float, dt: float) -> "SpikeDelay":
-        """The delay of ``delay_ms`` rounded to whole steps of ``dt`` ms.
+        """The delay of ``delay_ms`` in whole steps of ``dt`` ms (a delay between two steps is refused).
 
         Example
         -------
         >>> SpikeDelay.from_ms(1.5, 0.1).delay_steps
         15
+        >>> SpikeDelay.from_ms(0.15, 0.1)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: delay_ms: got 0.15; allowed: a whole number of steps of dt_ms = 0.1 (nearest: 0.1 or 0.2 ms)
         """
         check_nonnegative(delay_ms, "delay_ms", "ms")
-        return cls(int(round(float(delay_ms) / check_dt(dt))))
+        return cls(check_whole_steps(float(delay_ms), check_dt(dt), "delay_ms"))
 
     def init(self, n: int, dtype=jnp.float32) -> DelayBuffer:
         """An empty buffer for ``n`` presynaptic neurons: ``delay_steps`` zero spike vectors, ``head = 0``.

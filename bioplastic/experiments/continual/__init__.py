@@ -10,6 +10,7 @@ from bioplastic.experiments.continual.build import CONTINUAL_METHODS, CONTINUAL_
 from bioplastic.experiments.continual.run import ContinualWork
 from bioplastic.experiments.continual.schema import ContinualProtocol
 from bioplastic.experiments.kind import Kind
+from bioplastic.experiments.continual.size import estimate_continual
 
 
 def _summary(experiment) -> str:
@@ -18,6 +19,7 @@ def _summary(experiment) -> str:
             f"{continual.tasks} tasks of {len(experiment.run.data[0][0][0])} {continual.dataset} examples")
 
 
-KIND = Kind("continual", ContinualProtocol, build_continual, ContinualWork, _summary, tuple(CONTINUAL_PLOTS),
+KIND = Kind("continual", ContinualProtocol, build_continual, estimate_continual,
+            ContinualWork, _summary, tuple(CONTINUAL_PLOTS),
             "a spiking MLP trained on permuted tasks one after another (HLOP, EWC, fine-tuning, multitask)",
             registries=(("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),))

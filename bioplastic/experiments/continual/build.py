@@ -25,7 +25,7 @@ import optax
 from bioplastic.data.tasks import permuted_tasks
 from bioplastic.networks.spiking_mlp import TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
 from bioplastic.neurons.surrogate import Surrogate
-from bioplastic.protocol.checker import Checker, load_dataset
+from bioplastic.protocol.checker import Checker, examples_used, load_dataset, plots_without_sources
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.continual.schema import ContinualProtocol
@@ -149,8 +149,9 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
                 check.fail(f"{path}.hlop.rows_added", repr(spec.hlop.rows_added),
                            f"rows that fit layer {layer + 1}: after {spec.tasks} tasks it would have {total} lateral "
                            f"rows for {n_in} inputs (at most {n_in})")
-    n_train = min(spec.train_examples or len(dataset.train_images), len(dataset.train_images))
-    n_test = min(spec.test_examples or len(dataset.test_images), len(dataset.test_images))
+    n_train = examples_used(check, f"{path}.train_examples", spec.train_examples, len(dataset.train_images), spec.dataset,
+                        "training")
+    n_test = examples_used(check, f"{path}.test_examples", spec.test_examples, len(dataset.test_images), spec.dataset, "test")
     if spec.batch_size > n_train:
         check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_train} training examples of a task")
     for name, plot in protocol.plots.items():
@@ -158,6 +159,7 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         if plot.type not in CONTINUAL_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(CONTINUAL_PLOTS)} (the plots of a "
                        "continual protocol)")
+    plots_without_sources(check, protocol.plots)
 
     key_tasks, key_weights, key_run = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
     images = (dataset.train_images[:n_train], dataset.test_images[:n_test])

@@ -9,7 +9,7 @@ Example
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import Field
 
@@ -66,11 +66,11 @@ class HLOPSpec(Strict):
     ...
     """
 
-    rows_first: list[int] = Field(list(_SETTINGS.hlop_rows_first), description="rows learned during the first task")
-    rows_added: list[int] = Field(list(_SETTINGS.hlop_rows_added), description="rows added at each later task")
+    rows_first: list[Annotated[int, Field(ge=0)]] = Field(list(_SETTINGS.hlop_rows_first), description="rows learned during the first task")
+    rows_added: list[Annotated[int, Field(ge=0)]] = Field(list(_SETTINGS.hlop_rows_added), description="rows added at each later task")
     fewer_every: int = Field(_SETTINGS.hlop_fewer_every, ge=1, description="rows_added shrinks at every task index divisible by this")
     fewer_by: int = Field(_SETTINGS.hlop_fewer_by, ge=0, description="... by this many rows")
-    learning_rates: list[float] = Field(list(_SETTINGS.hlop_learning_rates), description="Hebbian learning rate per layer")
+    learning_rates: list[Annotated[float, Field(gt=0)]] = Field(list(_SETTINGS.hlop_learning_rates), description="Hebbian learning rate per layer")
     iterations: int = Field(_SETTINGS.hlop_iterations, ge=1, description="Oja iterations per training batch")
     momentum: float = Field(_SETTINGS.hlop_momentum, ge=0, lt=1)
     spike_levels: Optional[int] = Field(_SETTINGS.hlop_spike_levels, ge=1, description="spiking lateral neurons: response levels")

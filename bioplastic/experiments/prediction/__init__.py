@@ -10,6 +10,7 @@ from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.prediction.build import PREDICTION_PLOTS, build_prediction
 from bioplastic.experiments.prediction.run import PredictionWork
 from bioplastic.experiments.prediction.schema import PredictionProtocol, PredictionSpec
+from bioplastic.experiments.prediction.size import estimate_prediction
 
 
 def _build(protocol, file, data_dir=None):
@@ -24,6 +25,7 @@ def _summary(experiment) -> str:
             f"{prediction.task.trial_ms:g} ms")
 
 
-KIND = Kind("prediction", PredictionProtocol, _build, PredictionWork, _summary, tuple(PREDICTION_PLOTS),
+KIND = Kind("prediction", PredictionProtocol, _build, estimate_prediction,
+            PredictionWork, _summary, tuple(PREDICTION_PLOTS),
             "readouts of an Izhikevich reservoir trained on cue-outcome trials (three-factor, FORCE)",
             choices=(("prediction.learners", PredictionSpec, "learners"),))

@@ -26,8 +26,10 @@ import numpy as np
 
 from bioplastic.data.synthetic import cue_outcome_task
 from bioplastic.networks.reservoir import Reservoir, ReservoirConfig, build_reservoir
-from bioplastic.protocol.checker import Checker
+from bioplastic.protocol.checker import Checker, plots_without_sources
 from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.schema import MAX_SEED
+from bioplastic._checks import check_whole_steps
 from bioplastic.experiments.prediction.schema import PredictionProtocol, ReadoutSpec
 from bioplastic.experiments.prediction.trials import RunState, TrialSignals, WhatWhenSettings, make_learner, trial_signals
 
@@ -183,8 +185,20 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     """
     check = Checker(file)
     spec, path = protocol.prediction, "prediction"
+    if protocol.seed + spec.repeats - 1 > MAX_SEED:
+        check.fail(f"{path}.repeats", repr(spec.repeats), f"at most {MAX_SEED - protocol.seed + 1}: repeat k draws from "
+                   f"seed + k, and seeds end at {MAX_SEED}")
     task = spec.task
     n_cues = len(task.cues)
+    repeated = sorted({cue for cue in task.cues if task.cues.count(cue) > 1})
+    if repeated:
+        check.fail(f"{path}.task.cues", repr(task.cues), f"distinct names (repeated: {', '.join(map(repr, repeated))})")
+    latencies = [(f"{path}.task.latencies_ms[{i}]", value) for i, value in enumerate(task.latencies_ms)]
+    if task.switch is not None and task.switch.latencies_ms:
+        latencies += [(f"{path}.task.switch.latencies_ms[{i}]", value) for i, value in enumerate(task.switch.latencies_ms)]
+    for where, value in [(f"{path}.task.trial_ms", task.trial_ms), (f"{path}.task.cue_ms", task.cue_ms),
+                         (f"{path}.readout.window_ms", spec.readout.window_ms), *latencies]:
+        check.call(where, check_whole_steps, value, ReservoirConfig.dt_ms, where)
     for name in ("latencies_ms", "probabilities"):
         values = getattr(task, name)
         if len(values) != n_cues:
@@ -196,6 +210,9 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
         check.fail(f"{path}.task.switch", "a switch with no new values", "latencies_ms and/or probabilities")
     if task.switch is not None and spec.switch_trial is None:
         check.fail(f"{path}.switch_trial", "none with a [prediction.task.switch]", "the trial the switch happens at")
+    if task.switch is None and spec.switch_trial is not None:
+        check.fail(f"{path}.switch_trial", repr(spec.switch_trial), "no switch_trial without a [prediction.task.switch] "
+                   "(the values the task switches to)")
     for name in ("baseline_trials", "running_trials"):
         if getattr(spec, name) > spec.trials:
             check.fail(f"{path}.{name}", repr(getattr(spec, name)), f"at most trials ({spec.trials})")
@@ -225,6 +242,7 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
         if plot.type not in PREDICTION_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type),
                        f"one of {', '.join(PREDICTION_PLOTS)} (the plots of a prediction protocol)")
+    plots_without_sources(check, protocol.plots)
     dt_ms = check.call(f"{path}.reservoir", ReservoirConfig, **spec.reservoir.model_dump()).dt_ms
     check.call(f"{path}.task", _task, spec, jax.random.PRNGKey(0), dt_ms)
     settings = {learner: check.call(f"{path}.readout", learner_settings, readout, learner, dt_ms)

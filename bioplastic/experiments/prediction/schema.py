@@ -9,7 +9,7 @@ Example
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import Field
 
@@ -19,6 +19,9 @@ from bioplastic.protocol.schema import ExperimentProtocol, Strict
 
 
 _READOUT = WhatWhenSettings()      # the readouts' defaults, written once, in their settings
+
+Latency = Annotated[float, Field(gt=0)]               # ms after the cue
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 class CueTaskSwitchSpec(Strict):
@@ -31,8 +34,8 @@ class CueTaskSwitchSpec(Strict):
     (None, [0.75, 0.25])
     """
 
-    latencies_ms: Optional[list[float]] = Field(None, description="outcome latency of each cue after the switch (ms)")
-    probabilities: Optional[list[float]] = Field(None, description="outcome probability of each cue after the switch")
+    latencies_ms: Optional[list[Latency]] = Field(None, description="outcome latency of each cue after the switch (ms)")
+    probabilities: Optional[list[Probability]] = Field(None, description="outcome probability of each cue after the switch")
 
 
 class CueTaskSpec(Strict):
@@ -52,8 +55,8 @@ class CueTaskSpec(Strict):
     """
 
     cues: list[str] = Field(["A", "B"], min_length=1, description="cue names")
-    latencies_ms: list[float] = Field([300.0, 600.0], description="outcome latency of each cue (ms)")
-    probabilities: list[float] = Field([0.25, 0.75], description="outcome probability of each cue")
+    latencies_ms: list[Latency] = Field([300.0, 600.0], description="outcome latency of each cue (ms)")
+    probabilities: list[Probability] = Field([0.25, 0.75], description="outcome probability of each cue")
     trial_ms: float = Field(1500.0, gt=0, description="trial length, cue onset to the next cue (ms)")
     cue_ms: float = Field(100.0, gt=0, description="how long the cue is on (ms)")
     switch: Optional[CueTaskSwitchSpec] = None

@@ -10,6 +10,7 @@ from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.simulation.build import SIMULATION_PLOTS, build_experiment
 from bioplastic.experiments.simulation.run import SimulationWork
 from bioplastic.experiments.simulation.schema import SimulationProtocol
+from bioplastic.experiments.simulation.size import estimate_simulation
 
 
 def _summary(experiment) -> str:
@@ -17,5 +18,6 @@ def _summary(experiment) -> str:
             f"{len(experiment.network.projections)} projections")
 
 
-KIND = Kind("simulation", SimulationProtocol, build_experiment, SimulationWork, _summary, tuple(SIMULATION_PLOTS),
+KIND = Kind("simulation", SimulationProtocol, build_experiment, estimate_simulation,
+            SimulationWork, _summary, tuple(SIMULATION_PLOTS),
             "a network of populations and projections simulated in time", default=True)

@@ -32,7 +32,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic._checks import BadInput
+from bioplastic._checks import BadInput, check_whole_steps
 from bioplastic.networks.network import Network, NetworkInput, Population, Projection
 from bioplastic.protocol.components import (
     CONNECTIVITY,
@@ -146,7 +146,7 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
     sim = protocol.simulation
     if sim.duration_ms < sim.dt_ms:
         check.fail("simulation.duration_ms", repr(sim.duration_ms), f"at least dt_ms = {sim.dt_ms}")
-    n_steps = int(round(sim.duration_ms / sim.dt_ms))
+    n_steps = _steps(check, "simulation.duration_ms", sim.duration_ms, sim.dt_ms)
     key_structure, key_params, key_state, key_inputs = jax.random.split(jax.random.PRNGKey(protocol.seed), 4)
 
     model = protocol.model
@@ -218,6 +218,11 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
     return Experiment(protocol, network, params, state, drive, probes, sim.dt_ms, n_steps, chunk_steps, dataset_arrays)
 
 
+def _steps(check, path: str, value_ms: float, dt_ms: float) -> int:
+    """Whole steps of ``dt_ms`` in ``value_ms`` (ms); a time between two steps is an error at ``path``, not rounded."""
+    return check.call(path, check_whole_steps, value_ms, dt_ms, path)
+
+
 def _params_at(check, path, spec, kind, neuron, values, key):
     try:
         return neuron_params(spec.neuron, neuron, spec.preset, values, spec.size, key)
@@ -277,7 +282,7 @@ def _dataset_input(check, protocol, network, types, n_steps, key, data_dir):
     if size != pixels:
         check.fail(f"model.populations.{spec.target}.size", repr(size),
                    f"{pixels}, one neuron per pixel of {spec.name!r} (dataset.target = {spec.target!r})")
-    steps_per_image = int(round(spec.presentation_ms / protocol.simulation.dt_ms))
+    steps_per_image = _steps(check, f"{path}.presentation_ms", spec.presentation_ms, protocol.simulation.dt_ms)
     if steps_per_image < 1:
         check.fail(f"{path}.presentation_ms", repr(spec.presentation_ms), f"at least dt_ms = {protocol.simulation.dt_ms}")
     shown_per_task = max(1, -(-n_steps // (steps_per_image * spec.epochs * len(sequences))))
@@ -296,6 +301,7 @@ def _dataset_input(check, protocol, network, types, n_steps, key, data_dir):
     if spec.encoding == "poisson":
         if spec.max_rate_hz is None:
             check.fail(f"{path}.max_rate_hz", "nothing", "the spike rate of a white pixel (Hz): poisson encoding needs it")
+        _at_most_one_spike_per_step(check, f"{path}.max_rate_hz", spec.max_rate_hz, protocol.simulation.dt_ms)
         term = ItemSequence(intensity * spec.max_rate_hz, steps_per_image, key, amplitude, poisson=True)
     else:
         if spec.max_rate_hz is not None:
@@ -339,6 +345,8 @@ def _inputs(check, protocol, network, types, n_steps, key):
             check.fail(f"{path}.rate_hz", "nothing", "a rate in Hz: poisson inputs need rate_hz")
         if "rate_hz" not in needs and spec.rate_hz is not None:
             check.fail(f"{path}.rate_hz", repr(spec.rate_hz), f"no rate_hz: only poisson inputs take one, not {spec.type!r}")
+        if spec.rate_hz is not None:
+            _at_most_one_spike_per_step(check, f"{path}.rate_hz", spec.rate_hz, dt)
         size = network.population(spec.target).size
         indices = list(_indices(check, f"{path}.neurons", spec.neurons, size, spec.target))
         if isinstance(amplitude, list) and len(amplitude) != len(indices):
@@ -349,8 +357,8 @@ def _inputs(check, protocol, network, types, n_steps, key):
         mask[indices] = 1.0
         amplitudes = np.zeros(size, np.float32)
         amplitudes[indices] = amplitude
-        start = int(round(spec.start_ms / dt))
-        stop = n_steps if spec.stop_ms is None else int(round(spec.stop_ms / dt))
+        start = _steps(check, f"{path}.start_ms", spec.start_ms, dt)
+        stop = n_steps if spec.stop_ms is None else _steps(check, f"{path}.stop_ms", spec.stop_ms, dt)
         if stop <= start:
             check.fail(f"{path}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         value = jnp.asarray(amplitudes)
@@ -364,11 +372,20 @@ def _inputs(check, protocol, network, types, n_steps, key):
     return {target: tuple(terms) for target, terms in drive.items()}
 
 
+def _at_most_one_spike_per_step(check, path: str, rate_hz: float, dt_ms: float) -> None:
+    """A Poisson rate (Hz) is a spike probability per step, ``rate * dt / 1000``: it cannot exceed one."""
+    if rate_hz * dt_ms / 1000.0 > 1.0:
+        check.fail(path, repr(rate_hz), f"at most {1000.0 / dt_ms:g} Hz: one spike per step of dt_ms = {dt_ms:g} "
+                   "(a higher rate would be cut to that)")
+
+
 def _indices(check, path, neurons, size, population) -> tuple[int, ...]:
     """Neuron indices of a ``neurons`` value ('all', a list, or a range), checked against ``size``."""
     if neurons == "all":
         return tuple(range(size))
     if isinstance(neurons, list):
+        if not neurons:
+            check.fail(path, "[]", f"at least one index in [0, {size}) of population {population!r}, or 'all'")
         indices = tuple(neurons)
     else:
         if neurons.stop <= neurons.start:
@@ -409,7 +426,7 @@ def _chunk_steps(check, protocol, n_steps, probes):
     if chunk_ms is None:
         chunk = max(lcm, (n_steps // 10) // lcm * lcm)
     else:
-        chunk = int(round(chunk_ms / protocol.simulation.dt_ms))
+        chunk = _steps(check, "simulation.chunk_ms", chunk_ms, protocol.simulation.dt_ms)
         if chunk < 1 or chunk % lcm:
             check.fail("simulation.chunk_ms", repr(chunk_ms),
                        f"a multiple of every recording stride ({lcm} steps = {lcm * protocol.simulation.dt_ms:g} ms)")
@@ -437,8 +454,8 @@ def _learning_inputs(check, protocol, n_steps) -> tuple:
     signals = {}
     for name, spec in protocol.signals.items():
         check.registered(SIGNALS, spec.type, f"signals.{name}.type")
-        start = int(round(spec.start_ms / dt))
-        stop = n_steps if spec.stop_ms is None else int(round(spec.stop_ms / dt))
+        start = _steps(check, f"signals.{name}.start_ms", spec.start_ms, dt)
+        stop = n_steps if spec.stop_ms is None else _steps(check, f"signals.{name}.stop_ms", spec.stop_ms, dt)
         if stop <= start:
             check.fail(f"signals.{name}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         signals[name] = Step(jnp.float32(spec.value), start, stop)
@@ -456,11 +473,12 @@ def _plastic_spans(check, protocol, n_steps):
     if not math.isclose(total, protocol.simulation.duration_ms, rel_tol=1e-9):
         check.fail("learning.phases", f"phases lasting {total:g} ms in all",
                    f"phases that add up to simulation.duration_ms = {protocol.simulation.duration_ms:g}")
-    spans, start = [], 0.0
-    for phase in protocol.learning.phases:
+    spans, start = [], 0
+    for index, phase in enumerate(protocol.learning.phases):
+        steps = _steps(check, f"learning.phases[{index}].duration_ms", phase.duration_ms, protocol.simulation.dt_ms)
         if phase.plasticity:
-            spans.append((int(round(start / protocol.simulation.dt_ms)), int(round((start + phase.duration_ms) / protocol.simulation.dt_ms))))
-        start += phase.duration_ms
+            spans.append((start, start + steps))
+        start += steps
     return tuple(spans)
 
 
@@ -476,7 +494,15 @@ def _check_outputs(check, protocol, network):
                        f"isi_histogram, weight_matrix): {spec.type} plots belong to [{needs}] protocols")
         if needs == "projection":
             check.member(spec.projection or "", f"{path}.projection", tuple(p.name for p in network.projections), "projections")
+            for key in ("recording", "recordings"):
+                if getattr(spec, key) is not None:
+                    check.fail(f"{path}.{key}", repr(getattr(spec, key)), f"no {key}: a {spec.type} plot draws a projection")
             continue
+        if spec.projection is not None:
+            check.fail(f"{path}.projection", repr(spec.projection), f"no projection: a {spec.type} plot draws recordings")
+        if spec.recording is not None and spec.recordings is not None:
+            check.fail(f"{path}.recordings", repr(spec.recordings), f"either recording or recordings, not both "
+                       f"(recording = {spec.recording!r} is given)")
         names = spec.recordings or ([spec.recording] if spec.recording else [])
         if not names:
             check.fail(f"{path}.recording", "nothing", "the name of a recording to plot")

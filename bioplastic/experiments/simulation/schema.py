@@ -41,7 +41,7 @@ from typing import Literal, Optional, Union
 
 from pydantic import Field
 
-from bioplastic.protocol.schema import PlotSpec, Strict
+from bioplastic.protocol.schema import MAX_NAME_LENGTH, MAX_SEED, PlotSpec, Strict
 
 
 
@@ -506,9 +506,9 @@ class SimulationProtocol(Strict):
     ...
     """
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="used in run folder names")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", max_length=MAX_NAME_LENGTH, description="used in run folder names")
     description: str = ""
-    seed: int = Field(0, ge=0, description="the only source of randomness")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="the only source of randomness (32 bits)")
     simulation: Simulation
     model: ModelSpec
     inputs: dict[str, InputSpec] = Field(default_factory=dict)

@@ -10,6 +10,7 @@ from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.theta.build import THETA_PLOTS, build_theta
 from bioplastic.experiments.theta.run import ThetaWork
 from bioplastic.experiments.theta.schema import ThetaConnectionSpec, ThetaGateSpec, ThetaLayerSpec, ThetaProtocol
+from bioplastic.experiments.theta.size import estimate_theta
 
 
 def _build(protocol, file, data_dir=None):
@@ -23,7 +24,8 @@ def _summary(experiment) -> str:
             f"{theta.dt_ms:g} ms, {theta.repeats} repeat(s){', then a transfer' if theta.transfer else ''}")
 
 
-KIND = Kind("theta", ThetaProtocol, _build, ThetaWork, _summary, tuple(THETA_PLOTS),
+KIND = Kind("theta", ThetaProtocol, _build, estimate_theta,
+            ThetaWork, _summary, tuple(THETA_PLOTS),
             "two-compartment layers trained by theta-gated wake-sleep on latents or a track",
             choices=(("theta.gate.shape", ThetaGateSpec, "shape"), ("theta.layers.NAME.kind", ThetaLayerSpec, "kind"),
                      ("theta.connections.NAME.compartment", ThetaConnectionSpec, "compartment"),

@@ -28,8 +28,10 @@ import numpy as np
 
 from bioplastic.data.synthetic import gp_latents, mix_latents, place_cells, track_agent
 from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
-from bioplastic.protocol.checker import Checker
+from bioplastic.protocol.checker import Checker, plots_without_sources
 from bioplastic.protocol.components import PLOTS
+from bioplastic.protocol.schema import MAX_SEED
+from bioplastic._checks import check_whole_steps
 from bioplastic.experiments.theta.schema import ThetaProtocol
 from bioplastic.simulation.theta_gate import theta_schedule
 from bioplastic.rules.wake_sleep import WakeSleepSettings
@@ -320,13 +322,19 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
     """
     check = Checker(file)
     spec, path = protocol.theta, "theta"
+    if protocol.seed + spec.repeats - 1 > MAX_SEED:
+        check.fail(f"{path}.repeats", repr(spec.repeats), f"at most {MAX_SEED - protocol.seed + 1}: repeat k draws from "
+                   f"seed + k, and seeds end at {MAX_SEED}")
     if (spec.latents is None) == (spec.track is None):
         check.fail(path, "both [theta.latents] and [theta.track]" if spec.latents else "no environment",
                    "exactly one of [theta.latents] (latent features) or [theta.track] (a ring with place cells)")
     inputs = environment_inputs(spec)
     layers = []
+    _check_times(check, protocol)
     for name, layer in spec.layers.items():
         where = f"{path}.layers.{name}"
+        _only_keys_of(check, where, layer, RELAY_ONLY if layer.kind == "two_compartment" else TWO_COMPARTMENT_ONLY,
+                      f"a {layer.kind} layer")
         if name in inputs:
             check.fail(where, f"a layer named like the input {name!r}", "a name that is not an input "
                        f"({', '.join(inputs)})")
@@ -382,11 +390,54 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
         if plot.type not in THETA_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(THETA_PLOTS)} (the plots of a theta "
                        "protocol)")
+    plots_without_sources(check, protocol.plots)
     gate = spec.gate
     check.call(f"{path}.gate", theta_schedule, 1, spec.dt_ms, gate.frequency_hz, gate.duty, gate.phase, gate.shape,
                gate.jitter)
     experiment = ThetaExperiment(protocol, network, fixed, 0)
     return dataclasses.replace(experiment, train_steps=experiment.steps(60.0 * spec.minutes))
+
+
+RELAY_ONLY = ("activation", "threshold")
+TWO_COMPARTMENT_ONLY = ("basal_activation", "apical_activation", "soma_activation", "basal_noise_sigma",
+                        "apical_noise_sigma", "noise_tau_ms")
+LATENTS_TEST_ONLY = ("generator", "max_lag_s")
+TRACK_TEST_ONLY = ("decoder_layer", "decoder_minutes", "position_bins", "spin_up_s", "episodes", "errors_at_s",
+                   "recurrent")
+
+
+def _only_keys_of(check: Checker, where: str, table, keys: tuple, what: str):
+    """Keys written in ``table`` that ``what`` does not use are refused, not ignored."""
+    for key in keys:
+        if key in table.model_fields_set:
+            check.fail(f"{where}.{key}", repr(getattr(table, key)), f"no {key}: {what} does not use it")
+
+
+def _check_times(check: Checker, protocol: ThetaProtocol):
+    """Every time is a whole number of steps; a theta cycle has two steps at least; tests fit their runs."""
+    spec, path = protocol.theta, "theta"
+    dt_ms, test = spec.dt_ms, spec.test
+    cycle_ms = 1000.0 / spec.gate.frequency_hz
+    if dt_ms > cycle_ms / 2:
+        check.fail(f"{path}.dt_ms", repr(dt_ms), f"at most {cycle_ms / 2:g}: two steps per theta cycle of {cycle_ms:g} ms "
+                   f"(gate.frequency_hz = {spec.gate.frequency_hz:g}), one per phase at least")
+    minute, second = (60_000.0, "min"), (1000.0, "s")
+    times = {f"{path}.minutes": (spec.minutes, minute), f"{path}.test.hold_s": (test.hold_s, second)}
+    if spec.transfer is not None:
+        times[f"{path}.transfer.minutes"] = (spec.transfer.minutes, minute)
+    if spec.latents is not None:
+        _only_keys_of(check, f"{path}.test", test, TRACK_TEST_ONLY, "the test of [theta.latents]")
+        times[f"{path}.test.max_lag_s"] = (test.max_lag_s, second)
+        if test.max_lag_s > test.hold_s:
+            check.fail(f"{path}.test.max_lag_s", repr(test.max_lag_s),
+                       f"at most hold_s ({test.hold_s:g}): the lags are measured within the generative test")
+    elif spec.track is not None:
+        _only_keys_of(check, f"{path}.test", test, LATENTS_TEST_ONLY, "the test of [theta.track]")
+        times[f"{path}.test.decoder_minutes"] = (test.decoder_minutes, minute)
+        times[f"{path}.test.spin_up_s"] = (test.spin_up_s, second)
+        times.update({f"{path}.test.errors_at_s[{i}]": (when, second) for i, when in enumerate(test.errors_at_s)})
+    for where, (value, (unit_ms, unit)) in times.items():
+        check.call(where, check_whole_steps, value, dt_ms, where, unit_ms, unit)
 
 
 def _check_init(check: Checker, where: str, init: str, shape: tuple):

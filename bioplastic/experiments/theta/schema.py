@@ -9,11 +9,14 @@ Example
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Literal, Optional
 
 from pydantic import Field
 
+from bioplastic.neurons.activations import ACTIVATIONS
 from bioplastic.protocol.schema import ExperimentProtocol, Strict
+
+Activation = Literal[tuple(ACTIVATIONS)]
 
 
 
@@ -62,13 +65,13 @@ class ThetaLayerSpec(Strict):
 
     size: int = Field(ge=1)
     kind: Literal["two_compartment", "relay"] = "two_compartment"
-    basal_activation: str = "linear"
-    apical_activation: str = "linear"
-    soma_activation: str = "linear"
+    basal_activation: Activation = "linear"
+    apical_activation: Activation = "linear"
+    soma_activation: Activation = "linear"
     basal_noise_sigma: float = Field(0.01, ge=0, description="OU noise s.d. of the basal compartment (rate units)")
     apical_noise_sigma: float = Field(0.01, ge=0, description="OU noise s.d. of the apical compartment (rate units)")
     noise_tau_ms: float = Field(300.0, gt=0, description="OU noise time constant (ms)")
-    activation: str = Field("relu", description="relay: the units' activation")
+    activation: Activation = Field("relu", description="relay: the units' activation")
     threshold: float = Field(0.0, description="relay: subtracted from the summed input")
 
 
@@ -185,7 +188,7 @@ class ThetaTestSpec(Strict):
     spin_up_s: float = Field(10.0, ge=0, description="track: theta schedule before the input is removed (s)")
     hold_s: float = Field(20.0, gt=0, description="time in the generative phase (s)")
     episodes: int = Field(20, ge=1, description="track: test episodes (independent paths)")
-    errors_at_s: list[float] = Field([1.0, 5.0], min_length=1,
+    errors_at_s: list[Annotated[float, Field(gt=0)]] = Field([1.0, 5.0], min_length=1,
                                      description="track: times after removal the error is reported at (s)")
     max_lag_s: float = Field(4.0, gt=0, description="latents: longest autocorrelation lag (s)")
     recurrent: str = Field("recurrent", description="track: the connection whose sorted weights should form a ring")

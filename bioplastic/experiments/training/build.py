@@ -31,7 +31,7 @@ import numpy as np
 import optax
 
 from bioplastic._checks import BadInput
-from bioplastic.protocol.checker import Checker, load_dataset
+from bioplastic.protocol.checker import Checker, examples_used, load_dataset, plots_without_sources
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.errors import relocate
 from bioplastic.protocol.registry import Registry
@@ -223,6 +223,7 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
         check.registered(PLOTS, plot.type, f"plots.{name}.type")
         if plot.type not in TRAINING_PLOTS:
             check.fail(f"plots.{name}.type", repr(plot.type), "'learning_curve' (the plot of a training protocol)")
+    plots_without_sources(check, protocol.plots)
 
     dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
     train_images, test_images = dataset.train_images, dataset.test_images
@@ -232,8 +233,8 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     else:
         _check_dense_sizes(check, spec, dataset)
         layers = (init_counter_current if counter_current_network else init_layers)(key_layers, tuple(spec.sizes))
-    n_train = spec.train_examples or len(train_images)
-    n_test = spec.test_examples or len(test_images)
+    n_train = examples_used(check, f"{path}.train_examples", spec.train_examples, len(train_images), spec.dataset, "training")
+    n_test = examples_used(check, f"{path}.test_examples", spec.test_examples, len(test_images), spec.dataset, "test")
     train = (train_images[:n_train], dataset.train_labels[:n_train])
     test = (test_images[:n_test], dataset.test_labels[:n_test])
     validation = None
@@ -242,6 +243,9 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
             check.fail(f"{path}.validation_examples", repr(spec.validation_examples),
                        f"fewer than the {n_train} training examples")
         train, validation = split_validation(train, spec.validation_examples, jax.random.fold_in(key_batches, 1))
+    if spec.batch_size > len(train[0]):
+        check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {len(train[0])} training examples"
+                   f"{' left after validation_examples' if validation is not None else ''}")
     standardize = pixel_statistics(dataset.train_images) if spec.input_scaling == "standardize" else None
 
     per_network = OPTIMIZERS[spec.optimizer](spec.learning_rate)
