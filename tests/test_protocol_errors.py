@@ -108,7 +108,7 @@ EXPECTED = {
     "prediction_switch_trial_without_a_switch": 'prediction.switch_trial: got 50; allowed: no switch_trial without a [prediction.task.switch] (the values the task switches to)',
     "prediction_latency_between_steps": 'prediction.task.latencies_ms[0]: got 300.5; allowed: a whole number of steps of dt_ms = 1 (nearest: 300 or 301 ms)',
     "prediction_repeats_beyond_the_last_seed": 'prediction.repeats: got 10; allowed: at most 6: repeat k draws from seed + k, and seeds end at 4294967295',
-    "boolean_for_a_number": 'simulation.duration_ms: got True; allowed: a valid number',
+    "boolean_for_a_number": 'simulation.duration_ms: got true; allowed: a valid number',
     "training_negative_learning_rate": 'training.learning_rate: got -0.0001; allowed: greater than 0',
     "continual_negative_hlop_learning_rate": 'continual.hlop.learning_rates[1]: got -0.01; allowed: greater than 0',
     "theta_negative_learning_rate": 'theta.learning_rate: got -0.001; allowed: greater than or equal to 0',

@@ -310,6 +310,9 @@ def _dotted(path) -> str:
 
 
 def _describe(value) -> str:
+    """A value as the protocol wrote it: TOML's ``true``/``false``, a number or string as is, or what a table/list is."""
+    if isinstance(value, bool):
+        return str(value).lower()
     return repr(value) if not isinstance(value, (dict, list)) else f"a {'table' if isinstance(value, dict) else 'list'}"
 
 

@@ -28,5 +28,6 @@ KIND = Kind("theta", ThetaProtocol, _build, estimate_theta,
             ThetaWork, _summary, tuple(THETA_PLOTS),
             "two-compartment layers trained by theta-gated wake-sleep on latents or a track",
             choices=(("theta.gate.shape", ThetaGateSpec, "shape"), ("theta.layers.NAME.kind", ThetaLayerSpec, "kind"),
+                     ("theta.layers.NAME.*activation", ThetaLayerSpec, "basal_activation"),
                      ("theta.connections.NAME.compartment", ThetaConnectionSpec, "compartment"),
                      ("theta.connections.NAME.init", ThetaConnectionSpec, "init")))
