@@ -10,7 +10,11 @@ for ``--duration-ms`` of simulated time by both simulators. Reported per simulat
 - ``rate_hz``: mean firing rate (must lie in 15-25 Hz: a rate near 50-60 Hz means the
   coupling is broken).
 
-plus ``ratio`` = bioplastic / BrainPy steady-state time (target <= 0.5), a scaling table
+plus ``protocol``: the steady-state seconds per simulated second of ``bioplastic run
+protocols/coba.toml``, the path users take (the protocol run end to end -- engine, chunks,
+checkpoints, recordings -- at two durations; the difference over the difference in simulated
+time cancels compilation and fixed costs), with its ratio to the fused network of the same
+size; ``ratio`` = bioplastic / BrainPy steady-state time (target <= 0.5), a scaling table
 over ``--sizes``, and the cost per step of the two spike-propagation routes (bioplastic's
 pure-JAX event path and BrainPy's ``brainevent`` CSR kernel) replaying the same recorded
 spikes, which is how the default route was chosen.
@@ -29,6 +33,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -38,6 +43,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from brainpy_coba import run_brainpy_coba  # noqa: E402
+from bioplastic.experiments import run_protocol  # noqa: E402
 from bioplastic.networks.coba import CobaNetwork  # noqa: E402
 from bioplastic.simulation import Probe, simulate  # noqa: E402
 from bioplastic.synapses.propagation import brainevent_matrix, propagate_brainevent, propagate_events  # noqa: E402
@@ -63,6 +69,27 @@ def run_bioplastic_coba(n_neurons: int, duration_ms: float, dt_ms: float, seed: 
     first, best, (_, rates) = time_calls(lambda: net.run(params, state, duration_ms), repeats)
     sim_s = duration_ms * 1e-3
     return {"compile_s": max(first - best, 0.0), "s_per_sim_s": best / sim_s, "rate_hz": float(np.mean(rates))}
+
+
+PROTOCOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "protocols", "coba.toml")
+
+
+def run_protocol_path(durations_ms: tuple, repeats: int) -> dict:
+    """Marginal seconds per simulated second of ``bioplastic run protocols/coba.toml`` (best of ``repeats``).
+
+    Each repeat runs the protocol at the two ``durations_ms`` into a scratch folder, as the
+    command line does; ``(t_long - t_short) / (long - short)`` is the steady-state cost.
+    """
+    short, long = durations_ms
+    best = {}
+    with tempfile.TemporaryDirectory() as out:
+        for _ in range(repeats):
+            for duration in (short, long):
+                start = time.perf_counter()
+                run_protocol(PROTOCOL, out, [f"simulation.duration_ms={duration}"], progress=False)
+                best[duration] = min(best.get(duration, float("inf")), time.perf_counter() - start)
+    return {"s_per_sim_s": (best[long] - best[short]) / ((long - short) * 1e-3), "durations_ms": [short, long],
+            "wall_s": [best[short], best[long]]}
 
 
 def propagation_routes(n_neurons: int, n_steps: int, seed: int, repeats: int) -> dict:
@@ -105,6 +132,7 @@ def main(argv=None):
     parser.add_argument("--sizes", default="4000,8000,16000,32000", help="comma-separated network sizes")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--protocol-ms", default="500,2500", help="the two durations the protocol path is run for")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -120,12 +148,17 @@ def main(argv=None):
         scaling.append({"n": n, "bioplastic": ours, "brainpy": theirs, "ratio": ours["s_per_sim_s"] / theirs["s_per_sim_s"]})
 
     base = scaling[0]
+    protocol = run_protocol_path(tuple(float(d) for d in args.protocol_ms.split(",")), args.repeats)
+    fused_4000 = base["bioplastic"] if base["n"] == 4000 else run_bioplastic_coba(4000, args.duration_ms, args.dt_ms,
+                                                                                 args.seed, args.repeats)
+    protocol["ratio_to_fused"] = protocol["s_per_sim_s"] / fused_4000["s_per_sim_s"]
     report = {
         "n": base["n"],
         "duration_ms": args.duration_ms,
         "bioplastic": base["bioplastic"],
         "brainpy": base["brainpy"],
         "ratio": base["ratio"],
+        "protocol": protocol,
         "scaling": scaling,
         "propagation": propagation_routes(base["n"], 2000, args.seed, args.repeats),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "jax_backend": jax.default_backend()},
@@ -141,6 +174,8 @@ def main(argv=None):
             f = row[name]
             ratio = f"{row['ratio']:.2f}" if name == "bioplastic" else ""
             print(f"{row['n']:>7} | {name:>10} | {f['compile_s']:9.2f} | {f['s_per_sim_s']:9.3f} | {f['rate_hz']:7.2f} | {ratio}")
+    print(f"\nprotocol path (bioplastic run protocols/coba.toml, 4000 neurons): {protocol['s_per_sim_s']:.3f} s / sim s, "
+          f"{protocol['ratio_to_fused']:.2f}x the fused network")
     prop = report["propagation"]
     print(f"\nspike propagation, n = {base['n']}: pure-JAX events {prop['pure_jax_events_us_per_step']:.1f} us/step, "
           f"brainevent CSR {prop['brainevent_csr_us_per_step']:.1f} us/step")

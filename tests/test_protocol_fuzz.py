@@ -1,6 +1,7 @@
 """Property: whatever a user writes into a protocol, validation answers "valid" or one located BadInput.
 
-Hypothesis mutates the 16 shipped protocols -- deletes, adds and retypes keys, swaps values
+Hypothesis mutates the 16 shipped protocols (at the toy size of ``toy_protocols.TOY``, so
+that a valid mutant builds in moments) -- deletes, adds and retypes keys, swaps values
 between keys, writes extreme numbers, NaN and inf, empty strings, lists and tables, unicode
 and control characters -- and runs each mutant through
 :func:`~bioplastic.experiments.validate_protocol` in-process. Every outcome must be a valid
@@ -25,12 +26,13 @@ from hypothesis import strategies as st
 from bioplastic._checks import BadInput
 from bioplastic.experiments import Limits, validate_protocol
 from bioplastic.protocol.errors import ProtocolError
+from bioplastic.protocol.load import resolve
 
-from toy_protocols import ROOT
+from toy_protocols import ROOT, TOY
 
 PROTOCOLS = sorted((ROOT / "protocols").glob("*.toml"))
 EXAMPLES = int(os.environ.get("BIOPLASTIC_FUZZ_EXAMPLES", "60"))
-LIMITS = Limits(max_memory_gb=2.0, max_steps=10**8)      # a valid mutant is built, never run: keep builds small
+LIMITS = Limits(max_memory_gb=1.0, max_steps=10**8)      # a valid mutant is built, never run: keep builds small
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -39,15 +41,7 @@ EXTREME_NUMBERS = [0, -1, 1, 2**31, 2**63 - 1, 2**64, 10**30, -(10**30), 0.0, -0
 JUNK_STRINGS = ["", " ", "\x00", "\x1b[31m", "é", "名前", "🧠", "../../etc/passwd", "a" * 300, "nan", "1e309", "true"]
 
 
-def _table(path: pathlib.Path) -> dict:
-    """A shipped protocol's table, its model file named by absolute path (so a mutant resolves it anywhere)."""
-    table = tomllib.loads(path.read_text())
-    if "file" in table.get("model", {}):
-        table["model"]["file"] = str((path.parent / table["model"]["file"]).resolve())
-    return table
-
-
-TABLES = {path.name: _table(path) for path in PROTOCOLS}
+TABLES = {path.name: resolve(path, TOY[path.stem]) for path in PROTOCOLS}     # at toy size, model files merged in
 
 
 def _key_paths(node, prefix=()):
@@ -153,6 +147,6 @@ def test_a_truncated_or_binary_protocol_file_is_one_located_bad_input(tmp_path_f
 
 
 @pytest.mark.parametrize("path", PROTOCOLS, ids=lambda path: path.stem)
-def test_every_shipped_protocol_is_valid_within_the_fuzz_limits(path):
+def test_every_toy_protocol_is_valid_within_the_fuzz_limits(path):
     """The mutants start from valid protocols that build within LIMITS: a refusal is the mutation's doing."""
-    validate_protocol(path, limits=LIMITS)
+    validate_protocol(path, TOY[path.stem], limits=LIMITS)

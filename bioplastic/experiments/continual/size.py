@@ -9,7 +9,7 @@ Example
 >>> estimate = estimate_continual(protocol)
 >>> estimate.steps                                  # 3 tasks x 2 epochs x 10 batches
 60
->>> estimate.memory["continual.tasks"] == 3 * 600 * 784 * 2 + 3 * 3 * 4       # images (twice), accuracies
+>>> estimate.memory["continual.tasks"] == 3 * 600 * 784 * 5 + 3 * 3 * 4       # images (uint8, float32), accuracies
 True
 """
 
@@ -20,7 +20,7 @@ from bioplastic.experiments.size import FLOAT32, Estimate, ceil_div, dataset_byt
 
 PARAMETER_COPIES = 4        # weights, gradient, momentum, the method's own (EWC's Fisher and anchor)
 ACTIVATION_COPIES = 4       # per unit, time step and example of a batch (surrogate-gradient traces)
-TASK_IMAGE_COPIES = 2       # each task's permuted uint8 images, and the batch being gathered
+TASK_IMAGE_COPIES = 5       # bytes per pixel of each task's permuted images: uint8, and float32 for training
 
 
 def estimate_continual(protocol: ContinualProtocol) -> Estimate:
