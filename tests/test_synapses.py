@@ -157,6 +157,8 @@ def test_delay_delivers_after_exactly_d_steps():
     [
         (lambda: fixed_probability(KEY, 0, 10, 0.1, 1.0), "n_pre: got 0; allowed: a whole number >= 1"),
         (lambda: fixed_probability(KEY, 10, 10, 1.5, 1.0), "p: got 1.5; allowed: a probability in [0, 1]"),
+        (lambda: fixed_probability(KEY, 10, 10, 2e-184, 1.0),           # used to loop for ever (gaps overflowed)
+         "p: got 2e-184; allowed: 0, or at least 1e-15 (the gaps between synapses are drawn as 64-bit integers)"),
         (lambda: fixed_probability(KEY, 10, 10, 0.1, float("nan")), "weight: got nan containing NaN or inf; allowed: finite numbers"),
         (lambda: fixed_out_degree(KEY, 10, 10, 11, 1.0), "k: got 11; allowed: a whole number in [1, 10] (distinct targets per neuron)"),
         (lambda: fixed_out_degree(KEY, 10, 12, 3, 1.0, allow_self=False),

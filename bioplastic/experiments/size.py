@@ -45,9 +45,11 @@ def format_bytes(n_bytes: float) -> str:
     -------
     >>> format_bytes(512), format_bytes(4_200_000), format_bytes(3.2e13), format_bytes(9.6e23)
     ('512 B', '4.2 MB', '32 TB', '9.6e+23 bytes')
+    >>> format_bytes(10**400)                    # beyond any float
+    'about 10^400 bytes'
     """
     if n_bytes >= 1e18:
-        return f"{n_bytes:.3g} bytes"
+        return f"{n_bytes:.3g} bytes" if n_bytes < 1e300 else f"about 10^{len(str(int(n_bytes))) - 1} bytes"
     for unit, scale in (("PB", 1e15), ("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n_bytes >= scale:
             return f"{n_bytes / scale:.3g} {unit}"

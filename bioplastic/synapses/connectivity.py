@@ -241,6 +241,9 @@ def _check_self(allow_self: bool, n_pre: int, n_post: int):
                        "False only for a population projecting onto itself (n_pre == n_post)")
 
 
+MIN_PROBABILITY = 1e-15       # the geometric gap between synapses, ~1 / p, must fit a 64-bit integer with room
+
+
 def fixed_probability(
     key: jax.Array, n_pre: int, n_post: int, p: float, weight: float, allow_self: bool = True
 ) -> Connectivity:
@@ -271,6 +274,9 @@ def fixed_probability(
     _check_self(allow_self, n_pre, n_post)
     if not 0.0 <= float(p) <= 1.0:
         raise BadInput("p", f"{p!r}", "a probability in [0, 1]")
+    if 0.0 < p < MIN_PROBABILITY:
+        raise BadInput("p", f"{p!r}", f"0, or at least {MIN_PROBABILITY:g} (the gaps between synapses are drawn as "
+                       "64-bit integers)")
     rng = _numpy_rng(key)
     total = n_pre * n_post
     if p == 0.0:
