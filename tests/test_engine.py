@@ -139,6 +139,28 @@ def test_resuming_from_a_damaged_checkpoint_is_one_line_naming_the_file(damage, 
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"    # refused before it ran
 
 
+@pytest.mark.parametrize("damage", [lambda path: path.unlink(), lambda path: path.write_bytes(b"garbage")])
+def test_resuming_without_a_finished_chunk_of_recordings_is_one_line_naming_the_file(damage, tmp_path, capsys):
+    """The checkpoint holds the network state; the recordings of finished chunks are files beside it."""
+    overrides = ["--set", "simulation.duration_ms=40", "--set", "simulation.chunk_ms=10"]
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import RunInterrupted
+
+    def stop(units_done, state):
+        if units_done == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_protocol(SMALL, tmp_path, overrides[1::2], progress=False, on_unit=stop)
+    (run_dir,) = tmp_path.iterdir()
+    chunk = run_dir / "chunks" / "00001.npz"
+    damage(chunk)
+    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith(f"error: {chunk}: got a missing or unreadable chunk of recordings (")
+    assert line.endswith("; allowed: the folder of a stopped run as it was left; start afresh without --resume")
+
+
 def test_a_full_disk_while_writing_a_checkpoint_stops_in_one_line_and_keeps_the_last_one(tmp_path, capsys, monkeypatch):
     """The second checkpoint's write fails with ENOSPC: exit 1, one line, manifest ``failed``, checkpoint 1 intact."""
     import errno
@@ -166,7 +188,10 @@ def test_a_full_disk_while_writing_a_checkpoint_stops_in_one_line_and_keeps_the_
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "failed: OSError: [Errno 28] No space left on device" and manifest["units_done"] == 1
     assert int(read_npz(run_dir / CHECKPOINT)["__units_done__"]) == 1
-    assert sorted(path.name for path in run_dir.iterdir()) == [CHECKPOINT, "manifest.json", "protocol.toml"]
+    assert sorted(path.name for path in run_dir.iterdir()) == [CHECKPOINT, "chunks", "manifest.json", "protocol.toml"]
+    # chunk 2's recordings were written before its checkpoint failed; resuming runs chunk 2 again
+    assert sorted(path.name for path in (run_dir / "chunks").iterdir()) == ["00000.npz", "00001.npz"]
     monkeypatch.undo()
     resumed = run_protocol(SMALL, overrides=overrides, resume=run_dir, progress=False)
     assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"
+    assert not (resumed / "chunks").exists()

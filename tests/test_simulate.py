@@ -91,7 +91,7 @@ def test_vmap_over_seeds_equals_separate_runs():
         (dict(n_steps=0), "n_steps: got 0; allowed: a whole number >= 1"),
         (dict(dt=-0.1), "dt_ms: got -0.1; allowed: a finite number > 0 (milliseconds)"),
         (dict(dt=0.0), "dt_ms: got 0.0; allowed: a finite number > 0 (milliseconds)"),
-        (dict(drive=TimeSeries(jnp.zeros((5, 2)))), "drive: got a time series of 5 steps; allowed: at least n_steps = 10 rows"),
+        (dict(drive=TimeSeries(jnp.zeros((5, 2)))), "drive: got a time series of 5 steps; allowed: at least 10 rows, one per step up to the end of the run"),
         (dict(drive=Constant(jnp.zeros(3))),
          "drive: got shapes [(3,)] (one step failed: sub got incompatible shapes for broadcasting: (2,), (3,).); "
          "allowed: shapes that broadcast to the state's [(2,)]"),
@@ -123,3 +123,23 @@ def test_probe_and_seed_list_validation():
         Probe("v", reduce="max")
     with pytest.raises(BadInput, match=r"^seeds: got \[\]; allowed: a non-empty list of integers$"):
         run_seeds(lambda key: key, [])
+
+
+def test_a_time_series_must_cover_the_chunk_that_starts_late():
+    """A chunk from step 8 to 13 needs 13 rows: the index is the global step, not the chunk's."""
+    with pytest.raises(BadInput) as error:
+        simulate(MODEL.step, MODEL.init(PARAMS, 2, None), 5, params=PARAMS, dt=0.1,
+                 drive=TimeSeries(jnp.zeros((10, 2))), start_step=8)
+    assert str(error.value) == "drive: got a time series of 10 steps; allowed: at least 13 rows, one per step up to the end of the run"
+
+
+def test_unchecked_chunks_run_the_same_program():
+    """check=False skips only the abstract trace: the same chunk gives the same state and records."""
+    state = MODEL.init(PARAMS, 2, None)
+    arguments = dict(params=PARAMS, dt=0.1, drive=Constant(jnp.array([15.0, 30.0])), start_step=40,
+                     probes={"v": Probe("v", stride=5), "n": Probe("output", reduce="sum", stride=200)})
+    checked = simulate(MODEL.step, state, 200, **arguments)
+    unchecked = simulate(MODEL.step, state, 200, check=False, **arguments)
+    for a, b in zip(jax.tree_util.tree_leaves(checked), jax.tree_util.tree_leaves(unchecked)):
+        np.testing.assert_array_equal(a, b)
+    assert float(checked[1]["n"].sum()) > 0

@@ -103,8 +103,12 @@ class Work(abc.ABC):
         """What the checkpoint holds of ``state`` (a pytree whose structure does not change between units)."""
         return state
 
-    def restored(self, tree, start):
-        """The state from a checkpoint's ``tree``; ``start`` is :meth:`start`'s state, of the same structure."""
+    def restored(self, tree, start, run_dir, units_done: int):
+        """The state from a checkpoint's ``tree`` after ``units_done`` units.
+
+        ``start`` is :meth:`start`'s state, of the same structure; ``run_dir`` holds what
+        :meth:`run_unit` wrote for each finished unit.
+        """
         return tree
 
     def watched(self, state):
@@ -162,7 +166,7 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
     state, done = work.start(), 0
     if resume:
         tree, done = checkpoint.load(run_dir / checkpoint.FILE, like=work.checkpointed(state))
-        state = work.restored(tree, state)
+        state = work.restored(tree, state, run_dir, done)
     _write_status(run_dir, manifest, "running", done, finished=None)
     shown = Progress(name, work.progress_at(work.n_units), work.unit, progress, initial=work.progress_at(done))
     interrupts: list = []

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import math
 from typing import Any, Callable
 
@@ -162,18 +163,19 @@ class TimeSeries:
         return jnp.asarray(self.values)[step]
 
     def check(self, n_steps: int, where: str):
-        """The series must cover every step.
+        """The series must cover every step up to ``n_steps`` (the end of the run: ``start_step + n_steps``).
 
         Example
         -------
         >>> TimeSeries(jnp.zeros(5)).check(10, "drive")
         Traceback (most recent call last):
         ...
-        bioplastic._checks.BadInput: drive: got a time series of 5 steps; allowed: at least n_steps = 10 rows
+        bioplastic._checks.BadInput: drive: got a time series of 5 steps; allowed: at least 10 rows, one per step up to the end of the run
         """
         length = np.shape(self.values)[0] if np.ndim(self.values) else 0
         if length < n_steps:
-            raise BadInput(where, f"a time series of {length} steps", f"at least n_steps = {n_steps} rows")
+            raise BadInput(where, f"a time series of {length} steps",
+                           f"at least {n_steps} rows, one per step up to the end of the run")
 
 
 @functools.partial(
@@ -399,6 +401,7 @@ def simulate(
     probes: dict[str, Probe] | None = None,
     dt: float = 0.1,
     start_step: int = 0,
+    check: bool = True,
 ):
     """Run ``step`` for ``n_steps`` steps in one compiled ``lax.scan``.
 
@@ -423,6 +426,11 @@ def simulate(
     start_step : int
         Index of the first step, as seen by the inputs: a run split into chunks passes
         the chunk's offset so that inputs continue where the previous chunk stopped.
+    check : bool
+        Check the inputs, the probes and one abstract step (shapes, structure) before
+        running. The step check traces ``step`` once in Python, which costs tens of ms
+        for a network; a run split into chunks checks its first chunk and passes
+        ``False`` for the others, whose step, structure and drive are the same.
 
     Returns
     -------
@@ -449,12 +457,50 @@ def simulate(
         if probe.stride > n_steps:
             raise BadInput(f"probes[{name!r}].stride", probe.stride, f"at most n_steps = {n_steps}")
     for path, leaf in _input_leaves(drive):
-        leaf.check(n_steps, f"drive{path}")
-    _, first_output = _trace_one_step(step, params, state, drive, dt)
-    for probe in probes.values():
-        _lookup(state, first_output, probe.variable)
+        leaf.check(int(start_step) + n_steps, f"drive{path}")
+    if check:
+        _, first_output = _trace_one_step(step, params, state, drive, dt)
+        for probe in probes.values():
+            _lookup(state, first_output, probe.variable)
     window = math.gcd(*(probe.stride for probe in probes.values())) if probes else n_steps
-    return _run(step, params, state, n_steps, drive, tuple(probes.items()), window, dt, jnp.asarray(start_step, jnp.int32))
+    return _run(_StaticStep.of(step), params, state, n_steps, drive, tuple(probes.items()), window, dt,
+                jnp.asarray(start_step, jnp.int32))
+
+
+@dataclasses.dataclass(frozen=True)
+class _StaticStep:
+    """A step function as a static argument of the compiled loop, equal by value where it can be.
+
+    Python compares bound methods by the identity of their object, so the ``step`` of
+    an equal but new network (the same protocol built again: the next run of a sweep, a
+    test, a notebook cell) would miss the compilation cache. A bound method of a hashable
+    object (a frozen dataclass: every model and network) is keyed by that object's value
+    instead; anything else by identity.
+
+    Example
+    -------
+    >>> from bioplastic.neurons.lif import LIF
+    >>> _StaticStep.of(LIF().step) == _StaticStep.of(LIF().step), LIF().step == LIF().step
+    (True, False)
+    """
+
+    owner: Any
+    function: Callable
+
+    @classmethod
+    def of(cls, step: Callable) -> "_StaticStep":
+        if not inspect.ismethod(step):
+            return cls(None, step)
+        try:
+            hash(step.__self__)
+        except TypeError:
+            return cls(None, step)
+        return cls(step.__self__, step.__func__)
+
+    def __call__(self, *arguments):
+        if self.owner is None:
+            return self.function(*arguments)
+        return self.function(self.owner, *arguments)
 
 
 def _trace_one_step(step, params, state, drive, dt):

@@ -114,7 +114,7 @@ class ContinualWork(Work):
     def checkpointed(self, state):
         return state_arrays(state)
 
-    def restored(self, tree, start):
+    def restored(self, tree, start, run_dir, units_done):
         return state_from_arrays(tree, start)
 
     def watched(self, state):

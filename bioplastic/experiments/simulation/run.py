@@ -1,10 +1,13 @@
 """The units of work of a simulation protocol: chunks of simulated time.
 
-The run goes chunk by chunk (``simulation.chunk_ms``); the engine checkpoints the network
-state and the recordings after each. Because every chunk is a pure function of the state
-it starts from (inputs are indexed by the global step), a resumed run is bit-for-bit an
-uninterrupted one. At the end come ``recordings.npz``, ``metrics.json``, the learned
-weights of plastic projections (``weights.npz``) and the figures.
+The run goes chunk by chunk (``simulation.chunk_ms``). Each chunk's recordings are
+written to ``chunks/NNNNN.npz`` in the run folder as it finishes, and the engine then
+checkpoints the network state alone, so the work after a chunk does not grow with the
+time already simulated. Because every chunk is a pure function of the state it starts
+from (inputs are indexed by the global step), a resumed run is bit-for-bit an
+uninterrupted one. At the end come ``recordings.npz`` (the chunks joined; ``chunks/`` is
+then removed), ``metrics.json``, the learned weights of plastic projections
+(``weights.npz``) and the figures.
 
 Example
 -------
@@ -20,6 +23,8 @@ Example
 from __future__ import annotations
 
 import dataclasses
+import shutil
+import zipfile
 
 import jax
 import jax.numpy as jnp
@@ -27,15 +32,21 @@ import numpy as np
 
 from bioplastic.experiments.simulation.build import Experiment
 from bioplastic.experiments.simulation.plots import draw_protocol_plots
-from bioplastic.runs import Work, write_json, write_npz
+from bioplastic._checks import BadInput
+from bioplastic.runs import Work, read_npz, write_json, write_npz
 from bioplastic.simulation import drive_at, probe_shapes, simulate
+
+
+CHUNKS = "chunks"       # a running simulation's recordings, one file per chunk
 
 
 class SimulationWork(Work):
     """A simulation protocol's run: chunks of ``experiment.chunk_steps`` steps (the last may be shorter).
 
-    The state is ``{"network": network state, "records": {probe: rows so far}}``; the spike
-    counts behind ``mean_rate_hz`` are summed over each chunk.
+    The state is ``{"network": network state, "chunks": [recordings of each chunk]}``;
+    the spike counts behind ``mean_rate_hz`` are summed over each chunk. The step is
+    checked (traced abstractly) before the first chunk this process runs, not before
+    every chunk.
 
     Example
     -------
@@ -54,6 +65,7 @@ class SimulationWork(Work):
         self.chunks = [(start, min(start + experiment.chunk_steps, experiment.n_steps))
                        for start in range(0, experiment.n_steps, experiment.chunk_steps)]
         self.n_units = len(self.chunks)
+        self._checked = False
 
     def progress_at(self, units_done: int) -> float:
         return (self.chunks[units_done - 1][1] if units_done else 0) * self.experiment.dt
@@ -64,10 +76,7 @@ class SimulationWork(Work):
         return f"chunk {index + 1} of {self.n_units} ({start * dt:g}-{stop * dt:g} ms)"
 
     def start(self):
-        e = self.experiment
-        shapes = probe_shapes(e.network.step, e.params, e.state, e.drive, list(e.probes.items()), e.dt)
-        records = {name: np.zeros((0,) + shape.shape, shape.dtype) for name, shape in zip(e.probes, shapes)}
-        return {"network": e.state, "records": records}
+        return {"network": self.experiment.state, "chunks": []}
 
     def run_unit(self, index, state, run_dir, advance):
         e = self.experiment
@@ -75,9 +84,18 @@ class SimulationWork(Work):
         probes = {name: (dataclasses.replace(probe, stride=stop - start) if name.startswith("count.") else probe)
                   for name, probe in e.probes.items()}
         network, records = simulate(e.network.step, state["network"], stop - start, params=e.params, drive=e.drive,
-                                    probes=probes, dt=e.dt, start_step=start)
-        return {"network": network, "records": {name: np.concatenate([state["records"][name], np.asarray(rows)])
-                                                for name, rows in records.items()}}
+                                    probes=probes, dt=e.dt, start_step=start, check=not self._checked)
+        self._checked = True
+        records = {name: np.asarray(rows) for name, rows in records.items()}
+        (run_dir / CHUNKS).mkdir(exist_ok=True)
+        write_npz(_chunk_file(run_dir, index), records)
+        return {"network": network, "chunks": state["chunks"] + [records]}
+
+    def checkpointed(self, state):
+        return {"network": state["network"]}
+
+    def restored(self, tree, start, run_dir, units_done):
+        return {"network": tree["network"], "chunks": [_read_chunk(run_dir, index) for index in range(units_done)]}
 
     def watched(self, state):
         return state["network"]
@@ -89,7 +107,32 @@ class SimulationWork(Work):
         _write_results(run_dir, self.experiment, before, self.chunks[index][0])
 
     def finish(self, run_dir, state):
-        return _write_results(run_dir, self.experiment, state, self.experiment.n_steps)
+        metrics = _write_results(run_dir, self.experiment, state, self.experiment.n_steps)
+        shutil.rmtree(run_dir / CHUNKS, ignore_errors=True)
+        return metrics
+
+
+def _chunk_file(run_dir, index: int):
+    return run_dir / CHUNKS / f"{index:05d}.npz"
+
+
+def _read_chunk(run_dir, index: int) -> dict:
+    """The recordings of chunk ``index`` of a stopped run, which its checkpoint counts as done."""
+    path = _chunk_file(run_dir, index)
+    try:
+        return read_npz(path)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise BadInput(str(path), f"a missing or unreadable chunk of recordings ({type(error).__name__})",
+                       "the folder of a stopped run as it was left; start afresh without --resume") from None
+
+
+def _joined(experiment: Experiment, chunks: list) -> dict:
+    """Each probe's rows of all finished chunks, in order (no rows when no chunk is done)."""
+    if chunks:
+        return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in experiment.probes}
+    e = experiment
+    shapes = probe_shapes(e.network.step, e.params, e.state, e.drive, list(e.probes.items()), e.dt)
+    return {name: np.zeros((0,) + shape.shape, shape.dtype) for name, shape in zip(e.probes, shapes)}
 
 
 def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> str:
@@ -125,7 +168,7 @@ def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> s
 
 def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> dict:
     """Recordings, learned weights, metrics and plots of the first ``steps_done`` steps; returns the metrics."""
-    records = state["records"]
+    records = _joined(experiment, state["chunks"])
     arrays = {name.removeprefix("recording."): rows for name, rows in records.items() if name.startswith("recording.")}
     arrays.update(experiment.dataset_arrays)
     write_npz(run_dir / "recordings.npz", arrays)
