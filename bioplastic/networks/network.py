@@ -62,7 +62,7 @@ from bioplastic.rules.base import Rule
 from bioplastic.synapses.connectivity import Connectivity
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
-from bioplastic.synapses.propagation import propagate_events, propagate_rows
+from bioplastic.synapses.propagation import propagate_events_shared, propagate_rows
 
 SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
 
@@ -340,6 +340,44 @@ class Network:
             return projection.max_events
         return max(32, math.ceil(self.population(projection.pre).size * 200.0 * dt * 1e-3))
 
+    def projection(self, name: str) -> Projection:
+        """The projection called ``name``.
+
+        Example
+        -------
+        >>> net = Network(populations=(Population("a", LIF(), 2),), projections=(Projection("aa", "a", "a"),))
+        >>> net.projection("aa").pre
+        'a'
+        """
+        for projection in self.projections:
+            if projection.name == name:
+                return projection
+        raise BadInput("projection", f"{name!r}", f"one of {', '.join(p.name for p in self.projections)}")
+
+    def event_passes(self, dt: float) -> list[tuple[str, ...]]:
+        """The event-driven passes of a step: projections that see the same spikes share one.
+
+        Projections from one spiking population with the same delay and spike buffer
+        propagate the same spike vector, so the spikes are searched once and every
+        spiking row feeds all of them (:func:`~bioplastic.synapses.propagation.propagate_events_shared`).
+        Projections from rate populations read every row and are not listed.
+
+        Example
+        -------
+        COBA's four projections make two passes, one per source population:
+
+        >>> net = Network(populations=(Population("e", LIF(), 80), Population("i", LIF(), 20)),
+        ...               projections=tuple(Projection(f"{a}{b}", a, b) for a in "ei" for b in "ei"))
+        >>> net.event_passes(0.1)
+        [('ee', 'ei'), ('ie', 'ii')]
+        """
+        passes: dict[tuple, list[str]] = {}
+        for projection in self.projections:
+            if self.population(projection.pre).spiking:
+                key = (projection.pre, projection.delay_steps, self.buffer_size(projection, dt))
+                passes.setdefault(key, []).append(projection.name)
+        return [tuple(names) for names in passes.values()]
+
     def step(self, params: dict, state: dict, drive, dt: float):
         """Advance the whole network by ``dt`` ms; returns ``(state, outputs by population)``.
 
@@ -394,18 +432,24 @@ class Network:
         current = {p.name: jnp.zeros((p.size,), jnp.float32) for p in self.populations}
         conductance = {}
         synapses, delays = dict(state["synapses"]), dict(state["delays"])
+        activity = {}
         for projection in self.projections:
-            pre = self.population(projection.pre)
-            activity = state["outputs"][projection.pre]
+            activity[projection.name] = state["outputs"][projection.pre]
             if projection.delay_steps > 0:
-                delays[projection.name], activity = SpikeDelay(projection.delay_steps).push(
-                    delays[projection.name], activity
+                delays[projection.name], activity[projection.name] = SpikeDelay(projection.delay_steps).push(
+                    delays[projection.name], activity[projection.name]
                 )
-            conn = self.connectivity(params, state, projection.name)
-            if pre.spiking:
-                arriving = propagate_events(conn, activity, self.buffer_size(projection, dt))
-            else:
-                arriving = propagate_rows(conn, activity)
+        arrivals = {}
+        for group in self.event_passes(dt):
+            conns = [self.connectivity(params, state, name) for name in group]
+            buffer = self.buffer_size(self.projection(group[0]), dt)
+            arrivals.update(zip(group, propagate_events_shared(conns, activity[group[0]], buffer)))
+        for projection in self.projections:
+            if projection.name not in arrivals:
+                arrivals[projection.name] = propagate_rows(self.connectivity(params, state, projection.name),
+                                                           activity[projection.name])
+        for projection in self.projections:
+            arriving = arrivals[projection.name]
             synapse = projection.synapse
             if synapse is None:
                 current[projection.post] = current[projection.post] + arriving

@@ -36,7 +36,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import check_size
+from bioplastic._checks import BadInput, check_size
 from bioplastic.synapses.connectivity import Connectivity
 
 
@@ -58,48 +58,52 @@ def propagate_rows(conn: Connectivity, activity: jax.Array) -> jax.Array:
     return _scatter(conn.targets, conn.weights * activity[:, None], conn.n_post)
 
 
-def _add_rows(targets, weights, spikes, index, n_spikes, n_post):
-    """Add the rows ``index[:n_spikes]`` (each scaled by its spike value) into the targets.
+def _add_rows(targets, weights, spikes, index, n_spikes, n_posts):
+    """Add the rows ``index[:n_spikes]`` (each scaled by its spike value) into each projection's targets.
 
-    One row per loop iteration: the loop runs ``n_spikes`` times, and a row's targets are
-    sorted and distinct (padding aside, which lands on the dropped bin ``n_post``), which
-    lets XLA scatter it without conflict checks.
+    ``targets``, ``weights`` and ``n_posts`` hold one entry per projection leaving the same
+    neurons; each gets its own bins. One row per loop iteration: the loop runs
+    ``n_spikes`` times, and a row's targets are sorted and distinct (padding aside, which
+    lands on the dropped bin ``n_post``), which lets XLA scatter it without conflict checks.
     """
 
-    def add_row(i, out):
+    def add_row(i, outs):
         row = index[i]
-        return out.at[targets[row]].add(
-            weights[row] * spikes[row], mode="promise_in_bounds", indices_are_sorted=True, unique_indices=True
+        return tuple(
+            out.at[t[row]].add(w[row] * spikes[row], mode="promise_in_bounds", indices_are_sorted=True, unique_indices=True)
+            for out, t, w in zip(outs, targets, weights)
         )
 
-    out = jax.lax.fori_loop(0, n_spikes, add_row, jnp.zeros((n_post + 1,), weights.dtype))
-    return out[:n_post]
+    zeros = tuple(jnp.zeros((n_post + 1,), w.dtype) for w, n_post in zip(weights, n_posts))
+    outs = jax.lax.fori_loop(0, n_spikes, add_row, zeros)
+    return tuple(out[:n_post] for out, n_post in zip(outs, n_posts))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
-def _propagate_events(targets, weights, spikes, n_post, max_events):
+def _propagate_events(targets, weights, spikes, n_posts, max_events):
     active = (spikes != 0).astype(jnp.float32)
     found, index = jax.lax.top_k(active, max_events)
     n_found = jnp.sum(found).astype(jnp.int32)
 
     def buffered(n_found):
-        return _add_rows(targets, weights, spikes, index, n_found, n_post)
+        return _add_rows(targets, weights, spikes, index, n_found, n_posts)
 
     def overflow(n_found):
         # A full buffer may have missed spikes: search every neuron instead (exact, slower).
         (all_index,) = jnp.nonzero(active, size=spikes.shape[0], fill_value=0)
-        return _add_rows(targets, weights, spikes, all_index, jnp.count_nonzero(active), n_post)
+        return _add_rows(targets, weights, spikes, all_index, jnp.count_nonzero(active), n_posts)
 
     return jax.lax.cond(n_found < max_events, buffered, overflow, n_found)
 
 
 @_propagate_events.defjvp
-def _propagate_events_jvp(n_post, max_events, primals, tangents):
+def _propagate_events_jvp(n_posts, max_events, primals, tangents):
     targets, weights, spikes = primals
     _, weights_dot, spikes_dot = tangents
-    out = _propagate_events(targets, weights, spikes, n_post, max_events)
+    out = _propagate_events(targets, weights, spikes, n_posts, max_events)
     # Linear in the tangents and written with every row, so reverse mode can transpose it.
-    out_dot = _scatter(targets, weights_dot * spikes[:, None] + weights * spikes_dot[:, None], n_post)
+    out_dot = tuple(_scatter(t, w_dot * spikes[:, None] + w * spikes_dot[:, None], n_post)
+                    for t, w, w_dot, n_post in zip(targets, weights, weights_dot, n_posts))
     return out, out_dot
 
 
@@ -129,8 +133,46 @@ def propagate_events(conn: Connectivity, spikes: jax.Array, max_events: int) -> 
     >>> propagate_events(dense(3, 2, 0.5), jnp.array([1.0, 1.0, 1.0]), max_events=1).tolist()   # overflow: exact
     [1.5, 1.5]
     """
-    max_events = min(check_size(max_events, "max_events"), conn.n_pre)
-    return _propagate_events(conn.targets, conn.weights, spikes, conn.n_post, max_events)
+    (out,) = propagate_events_shared((conn,), spikes, max_events)
+    return out
+
+
+def propagate_events_shared(conns, spikes: jax.Array, max_events: int) -> tuple:
+    """:func:`propagate_events` for several projections leaving the same neurons, in one event pass.
+
+    The spikes are searched once and each spiking row is added into every projection's
+    targets in the same loop iteration; each projection's result is what
+    :func:`propagate_events` gives it alone, bit for bit (its bins receive the same rows
+    in the same order).
+
+    Parameters
+    ----------
+    conns : sequence of Connectivity
+        Projections with the same ``n_pre``.
+    spikes : array (n_pre,)
+        Spikes of this step.
+    max_events : int
+        Size of the shared spike buffer.
+
+    Returns
+    -------
+    tuple of arrays
+        One ``(conn.n_post,)`` array per projection, in order.
+
+    Example
+    -------
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> a, b = propagate_events_shared((dense(3, 2, 0.5), dense(3, 1, 2.0)), jnp.array([1.0, 0.0, 1.0]), 4)
+    >>> a.tolist(), b.tolist()
+    ([1.0, 1.0], [4.0])
+    """
+    conns = tuple(conns)
+    n_pre = {conn.n_pre for conn in conns}
+    if len(n_pre) != 1:
+        raise BadInput("conns", f"projections from {sorted(n_pre)} neurons", "projections leaving the same neurons")
+    max_events = min(check_size(max_events, "max_events"), conns[0].n_pre)
+    return _propagate_events(tuple(c.targets for c in conns), tuple(c.weights for c in conns), spikes,
+                             tuple(c.n_post for c in conns), max_events)
 
 
 def count_overflow(spikes: jax.Array, max_events: int) -> jax.Array:
