@@ -50,6 +50,23 @@ def test_probes_with_different_strides_equal_their_single_stride_runs():
     np.testing.assert_allclose(together["last"], s_loop[999:1000])
 
 
+def test_probes_at_the_window_and_beyond_it_mixed():
+    """Window 5: stride-5 probes come out per window, stride-20 ones are carried; ranges and index lists agree."""
+    currents = 25.0 * jax.random.uniform(jax.random.PRNGKey(4), (1003, 5))
+    state = MODEL.init(PARAMS, 5, None)
+    probes = {"v": Probe("v", neurons=range(1, 4), stride=5), "count": Probe("output", reduce="sum", stride=5),
+              "mean": Probe("v", reduce="mean", stride=20), "picked": Probe("v", neurons=[3, 1], stride=20),
+              "count20": Probe("output", reduce="sum", stride=20)}
+    _, rec = simulate(MODEL.step, state, 1003, params=PARAMS, drive=TimeSeries(currents), probes=probes)
+    v_loop, s_loop = python_loop(state, currents, 0.1)
+    np.testing.assert_allclose(rec["v"], v_loop[4:1000:5, 1:4], rtol=1e-6)
+    np.testing.assert_allclose(rec["count"], s_loop[:1000].reshape(200, 5, 5).sum(axis=1))
+    np.testing.assert_allclose(rec["mean"], v_loop[:1000].reshape(50, 20, 5).mean(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(rec["picked"], v_loop[19:1000:20][:, [3, 1]], rtol=1e-6)
+    np.testing.assert_allclose(rec["count20"], s_loop[:1000].reshape(50, 20, 5).sum(axis=1))
+    assert float(rec["count20"].sum()) > 0
+
+
 def test_steps_after_the_last_window_still_run():
     state = MODEL.init(PARAMS, 1, None)
     final_a, rec = simulate(MODEL.step, state, 105, params=PARAMS, drive=Constant(jnp.array([5.0])),

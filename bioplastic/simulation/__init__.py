@@ -19,10 +19,11 @@ from bioplastic.simulation.loop import (
     Step,
     TimeSeries,
     drive_at,
+    lower_simulation,
     probe_shapes,
     run_seeds,
     simulate,
 )
 
-__all__ = ["Constant", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "probe_shapes",
+__all__ = ["Constant", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
            "run_seeds", "simulate"]

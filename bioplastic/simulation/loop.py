@@ -384,7 +384,11 @@ def _lookup(state, output, path: str):
 def _observe(probe: Probe, state, output):
     value = jnp.asarray(_lookup(state, output, probe.variable))
     if probe.neurons is not None:
-        value = value[..., jnp.asarray(probe.neurons)]
+        first, count = probe.neurons[0], len(probe.neurons)
+        if probe.neurons == tuple(range(first, first + count)):
+            value = value[..., first:first + count]          # a range: a slice, cheaper than a gather every step
+        else:
+            value = value[..., jnp.asarray(probe.neurons)]
     return value.astype(jnp.result_type(value.dtype, jnp.float32))
 
 
@@ -503,6 +507,27 @@ class _StaticStep:
         return self.function(self.owner, *arguments)
 
 
+def lower_simulation(step, state, n_steps: int, *, params=None, drive=None, probes=None, dt: float = 0.1):
+    """The program :func:`simulate` would compile, lowered and not yet compiled (``jax.stages.Lowered``).
+
+    For measuring compilation on its own (``.compile()``) or reading the program
+    (``.as_text()``); the arguments are those of :func:`simulate`.
+
+    Example
+    -------
+    >>> from bioplastic.neurons.lif import LIF
+    >>> model = LIF()
+    >>> params = model.params()
+    >>> lowered = lower_simulation(model.step, model.init(params, 3, None), 100, params=params, drive=Constant(20.0))
+    >>> compiled = lowered.compile()
+    >>> "while" in lowered.as_text()
+    True
+    """
+    probes = tuple(dict(probes or {}).items())
+    window = math.gcd(*(probe.stride for _, probe in probes)) if probes else n_steps
+    return _run.lower(_StaticStep.of(step), params, state, n_steps, drive, probes, window, dt, jnp.asarray(0, jnp.int32))
+
+
 def _trace_one_step(step, params, state, drive, dt):
     """Trace one step abstractly (no compilation) to catch shape and structure errors early."""
     try:
@@ -564,10 +589,13 @@ def drive_at(drive, n, dt):
 def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
     """Scan over windows of ``window`` steps (the gcd of the strides), each an inner scan.
 
-    The inner scan reduces each probe over its window; the outer carry adds windows up
-    until a probe's own stride is complete and then writes one row of its record.
+    The inner scan reduces each probe over its window. A probe whose stride is the window
+    comes out of the outer scan as one row per window; for the others the outer carry
+    adds windows up until the probe's own stride is complete and then writes one row of
+    its record.
     """
     shapes = probe_shapes(step, params, state, drive, probes, dt)
+    direct = tuple(probe.stride == window for _, probe in probes)
 
     def one_step(carry, n):
         state, sums = carry
@@ -584,23 +612,31 @@ def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
     def one_window(carry, w):
         state, totals, records = carry
         (state, sums), _ = jax.lax.scan(one_step, (state, zeros()), start_step + w * window + jnp.arange(window))
-        new_totals, new_records = [], []
-        for total, part, record, (_, probe) in zip(totals, sums, records, probes):
-            total = part if probe.reduce == "sample" else total + part
+        new_totals, new_records, rows = [], [], []
+        for total, part, record, (_, probe), is_direct in zip(totals, sums, records, probes, direct):
+            total = part if probe.reduce == "sample" or is_direct else total + part
+            value = total / probe.stride if probe.reduce == "mean" else total
+            if is_direct:                           # the window is the whole stride: nothing to carry
+                rows.append(value)
+                new_records.append(record)
+                new_totals.append(jnp.zeros_like(total))
+                continue
+            rows.append(None)
             windows_per_row = probe.stride // window
             row_done = (w + 1) % windows_per_row == 0
             row = jnp.minimum((w + 1) // windows_per_row - 1, record.shape[0] - 1)
-            value = total / probe.stride if probe.reduce == "mean" else total
             write = row_done & ((w + 1) // windows_per_row <= record.shape[0])
             new_records.append(record.at[row].set(jnp.where(write, value, record[row])))
             new_totals.append(jnp.where(row_done, jnp.zeros_like(total), total))
-        return (state, tuple(new_totals), tuple(new_records)), None
+        return (state, tuple(new_totals), tuple(new_records)), tuple(rows)
 
     records = tuple(
-        jnp.zeros((n_steps // probe.stride,) + shape.shape, shape.dtype) for shape, (_, probe) in zip(shapes, probes)
+        jnp.zeros((0 if is_direct else n_steps // probe.stride,) + shape.shape, shape.dtype)
+        for shape, (_, probe), is_direct in zip(shapes, probes, direct)
     )
     n_windows = n_steps // window
-    (state, _, records), _ = jax.lax.scan(one_window, (state, zeros(), records), jnp.arange(n_windows))
+    (state, _, records), rows = jax.lax.scan(one_window, (state, zeros(), records), jnp.arange(n_windows))
+    records = tuple(row if is_direct else record for row, record, is_direct in zip(rows, records, direct))
     tail = n_steps - n_windows * window
     if tail:
         (state, _), _ = jax.lax.scan(one_step, (state, zeros()), start_step + n_windows * window + jnp.arange(tail))
