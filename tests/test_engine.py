@@ -114,6 +114,24 @@ def test_the_progress_bar_counts_the_work_and_estimates_what_is_left(tmp_path, c
     assert os.path.isdir(tmp_path)
 
 
+STOPPED_OVERRIDES = ["--set", "simulation.duration_ms=40", "--set", "simulation.chunk_ms=10"]
+
+
+def stopped_small_run(tmp_path, after_units: int):
+    """The folder of the small protocol's run (4 chunks of 10 ms) interrupted after ``after_units`` chunks."""
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import RunInterrupted
+
+    def stop(units_done, state):
+        if units_done == after_units:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RunInterrupted):
+        run_protocol(SMALL, tmp_path, STOPPED_OVERRIDES[1::2], progress=False, on_unit=stop)
+    (run_dir,) = tmp_path.iterdir()
+    return run_dir
+
+
 @pytest.mark.parametrize("damage, message", [
     (lambda path: path.write_bytes(path.read_bytes()[:100]), "got a file that is not a readable checkpoint"),
     (lambda path: path.write_bytes(b"garbage"), "got a file that is not a readable checkpoint"),
@@ -121,19 +139,9 @@ def test_the_progress_bar_counts_the_work_and_estimates_what_is_left(tmp_path, c
      "got a checkpoint without ['network']"),
 ])
 def test_resuming_from_a_damaged_checkpoint_is_one_line_naming_the_file(damage, message, tmp_path, capsys):
-    overrides = ["--set", "simulation.duration_ms=40", "--set", "simulation.chunk_ms=10"]
-    from bioplastic.experiments import run_protocol
-    from bioplastic.runs import RunInterrupted
-
-    def stop(units_done, state):
-        if units_done == 1:
-            raise KeyboardInterrupt
-
-    with pytest.raises(RunInterrupted):
-        run_protocol(SMALL, tmp_path, overrides[1::2], progress=False, on_unit=stop)
-    (run_dir,) = tmp_path.iterdir()
+    run_dir = stopped_small_run(tmp_path, after_units=1)
     damage(run_dir / CHECKPOINT)
-    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 2
+    assert main(["run", str(SMALL), *STOPPED_OVERRIDES, "--resume", str(run_dir), "--quiet"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"error: {run_dir / CHECKPOINT}: {message}") and "start afresh without --resume" in line
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "interrupted"    # refused before it ran
@@ -142,20 +150,10 @@ def test_resuming_from_a_damaged_checkpoint_is_one_line_naming_the_file(damage, 
 @pytest.mark.parametrize("damage", [lambda path: path.unlink(), lambda path: path.write_bytes(b"garbage")])
 def test_resuming_without_a_finished_chunk_of_recordings_is_one_line_naming_the_file(damage, tmp_path, capsys):
     """The checkpoint holds the network state; the recordings of finished chunks are files beside it."""
-    overrides = ["--set", "simulation.duration_ms=40", "--set", "simulation.chunk_ms=10"]
-    from bioplastic.experiments import run_protocol
-    from bioplastic.runs import RunInterrupted
-
-    def stop(units_done, state):
-        if units_done == 2:
-            raise KeyboardInterrupt
-
-    with pytest.raises(RunInterrupted):
-        run_protocol(SMALL, tmp_path, overrides[1::2], progress=False, on_unit=stop)
-    (run_dir,) = tmp_path.iterdir()
+    run_dir = stopped_small_run(tmp_path, after_units=2)
     chunk = run_dir / "chunks" / "00001.npz"
     damage(chunk)
-    assert main(["run", str(SMALL), *overrides, "--resume", str(run_dir), "--quiet"]) == 2
+    assert main(["run", str(SMALL), *STOPPED_OVERRIDES, "--resume", str(run_dir), "--quiet"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
     assert line.startswith(f"error: {chunk}: got a missing or unreadable chunk of recordings (")
     assert line.endswith("; allowed: the folder of a stopped run as it was left; start afresh without --resume")
