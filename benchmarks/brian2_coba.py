@@ -65,13 +65,13 @@ Usage::
     # {"compile_s": ..., "s_per_sim_s": ..., "rate_hz": ..., ...}
 """
 
-import argparse
 import json
 import os
 import tempfile
 import time
 
 import brian2 as b2
+from brian2_cpp import network_arguments
 
 SYNAPSES_PER_NEURON = 80.0  # p = 0.02 at 4000 neurons
 _EQUATIONS = """
@@ -160,12 +160,7 @@ def run_brian2_coba(n_neurons: int = 4000, duration_ms: float = 1000.0, dt_ms: f
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=4000, help="number of neurons")
-    parser.add_argument("--duration-ms", type=float, default=1000.0, help="simulated time (ms)")
-    parser.add_argument("--dt-ms", type=float, default=0.1, help="step (ms)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3, help="runs of the compiled binary (best is reported)")
+    parser = network_arguments(__doc__.split("\n")[0])
     parser.add_argument("--build-dir", default=None, help="C++ project folder (default: a new temporary one)")
     args = parser.parse_args(argv)
     figures = run_brian2_coba(args.n, args.duration_ms, args.dt_ms, args.seed, args.repeats, args.build_dir)

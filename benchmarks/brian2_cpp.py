@@ -222,13 +222,19 @@ def run_brian2_cpp(n_neurons: int = 4000, duration_ms: float = 1000.0, dt_ms: fl
     raise RuntimeError(f"Brian2 C++ standalone COBA printed no JSON object: {_one_line(done.stdout or done.stderr)}")
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def network_arguments(description: str) -> argparse.ArgumentParser:
+    """The command-line options this module and ``brian2_coba.py`` share: network size, time, seed, repeats."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--n", type=int, default=4000, help="number of neurons")
     parser.add_argument("--duration-ms", type=float, default=1000.0, help="simulated time (ms)")
     parser.add_argument("--dt-ms", type=float, default=0.1, help="step (ms)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=3, help="runs of the compiled binary (best is reported)")
+    return parser
+
+
+def main(argv=None):
+    parser = network_arguments(__doc__.split("\n")[0])
     parser.add_argument("--brian2-python", help=f"a python with Brian2 (default: ${ENV_VAR}, else {VENV_DIR}, made if missing)")
     args = parser.parse_args(argv)
     python, reason = brian2_python(args.brian2_python, create=True)
