@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bioplastic._checks import BadInput
-from bioplastic.experiments import Limits, validate_protocol
+from bioplastic.experiments import Limits, kind_of, load_protocol, validate_protocol
 from bioplastic.protocol.errors import ProtocolError
 from bioplastic.protocol.load import resolve
 
@@ -149,4 +149,7 @@ def test_a_truncated_or_binary_protocol_file_is_one_located_bad_input(tmp_path_f
 @pytest.mark.parametrize("path", PROTOCOLS, ids=lambda path: path.stem)
 def test_every_toy_protocol_is_valid_within_the_fuzz_limits(path):
     """The mutants start from valid protocols that build within LIMITS: a refusal is the mutation's doing."""
-    validate_protocol(path, TOY[path.stem], limits=LIMITS)
+    protocol, table = load_protocol(path, TOY[path.stem])
+    estimate = kind_of(table).estimate(protocol)
+    assert estimate.total <= LIMITS.memory_bytes() and estimate.steps <= LIMITS.max_steps, estimate.describe()
+    assert validate_protocol(path, TOY[path.stem], limits=LIMITS) is not None

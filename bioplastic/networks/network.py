@@ -340,22 +340,8 @@ class Network:
             return projection.max_events
         return max(32, math.ceil(self.population(projection.pre).size * 200.0 * dt * 1e-3))
 
-    def projection(self, name: str) -> Projection:
-        """The projection called ``name``.
-
-        Example
-        -------
-        >>> net = Network(populations=(Population("a", LIF(), 2),), projections=(Projection("aa", "a", "a"),))
-        >>> net.projection("aa").pre
-        'a'
-        """
-        for projection in self.projections:
-            if projection.name == name:
-                return projection
-        raise BadInput("projection", f"{name!r}", f"one of {', '.join(p.name for p in self.projections)}")
-
-    def event_passes(self, dt: float) -> list[tuple[str, ...]]:
-        """The event-driven passes of a step: projections that see the same spikes share one.
+    def event_passes(self, dt: float) -> list[tuple[int, tuple[str, ...]]]:
+        """The event-driven passes of a step, ``(spike buffer, projection names)`` each.
 
         Projections from one spiking population with the same delay and spike buffer
         propagate the same spike vector, so the spikes are searched once and every
@@ -369,14 +355,14 @@ class Network:
         >>> net = Network(populations=(Population("e", LIF(), 80), Population("i", LIF(), 20)),
         ...               projections=tuple(Projection(f"{a}{b}", a, b) for a in "ei" for b in "ei"))
         >>> net.event_passes(0.1)
-        [('ee', 'ei'), ('ie', 'ii')]
+        [(32, ('ee', 'ei')), (32, ('ie', 'ii'))]
         """
         passes: dict[tuple, list[str]] = {}
         for projection in self.projections:
             if self.population(projection.pre).spiking:
                 key = (projection.pre, projection.delay_steps, self.buffer_size(projection, dt))
                 passes.setdefault(key, []).append(projection.name)
-        return [tuple(names) for names in passes.values()]
+        return [(buffer, tuple(names)) for (_, _, buffer), names in passes.items()]
 
     def step(self, params: dict, state: dict, drive, dt: float):
         """Advance the whole network by ``dt`` ms; returns ``(state, outputs by population)``.
@@ -440,9 +426,8 @@ class Network:
                     delays[projection.name], activity[projection.name]
                 )
         arrivals = {}
-        for group in self.event_passes(dt):
+        for buffer, group in self.event_passes(dt):
             conns = [self.connectivity(params, state, name) for name in group]
-            buffer = self.buffer_size(self.projection(group[0]), dt)
             arrivals.update(zip(group, propagate_events_shared(conns, activity[group[0]], buffer)))
         for projection in self.projections:
             if projection.name not in arrivals:

@@ -466,9 +466,7 @@ def simulate(
         _, first_output = _trace_one_step(step, params, state, drive, dt)
         for probe in probes.values():
             _lookup(state, first_output, probe.variable)
-    window = math.gcd(*(probe.stride for probe in probes.values())) if probes else n_steps
-    return _run(_StaticStep.of(step), params, state, n_steps, drive, tuple(probes.items()), window, dt,
-                jnp.asarray(start_step, jnp.int32))
+    return _run(*_run_arguments(step, params, state, n_steps, drive, probes, dt, start_step))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -523,9 +521,14 @@ def lower_simulation(step, state, n_steps: int, *, params=None, drive=None, prob
     >>> "while" in lowered.as_text()
     True
     """
-    probes = tuple(dict(probes or {}).items())
-    window = math.gcd(*(probe.stride for _, probe in probes)) if probes else n_steps
-    return _run.lower(_StaticStep.of(step), params, state, n_steps, drive, probes, window, dt, jnp.asarray(0, jnp.int32))
+    return _run.lower(*_run_arguments(step, params, state, n_steps, drive, dict(probes or {}), dt, 0))
+
+
+def _run_arguments(step, params, state, n_steps, drive, probes: dict, dt, start_step) -> tuple:
+    """The arguments of the compiled loop :func:`_run`; its window is the gcd of the probes' strides."""
+    window = math.gcd(*(probe.stride for probe in probes.values())) if probes else n_steps
+    return (_StaticStep.of(step), params, state, n_steps, drive, tuple(probes.items()), window, dt,
+            jnp.asarray(start_step, jnp.int32))
 
 
 def _trace_one_step(step, params, state, drive, dt):
