@@ -23,7 +23,8 @@ plus:
   protocols/coba.toml``, the path users take (the protocol run end to end -- engine,
   chunks, checkpoints, recordings -- at two durations; the difference over the
   difference in simulated time cancels compilation and fixed costs), with its ratio to
-  the fused network of the same size (``ratio_to_fused``), the same generic network run
+  ``CobaNetwork`` of the same size run as one scan (``ratio_to_fused``; the key keeps
+  the name it had when ``CobaNetwork`` was a separate, hand-fused engine), the protocol's network run
   as one scan (``scan_s_per_sim_s``) and the share of the protocol's time spent outside
   that scan (``chunk_overhead``: chunking, recordings, checkpoints, the NaN watch, plots);
 - ``brian2_cpp``: Brian2's C++ standalone mode on the same network at the first size, in
@@ -32,9 +33,10 @@ plus:
 - ``ratio`` = bioplastic / BrainPy steady-state time (target <= 0.5), a scaling table
   over ``--sizes``, and ``projection``: memory and seconds per simulated second at 10^6
   neurons from straight lines fitted to the measured sizes;
-- the cost per step of the two spike-propagation routes (bioplastic's pure-JAX event
-  path and BrainPy's ``brainevent`` CSR kernel) replaying the same recorded spikes, which
-  is how the default route was chosen.
+- the cost per step of the two event-driven propagation routes (bioplastic's pure-JAX
+  event path and BrainPy's ``brainevent`` CSR kernel) on one projection of the first
+  size at 20 Hz (``benchmarks/routes.py``, which measures the table the route is chosen
+  from), and the route chosen there.
 
 Usage::
 
@@ -57,7 +59,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from brainpy_coba import run_brainpy_coba  # noqa: E402
@@ -65,7 +66,8 @@ from brian2_cpp import brian2_python, run_brian2_cpp  # noqa: E402
 from bioplastic.experiments import run_protocol, validate_protocol  # noqa: E402
 from bioplastic.networks.coba import CobaNetwork  # noqa: E402
 from bioplastic.simulation import Probe, lower_simulation, simulate  # noqa: E402
-from bioplastic.synapses.propagation import brainevent_matrix, propagate_brainevent, propagate_events  # noqa: E402
+from bioplastic.synapses.routes import choose_route  # noqa: E402
+from routes import measure  # noqa: E402
 
 
 def time_calls(call, repeats: int):
@@ -102,8 +104,8 @@ def run_bioplastic_coba(n_neurons: int, duration_ms: float, dt_ms: float, seed: 
     first, best, (_, rates) = time_calls(lambda: net.run(params, state, duration_ms), repeats)
     sim_s = duration_ms * 1e-3
     memory = array_bytes(params, state)
-    n_synapses = int(params.synapses.n_synapses)
-    synapse_bytes = array_bytes(params.synapses)
+    n_synapses = sum(int(conn.n_synapses) for conn in params["projections"].values())
+    synapse_bytes = array_bytes(params["projections"])
     return {"compile_s": max(first - best, 0.0), "compile_only_s": compile_s, "s_per_sim_s": best / sim_s,
             "rate_hz": float(np.mean(rates)), "memory_bytes": memory, "n_synapses": n_synapses,
             "bytes_per_neuron": (memory - synapse_bytes) / n_neurons, "bytes_per_synapse": synapse_bytes / n_synapses}
@@ -154,31 +156,10 @@ def run_protocol_path(durations_ms: tuple, repeats: int) -> dict:
 
 
 def propagation_routes(n_neurons: int, n_steps: int, seed: int, repeats: int) -> dict:
-    """Microseconds per step of the two propagation routes on COBA's recorded spikes."""
-    net = CobaNetwork.scaled(n_neurons)
-    params, state = net.build(jax.random.PRNGKey(seed))
-    _, rec = simulate(net.step, state, n_steps, params=params, dt=net.dt, probes={"s": Probe("output")})
-    spikes = rec["s"]
-    conn = params.synapses
-
-    def replay(route):
-        @jax.jit
-        def run(spikes):
-            return jax.lax.scan(lambda total, s: (total + route(s), None), jnp.zeros(conn.n_post), spikes)[0]
-
-        return lambda: run(spikes)
-
-    routes = {
-        "pure_jax_events": lambda s: propagate_events(conn, s, net.buffer_size),
-        "brainevent_csr": lambda s, matrix=brainevent_matrix(conn): propagate_brainevent(matrix, s),
-    }
-    out = {}
-    results = {}
-    for name, route in routes.items():
-        _, best, results[name] = time_calls(replay(route), repeats)
-        out[f"{name}_us_per_step"] = best / n_steps * 1e6
-    np.testing.assert_allclose(results["pure_jax_events"], results["brainevent_csr"], rtol=1e-4, atol=1e-2)
-    return out
+    """Microseconds per step of the two event-driven routes on one ``n_neurons`` projection at 20 Hz."""
+    row = measure(n_neurons, 20.0, n_steps, repeats, seed)
+    return {"pure_jax_events_us_per_step": row["events_us"], "brainevent_csr_us_per_step": row["brainevent_us"],
+            "chosen": choose_route(n_neurons)}
 
 
 def brian2_entry(args, n_neurons: int) -> dict:
@@ -272,18 +253,18 @@ def main(argv=None):
         print(f"projected to {p['n']:,} neurons (lines through {p['fitted_sizes']}): {p['s_per_sim_s']:.1f} s / sim s, "
               f"{p['memory_bytes'] / 1e9:.2f} GB of arrays")
     print(f"\nprotocol path (bioplastic run protocols/coba.toml, 4000 neurons): {protocol['s_per_sim_s']:.3f} s / sim s, "
-          f"{protocol['ratio_to_fused']:.2f}x the fused network; the same network as one scan "
+          f"{protocol['ratio_to_fused']:.2f}x CobaNetwork as one scan; the protocol's network as one scan "
           f"{protocol['scan_s_per_sim_s']:.3f} s / sim s, so {100 * protocol['chunk_overhead']:.0f} % of the protocol's "
           "time is chunks, recordings, checkpoints and plots")
     if "s_per_sim_s" in brian2:
         print(f"Brian2 C++ standalone, n = {base['n']}: {brian2['s_per_sim_s']:.3f} s / sim s, rate {brian2['rate_hz']:.2f} Hz; "
-              f"bioplastic fused / Brian2 = {brian2['ratio_bioplastic_to_brian2']:.2f}"
+              f"bioplastic CobaNetwork / Brian2 = {brian2['ratio_bioplastic_to_brian2']:.2f}"
               + (f", protocol path / Brian2 = {brian2['ratio_protocol_to_brian2']:.2f}" if brian2["ratio_protocol_to_brian2"] else ""))
     else:
         print(f"Brian2 C++ standalone: left out ({brian2['left_out']})")
     prop = report["propagation"]
     print(f"\nspike propagation, n = {base['n']}: pure-JAX events {prop['pure_jax_events_us_per_step']:.1f} us/step, "
-          f"brainevent CSR {prop['brainevent_csr_us_per_step']:.1f} us/step")
+          f"brainevent CSR {prop['brainevent_csr_us_per_step']:.1f} us/step (chosen: {prop['chosen']})")
     return report
 
 

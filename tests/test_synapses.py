@@ -10,7 +10,6 @@ from bioplastic.synapses.connectivity import dense, fixed_out_degree, fixed_prob
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
 from bioplastic.synapses.propagation import (
-    brainevent_matrix,
     count_overflow,
     propagate_brainevent,
     propagate_events,
@@ -86,13 +85,26 @@ def test_event_propagation_equals_dense_product(p_spike):
     np.testing.assert_allclose(rows, expected, rtol=1e-5, atol=1e-4)
 
 
-def test_brainevent_route_agrees_with_pure_jax_route():
+@pytest.mark.parametrize("p_spike", [0.0, 0.05, 0.6])
+def test_brainevent_route_equals_pure_jax_route_bit_for_bit(p_spike):
+    """Both routes add a neuron's inputs in the order of the presynaptic indices."""
     conn = fixed_probability(KEY, 500, 200, 0.05, 0.7)
-    matrix = brainevent_matrix(conn)
-    for spikes in random_spikes(jax.random.PRNGKey(7), 5, 500, 0.05):
-        np.testing.assert_allclose(
-            propagate_brainevent(matrix, spikes), propagate_events(conn, spikes, max_events=64), rtol=1e-5, atol=1e-5
-        )
+    for spikes in random_spikes(jax.random.PRNGKey(7), 5, 500, p_spike):
+        np.testing.assert_array_equal(propagate_brainevent(conn, spikes), propagate_events(conn, spikes, max_events=64))
+
+
+def test_brainevent_route_has_the_gradients_of_the_pure_jax_route():
+    conn = fixed_probability(KEY, 50, 30, 0.3, 1.0)
+    spikes = random_spikes(jax.random.PRNGKey(9), 1, 50, 0.1)[0]
+    target = jax.random.normal(jax.random.PRNGKey(10), (30,))
+
+    def loss(route):
+        return lambda weights, s: jnp.sum((route(conn.with_weights(weights), s) - target) ** 2)
+
+    g_brainevent = jax.jit(jax.grad(loss(propagate_brainevent), argnums=(0, 1)))(conn.weights, spikes)
+    g_events = jax.grad(loss(lambda c, s: propagate_events(c, s, 8)), argnums=(0, 1))(conn.weights, spikes)
+    for a, b in zip(g_brainevent, g_events):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
 
 
 def test_buffer_overflow_falls_back_without_dropping_spikes():
@@ -202,3 +214,29 @@ def test_a_shared_event_pass_needs_one_source():
     with pytest.raises(BadInput) as error:
         propagate_events_shared((dense(3, 2, 1.0), dense(4, 2, 1.0)), jnp.ones(3), 4)
     assert str(error.value) == "conns: got projections from [3, 4] neurons; allowed: projections leaving the same neurons"
+
+
+def test_route_choice_follows_the_cheaper_measured_cost():
+    from bioplastic.synapses.routes import choose_route, estimated_cost_us
+
+    rows = [{"n_pre": n, "rate_hz": rate, "events_us": n * rate * 1e-5, "brainevent_us": 10.0 + n * 1e-4}
+            for n in (1000, 10000, 100000) for rate in (5.0, 80.0)]
+    table = {"platform": "cpu", "rows": rows}
+    # events cost n * rate / 10^5 us, brainevent 10 + n / 10^4 us: they cross at n = 10^6 / (rate - 10)
+    assert estimated_cost_us(table, "events", 10000, 5.0) == pytest.approx(0.5)
+    assert estimated_cost_us(table, "events", 10000, 20.0) == pytest.approx(2.0)      # log-linear in rate too
+    assert estimated_cost_us(table, "brainevent", 400, 5.0) == pytest.approx(10.1)    # constant past the ends
+    assert [choose_route(n, 80.0, table, "cpu") for n in (1000, 10000, 100000)] == ["events", "events", "brainevent"]
+    assert [choose_route(n, 5.0, table, "cpu") for n in (1000, 10000, 100000)] == ["events"] * 3
+    assert choose_route(100000, 80.0, table, "gpu") == "events"
+
+
+def test_shipped_route_table_covers_both_routes_on_a_grid():
+    from bioplastic.synapses.routes import ROUTES, shipped_table
+
+    table = shipped_table()
+    assert table["platform"] == "cpu"
+    sizes = {row["n_pre"] for row in table["rows"]}
+    rates = {row["rate_hz"] for row in table["rows"]}
+    assert len(table["rows"]) == len(sizes) * len(rates) >= 4
+    assert all(row[f"{route}_us"] > 0 for row in table["rows"] for route in ROUTES)

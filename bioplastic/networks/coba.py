@@ -1,8 +1,9 @@
-"""The COBA network (Vogels & Abbott 2005, as in BrainPy's benchmark) built from bioplastic's pieces.
+"""The COBA network (Vogels & Abbott 2005, as in BrainPy's benchmark): a recipe on :class:`~bioplastic.networks.network.Network`.
 
-``n`` LIF neurons, 80 % excitatory and 20 % inhibitory, randomly connected with
-probability ``p`` (0.02 at 4000 neurons; :meth:`CobaNetwork.scaled` keeps 80 synapses per
-neuron at any size), with exponential conductance synapses:
+``n`` LIF neurons, 80 % excitatory (population ``exc``) and 20 % inhibitory (``inh``),
+randomly connected with probability ``p`` (0.02 at 4000 neurons; :meth:`CobaNetwork.scaled`
+keeps 80 synapses per neuron at any size) by four projections (``exc_to_exc``,
+``exc_to_inh``, ``inh_to_exc``, ``inh_to_inh``) with exponential conductance synapses:
 
 ========================= ============ ===========
                           excitatory   inhibitory
@@ -15,11 +16,14 @@ reversal potential (mV)   0            -80
 Neurons: tau 20 ms, rest -60 mV, threshold -50 mV, reset -60 mV, refractory 5 ms,
 constant drive 20 mV (R = 1), initial v ~ N(-55, 2) mV; dt 0.1 ms. A healthy network
 fires at about 20 Hz (a rate near 50-60 Hz means the coupling is off, e.g. by a unit
-slip of 1000x).
+slip of 1000x). ``protocols/coba.toml`` (with ``models/coba.toml``) describes the same
+network; this class is the Python route to it, with one spike vector over all ``n``
+neurons (excitatory first).
 
-Order within a step: the spikes of the previous step are propagated (event-driven), the
-two conductances decay and receive them, then the LIF neurons integrate with those
-conductances (exact exponential step for inputs held over the step) and spike.
+Order within a step: the spikes of the previous step are propagated (event-driven; one
+pass per source population), the conductances decay and receive them, then the LIF
+neurons integrate with those conductances (exact exponential step for inputs held over
+the step) and spike.
 
 Example
 -------
@@ -35,54 +39,24 @@ Example
 from __future__ import annotations
 
 import dataclasses
-import math
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_choice, check_dt, check_positive, check_size
-from bioplastic.neurons.lif import LIF, ConductanceInput, LIFParams, LIFState
+from bioplastic.networks.network import Network, Population, Projection
+from bioplastic.neurons.lif import LIF
 from bioplastic.simulation import Probe, simulate
-from bioplastic.synapses.connectivity import Connectivity, fixed_probability, stack
+from bioplastic.synapses.connectivity import fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
-from bioplastic.synapses.propagation import propagate_events, propagate_rows
+from bioplastic.synapses.routes import ROUTES
 
 EXCITATORY = ExponentialSynapse(tau_ms=5.0, reversal_mv=0.0)
 INHIBITORY = ExponentialSynapse(tau_ms=10.0, reversal_mv=-80.0)
 EXCITATORY_WEIGHT = 0.6  # conductance per spike, relative to leak
 INHIBITORY_WEIGHT = 6.7
-
-
-class CobaParams(NamedTuple):
-    """``neurons``: LIF parameters; ``synapses``: all synapses, fused (targets ``[0, n)`` are
-    excitatory conductances, ``[n, 2n)`` inhibitory); ``drive_mv``: constant input (mV).
-
-    Example
-    -------
-    >>> params, _ = CobaNetwork.scaled(100).build(jax.random.PRNGKey(0))
-    >>> params.synapses.n_pre, params.synapses.n_post, float(params.drive_mv)     # 100 sources, 2 x 100 targets
-    (100, 200, 20.0)
-    """
-
-    neurons: LIFParams
-    synapses: Connectivity
-    drive_mv: jax.Array
-
-
-class CobaState(NamedTuple):
-    """``neurons``: LIF state; ``g_exc``, ``g_inh``: conductances (x leak) of each neuron.
-
-    Example
-    -------
-    >>> _, state = CobaNetwork.scaled(100).build(jax.random.PRNGKey(0))
-    >>> state.neurons.v.shape, float(state.g_exc.sum()), float(state.g_inh.sum())     # conductances start at 0
-    ((100,), 0.0, 0.0)
-    """
-
-    neurons: LIFState
-    g_exc: jax.Array
-    g_inh: jax.Array
+DRIVE_MV = 20.0
+PROPAGATIONS = ("auto",) + ROUTES + ("rows",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,17 +72,19 @@ class CobaNetwork:
     dt : float
         Step (ms).
     max_events : int or None
-        Spike buffer of the event-driven propagation; ``None`` sizes it for a population
-        rate of 200 Hz (ten times the healthy rate), so it overflows only in bursts, which
-        fall back to the exact all-rows product.
-    propagation : {"events", "rows"}
-        Event-driven (default) or every row every step (the cross-check).
+        Spike buffer of the pure-JAX event-driven route; ``None`` sizes it for a
+        population rate of 200 Hz (ten times the healthy rate), so it overflows only in
+        bursts, which fall back to an exact search over all neurons.
+    propagation : {"auto", "events", "brainevent", "rows"}
+        Route of the spikes (:attr:`Projection.route <bioplastic.networks.network.Projection>`):
+        ``"auto"`` (default) the one measured fastest for each population's size,
+        ``"rows"`` every row every step (the cross-check).
 
     Example
     -------
     >>> net = CobaNetwork.scaled(100)
-    >>> net.n_exc, net.buffer_size
-    (80, 32)
+    >>> net.n_exc, [p.name for p in net.network.projections]
+    (80, ['exc_to_exc', 'exc_to_inh', 'inh_to_exc', 'inh_to_inh'])
     >>> params, state = net.build(jax.random.PRNGKey(0))
     >>> state, rates = net.run(params, state, duration_ms=1.0)          # rates in Hz, one per neuron
     >>> rates.shape
@@ -119,7 +95,7 @@ class CobaNetwork:
     p: float = 0.02
     dt: float = 0.1
     max_events: int | None = None
-    propagation: str = "events"
+    propagation: str = "auto"
 
     def __post_init__(self):
         check_size(self.n, "CobaNetwork.n")
@@ -129,7 +105,7 @@ class CobaNetwork:
         if self.p > 1:
             raise BadInput("CobaNetwork.p", f"{self.p!r}", "a probability in (0, 1]")
         check_dt(self.dt, "CobaNetwork.dt")
-        check_choice(self.propagation, "CobaNetwork.propagation", ("events", "rows"))
+        check_choice(self.propagation, "CobaNetwork.propagation", PROPAGATIONS)
         if self.max_events is not None:
             check_size(self.max_events, "CobaNetwork.max_events")
 
@@ -165,86 +141,78 @@ class CobaNetwork:
         return int(round(0.8 * self.n))
 
     @property
-    def buffer_size(self) -> int:
-        """Spike buffer size used by the event-driven propagation.
-
-        ``max_events`` when given, else the spikes of all ``n`` neurons firing at 200 Hz in
-        one step of ``dt`` ms (at least 32).
+    def network(self) -> Network:
+        """The populations ``exc`` and ``inh`` and the four projections between them.
 
         Example
         -------
-        >>> CobaNetwork().buffer_size, CobaNetwork(n=100).buffer_size, CobaNetwork(max_events=7).buffer_size
-        (80, 32, 7)
+        >>> net = CobaNetwork(n=10).network
+        >>> [(p.name, p.size) for p in net.populations], net.event_passes(0.1)
+        ([('exc', 8), ('inh', 2)], [('events', 32, ('exc_to_exc', 'exc_to_inh')), ('events', 32, ('inh_to_exc', 'inh_to_inh'))])
         """
-        if self.max_events is not None:
-            return self.max_events
-        return max(32, math.ceil(self.n * 200.0 * self.dt * 1e-3))
-
-    @property
-    def neuron_model(self) -> LIF:
-        """The LIF model (exact integration, hard reset).
-
-        Example
-        -------
-        >>> model = CobaNetwork(n=10).neuron_model
-        >>> model.integration, model.reset
-        ('exact', 'hard')
-        """
-        return LIF(integration="exact", reset="hard")
+        model = LIF(integration="exact", reset="hard")
+        populations = (Population("exc", model, self.n_exc), Population("inh", model, self.n - self.n_exc))
+        synapses = {"exc": EXCITATORY, "inh": INHIBITORY}
+        projections = tuple(
+            Projection(f"{pre}_to_{post}", pre, post, synapses[pre], max_events=self.max_events, route=self.propagation)
+            for pre in ("exc", "inh") for post in ("exc", "inh")
+        )
+        return Network(populations, projections)
 
     def build(self, key: jax.Array, v_mean_mv: float = -55.0, v_std_mv: float = 2.0):
-        """Draw connectivity and initial voltages; return ``(params, state)``.
+        """Draw connectivity and initial voltages; return ``(params, state)`` of :attr:`network`.
 
         Parameters
         ----------
         key : jax key
-            Seeds the excitatory and inhibitory synapses and the initial voltages.
+            Seeds the four projections' synapses and the initial voltages.
         v_mean_mv, v_std_mv : float
             Initial voltages are drawn from ``N(v_mean_mv, v_std_mv**2)`` (mV).
 
         Example
         -------
-        Excitatory rows (the first 8 of 10) reach only the excitatory-conductance targets
-        ``[0, 10)`` with weight 0.6, inhibitory rows only ``[10, 20)`` with weight 6.7:
+        Excitatory projections carry weight 0.6, inhibitory ones 6.7:
 
         >>> net = CobaNetwork(n=10, p=0.5)
         >>> params, state = net.build(jax.random.PRNGKey(0), v_std_mv=0.0)
-        >>> w = params.synapses.to_dense()
-        >>> w.shape, float(w[:8, 10:].sum()), float(w[8:, :10].sum())
-        ((10, 20), 0.0, 0.0)
-        >>> sorted({round(x, 4) for x in w.ravel().tolist()}), state.neurons.v.tolist() == [-55.0] * 10
-        ([0.0, 0.6, 6.7], True)
+        >>> {name: sorted({round(w, 4) for w in conn.weights[conn.mask].tolist()})
+        ...  for name, conn in params["projections"].items()}
+        {'exc_to_exc': [0.6], 'exc_to_inh': [0.6], 'inh_to_exc': [6.7], 'inh_to_inh': [6.7]}
+        >>> state["populations"]["exc"].v.tolist() == [-55.0] * 8
+        True
         """
-        key_exc, key_inh, key_v = jax.random.split(key, 3)
-        n, n_exc = self.n, self.n_exc
-        exc = fixed_probability(key_exc, n_exc, n, self.p, EXCITATORY_WEIGHT)
-        inh = fixed_probability(key_inh, n - n_exc, n, self.p, INHIBITORY_WEIGHT)
-        model = self.neuron_model
+        network = self.network
+        *projection_keys, key_v = jax.random.split(key, len(network.projections) + 1)
+        weights = {"exc": EXCITATORY_WEIGHT, "inh": INHIBITORY_WEIGHT}
+        connectivity = {
+            projection.name: fixed_probability(k, network.population(projection.pre).size,
+                                               network.population(projection.post).size, self.p, weights[projection.pre])
+            for projection, k in zip(network.projections, projection_keys)
+        }
+        model = LIF(integration="exact", reset="hard")
         neuron_params = model.params(tau_ms=20.0, v_rest_mv=-60.0, v_th_mv=-50.0, v_reset_mv=-60.0, tau_ref_ms=5.0)
-        params = CobaParams(neuron_params, stack([exc, inh], [0, n], 2 * n), jnp.asarray(20.0, jnp.float32))
-        v0 = v_mean_mv + v_std_mv * jax.random.normal(key_v, (n,))
-        zeros = jnp.zeros((n,), jnp.float32)
-        state = CobaState(model.init(neuron_params, n, key_v, v_mv=v0), zeros, zeros)
-        return params, state
+        params = network.params({"exc": neuron_params, "inh": neuron_params}, connectivity)
+        v0 = v_mean_mv + v_std_mv * jax.random.normal(key_v, (self.n,))
+        initial = {"exc": model.init(neuron_params, self.n_exc, key_v, v_mv=v0[: self.n_exc]),
+                   "inh": model.init(neuron_params, self.n - self.n_exc, key_v, v_mv=v0[self.n_exc :])}
+        return params, network.init(params, key_v, initial)
 
-    def step(self, params: CobaParams, state: CobaState, drive, dt: float):
+    def step(self, params: dict, state: dict, drive, dt: float):
         """One step of ``dt`` ms; returns ``(state, spikes)``. ``drive`` (or None) adds current (mV).
 
         Parameters
         ----------
-        params : CobaParams
-            From :meth:`build`.
-        state : CobaState
-            State before the step; its spikes are propagated in this step.
+        params, state : dict
+            From :meth:`build`; the state's spikes are propagated in this step.
         drive : array or None
-            Extra input current as voltage across R (mV), added to ``params.drive_mv``; broadcasts to (n,).
+            Extra input current as voltage across R (mV), added to the 20-mV drive; broadcasts to (n,).
         dt : float
             Step (ms).
 
         Returns
         -------
-        (CobaState, array)
-            The new state and this step's spikes, shape (n,), float 0/1.
+        (dict, array)
+            The new state and this step's spikes of all ``n`` neurons (excitatory first), float 0/1.
 
         Example
         -------
@@ -254,38 +222,23 @@ class CobaNetwork:
         >>> net = CobaNetwork(n=10, p=0.5)
         >>> params, state = net.build(jax.random.PRNGKey(0), v_std_mv=0.0)
         >>> quiet, spikes = net.step(params, state, None, 0.1)
-        >>> round(float(quiet.neurons.v[0]), 4), spikes.tolist() == [0.0] * 10
+        >>> round(float(quiet["populations"]["exc"].v[0]), 4), spikes.tolist() == [0.0] * 10
         (-54.9252, True)
 
-        A strong extra drive makes every neuron spike; in the next step each neuron's
-        conductances are the summed weights it receives (``w`` columns ``[0, n)`` excitatory,
-        ``[n, 2n)`` inhibitory):
+        A strong extra drive makes every neuron spike; in the next step each excitatory
+        neuron's excitatory conductance is the summed weight it receives from ``exc``:
 
         >>> state, spikes = net.step(params, state, jnp.full(10, 1000.0), 0.1)
         >>> state, _ = net.step(params, state, None, 0.1)
-        >>> w = params.synapses.to_dense()
-        >>> spikes.tolist() == [1.0] * 10, bool(jnp.allclose(state.g_exc, w[:, :10].sum(axis=0)))
+        >>> received = params["projections"]["exc_to_exc"].to_dense().sum(axis=0)
+        >>> spikes.tolist() == [1.0] * 10, bool(jnp.allclose(state["synapses"]["exc_to_exc"], received))
         (True, True)
-        >>> bool(jnp.allclose(state.g_inh, w[:, 10:].sum(axis=0)))
-        True
         """
-        spikes = state.neurons.spike
-        if self.propagation == "events":
-            arriving = propagate_events(params.synapses, spikes, self.buffer_size)
-        else:
-            arriving = propagate_rows(params.synapses, spikes)
-        g_exc = EXCITATORY.step(state.g_exc, arriving[: self.n], dt)
-        g_inh = INHIBITORY.step(state.g_inh, arriving[self.n :], dt)
-        current = params.drive_mv if drive is None else params.drive_mv + drive
-        synaptic = ConductanceInput(
-            current=current,
-            conductance=g_exc + g_inh,
-            conductance_reversal=g_exc * EXCITATORY.reversal_mv + g_inh * INHIBITORY.reversal_mv,
-        )
-        neurons, out = self.neuron_model.step(params.neurons, state.neurons, synaptic, dt)
-        return CobaState(neurons, g_exc, g_inh), out
+        current = jnp.full((self.n,), DRIVE_MV, jnp.float32) if drive is None else DRIVE_MV + jnp.broadcast_to(drive, (self.n,))
+        state, outputs = self.network.step(params, state, {"exc": current[: self.n_exc], "inh": current[self.n_exc :]}, dt)
+        return state, jnp.concatenate([outputs["exc"], outputs["inh"]])
 
-    def run(self, params: CobaParams, state: CobaState, duration_ms: float):
+    def run(self, params: dict, state: dict, duration_ms: float):
         """Simulate ``duration_ms``; return ``(state, rate_hz)`` with each neuron's mean rate.
 
         The rate (Hz) is the spike count over ``round(duration_ms / dt)`` steps divided by
@@ -293,16 +246,14 @@ class CobaNetwork:
 
         Parameters
         ----------
-        params : CobaParams
-            From :meth:`build`.
-        state : CobaState
-            Initial state.
+        params, state : dict
+            From :meth:`build` (``state``: the initial state).
         duration_ms : float
             Simulated time (ms), > 0; rounded to a whole number of steps (at least one).
 
         Returns
         -------
-        (CobaState, array)
+        (dict, array)
             The final state and each neuron's mean rate (Hz), shape (n,).
 
         Example
@@ -326,7 +277,6 @@ class CobaNetwork:
             dt=self.dt,
         )
         return state, rec["count"][0] / (n_steps * self.dt * 1e-3)
-
 
 
 def main(argv=None) -> dict:

@@ -14,7 +14,9 @@ One :meth:`Network.step` (signature ``step(params, state, drive, dt)``, so it pl
 
 1. take the presynaptic population's output of the previous step (through the delay
    buffer when ``delay_steps > 0``);
-2. propagate it (event-driven for spiking populations, every row for rate populations);
+2. propagate it (event-driven for spiking populations, every row for rate populations;
+   the event-driven route is the one measured fastest for the population's size,
+   :mod:`bioplastic.synapses.routes`, unless the projection names one);
 3. update the synapse: ``"delta"`` passes the arriving weight as a current for this step;
    an exponential synapse decays and adds it (current- or conductance-based);
 
@@ -55,14 +57,15 @@ from typing import Any, NamedTuple, Optional
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import BadInput, check_size
+from bioplastic._checks import BadInput, check_choice, check_size
 from bioplastic.neurons.base import NeuronModel
 from bioplastic.neurons.lif import LIF, ConductanceInput
 from bioplastic.rules.base import Rule
 from bioplastic.synapses.connectivity import Connectivity
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
-from bioplastic.synapses.propagation import propagate_events_shared, propagate_rows
+from bioplastic.synapses.propagation import propagate_brainevent, propagate_events_shared, propagate_rows
+from bioplastic.synapses.routes import ROUTES, choose_route
 
 SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
 
@@ -118,6 +121,11 @@ class Projection:
         Spike buffer of the event-driven propagation; ``None`` sizes it for 200 Hz.
     rule : Rule or None
         A learning rule for the weights (:mod:`bioplastic.rules`); ``None`` keeps them fixed.
+    route : {"auto", "events", "brainevent", "rows"}
+        Route for spikes: ``"auto"`` takes the event-driven route measured fastest for the
+        presynaptic population's size (:func:`~bioplastic.synapses.routes.choose_route`);
+        the others force one (``"rows"``: every row every step, the cross-check). Rate
+        populations always propagate every row.
 
     Example
     -------
@@ -133,6 +141,10 @@ class Projection:
     delay_steps: int = 0
     max_events: Optional[int] = None
     rule: Optional[Rule] = None
+    route: str = "auto"
+
+    def __post_init__(self):
+        check_choice(self.route, f"projection {self.name!r}.route", ("auto",) + ROUTES + ("rows",))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -340,13 +352,29 @@ class Network:
             return projection.max_events
         return max(32, math.ceil(self.population(projection.pre).size * 200.0 * dt * 1e-3))
 
-    def event_passes(self, dt: float) -> list[tuple[int, tuple[str, ...]]]:
-        """The event-driven passes of a step, ``(spike buffer, projection names)`` each.
+    def route(self, projection: Projection) -> str:
+        """The route of a projection from a spiking population: ``"events"``, ``"brainevent"`` or ``"rows"``.
 
-        Projections from one spiking population with the same delay and spike buffer
-        propagate the same spike vector, so the spikes are searched once and every
-        spiking row feeds all of them (:func:`~bioplastic.synapses.propagation.propagate_events_shared`).
-        Projections from rate populations read every row and are not listed.
+        Example
+        -------
+        >>> net = Network(populations=(Population("exc", LIF(), 10),))
+        >>> net.route(Projection("rec", "exc", "exc", route="brainevent")), net.route(Projection("rec", "exc", "exc"))
+        ('brainevent', 'events')
+        """
+        if projection.route != "auto":
+            return projection.route
+        return choose_route(self.population(projection.pre).size)
+
+    def event_passes(self, dt: float) -> list[tuple[str, Optional[int], tuple[str, ...]]]:
+        """The event-driven passes of a step, ``(route, spike buffer, projection names)`` each.
+
+        Projections from one spiking population with the same delay and route propagate
+        the same spike vector. On the ``"events"`` route, those with the same spike buffer
+        share one pass: the spikes are searched once and every spiking row feeds all of
+        them (:func:`~bioplastic.synapses.propagation.propagate_events_shared`). The
+        ``"brainevent"`` kernel needs no buffer (``None``) and runs once per projection.
+        Projections from rate populations, and those on the ``"rows"`` route, read every
+        row and are not listed.
 
         Example
         -------
@@ -355,14 +383,15 @@ class Network:
         >>> net = Network(populations=(Population("e", LIF(), 80), Population("i", LIF(), 20)),
         ...               projections=tuple(Projection(f"{a}{b}", a, b) for a in "ei" for b in "ei"))
         >>> net.event_passes(0.1)
-        [(32, ('ee', 'ei')), (32, ('ie', 'ii'))]
+        [('events', 32, ('ee', 'ei')), ('events', 32, ('ie', 'ii'))]
         """
         passes: dict[tuple, list[str]] = {}
         for projection in self.projections:
-            if self.population(projection.pre).spiking:
-                key = (projection.pre, projection.delay_steps, self.buffer_size(projection, dt))
-                passes.setdefault(key, []).append(projection.name)
-        return [(buffer, tuple(names)) for (_, _, buffer), names in passes.items()]
+            route = self.route(projection)
+            if self.population(projection.pre).spiking and route != "rows":
+                buffer = self.buffer_size(projection, dt) if route == "events" else None
+                passes.setdefault((projection.pre, projection.delay_steps, route, buffer), []).append(projection.name)
+        return [(route, buffer, tuple(names)) for (_, _, route, buffer), names in passes.items()]
 
     def step(self, params: dict, state: dict, drive, dt: float):
         """Advance the whole network by ``dt`` ms; returns ``(state, outputs by population)``.
@@ -426,9 +455,12 @@ class Network:
                     delays[projection.name], activity[projection.name]
                 )
         arrivals = {}
-        for buffer, group in self.event_passes(dt):
+        for route, buffer, group in self.event_passes(dt):
             conns = [self.connectivity(params, state, name) for name in group]
-            arrivals.update(zip(group, propagate_events_shared(conns, activity[group[0]], buffer)))
+            if route == "events":
+                arrivals.update(zip(group, propagate_events_shared(conns, activity[group[0]], buffer)))
+            else:
+                arrivals.update((name, propagate_brainevent(conn, activity[name])) for name, conn in zip(group, conns))
         for projection in self.projections:
             if projection.name not in arrivals:
                 arrivals[projection.name] = propagate_rows(self.connectivity(params, state, projection.name),

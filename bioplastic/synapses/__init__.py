@@ -13,7 +13,6 @@ from bioplastic.synapses.connectivity import Connectivity, dense, fixed_out_degr
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
 from bioplastic.synapses.propagation import (
-    brainevent_matrix,
     count_overflow,
     propagate_brainevent,
     propagate_events,
@@ -31,6 +30,5 @@ __all__ = [
     "propagate_events",
     "propagate_rows",
     "propagate_brainevent",
-    "brainevent_matrix",
     "count_overflow",
 ]

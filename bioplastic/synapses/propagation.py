@@ -15,8 +15,10 @@ Three routes compute the same sum (tests check they agree on random spike patter
   with respect to the weights the event-driven product of the spikes.
 - :func:`propagate_rows` -- every row weighted by its spike value: the fallback above,
   and the natural route for rates (non-binary activity).
-- :func:`propagate_brainevent` -- BrainPy's event-driven CSR kernel (``brainevent``),
-  kept as the cross-check of the pure-JAX route; ``benchmarks/coba.py`` measures both.
+- :func:`propagate_brainevent` -- BrainPy's event-driven CSR kernel (``brainevent``) on
+  the same padded out-lists: faster than the pure-JAX route on large populations.
+  :mod:`bioplastic.synapses.routes` picks between the two event-driven routes from a
+  table that ``benchmarks/routes.py`` measures.
 
 Example
 -------
@@ -35,6 +37,7 @@ import functools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from bioplastic._checks import BadInput, check_size
 from bioplastic.synapses.connectivity import Connectivity
@@ -186,30 +189,62 @@ def count_overflow(spikes: jax.Array, max_events: int) -> jax.Array:
     return jnp.sum(jnp.count_nonzero(spikes, axis=-1) > max_events)
 
 
-def brainevent_matrix(conn: Connectivity):
-    """The same synapses as a ``brainevent.CSR`` matrix; build it once, outside ``jit``.
+def _padded_csr(targets: jax.Array, weights: jax.Array, n_post: int):
+    """The padded out-lists as a ``brainevent.CSR`` matrix of ``max_out`` slots per row.
+
+    ``indptr`` is a NumPy array (brainevent plans its work from it while tracing); the
+    padding slots (weight 0) point at the last neuron instead of the dropped bin ``n_post``,
+    so every index is in bounds and padding adds 0. Under ``jit`` with fixed weights XLA
+    hoists this conversion out of the simulation loop.
+    """
+    import brainevent
+
+    n_pre, max_out = targets.shape
+    indptr = np.arange(n_pre + 1, dtype=np.int32) * max_out
+    indices = jnp.minimum(targets, n_post - 1).astype(jnp.int32).ravel()
+    return brainevent.CSR((weights.ravel(), indices, indptr), shape=(n_pre, n_post))
+
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
+def _propagate_brainevent(targets, weights, spikes, n_post):
+    import brainevent
+
+    return brainevent.BinaryArray(spikes) @ _padded_csr(targets, weights, n_post)
+
+
+@_propagate_brainevent.defjvp
+def _propagate_brainevent_jvp(n_post, primals, tangents):
+    targets, weights, spikes = primals
+    _, weights_dot, spikes_dot = tangents
+    out = _propagate_brainevent(targets, weights, spikes, n_post)
+    return out, _scatter(targets, weights_dot * spikes[:, None] + weights * spikes_dot[:, None], n_post)
+
+
+def propagate_brainevent(conn: Connectivity, spikes: jax.Array) -> jax.Array:
+    """Event-driven ``spikes @ W`` with BrainPy's CSR kernel (``brainevent``), for 0/1 spikes.
+
+    The kernel visits the rows of the neurons that spiked (any nonzero value counts as one
+    spike) in compiled code, so it needs no spike buffer and never overflows; it beats
+    :func:`propagate_events` on large populations (:mod:`bioplastic.synapses.routes`
+    chooses between them from measurements). Derivatives are those of
+    :func:`propagate_events`: every row for the spikes, the spiking rows for the weights.
+
+    Parameters
+    ----------
+    conn : Connectivity
+        The projection; its padded out-lists are read in place (no CSR copy to build).
+    spikes : array (n_pre,)
+        Spikes of this step, 0 or 1.
+
+    Returns
+    -------
+    array (n_post,)
+        Summed weight arriving at each postsynaptic neuron.
 
     Example
     -------
     >>> from bioplastic.synapses.connectivity import dense
-    >>> brainevent_matrix(dense(2, 3, 0.5)).shape
-    (2, 3)
+    >>> propagate_brainevent(dense(3, 2, 0.5), jnp.array([1.0, 0.0, 1.0])).tolist()
+    [1.0, 1.0]
     """
-    import brainevent
-
-    data, indices, indptr = conn.to_csr()
-    return brainevent.CSR((jnp.asarray(data), jnp.asarray(indices), jnp.asarray(indptr)), shape=(conn.n_pre, conn.n_post))
-
-
-def propagate_brainevent(matrix, spikes: jax.Array) -> jax.Array:
-    """``spikes @ W`` with BrainPy's event-driven CSR operator, for a :func:`brainevent_matrix`.
-
-    Example
-    -------
-    >>> from bioplastic.synapses.connectivity import dense
-    >>> propagate_brainevent(brainevent_matrix(dense(2, 3, 0.5)), jnp.array([1.0, 0.0]))
-    Array([0.5, 0.5, 0.5], dtype=float32)
-    """
-    import brainevent
-
-    return brainevent.BinaryArray(spikes) @ matrix
+    return _propagate_brainevent(conn.targets, conn.weights, spikes, conn.n_post)
