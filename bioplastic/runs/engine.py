@@ -6,8 +6,10 @@ simulated time, epochs, tasks, repeats or stages), how to do one from the state 
 one left, and what to write at the end. :func:`run_work` does the rest:
 
 - after every unit: the non-finite watch (a NaN or inf stops the run, exit 1, the
-  variable named), then an atomic checkpoint of the state (:mod:`bioplastic.runs.checkpoint`),
-  then progress;
+  variable named), then the unit's files (:meth:`Work.persist_unit`) and an atomic
+  checkpoint of the state (:mod:`bioplastic.runs.checkpoint`), written on a background
+  thread while the next unit runs (:mod:`bioplastic.runs.writer`), then progress; a
+  stopped run first lets the write in flight end, and reports the units on disk;
 - ``resume=True`` starts from the checkpoint, skipping finished units; since every unit
   is a pure function of the state it starts from, the result is bit-for-bit that of an
   uninterrupted run;
@@ -41,6 +43,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
+import functools
 import gc
 import pathlib
 import signal
@@ -52,6 +55,7 @@ from bioplastic.runs.errors import RunError, RunInterrupted
 from bioplastic.runs.folder import now, write_json
 from bioplastic.runs.progress import Progress
 from bioplastic.runs.watch import nonfinite
+from bioplastic.runs.writer import BackgroundWriter
 
 
 class Work(abc.ABC):
@@ -83,8 +87,16 @@ class Work(abc.ABC):
     def run_unit(self, index: int, state, run_dir, advance: Callable[[float], None]):
         """Do unit ``index`` from ``state``; return the new state.
 
-        May write the unit's own results into ``run_dir`` (atomically); may call
-        ``advance(amount)`` with the work done so far within the unit (in ``unit``).
+        May write the unit's own results into ``run_dir`` (atomically), or leave them to
+        :meth:`persist_unit`; may call ``advance(amount)`` with the work done so far within
+        the unit (in ``unit``).
+        """
+
+    def persist_unit(self, index: int, state, run_dir) -> None:
+        """Write what unit ``index`` (now finished, leaving ``state``) keeps in ``run_dir``; default: nothing.
+
+        Runs on the engine's writer thread, while the next unit computes, just before the
+        checkpoint that counts the unit as done; so it must only read ``state``.
         """
 
     @abc.abstractmethod
@@ -170,50 +182,63 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
     _write_status(run_dir, manifest, "running", done, finished=None)
     shown = Progress(name, work.progress_at(work.n_units), work.unit, progress, initial=work.progress_at(done))
     interrupts: list = []
-    try:
-        with _sigint_remembered(interrupts):
-            if on_unit is not None and done == 0:
-                on_unit(0, state)
-            for index in range(done, work.n_units):
-                before, base = state, work.progress_at(index)
-                state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
-                bad = nonfinite(work.watched(state))
-                if bad is not None:
-                    message = work.nonfinite_message(index, before, bad)
-                    work.stopped(run_dir, before, index)
-                    raise RunError(f"{message}; the finished work is kept in {run_dir}")
-                checkpoint.save(run_dir / checkpoint.FILE, work.checkpointed(state), index + 1)
-                done = index + 1
-                shown.update_to(work.progress_at(index + 1))
-                if on_unit is not None:
-                    on_unit(index + 1, state)
-                if interrupts:               # a Ctrl-C whose KeyboardInterrupt was swallowed (e.g. in a gc callback)
-                    raise KeyboardInterrupt
-            if interrupts:
-                raise KeyboardInterrupt
-        shown.close()
-        metrics = work.finish(run_dir, state)
-        write_json(run_dir / "metrics.json", metrics)
-    except KeyboardInterrupt:
-        shown.close()
-        _write_status(run_dir, manifest, "interrupted", done)
-        where = f"during {work.unit_name(done)}" if done < work.n_units else "while writing the results"
-        raise RunInterrupted(f"{name} stopped {where}; the {done} finished units of work (of {work.n_units}) are "
-                             f"kept in {run_dir}; resume with: {resume_command}") from None
-    except BaseException as error:
-        shown.close()
-        stopped = _stopped_by(error, work, done, run_dir, name, resume_command)
-        reason = str(error) if isinstance(error, RunError) else f"{type(error).__name__}: {error}"
+    with BackgroundWriter(done) as writer:
         try:
-            _write_status(run_dir, manifest, f"failed: {reason}", done)
-        except OSError:              # the disk that stopped the run may not take the status either
-            pass
-        if stopped is not None:
-            raise stopped from None
-        raise
+            with _sigint_remembered(interrupts):
+                if on_unit is not None and done == 0:
+                    on_unit(0, state)
+                for index in range(done, work.n_units):
+                    before, base = state, work.progress_at(index)
+                    state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
+                    bad = nonfinite(work.watched(state))
+                    if bad is not None:
+                        writer.wait()
+                        message = work.nonfinite_message(index, before, bad)
+                        work.stopped(run_dir, before, index)
+                        raise RunError(f"{message}; the finished work is kept in {run_dir}")
+                    writer.submit(functools.partial(_persist, work, run_dir, state, index), units_done=index + 1)
+                    shown.update_to(work.progress_at(index + 1))
+                    if on_unit is not None:
+                        writer.wait()            # the callback sees the unit's checkpoint on disk
+                        on_unit(index + 1, state)
+                    if interrupts:               # a Ctrl-C whose KeyboardInterrupt was swallowed (e.g. in a gc callback)
+                        raise KeyboardInterrupt
+                writer.wait()
+                if interrupts:
+                    raise KeyboardInterrupt
+            shown.close()
+            metrics = work.finish(run_dir, state)
+            write_json(run_dir / "metrics.json", metrics)
+        except KeyboardInterrupt:
+            shown.close()
+            writer.settle()
+            done = writer.units_done
+            _write_status(run_dir, manifest, "interrupted", done)
+            where = f"during {work.unit_name(done)}" if done < work.n_units else "while writing the results"
+            raise RunInterrupted(f"{name} stopped {where}; the {done} finished units of work (of {work.n_units}) are "
+                                 f"kept in {run_dir}; resume with: {resume_command}") from None
+        except BaseException as error:
+            shown.close()
+            writer.settle()
+            done = writer.units_done
+            stopped = _stopped_by(error, work, done, run_dir, name, resume_command)
+            reason = str(error) if isinstance(error, RunError) else f"{type(error).__name__}: {error}"
+            try:
+                _write_status(run_dir, manifest, f"failed: {reason}", done)
+            except OSError:              # the disk that stopped the run may not take the status either
+                pass
+            if stopped is not None:
+                raise stopped from None
+            raise
     _write_status(run_dir, manifest, "completed", work.n_units)
     (run_dir / checkpoint.FILE).unlink(missing_ok=True)
     return metrics
+
+
+def _persist(work: Work, run_dir: pathlib.Path, state, index: int) -> None:
+    """Unit ``index``'s files, then the checkpoint that counts it as done (on the writer thread)."""
+    work.persist_unit(index, state, run_dir)
+    checkpoint.save(run_dir / checkpoint.FILE, work.checkpointed(state), index + 1)
 
 
 def _stopped_by(error: BaseException, work: Work, done: int, run_dir, name: str, resume_command: str):

@@ -1,8 +1,8 @@
 """The units of work of a simulation protocol: chunks of simulated time.
 
 The run goes chunk by chunk (``simulation.chunk_ms``). Each chunk's recordings are
-written to ``chunks/NNNNN.npz`` in the run folder as it finishes, and the engine then
-checkpoints the network state alone, so the work after a chunk does not grow with the
+written to ``chunks/NNNNN.npz`` in the run folder as it finishes (on the engine's writer
+thread, while the next chunk runs), and the engine then checkpoints the network state alone, so the work after a chunk does not grow with the
 time already simulated. Because every chunk is a pure function of the state it starts
 from (inputs are indexed by the global step), a resumed run is bit-for-bit an
 uninterrupted one. At the end come ``recordings.npz`` (the chunks joined; ``chunks/`` is
@@ -87,9 +87,11 @@ class SimulationWork(Work):
                                     probes=probes, dt=e.dt, start_step=start, check=not self._checked)
         self._checked = True
         records = {name: np.asarray(rows) for name, rows in records.items()}
-        (run_dir / CHUNKS).mkdir(exist_ok=True)
-        write_npz(_chunk_file(run_dir, index), records)
         return {"network": network, "chunks": state["chunks"] + [records]}
+
+    def persist_unit(self, index, state, run_dir):
+        (run_dir / CHUNKS).mkdir(exist_ok=True)
+        write_npz(_chunk_file(run_dir, index), state["chunks"][index])
 
     def checkpointed(self, state):
         return {"network": state["network"]}
