@@ -160,3 +160,24 @@ def test_unchecked_chunks_run_the_same_program():
     for a, b in zip(jax.tree_util.tree_leaves(checked), jax.tree_util.tree_leaves(unchecked)):
         np.testing.assert_array_equal(a, b)
     assert float(checked[1]["n"].sum()) > 0
+
+
+def test_a_passed_step_check_is_remembered_for_the_same_step_and_shapes():
+    """A second run of the same step and shapes traces nothing; new shapes or probes are checked again."""
+    traced = []
+
+    def step(params, state, drive, dt):
+        traced.append(state.shape)           # runs only while JAX traces the step
+        return state + drive, state
+
+    simulate(step, jnp.zeros(3), 5, drive=Constant(1.0), probes={"x": Probe("output")})
+    first = len(traced)                      # the check, then the compilation
+    assert first >= 2 and set(traced) == {(3,)}
+    simulate(step, jnp.ones(3), 5, drive=Constant(2.0), probes={"x": Probe("output")})
+    assert len(traced) == first
+    simulate(step, jnp.zeros(4), 5, drive=Constant(1.0), probes={"x": Probe("output")})
+    assert len(traced) == 2 * first and set(traced[first:]) == {(4,)}
+    with pytest.raises(BadInput, match=r"^drive: got a drive that turns state of shape \(3,\) into shape \(2, 3\)"):
+        simulate(step, jnp.zeros(3), 5, drive=Constant(jnp.ones((2, 1))), probes={"x": Probe("output")})
+    with pytest.raises(BadInput, match="^probe variable: got .nothing.; allowed: .output. or a path into the state"):
+        simulate(step, jnp.zeros(3), 5, drive=Constant(1.0), probes={"x": Probe("nothing")})

@@ -234,15 +234,20 @@ class CobaNetwork:
         >>> spikes.tolist() == [1.0] * 10, bool(jnp.allclose(state["synapses"]["exc_to_exc"], received))
         (True, True)
         """
-        current = jnp.full((self.n,), DRIVE_MV, jnp.float32) if drive is None else DRIVE_MV + jnp.broadcast_to(drive, (self.n,))
-        state, outputs = self.network.step(params, state, {"exc": current[: self.n_exc], "inh": current[self.n_exc :]}, dt)
+        if drive is None:
+            currents = {"exc": DRIVE_MV, "inh": DRIVE_MV}
+        else:
+            current = DRIVE_MV + jnp.broadcast_to(drive, (self.n,))
+            currents = {"exc": current[: self.n_exc], "inh": current[self.n_exc :]}
+        state, outputs = self.network.step(params, state, currents, dt)
         return state, jnp.concatenate([outputs["exc"], outputs["inh"]])
 
     def run(self, params: dict, state: dict, duration_ms: float):
         """Simulate ``duration_ms``; return ``(state, rate_hz)`` with each neuron's mean rate.
 
         The rate (Hz) is the spike count over ``round(duration_ms / dt)`` steps divided by
-        that time; the whole run is one ``lax.scan``.
+        that time; the whole run is one ``lax.scan`` of :attr:`network`'s step, each
+        population's spikes summed apart (no spike vector of all ``n`` neurons per step).
 
         Parameters
         ----------
@@ -269,14 +274,15 @@ class CobaNetwork:
         """
         n_steps = max(1, int(round(check_positive(duration_ms, "duration_ms", "ms") / self.dt)))
         state, rec = simulate(
-            self.step,
+            self.network.step,
             state,
             n_steps,
             params=params,
-            probes={"count": Probe("output", reduce="sum", stride=n_steps)},
+            drive={"exc": DRIVE_MV, "inh": DRIVE_MV},
+            probes={name: Probe(f"outputs.{name}", reduce="sum", stride=n_steps) for name in ("exc", "inh")},
             dt=self.dt,
         )
-        return state, rec["count"][0] / (n_steps * self.dt * 1e-3)
+        return state, jnp.concatenate([rec["exc"][0], rec["inh"][0]]) / (n_steps * self.dt * 1e-3)
 
 
 def main(argv=None) -> dict:

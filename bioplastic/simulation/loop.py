@@ -433,8 +433,9 @@ def simulate(
     check : bool
         Check the inputs, the probes and one abstract step (shapes, structure) before
         running. The step check traces ``step`` once in Python, which costs tens of ms
-        for a network; a run split into chunks checks its first chunk and passes
-        ``False`` for the others, whose step, structure and drive are the same.
+        for a network; it is remembered for the same step, shapes and probes (as ``jit``
+        remembers a compilation), and a run split into chunks checks its first chunk and
+        passes ``False`` for the others, whose step, structure and drive are the same.
 
     Returns
     -------
@@ -463,9 +464,7 @@ def simulate(
     for path, leaf in _input_leaves(drive):
         leaf.check(int(start_step) + n_steps, f"drive{path}")
     if check:
-        _, first_output = _trace_one_step(step, params, state, drive, dt)
-        for probe in probes.values():
-            _lookup(state, first_output, probe.variable)
+        _check_step(step, params, state, drive, dt, probes)
     return _run(*_run_arguments(step, params, state, n_steps, drive, probes, dt, start_step))
 
 
@@ -529,6 +528,34 @@ def _run_arguments(step, params, state, n_steps, drive, probes: dict, dt, start_
     window = math.gcd(*(probe.stride for probe in probes.values())) if probes else n_steps
     return (_StaticStep.of(step), params, state, n_steps, drive, tuple(probes.items()), window, dt,
             jnp.asarray(start_step, jnp.int32))
+
+
+_PASSED_CHECKS: dict = {}      # signatures of steps whose check passed, oldest first
+_PASSED_CHECKS_KEPT = 256
+
+
+def _check_step(step, params, state, drive, dt, probes) -> None:
+    """Trace one step and look up every probe's variable, unless this signature passed before.
+
+    The signature is what the check depends on: the step (by value, :class:`_StaticStep`),
+    the structure, shapes and dtypes of ``params``, ``state`` and ``drive``, ``dt`` and the
+    probed variables.
+    """
+    leaves, structure = jax.tree_util.tree_flatten((params, state, drive))
+    signature = (_StaticStep.of(step), structure, tuple((np.shape(leaf), getattr(leaf, "dtype", type(leaf))) for leaf in leaves),
+                 dt, tuple(probe.variable for probe in probes.values()))
+    try:
+        if signature in _PASSED_CHECKS:
+            return
+    except TypeError:                         # something unhashable in the signature: check every time
+        signature = None
+    _, first_output = _trace_one_step(step, params, state, drive, dt)
+    for probe in probes.values():
+        _lookup(state, first_output, probe.variable)
+    if signature is not None:
+        _PASSED_CHECKS[signature] = None
+        if len(_PASSED_CHECKS) > _PASSED_CHECKS_KEPT:
+            del _PASSED_CHECKS[next(iter(_PASSED_CHECKS))]
 
 
 def _trace_one_step(step, params, state, drive, dt):
