@@ -65,7 +65,7 @@ from brainpy_coba import run_brainpy_coba  # noqa: E402
 from brian2_cpp import brian2_python, run_brian2_cpp  # noqa: E402
 from bioplastic.experiments import run_protocol, validate_protocol  # noqa: E402
 from bioplastic.networks.coba import CobaNetwork  # noqa: E402
-from bioplastic.simulation import Probe, lower_simulation, simulate  # noqa: E402
+from bioplastic.simulation import lower_simulation, simulate  # noqa: E402
 from bioplastic.synapses.routes import choose_route  # noqa: E402
 from routes import measure  # noqa: E402
 
@@ -91,8 +91,7 @@ def array_bytes(*trees) -> int:
 def compile_only(net: CobaNetwork, params, state, n_steps: int) -> float:
     """Seconds to trace, lower and compile the loop of ``net.run`` (nothing runs)."""
     start = time.perf_counter()
-    lower_simulation(net.step, state, n_steps, params=params, dt=net.dt,
-                     probes={"count": Probe("output", reduce="sum", stride=n_steps)}).compile()
+    lower_simulation(net.network.step, state, n_steps, params=params, **net.run_arguments(n_steps)).compile()
     return time.perf_counter() - start
 
 
@@ -134,12 +133,13 @@ PROTOCOL = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 def run_protocol_path(durations_ms: tuple, repeats: int) -> dict:
     """Marginal seconds per simulated second of ``bioplastic run protocols/coba.toml`` (best of ``repeats``).
 
-    Each repeat runs the protocol at the two ``durations_ms`` into a scratch folder, as the
-    command line does; ``(t_long - t_short) / (long - short)`` is the steady-state cost.
+    After one run that compiles, each repeat runs the protocol at the two ``durations_ms``
+    into a scratch folder, as the command line does; ``(t_long - t_short) / (long - short)`` is the steady-state cost.
     """
     short, long = durations_ms
     best = {}
     with tempfile.TemporaryDirectory() as out:
+        run_protocol(PROTOCOL, out, [f"simulation.duration_ms={short}"], progress=False)     # compiles
         for _ in range(repeats):
             for duration in (short, long):
                 start = time.perf_counter()

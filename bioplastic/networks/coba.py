@@ -273,16 +273,21 @@ class CobaNetwork:
         True
         """
         n_steps = max(1, int(round(check_positive(duration_ms, "duration_ms", "ms") / self.dt)))
-        state, rec = simulate(
-            self.network.step,
-            state,
-            n_steps,
-            params=params,
-            drive={"exc": DRIVE_MV, "inh": DRIVE_MV},
-            probes={name: Probe(f"outputs.{name}", reduce="sum", stride=n_steps) for name in ("exc", "inh")},
-            dt=self.dt,
-        )
+        state, rec = simulate(self.network.step, state, n_steps, params=params, **self.run_arguments(n_steps))
         return state, jnp.concatenate([rec["exc"][0], rec["inh"][0]]) / (n_steps * self.dt * 1e-3)
+
+    def run_arguments(self, n_steps: int) -> dict:
+        """The keyword arguments :meth:`run` gives :func:`~bioplastic.simulation.simulate` with :attr:`network`'s step.
+
+        The constant drive, and each population's spike count over ``n_steps`` steps.
+
+        Example
+        -------
+        >>> sorted(CobaNetwork(n=10).run_arguments(100))
+        ['drive', 'dt', 'probes']
+        """
+        return {"drive": {"exc": DRIVE_MV, "inh": DRIVE_MV}, "dt": self.dt,
+                "probes": {name: Probe(f"outputs.{name}", reduce="sum", stride=n_steps) for name in ("exc", "inh")}}
 
 
 def main(argv=None) -> dict:
