@@ -12,6 +12,7 @@ from bioplastic.synapses.exponential import ExponentialSynapse
 from bioplastic.synapses.propagation import (
     count_overflow,
     propagate_brainevent,
+    propagate_brainevent_shared,
     propagate_events,
     propagate_events_shared,
     propagate_rows,
@@ -189,15 +190,17 @@ def test_bad_input_messages(call, message):
 
 @pytest.mark.parametrize("rate, max_events", [(0.05, 16), (0.5, 4)])      # buffered, and overflowing into the exact search
 def test_a_shared_event_pass_gives_each_projection_its_own_result_bit_for_bit(rate, max_events):
-    """One spike search for three projections leaving the same neurons = three passes, exactly; gradients too."""
+    """One spike search (or one kernel call) for three projections leaving the same neurons = three passes,
+    exactly; gradients too."""
     keys = jax.random.split(KEY, 3)
     conns = (fixed_probability(keys[0], 80, 60, 0.2, 0.6), fixed_probability(keys[1], 80, 20, 0.3, 6.7),
              fixed_out_degree(keys[2], 80, 5, 2, -1.0))
     spikes = random_spikes(jax.random.PRNGKey(11), 6, 80, rate)
     for s in spikes:
         shared = propagate_events_shared(conns, s, max_events)
-        for conn, out in zip(conns, shared):
+        for conn, out, kernel in zip(conns, shared, propagate_brainevent_shared(conns, s)):
             np.testing.assert_array_equal(out, propagate_events(conn, s, max_events))
+            np.testing.assert_array_equal(kernel, out)
 
     def loss(weights, route):
         outs = route(tuple(c.with_weights(w) for c, w in zip(conns, weights)), spikes[0])
@@ -205,9 +208,10 @@ def test_a_shared_event_pass_gives_each_projection_its_own_result_bit_for_bit(ra
 
     alone = lambda cs, s: tuple(propagate_events(c, s, max_events) for c in cs)
     grads = [jax.grad(loss)(tuple(c.weights for c in conns), route)
-             for route in (alone, lambda cs, s: propagate_events_shared(cs, s, max_events))]
-    for a, b in zip(*grads):
+             for route in (alone, lambda cs, s: propagate_events_shared(cs, s, max_events), propagate_brainevent_shared)]
+    for a, b, c in zip(*grads):
         np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
 
 
 def test_a_shared_event_pass_needs_one_source():

@@ -64,7 +64,7 @@ from bioplastic.rules.base import Rule
 from bioplastic.synapses.connectivity import Connectivity
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
-from bioplastic.synapses.propagation import propagate_brainevent, propagate_events_shared, propagate_rows
+from bioplastic.synapses.propagation import propagate_brainevent_shared, propagate_events_shared, propagate_rows
 from bioplastic.synapses.routes import ROUTES, choose_route
 
 SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
@@ -369,10 +369,11 @@ class Network:
         """The event-driven passes of a step, ``(route, spike buffer, projection names)`` each.
 
         Projections from one spiking population with the same delay and route propagate
-        the same spike vector. On the ``"events"`` route, those with the same spike buffer
-        share one pass: the spikes are searched once and every spiking row feeds all of
-        them (:func:`~bioplastic.synapses.propagation.propagate_events_shared`). The
-        ``"brainevent"`` kernel needs no buffer (``None``) and runs once per projection.
+        the same spike vector, and share one pass. On the ``"events"`` route (those with
+        the same spike buffer) the spikes are searched once and every spiking row feeds all
+        of them (:func:`~bioplastic.synapses.propagation.propagate_events_shared`); the
+        ``"brainevent"`` kernel needs no buffer (``None``) and runs once for all of them
+        (:func:`~bioplastic.synapses.propagation.propagate_brainevent_shared`).
         Projections from rate populations, and those on the ``"rows"`` route, read every
         row and are not listed.
 
@@ -460,7 +461,7 @@ class Network:
             if route == "events":
                 arrivals.update(zip(group, propagate_events_shared(conns, activity[group[0]], buffer)))
             else:
-                arrivals.update((name, propagate_brainevent(conn, activity[name])) for name, conn in zip(group, conns))
+                arrivals.update(zip(group, propagate_brainevent_shared(conns, activity[group[0]])))
         for projection in self.projections:
             if projection.name not in arrivals:
                 arrivals[projection.name] = propagate_rows(self.connectivity(params, state, projection.name),

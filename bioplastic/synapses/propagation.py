@@ -169,13 +169,19 @@ def propagate_events_shared(conns, spikes: jax.Array, max_events: int) -> tuple:
     >>> a.tolist(), b.tolist()
     ([1.0, 1.0], [4.0])
     """
+    conns = _same_source(conns)
+    max_events = min(check_size(max_events, "max_events"), conns[0].n_pre)
+    return _propagate_events(tuple(c.targets for c in conns), tuple(c.weights for c in conns), spikes,
+                             tuple(c.n_post for c in conns), max_events)
+
+
+def _same_source(conns) -> tuple:
+    """``conns`` as a tuple, checked to leave the same number of neurons."""
     conns = tuple(conns)
     n_pre = {conn.n_pre for conn in conns}
     if len(n_pre) != 1:
         raise BadInput("conns", f"projections from {sorted(n_pre)} neurons", "projections leaving the same neurons")
-    max_events = min(check_size(max_events, "max_events"), conns[0].n_pre)
-    return _propagate_events(tuple(c.targets for c in conns), tuple(c.weights for c in conns), spikes,
-                             tuple(c.n_post for c in conns), max_events)
+    return conns
 
 
 def count_overflow(spikes: jax.Array, max_events: int) -> jax.Array:
@@ -189,35 +195,44 @@ def count_overflow(spikes: jax.Array, max_events: int) -> jax.Array:
     return jnp.sum(jnp.count_nonzero(spikes, axis=-1) > max_events)
 
 
-def _padded_csr(targets: jax.Array, weights: jax.Array, n_post: int):
-    """The padded out-lists as a ``brainevent.CSR`` matrix of ``max_out`` slots per row.
+def _padded_csr(targets, weights, n_posts):
+    """Projections leaving the same neurons as one ``brainevent.CSR`` matrix, each its own block of columns.
 
-    ``indptr`` is a NumPy array (brainevent plans its work from it while tracing); the
-    padding slots (weight 0) point at the last neuron instead of the dropped bin ``n_post``,
-    so every index is in bounds and padding adds 0. Under ``jit`` with fixed weights XLA
-    hoists this conversion out of the simulation loop.
+    Row ``i`` holds every projection's ``max_out`` slots, one after another; projection
+    ``k``'s targets are offset by the ``n_post`` of those before it. ``indptr`` is a NumPy
+    array (brainevent plans its work from it while tracing); padding slots (weight 0)
+    point at their block's last neuron instead of the dropped bin ``n_post``, so every
+    index is in bounds and padding adds 0. Under ``jit`` with fixed weights XLA hoists this
+    assembly out of the simulation loop.
     """
     import brainevent
 
-    n_pre, max_out = targets.shape
-    indptr = np.arange(n_pre + 1, dtype=np.int32) * max_out
-    indices = jnp.minimum(targets, n_post - 1).astype(jnp.int32).ravel()
-    return brainevent.CSR((weights.ravel(), indices, indptr), shape=(n_pre, n_post))
+    offsets = np.cumsum((0,) + tuple(n_posts))
+    indices = jnp.concatenate([jnp.minimum(t, n_post - 1).astype(jnp.int32) + offset
+                               for t, n_post, offset in zip(targets, n_posts, offsets)], axis=1)
+    data = jnp.concatenate(weights, axis=1)
+    n_pre, slots = indices.shape
+    indptr = np.arange(n_pre + 1, dtype=np.int32) * slots
+    return brainevent.CSR((data.ravel(), indices.ravel(), indptr), shape=(n_pre, int(offsets[-1])))
 
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3,))
-def _propagate_brainevent(targets, weights, spikes, n_post):
+def _propagate_brainevent(targets, weights, spikes, n_posts):
     import brainevent
 
-    return brainevent.BinaryArray(spikes) @ _padded_csr(targets, weights, n_post)
+    out = brainevent.BinaryArray(spikes) @ _padded_csr(targets, weights, n_posts)
+    offsets = np.cumsum((0,) + tuple(n_posts))
+    return tuple(out[start:stop] for start, stop in zip(offsets[:-1], offsets[1:]))
 
 
 @_propagate_brainevent.defjvp
-def _propagate_brainevent_jvp(n_post, primals, tangents):
+def _propagate_brainevent_jvp(n_posts, primals, tangents):
     targets, weights, spikes = primals
     _, weights_dot, spikes_dot = tangents
-    out = _propagate_brainevent(targets, weights, spikes, n_post)
-    return out, _scatter(targets, weights_dot * spikes[:, None] + weights * spikes_dot[:, None], n_post)
+    out = _propagate_brainevent(targets, weights, spikes, n_posts)
+    out_dot = tuple(_scatter(t, w_dot * spikes[:, None] + w * spikes_dot[:, None], n_post)
+                    for t, w, w_dot, n_post in zip(targets, weights, weights_dot, n_posts))
+    return out, out_dot
 
 
 def propagate_brainevent(conn: Connectivity, spikes: jax.Array) -> jax.Array:
@@ -247,4 +262,24 @@ def propagate_brainevent(conn: Connectivity, spikes: jax.Array) -> jax.Array:
     >>> propagate_brainevent(dense(3, 2, 0.5), jnp.array([1.0, 0.0, 1.0])).tolist()
     [1.0, 1.0]
     """
-    return _propagate_brainevent(conn.targets, conn.weights, spikes, conn.n_post)
+    (out,) = propagate_brainevent_shared((conn,), spikes)
+    return out
+
+
+def propagate_brainevent_shared(conns, spikes: jax.Array) -> tuple:
+    """:func:`propagate_brainevent` for several projections leaving the same neurons, in one kernel call.
+
+    The projections become one matrix, each with its own block of columns, so the kernel's
+    cost per call (it visits every presynaptic neuron) is paid once; each projection's
+    result is what :func:`propagate_brainevent` gives it alone.
+
+    Example
+    -------
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> a, b = propagate_brainevent_shared((dense(3, 2, 0.5), dense(3, 1, 2.0)), jnp.array([1.0, 0.0, 1.0]))
+    >>> a.tolist(), b.tolist()
+    ([1.0, 1.0], [4.0])
+    """
+    conns = _same_source(conns)
+    return _propagate_brainevent(tuple(c.targets for c in conns), tuple(c.weights for c in conns), spikes,
+                                 tuple(c.n_post for c in conns))
