@@ -12,8 +12,17 @@ from bioplastic.analysis import average_accuracy, backward_transfer, principal_a
 from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
 from bioplastic.neurons.surrogate import Surrogate
 from bioplastic.rules.ewc import consolidate, fisher_diagonal, init_ewc, penalty_gradient
-from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, learn_subspace, project_gradient
-from bioplastic.rules.hlop import hlop_update, init_hlop, start_task
+from bioplastic._checks import BadInput
+from bioplastic.rules.hebbian_subspace import (
+    Subspace,
+    add_rows,
+    freeze,
+    frozen_count,
+    init_subspace,
+    learn_subspace,
+    project_gradient,
+)
+from bioplastic.rules.hlop import frozen_rows_of, hlop_update, init_hlop, start_task
 
 N, K = 20, 4
 
@@ -85,6 +94,32 @@ def test_hlop_update_projects_only_off_frozen_rows_and_learns_only_free_rows():
     h = state[0].weights[:K]
     np.testing.assert_allclose(projected[0], gradient[0] - h.T @ (h @ gradient[0]), atol=1e-6)
     np.testing.assert_array_equal(learned[0].weights[:K], h)
+
+
+@pytest.mark.parametrize("spike_levels", [None, 40])
+def test_counting_the_frozen_rows_computes_the_same_update_as_reading_the_mask(spike_levels):
+    """Frozen rows' reconstruction once per call, free rows alone in the iterations: equal up to rounding."""
+    x = data_with_known_spectrum(seed=3)[0][:64] * 3.0
+    state = init_hlop(jax.random.PRNGKey(0), (N,), (K,))
+    _, state = hlop_update(state, (jnp.zeros((N, 1)),), (x,), (0.01,))
+    for new_rows in ((3,), (2,)):                               # two later tasks: 4 then 7 frozen rows
+        state = start_task(state, jax.random.PRNGKey(new_rows[0]), new_rows)
+        gradient = (jax.random.normal(jax.random.PRNGKey(5), (N, 6)),)
+        masked = hlop_update(state, gradient, (x,), (0.01,), spike_levels=spike_levels, iterations=7)
+        counted = hlop_update(state, gradient, (x,), (0.01,), spike_levels=spike_levels, iterations=7,
+                              frozen_rows=frozen_rows_of(state))
+        for a, b in zip(jax.tree_util.tree_leaves(masked), jax.tree_util.tree_leaves(counted)):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+        assert not np.allclose(counted[1][0].weights[-1], state[0].weights[-1])    # the free rows did learn
+        state = counted[1]
+    assert frozen_rows_of(state) == (7,)
+
+
+def test_frozen_rows_must_come_first_to_be_counted():
+    subspace = Subspace(jnp.eye(3), jnp.zeros((3, 3)), jnp.array([True, False, True]))
+    with pytest.raises(BadInput, match=r"^frozen: got \[True, False, True\]; allowed: frozen rows first, then free rows"):
+        frozen_count(subspace)
+    assert frozen_count(subspace._replace(frozen=jnp.array([True, True, False]))) == 2
 
 
 def test_acc_and_bwt_on_a_hand_made_matrix():

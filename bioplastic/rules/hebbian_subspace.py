@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from bioplastic._checks import BadInput, check_nonnegative, check_positive, check_size
 
@@ -192,10 +193,13 @@ def oja_step(subspace: Subspace, x, learning_rate: float, momentum: float = 0.9,
 
 
 def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int = 5, momentum: float = 0.9,
-                   clip: float = 10.0, spike_levels=None) -> Subspace:
+                   clip: float = 10.0, spike_levels=None, frozen_rows=None) -> Subspace:
     """``iterations`` Oja steps on the same batch (the HLOP code uses 5 per training batch).
 
-    Runs as one ``jax.lax.fori_loop``.
+    Runs as one ``jax.lax.fori_loop``. With ``frozen_rows`` (the number of frozen rows,
+    which come first: :func:`frozen_count`), the frozen rows' reconstruction of ``x`` is
+    computed once before the loop, and each iteration works on the free rows alone: the
+    same update (up to rounding), for ``free / all`` of the work per iteration.
 
     Parameters
     ----------
@@ -209,6 +213,8 @@ def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int 
         Number of :func:`oja_step` calls.
     momentum, clip, spike_levels
         As in :func:`oja_step` (``momentum`` >= 0).
+    frozen_rows : int or None
+        Number of frozen rows, all before the free ones; ``None`` reads the ``frozen`` mask at every iteration.
 
     Returns
     -------
@@ -229,21 +235,68 @@ def learn_subspace(subspace: Subspace, x, learning_rate: float, iterations: int 
     Traceback (most recent call last):
     ...
     bioplastic._checks.BadInput: learning_rate: got 0.0; allowed: a finite number > 0
+
+    Freezing the first row and adding one, the free row learns the same with or without
+    ``frozen_rows``:
+
+    >>> t = add_rows(freeze(s._replace(weights=s.weights[:1], velocity=s.velocity[:1], frozen=s.frozen[:1])),
+    ...              jax.random.PRNGKey(2), 1)
+    >>> a = learn_subspace(t, x, learning_rate=0.05, iterations=10)
+    >>> b = learn_subspace(t, x, learning_rate=0.05, iterations=10, frozen_rows=frozen_count(t))
+    >>> bool(jnp.allclose(a.weights, b.weights, atol=1e-6)), bool(jnp.array_equal(a.weights[0], t.weights[0]))
+    (True, True)
     """
     check_positive(learning_rate, "learning_rate")
     check_nonnegative(momentum, "momentum")
-    return jax.lax.fori_loop(
-        0, iterations, lambda _, s: oja_step(s, x, learning_rate, momentum, clip, spike_levels), subspace
-    )
+    if frozen_rows is None:
+        return jax.lax.fori_loop(
+            0, iterations, lambda _, s: oja_step(s, x, learning_rate, momentum, clip, spike_levels), subspace
+        )
+    respond = (lambda y: y) if spike_levels is None else (lambda y: quantize_response(y, levels=spike_levels))
+    frozen, free = subspace.weights[:frozen_rows], subspace.weights[frozen_rows:]
+    unexplained = x - respond(x @ frozen.T) @ frozen        # by the frozen rows; the same at every iteration
+
+    def iteration(_, rows):
+        h, velocity = rows
+        y = respond(x @ h.T)
+        change = jnp.clip(y.T @ (unexplained - y @ h) / x.shape[0], -clip, clip)
+        velocity = momentum * velocity + (1.0 - momentum) * change
+        return h + learning_rate * velocity, velocity
+
+    free, velocity = jax.lax.fori_loop(0, iterations, iteration, (free, subspace.velocity[frozen_rows:]))
+    return subspace._replace(weights=jnp.concatenate([frozen, free]),
+                             velocity=jnp.concatenate([subspace.velocity[:frozen_rows], velocity]))
 
 
-def frozen_rows(subspace: Subspace) -> jax.Array:
+def frozen_count(subspace: Subspace) -> int:
+    """The number of frozen rows, checking that they come first (as :func:`freeze` and :func:`add_rows` leave them).
+
+    Reads the mask's values, so call it outside ``jit``; the count is what
+    :func:`learn_subspace` and :func:`project_gradient` take as ``frozen_rows``.
+
+    Example
+    -------
+    >>> frozen_count(Subspace(jnp.eye(3), jnp.zeros((3, 3)), jnp.array([True, True, False])))
+    2
+    >>> frozen_count(Subspace(jnp.eye(2), jnp.zeros((2, 2)), jnp.array([False, True])))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: frozen: got [False, True]; allowed: frozen rows first, then free rows (as freeze and add_rows leave them)
+    """
+    frozen = [bool(f) for f in np.asarray(subspace.frozen)]
+    count = sum(frozen)
+    if frozen != [True] * count + [False] * (len(frozen) - count):
+        raise BadInput("frozen", frozen, "frozen rows first, then free rows (as freeze and add_rows leave them)")
+    return count
+
+
+def frozen_weights(subspace: Subspace) -> jax.Array:
     """The weights with free rows zeroed: the protected subspace (as a k x n matrix).
 
     Example
     -------
     >>> s = Subspace(jnp.eye(2, 3), jnp.zeros((2, 3)), jnp.array([True, False]))
-    >>> frozen_rows(s).tolist()
+    >>> frozen_weights(s).tolist()
     [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
     """
     return jnp.where(subspace.frozen[:, None], subspace.weights, 0.0)
@@ -260,16 +313,18 @@ def project_out(x, subspace: Subspace):
     >>> project_out(jnp.array([[2.0, 3.0, 4.0]]), s).tolist()
     [[0.0, 3.0, 4.0]]
     """
-    h = frozen_rows(subspace)
+    h = frozen_weights(subspace)
     return x - (x @ h.T) @ h
 
 
-def project_gradient(gradient, subspace: Subspace):
+def project_gradient(gradient, subspace: Subspace, frozen_rows=None):
     """Remove from a weight update ``gradient`` (n_in x n_out, for ``x @ W``) its frozen-subspace part.
 
     ``gradient - H_f^T (H_f gradient)``: the same as building the update from presynaptic
     activity passed through :func:`project_out`. With ``H_f`` orthonormal, the layer's
     output for any input in the frozen subspace is unchanged by the projected update.
+    ``frozen_rows`` (the count of frozen rows, which come first: :func:`frozen_count`)
+    multiplies by those rows alone instead of by every row with the free ones zeroed.
 
     Example
     -------
@@ -278,7 +333,7 @@ def project_gradient(gradient, subspace: Subspace):
     >>> float(jnp.abs(s.weights @ g).max()) < 1e-6
     True
     """
-    h = frozen_rows(subspace)
+    h = frozen_weights(subspace) if frozen_rows is None else subspace.weights[:frozen_rows]
     return gradient - h.T @ (h @ gradient)
 
 

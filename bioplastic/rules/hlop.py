@@ -33,7 +33,7 @@ import jax
 
 from bioplastic._checks import BadInput
 from bioplastic.rules.base import Rule
-from bioplastic.rules.hebbian_subspace import add_rows, freeze, init_subspace, learn_subspace, project_gradient
+from bioplastic.rules.hebbian_subspace import add_rows, freeze, frozen_count, init_subspace, learn_subspace, project_gradient
 
 
 def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
@@ -105,7 +105,7 @@ def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
 
 
 def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5, momentum: float = 0.9,
-                clip: float = 10.0, spike_levels=None):
+                clip: float = 10.0, spike_levels=None, frozen_rows=None):
     """Learn each layer's free rows on its traces; project each layer's gradient off its frozen rows.
 
     With no frozen rows (the first task) the gradient passes unchanged. The projection uses
@@ -123,6 +123,10 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
         Hebbian learning rate of each layer (> 0).
     iterations, momentum, clip, spike_levels
         As in :func:`~bioplastic.rules.hebbian_subspace.learn_subspace`, the same for every layer.
+    frozen_rows : sequence of int or None
+        Each layer's number of frozen rows (:func:`frozen_rows_of`): the frozen rows' part
+        is then computed once per call instead of at every iteration (same result up to
+        rounding, less work); ``None`` reads the masks.
 
     Returns
     -------
@@ -148,10 +152,23 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
         raise BadInput("hlop_update",
                        f"{len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces and {len(learning_rates)} learning rates",
                        "one of each per layer")
-    projected = tuple(project_gradient(g, s) for g, s in zip(gradient, subspaces))
-    learned = tuple(learn_subspace(s, t, lr, iterations, momentum, clip, spike_levels)
-                    for s, t, lr in zip(subspaces, traces, learning_rates))
+    frozen_rows = (None,) * len(subspaces) if frozen_rows is None else tuple(frozen_rows)
+    projected = tuple(project_gradient(g, s, f) for g, s, f in zip(gradient, subspaces, frozen_rows))
+    learned = tuple(learn_subspace(s, t, lr, iterations, momentum, clip, spike_levels, f)
+                    for s, t, lr, f in zip(subspaces, traces, learning_rates, frozen_rows))
     return projected, learned
+
+
+def frozen_rows_of(subspaces) -> tuple:
+    """Each layer's number of frozen rows (they come first), read outside ``jit`` for :func:`hlop_update`.
+
+    Example
+    -------
+    >>> state = start_task(init_hlop(jax.random.PRNGKey(0), (4, 3), (2, 1)), jax.random.PRNGKey(1), (1, 1))
+    >>> frozen_rows_of(state)
+    (2, 1)
+    """
+    return tuple(frozen_count(s) for s in subspaces)
 
 
 def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_every: int = 3,
@@ -191,12 +208,13 @@ def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_
 
 
 def hlop_projection(learning_rates, iterations: int = 5, momentum: float = 0.9, spike_levels=None, *,
-                    key: jax.Array = None, rows=None) -> Rule:
+                    key: jax.Array = None, rows=None, frozen_rows=None) -> Rule:
     """HLOP as a gradient transformation: :func:`hlop_update` of the ``gradient`` and ``traces`` signals.
 
     The state is one :class:`~bioplastic.rules.hebbian_subspace.Subspace` per layer; ``init``
     makes them with ``rows`` free rows from ``key`` (:func:`init_hlop`), and
-    :func:`start_task` freezes them and adds rows between tasks.
+    :func:`start_task` freezes them and adds rows between tasks. ``frozen_rows``: each
+    layer's number of frozen rows during this task (:func:`frozen_rows_of`), or ``None``.
 
     Example
     -------
@@ -217,6 +235,6 @@ def hlop_projection(learning_rates, iterations: int = 5, momentum: float = 0.9, 
 
     def update(subspaces, weights, *, gradient, traces):
         return hlop_update(subspaces, gradient, traces, learning_rates, iterations, momentum,
-                           spike_levels=spike_levels)
+                           spike_levels=spike_levels, frozen_rows=frozen_rows)
 
     return Rule(init, update, ("gradient", "traces"))

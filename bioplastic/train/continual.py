@@ -48,7 +48,7 @@ import optax
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.combine import chain
 from bioplastic.rules.ewc import consolidate, ewc_penalty, fisher_diagonal, init_ewc
-from bioplastic.rules.hlop import hlop_projection, init_hlop, rows_schedule, start_task
+from bioplastic.rules.hlop import frozen_rows_of, hlop_projection, init_hlop, rows_schedule, start_task
 from bioplastic.train.batches import mean_over_blocks, prepare_images, train_epoch
 
 METHODS = {          # name -> description; the one place a continual method is named
@@ -287,7 +287,8 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
     if settings.method == "hlop" and task > 0:
         subspaces = start_task(subspaces, jax.random.fold_in(run.key, 10_000 + task), run.schedule[task])
     train_x, train_y = data[task][0]
-    step = continual_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None)
+    step = continual_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None,
+                          None if subspaces is None else frozen_rows_of(subspaces))
     start = time.perf_counter()
     weights, (subspaces, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (subspaces, ewc),
                                             train_x, train_y, settings, jax.random.fold_in(run.key, task))
@@ -359,7 +360,7 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
     return state
 
 
-def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool):
+def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool, frozen_rows=None):
     """A jitted ``step(weights, opt_state, (subspaces, ewc), x, y) -> (weights, opt_state, (subspaces, ewc))``.
 
     One per task (the subspaces grow, so shapes change). The loss gradient goes through
@@ -377,6 +378,10 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         Project the gradient with :func:`bioplastic.rules.hlop.hlop_update` (the subspaces must not be None).
     use_ewc : bool
         Add :func:`bioplastic.rules.ewc.penalty_gradient` (the EWC state must not be None).
+    frozen_rows : tuple of int or None
+        With HLOP, each layer's number of frozen rows in this task
+        (:func:`~bioplastic.rules.hlop.frozen_rows_of`), so that their part is computed once
+        per step; ``None`` reads the subspaces' masks.
 
     Example
     -------
@@ -396,7 +401,7 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     """
 
     transform = chain(*([hlop_projection(settings.hlop_learning_rates, settings.hlop_iterations, settings.hlop_momentum,
-                                         settings.hlop_spike_levels)] if use_hlop else []),
+                                         settings.hlop_spike_levels, frozen_rows=frozen_rows)] if use_hlop else []),
                       *([ewc_penalty(settings.ewc_strength)] if use_ewc else []))
 
     @jax.jit
