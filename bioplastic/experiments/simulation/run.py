@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import shutil
 import zipfile
@@ -169,11 +170,23 @@ def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> s
 
 
 def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> dict:
-    """Recordings, learned weights, metrics and plots of the first ``steps_done`` steps; returns the metrics."""
+    """Recordings, learned weights, metrics and plots of the first ``steps_done`` steps; returns the metrics.
+
+    The recordings (the largest file) are written on a thread while the rest is computed
+    and the plots drawn; a failed write is raised here all the same.
+    """
     records = _joined(experiment, state["chunks"])
     arrays = {name.removeprefix("recording."): rows for name, rows in records.items() if name.startswith("recording.")}
     arrays.update(experiment.dataset_arrays)
-    write_npz(run_dir / "recordings.npz", arrays)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
+        recordings = writer.submit(write_npz, run_dir / "recordings.npz", arrays)
+        metrics = _write_the_rest(run_dir, experiment, state, steps_done, records, arrays)
+        recordings.result()
+    return metrics
+
+
+def _write_the_rest(run_dir, experiment: Experiment, state, steps_done: int, records: dict, arrays: dict) -> dict:
+    """Learned weights, metrics and plots (see :func:`_write_results`)."""
     network = state["network"]
     weights = {name: experiment.network.connectivity(experiment.params, network, name) for name in network["plastic"]}
     if weights:
