@@ -196,19 +196,20 @@ def test_a_shared_event_pass_gives_each_projection_its_own_result_bit_for_bit(ra
     conns = (fixed_probability(keys[0], 80, 60, 0.2, 0.6), fixed_probability(keys[1], 80, 20, 0.3, 6.7),
              fixed_out_degree(keys[2], 80, 5, 2, -1.0))
     spikes = random_spikes(jax.random.PRNGKey(11), 6, 80, rate)
+    alone = lambda cs, s: tuple(propagate_events(c, s, max_events) for c in cs)
+    routes = (alone, lambda cs, s: propagate_events_shared(cs, s, max_events), propagate_brainevent_shared)
+    compiled = [jax.jit(lambda s, route=route: route(conns, s)) for route in routes]
     for s in spikes:
-        shared = propagate_events_shared(conns, s, max_events)
-        for conn, out, kernel in zip(conns, shared, propagate_brainevent_shared(conns, s)):
-            np.testing.assert_array_equal(out, propagate_events(conn, s, max_events))
-            np.testing.assert_array_equal(kernel, out)
+        outs = [run(s) for run in compiled]
+        for alone_out, shared_out, kernel_out in zip(*outs):
+            np.testing.assert_array_equal(shared_out, alone_out)
+            np.testing.assert_array_equal(kernel_out, alone_out)
 
     def loss(weights, route):
         outs = route(tuple(c.with_weights(w) for c, w in zip(conns, weights)), spikes[0])
         return sum(jnp.sum(o ** 2) for o in outs)
 
-    alone = lambda cs, s: tuple(propagate_events(c, s, max_events) for c in cs)
-    grads = [jax.grad(loss)(tuple(c.weights for c in conns), route)
-             for route in (alone, lambda cs, s: propagate_events_shared(cs, s, max_events), propagate_brainevent_shared)]
+    grads = [jax.jit(jax.grad(loss), static_argnums=1)(tuple(c.weights for c in conns), route) for route in routes]
     for a, b, c in zip(*grads):
         np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(a, c)
