@@ -66,3 +66,12 @@ def test_bad_input_messages(kwargs, message):
     with pytest.raises(BadInput) as error:
         CobaNetwork(**kwargs)
     assert str(error.value) == message
+
+
+def test_a_projection_with_an_unknown_route_is_refused():
+    from bioplastic.networks.network import Projection
+
+    with pytest.raises(BadInput) as error:
+        Projection("rec", "exc", "exc", route="dense")
+    assert str(error.value) == ("projection 'rec'.route: got 'dense'; "
+                                "allowed: 'auto', 'events', 'brainevent', 'rows'")

@@ -44,19 +44,17 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_choice, check_dt, check_positive, check_size
-from bioplastic.networks.network import Network, Population, Projection
+from bioplastic.networks.network import PROJECTION_ROUTES, Network, Population, Projection
 from bioplastic.neurons.lif import LIF
 from bioplastic.simulation import Probe, simulate
 from bioplastic.synapses.connectivity import fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
-from bioplastic.synapses.routes import ROUTES
 
 EXCITATORY = ExponentialSynapse(tau_ms=5.0, reversal_mv=0.0)
 INHIBITORY = ExponentialSynapse(tau_ms=10.0, reversal_mv=-80.0)
 EXCITATORY_WEIGHT = 0.6  # conductance per spike, relative to leak
 INHIBITORY_WEIGHT = 6.7
 DRIVE_MV = 20.0
-PROPAGATIONS = ("auto",) + ROUTES + ("rows",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,7 +103,7 @@ class CobaNetwork:
         if self.p > 1:
             raise BadInput("CobaNetwork.p", f"{self.p!r}", "a probability in (0, 1]")
         check_dt(self.dt, "CobaNetwork.dt")
-        check_choice(self.propagation, "CobaNetwork.propagation", PROPAGATIONS)
+        check_choice(self.propagation, "CobaNetwork.propagation", PROJECTION_ROUTES)
         if self.max_events is not None:
             check_size(self.max_events, "CobaNetwork.max_events")
 
@@ -189,7 +187,7 @@ class CobaNetwork:
                                                network.population(projection.post).size, self.p, weights[projection.pre])
             for projection, k in zip(network.projections, projection_keys)
         }
-        model = LIF(integration="exact", reset="hard")
+        model = network.population("exc").model
         neuron_params = model.params(tau_ms=20.0, v_rest_mv=-60.0, v_th_mv=-50.0, v_reset_mv=-60.0, tau_ref_ms=5.0)
         params = network.params({"exc": neuron_params, "inh": neuron_params}, connectivity)
         v0 = v_mean_mv + v_std_mv * jax.random.normal(key_v, (self.n,))

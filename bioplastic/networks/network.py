@@ -68,6 +68,7 @@ from bioplastic.synapses.propagation import propagate_brainevent_shared, propaga
 from bioplastic.synapses.routes import ROUTES, choose_route
 
 SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
+PROJECTION_ROUTES = ("auto",) + ROUTES + ("rows",)     # what Projection.route takes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +145,7 @@ class Projection:
     route: str = "auto"
 
     def __post_init__(self):
-        check_choice(self.route, f"projection {self.name!r}.route", ("auto",) + ROUTES + ("rows",))
+        check_choice(self.route, f"projection {self.name!r}.route", PROJECTION_ROUTES)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -542,8 +542,8 @@ def _check_step(step, params, state, drive, dt, probes) -> None:
     probed variables.
     """
     leaves, structure = jax.tree_util.tree_flatten((params, state, drive))
-    signature = (_StaticStep.of(step), structure, tuple((np.shape(leaf), getattr(leaf, "dtype", type(leaf))) for leaf in leaves),
-                 dt, tuple(probe.variable for probe in probes.values()))
+    shapes = tuple((np.shape(leaf), getattr(leaf, "dtype", type(leaf))) for leaf in leaves)
+    signature = (_StaticStep.of(step), structure, shapes, dt, tuple(probe.variable for probe in probes.values()))
     try:
         if signature in _PASSED_CHECKS:
             return

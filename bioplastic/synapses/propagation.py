@@ -104,10 +104,17 @@ def _propagate_events_jvp(n_posts, max_events, primals, tangents):
     targets, weights, spikes = primals
     _, weights_dot, spikes_dot = tangents
     out = _propagate_events(targets, weights, spikes, n_posts, max_events)
-    # Linear in the tangents and written with every row, so reverse mode can transpose it.
-    out_dot = tuple(_scatter(t, w_dot * spikes[:, None] + w * spikes_dot[:, None], n_post)
-                    for t, w, w_dot, n_post in zip(targets, weights, weights_dot, n_posts))
-    return out, out_dot
+    return out, _tangents(targets, weights, spikes, weights_dot, spikes_dot, n_posts)
+
+
+def _tangents(targets, weights, spikes, weights_dot, spikes_dot, n_posts) -> tuple:
+    """The JVP of every event-driven route: each projection's ``d(spikes @ W)`` from every row.
+
+    Linear in the tangents and written with every row, so reverse mode can transpose it:
+    every presynaptic neuron, spiking or not, gets its gradient.
+    """
+    return tuple(_scatter(t, w_dot * spikes[:, None] + w * spikes_dot[:, None], n_post)
+                 for t, w, w_dot, n_post in zip(targets, weights, weights_dot, n_posts))
 
 
 def propagate_events(conn: Connectivity, spikes: jax.Array, max_events: int) -> jax.Array:
@@ -195,11 +202,11 @@ def count_overflow(spikes: jax.Array, max_events: int) -> jax.Array:
     return jnp.sum(jnp.count_nonzero(spikes, axis=-1) > max_events)
 
 
-def _padded_csr(targets, weights, n_posts):
+def _padded_csr(targets, weights, n_posts, offsets):
     """Projections leaving the same neurons as one ``brainevent.CSR`` matrix, each its own block of columns.
 
     Row ``i`` holds every projection's ``max_out`` slots, one after another; projection
-    ``k``'s targets are offset by the ``n_post`` of those before it. ``indptr`` is a NumPy
+    ``k``'s targets are offset by ``offsets[k]``, the ``n_post`` of those before it. ``indptr`` is a NumPy
     array (brainevent plans its work from it while tracing); padding slots (weight 0)
     point at their block's last neuron instead of the dropped bin ``n_post``, so every
     index is in bounds and padding adds 0. Under ``jit`` with fixed weights XLA hoists this
@@ -207,7 +214,6 @@ def _padded_csr(targets, weights, n_posts):
     """
     import brainevent
 
-    offsets = np.cumsum((0,) + tuple(n_posts))
     indices = jnp.concatenate([jnp.minimum(t, n_post - 1).astype(jnp.int32) + offset
                                for t, n_post, offset in zip(targets, n_posts, offsets)], axis=1)
     data = jnp.concatenate(weights, axis=1)
@@ -220,8 +226,8 @@ def _padded_csr(targets, weights, n_posts):
 def _propagate_brainevent(targets, weights, spikes, n_posts):
     import brainevent
 
-    out = brainevent.BinaryArray(spikes) @ _padded_csr(targets, weights, n_posts)
     offsets = np.cumsum((0,) + tuple(n_posts))
+    out = brainevent.BinaryArray(spikes) @ _padded_csr(targets, weights, n_posts, offsets)
     return tuple(out[start:stop] for start, stop in zip(offsets[:-1], offsets[1:]))
 
 
@@ -230,9 +236,7 @@ def _propagate_brainevent_jvp(n_posts, primals, tangents):
     targets, weights, spikes = primals
     _, weights_dot, spikes_dot = tangents
     out = _propagate_brainevent(targets, weights, spikes, n_posts)
-    out_dot = tuple(_scatter(t, w_dot * spikes[:, None] + w * spikes_dot[:, None], n_post)
-                    for t, w, w_dot, n_post in zip(targets, weights, weights_dot, n_posts))
-    return out, out_dot
+    return out, _tangents(targets, weights, spikes, weights_dot, spikes_dot, n_posts)
 
 
 def propagate_brainevent(conn: Connectivity, spikes: jax.Array) -> jax.Array:
