@@ -193,3 +193,41 @@ def test_a_full_disk_while_writing_a_checkpoint_stops_in_one_line_and_keeps_the_
     resumed = run_protocol(SMALL, overrides=overrides, resume=run_dir, progress=False)
     assert json.loads((resumed / "manifest.json").read_text())["status"] == "completed"
     assert not (resumed / "chunks").exists()
+
+
+@pytest.mark.parametrize("runs_ahead", [False, True])
+def test_a_work_that_runs_ahead_starts_the_next_unit_before_checking_this_one_and_stops_at_the_bad_one(runs_ahead, tmp_path):
+    """Units add 1; unit 2 (of 4) makes a NaN. Running ahead, unit 3 is started before unit 2 is
+    checked, but the run still stops at unit 2 with units 0-1 kept, as without running ahead."""
+    import numpy as np
+
+    from bioplastic.runs.engine import Work, run_work
+    from bioplastic.runs.errors import RunError
+    from bioplastic.runs.folder import new_run_folder
+
+    events = []
+
+    class Count(Work):
+        n_units, unit = 4, "steps"
+
+        def start(self):
+            return np.zeros(())
+
+        def run_unit(self, index, state, run_dir, advance):
+            events.append(f"run {index}")
+            return state + (np.nan if index == 2 else 1.0)
+
+        def finish(self, run_dir, state):
+            return {"count": float(state)}
+
+    Count.runs_ahead = runs_ahead
+    run_dir = new_run_folder(tmp_path, "count")
+    with pytest.raises(RunError) as stopped:
+        run_work(Count(), run_dir, {}, name="count", resume_command="", progress=False,
+                 on_unit=lambda done, state: events.append(f"settled {done - 1}"))
+    assert str(stopped.value) == f"the state became NaN or inf during step 3 of 4; the finished work is kept in {run_dir}"
+    assert json.loads((run_dir / "manifest.json").read_text())["units_done"] == 2
+    if runs_ahead:
+        assert events == ["settled -1", "run 0", "run 1", "settled 0", "run 2", "settled 1", "run 3"]
+    else:
+        assert events == ["settled -1", "run 0", "settled 0", "run 1", "settled 1", "run 2"]

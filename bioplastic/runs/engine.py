@@ -9,7 +9,9 @@ one left, and what to write at the end. :func:`run_work` does the rest:
   variable named), then the unit's files (:meth:`Work.persist_unit`) and an atomic
   checkpoint of the state (:mod:`bioplastic.runs.checkpoint`), written on a background
   thread while the next unit runs (:mod:`bioplastic.runs.writer`), then progress; a
-  stopped run first lets the write in flight end, and reports the units on disk;
+  stopped run first lets the write in flight end, and reports the units on disk; a
+  :class:`Work` whose units are only dispatched (``runs_ahead``) has unit ``k + 1``
+  started before unit ``k`` is checked, so the device does not wait for that host work;
 - ``resume=True`` starts from the checkpoint, skipping finished units; since every unit
   is a pure function of the state it starts from, the result is bit-for-bit that of an
   uninterrupted run;
@@ -78,6 +80,10 @@ class Work(abc.ABC):
 
     n_units: int
     unit: str
+    runs_ahead: bool = False
+    """True when :meth:`run_unit` only starts its computation (JAX dispatches it
+    asynchronously) and has no other effect: the engine then starts unit ``k + 1`` before
+    it checks and writes unit ``k``, so the device never waits for that host work."""
 
     @abc.abstractmethod
     def start(self):
@@ -129,7 +135,7 @@ class Work(abc.ABC):
 
     def nonfinite_message(self, index: int, before, path: str) -> str:
         """Why the run stopped when ``path`` of :meth:`watched` became NaN or inf during unit ``index``."""
-        return f"{path.lstrip('.')} became NaN or inf during {self.unit_name(index)}"
+        return f"{path.lstrip('.') or 'the state'} became NaN or inf during {self.unit_name(index)}"
 
     def stopped(self, run_dir, before, index: int) -> None:
         """Keep what can be kept of a run stopped in unit ``index`` (``before``: the last good state)."""
@@ -183,26 +189,36 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
     shown = Progress(name, work.progress_at(work.n_units), work.unit, progress, initial=work.progress_at(done))
     interrupts: list = []
     with BackgroundWriter(done) as writer:
+
+        def settle_unit(index, before, after):
+            """The non-finite watch on unit ``index``'s state, then its files (background) and progress."""
+            bad = nonfinite(work.watched(after))
+            if bad is not None:
+                writer.wait()
+                message = work.nonfinite_message(index, before, bad)
+                work.stopped(run_dir, before, index)
+                raise RunError(f"{message}; the finished work is kept in {run_dir}")
+            writer.submit(functools.partial(_persist, work, run_dir, after, index), units_done=index + 1)
+            shown.update_to(work.progress_at(index + 1))
+            if on_unit is not None:
+                writer.wait()            # the callback sees the unit's checkpoint on disk
+                on_unit(index + 1, after)
+            if interrupts:               # a Ctrl-C whose KeyboardInterrupt was swallowed (e.g. in a gc callback)
+                raise KeyboardInterrupt
+
         try:
             with _sigint_remembered(interrupts):
                 if on_unit is not None and done == 0:
                     on_unit(0, state)
+                unchecked: list = []     # units started but not yet settled: (index, before, after)
                 for index in range(done, work.n_units):
                     before, base = state, work.progress_at(index)
                     state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
-                    bad = nonfinite(work.watched(state))
-                    if bad is not None:
-                        writer.wait()
-                        message = work.nonfinite_message(index, before, bad)
-                        work.stopped(run_dir, before, index)
-                        raise RunError(f"{message}; the finished work is kept in {run_dir}")
-                    writer.submit(functools.partial(_persist, work, run_dir, state, index), units_done=index + 1)
-                    shown.update_to(work.progress_at(index + 1))
-                    if on_unit is not None:
-                        writer.wait()            # the callback sees the unit's checkpoint on disk
-                        on_unit(index + 1, state)
-                    if interrupts:               # a Ctrl-C whose KeyboardInterrupt was swallowed (e.g. in a gc callback)
-                        raise KeyboardInterrupt
+                    unchecked.append((index, before, state))
+                    while len(unchecked) > (1 if work.runs_ahead else 0):
+                        settle_unit(*unchecked.pop(0))
+                for pending in unchecked:
+                    settle_unit(*pending)
                 writer.wait()
                 if interrupts:
                     raise KeyboardInterrupt

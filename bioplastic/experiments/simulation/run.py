@@ -60,6 +60,7 @@ class SimulationWork(Work):
     """
 
     unit = "ms simulated"
+    runs_ahead = True
 
     def __init__(self, experiment: Experiment):
         self.experiment = experiment
@@ -87,7 +88,6 @@ class SimulationWork(Work):
         network, records = simulate(e.network.step, state["network"], stop - start, params=e.params, drive=e.drive,
                                     probes=probes, dt=e.dt, start_step=start, check=not self._checked)
         self._checked = True
-        records = {name: np.asarray(rows) for name, rows in records.items()}
         return {"network": network, "chunks": state["chunks"] + [records]}
 
     def persist_unit(self, index, state, run_dir):
