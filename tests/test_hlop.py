@@ -228,11 +228,92 @@ def test_hlop_forgets_less_than_fine_tuning_with_either_trainer(trainer):
         settings = ContinualSettings(method=method, batch_size=32, epochs_per_task=3,
                                      standardize=pixel_statistics(mnist.train_images),
                                      hlop_rows_first=(60, 40, 40), hlop_rows_added=(40, 20, 20))
-        result[method] = train_sequence(
-            lambda w, x, y: spiking_gradients(w, x, y, trainer, config),
+        result[method] = train_sequence(      # as the protocols do: DSR projects in its backward pass
+            lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen),
             lambda w, x: spiking_forward(w, x, trainer, config)[0], weights, tasks, settings, optax.sgd(0.1),
-            jax.random.PRNGKey(1)).accuracy
+            jax.random.PRNGKey(1), projects=trainer == "dsr").accuracy
     # Measured: DSR BWT -0.4 (HLOP) vs -4.0 points (fine-tuning); BPTT 0.0 vs -21.2.
     assert np.diag(result["hlop"]).min() > 0.8, result["hlop"]  # every task is learned
     assert backward_transfer(result["hlop"]) > -0.015, result
     assert backward_transfer(result["hlop"]) > backward_transfer(result["finetune"]) + 0.02, result
+
+
+def _per_step_dsr_gradient(weights, x, labels, config):
+    """DSR differentiated step by step, the direct way: each layer's current at every step
+    gets DSR's per-step gradient, and autodiff takes the products with every step's input."""
+    from bioplastic.networks.spiking_mlp import _integrate
+
+    @jax.custom_vjp
+    def layer(currents):
+        return _integrate(currents, config, bptt=False)
+
+    def forward(currents):
+        return layer(currents), currents
+
+    def backward(currents, g):
+        w = jnp.asarray(config.rate_weights)[:, None, None]
+        mean_current = jnp.sum(w * currents, axis=0)
+        gate = (mean_current > 0) & (mean_current < config.v_th * config.tau / config.dt)
+        per_step = jnp.where(gate, config.time_steps * jnp.sum(w * g, axis=0) / config.tau, 0.0) / config.time_steps
+        return (jnp.broadcast_to(per_step, currents.shape),)
+
+    layer.defvjp(forward, backward)
+    rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
+
+    def loss(weights):
+        activity = jnp.broadcast_to(x, (config.time_steps,) + x.shape)
+        for w in weights[:-1]:
+            activity = layer(activity @ w)
+        logits = jnp.sum(rate_weights * activity, axis=0) @ weights[-1]
+        return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), labels[:, None], axis=-1))
+
+    return jax.grad(loss)(weights)
+
+
+def test_dsr_gradient_from_the_inputs_summed_over_steps_equals_the_step_by_step_one():
+    """DSR's gradient is the same at every step, so each layer's products are taken once on
+    its input summed over steps; the sums are those of the step-by-step route."""
+    config = SpikingMLPConfig(time_steps=8)
+    weights = init_spiking_mlp(jax.random.PRNGKey(0), (12, 10, 9, 4))
+    x = jax.random.uniform(jax.random.PRNGKey(1), (5, 12), maxval=3.0)
+    labels = jnp.array([0, 1, 2, 3, 1])
+    _, gradient, _ = spiking_gradients(weights, x, labels, "dsr", config)
+    reference = _per_step_dsr_gradient(weights, x, labels, config)
+    assert all(float(jnp.abs(r).max()) > 0 for r in reference)
+    for ours, theirs in zip(gradient, reference):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-8)
+
+
+def test_dsr_projects_the_gradient_off_frozen_rows_in_its_backward_pass_as_project_gradient_does():
+    from bioplastic.rules.hebbian_subspace import project_gradient
+    from bioplastic.rules.hlop import frozen_bases, frozen_rows_of
+
+    weights = init_spiking_mlp(jax.random.PRNGKey(0), (30, 40, 20, 5))
+    x = jax.random.uniform(jax.random.PRNGKey(1), (8, 30), maxval=3.0)
+    labels = jnp.arange(8) % 5
+    subspaces = start_task(init_hlop(jax.random.PRNGKey(2), (30, 40, 20), (6, 4, 3)), jax.random.PRNGKey(3), (2, 2, 2))
+    counts = frozen_rows_of(subspaces)
+    bases = frozen_bases(subspaces, counts)
+    assert counts == (6, 4, 3) and [b.shape for b in bases] == [(6, 30), (4, 40), (3, 20)]
+    _, plain, _ = spiking_gradients(weights, x, labels, "dsr")
+    _, projected, _ = spiking_gradients(weights, x, labels, "dsr", frozen=bases)
+    for g, p, s, count in zip(plain, projected, subspaces, counts):
+        np.testing.assert_allclose(p, project_gradient(g, s, count), rtol=1e-4, atol=1e-6 * float(jnp.abs(g).max()))
+        assert float(jnp.abs(p - g).max()) > 1e-3 * float(jnp.abs(g).max())          # the projection did something
+    _, partly, _ = spiking_gradients(weights, x, labels, "dsr", frozen=(bases[0], None, bases[2]))
+    scale = float(jnp.abs(plain[1]).max())
+    np.testing.assert_allclose(partly[1], plain[1], rtol=1e-4, atol=1e-6 * scale)     # a layer without: not projected
+    np.testing.assert_allclose(partly[2], projected[2], rtol=1e-4, atol=1e-6 * float(jnp.abs(plain[2]).max()))
+
+
+def test_frozen_rows_need_the_dsr_trainer_and_one_array_per_layer():
+    weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 4, 3))
+    x, labels = jnp.ones((2, 6)), jnp.array([0, 1])
+    with pytest.raises(BadInput) as error:
+        spiking_gradients(weights, x, labels, "bptt", frozen=(None, None))
+    assert str(error.value) == ("frozen: got frozen rows with trainer 'bptt'; allowed: trainer 'dsr' "
+                                "(with 'bptt' project the gradient: bioplastic.rules.hlop.hlop_update)")
+    with pytest.raises(BadInput) as error:
+        spiking_gradients(weights, x, labels, "dsr", frozen=(jnp.zeros((2, 5)), None))
+    assert str(error.value) == ("frozen: got arrays of shapes [(2, 5), None]; allowed: one (rows, n_in) array "
+                                "(or None: no projection) per layer, n_in = [6, 4]")

@@ -157,28 +157,76 @@ def _integrate(currents, config: SpikingMLPConfig, bptt: bool):
     return jax.lax.scan(step, jnp.zeros_like(currents[0]), currents)[1]
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(1,))
-def _dsr_layer(currents, config: SpikingMLPConfig):
-    return _integrate(currents, config, bptt=False)
+def _currents(inputs, w, config: SpikingMLPConfig):
+    """Input currents (T, batch, n_out): ``inputs @ w`` at every step, or once for a held ``inputs`` (batch, n_in)."""
+    if inputs.ndim == 2:
+        return jnp.broadcast_to(inputs @ w, (config.time_steps, len(inputs), w.shape[1]))
+    return inputs @ w
 
 
-def _dsr_forward(currents, config):
-    return _integrate(currents, config, bptt=False), currents
+@functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4))
+def _dsr_layer(inputs, w, frozen, config: SpikingMLPConfig, held: bool):
+    """Spikes (T, batch, n_out) of a layer driven by ``inputs @ w``, differentiated by DSR.
+
+    ``inputs``: the spikes of the layer below (T, batch, n_in), or the input (batch, n_in)
+    held for ``T`` steps. ``frozen`` (k x n_in, or None): rows whose span the weight
+    gradient is projected off (HLOP's frozen subspace); it gets no gradient itself.
+    ``held``: ``inputs`` is the held input (``inputs.ndim == 2``).
+    """
+    return _integrate(_currents(inputs, w, config), config, bptt=False)
 
 
-def _dsr_backward(config, currents, g):
-    w = jnp.asarray(config.rate_weights)[:, None, None]
-    mean_current = jnp.sum(w * currents, axis=0)
-    rate_gradient = config.time_steps * jnp.sum(w * g, axis=0)
+def _dsr_forward(inputs, w, frozen, config, held):
+    currents = _currents(inputs, w, config)
+    mean_current = jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * currents, axis=0)
+    summed = inputs if held else jnp.sum(inputs, axis=0)     # a held input's sum over steps is T x inputs
+    return _integrate(currents, config, bptt=False), (summed, w, frozen, mean_current)
+
+
+def _dsr_backward(config, held, residuals, g):
+    """DSR's gradient of every step's current is the same (batch, n_out) array, so the
+    products with ``w`` and with the input are taken once, on the input summed over steps,
+    instead of once per step: the same sums, ``T`` times fewer multiplications."""
+    summed, w, frozen, mean_current = residuals
+    rate_gradient = config.time_steps * jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * g, axis=0)
     gate = (mean_current > 0) & (mean_current < config.v_th * config.tau / config.dt)
     per_step = jnp.where(gate, rate_gradient / config.tau, 0.0) / config.time_steps
-    return (jnp.broadcast_to(per_step, currents.shape),)
+    if held:
+        per_step_sum = config.time_steps * per_step
+        d_inputs = per_step_sum @ w.T
+        presynaptic, postsynaptic = summed, per_step_sum
+    else:
+        d_inputs = jnp.broadcast_to(per_step @ w.T, (config.time_steps,) + summed.shape)
+        presynaptic, postsynaptic = summed, per_step
+    if frozen is not None:
+        presynaptic = presynaptic - (presynaptic @ frozen.T) @ frozen
+    d_frozen = None if frozen is None else jnp.zeros_like(frozen)
+    return d_inputs, presynaptic.T @ postsynaptic, d_frozen
 
 
 _dsr_layer.defvjp(_dsr_forward, _dsr_backward)
 
 
-def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
+@jax.custom_vjp
+def _readout(rates, w, frozen):
+    """``rates @ w``, whose weight gradient is projected off the span of the rows ``frozen`` (k x n_in)."""
+    return rates @ w
+
+
+def _readout_forward(rates, w, frozen):
+    return rates @ w, (rates, w, frozen)
+
+
+def _readout_backward(residuals, g):
+    rates, w, frozen = residuals
+    presynaptic = rates - (rates @ frozen.T) @ frozen
+    return g @ w.T, presynaptic.T @ g, jnp.zeros_like(frozen)
+
+
+_readout.defvjp(_readout_forward, _readout_backward)
+
+
+def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(), frozen=None):
     """Logits (batch x classes) and the presynaptic trace of every layer.
 
     Parameters
@@ -190,6 +238,12 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     trainer : {"bptt", "dsr"}
         Which gradient flows through the spikes (the forward pass is the same).
     config : SpikingMLPConfig
+    frozen : tuple of arrays, optional
+        With ``"dsr"``: each layer's frozen rows (k_l x n_in_l, as HLOP keeps them:
+        :func:`bioplastic.rules.hlop.frozen_bases`), or None for a layer without. Every weight gradient is then projected
+        off their span in the backward pass, on the presynaptic activity (batch x n_in)
+        rather than on the gradient (n_in x n_out): :func:`~bioplastic.rules.hebbian_subspace.project_gradient`'s
+        result with fewer multiplications. The forward pass is unchanged.
 
     Returns
     -------
@@ -207,18 +261,37 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     (1.2481, [(1, 1), (1, 1)])
     """
     check_choice(trainer, "trainer", TRAINERS)
+    if frozen is not None:
+        frozen = _checked_frozen(frozen, weights, trainer)
     rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
     traces = [x]
-    activity = None  # the input: a constant current, so its product is taken once
-    for w in weights[:-1]:
-        currents = jnp.broadcast_to(x @ w, (config.time_steps, len(x), w.shape[1])) if activity is None else activity @ w
-        activity = _dsr_layer(currents, config) if trainer == "dsr" else _integrate(currents, config, bptt=True)
-        traces.append(jnp.sum(rate_weights * activity, axis=0))
-    logits = traces[-1] @ weights[-1]
+    inputs = x   # the input: a constant current, so its product is taken once
+    for layer, w in enumerate(weights[:-1]):
+        if trainer == "dsr":
+            inputs = _dsr_layer(inputs, w, None if frozen is None else frozen[layer], config, inputs.ndim == 2)
+        else:
+            inputs = _integrate(_currents(inputs, w, config), config, bptt=True)
+        traces.append(jnp.sum(rate_weights * inputs, axis=0))
+    logits = traces[-1] @ weights[-1] if frozen is None or frozen[-1] is None else _readout(traces[-1], weights[-1], frozen[-1])
     return logits, tuple(jax.lax.stop_gradient(t) for t in traces)
 
 
-def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig()):
+def _checked_frozen(frozen, weights, trainer: str) -> tuple:
+    """``frozen`` as a tuple of one (k, n_in) array per layer, checked against ``weights`` and the trainer."""
+    if trainer != "dsr":
+        raise BadInput("frozen", f"frozen rows with trainer {trainer!r}",
+                       "trainer 'dsr' (with 'bptt' project the gradient: bioplastic.rules.hlop.hlop_update)")
+    frozen = tuple(frozen)
+    shapes = [None if h is None else tuple(np.shape(h)) for h in frozen]
+    if len(frozen) != len(weights) or any(s is not None and (len(s) != 2 or s[1] != w.shape[0])
+                                          for s, w in zip(shapes, weights)):
+        raise BadInput("frozen", f"arrays of shapes {shapes}",
+                       f"one (rows, n_in) array (or None: no projection) per layer, n_in = {[w.shape[0] for w in weights]}")
+    return frozen
+
+
+def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(),
+                      frozen=None):
     """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``.
 
     The loss is the mean cross-entropy (nats) of the logits of :func:`spiking_forward`;
@@ -235,6 +308,9 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
     trainer : {"bptt", "dsr"}
         Which gradient flows through the spikes (see the module docstring).
     config : SpikingMLPConfig
+    frozen : tuple of arrays, optional
+        With ``"dsr"``: each layer's frozen rows; the gradient comes back projected off
+        them (see :func:`spiking_forward`).
 
     Returns
     -------
@@ -254,7 +330,7 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
     """
 
     def loss(weights):
-        logits, traces = spiking_forward(weights, x, trainer, config)
+        logits, traces = spiking_forward(weights, x, trainer, config, frozen)
         log_p = jax.nn.log_softmax(logits)
         return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1)), traces
 

@@ -33,7 +33,8 @@ import jax
 
 from bioplastic._checks import BadInput
 from bioplastic.rules.base import Rule
-from bioplastic.rules.hebbian_subspace import add_rows, freeze, frozen_count, init_subspace, learn_subspace, project_gradient
+from bioplastic.rules.hebbian_subspace import (add_rows, freeze, frozen_count, frozen_weights, init_subspace,
+                                               learn_subspace, project_gradient)
 
 
 def init_hlop(key: jax.Array, layer_inputs, rows) -> tuple:
@@ -105,7 +106,7 @@ def start_task(subspaces, key: jax.Array, new_rows) -> tuple:
 
 
 def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5, momentum: float = 0.9,
-                clip: float = 10.0, spike_levels=None, frozen_rows=None):
+                clip: float = 10.0, spike_levels=None, frozen_rows=None, projected: bool = False):
     """Learn each layer's free rows on its traces; project each layer's gradient off its frozen rows.
 
     With no frozen rows (the first task) the gradient passes unchanged. The projection uses
@@ -127,6 +128,10 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
         Each layer's number of frozen rows (:func:`frozen_rows_of`): the frozen rows' part
         is then computed once per call instead of at every iteration (same result up to
         rounding, less work); ``None`` reads the masks.
+    projected : bool
+        The trainer has already projected ``gradient`` off the frozen rows (it was given
+        :func:`frozen_bases`, e.g. :func:`~bioplastic.networks.spiking_mlp.spiking_gradients`
+        with DSR); it passes unchanged and only the free rows learn.
 
     Returns
     -------
@@ -153,10 +158,30 @@ def hlop_update(subspaces, gradient, traces, learning_rates, iterations: int = 5
                        f"{len(subspaces)} subspaces, {len(gradient)} gradients, {len(traces)} traces and {len(learning_rates)} learning rates",
                        "one of each per layer")
     frozen_rows = (None,) * len(subspaces) if frozen_rows is None else tuple(frozen_rows)
-    projected = tuple(project_gradient(g, s, f) for g, s, f in zip(gradient, subspaces, frozen_rows))
+    if not projected:
+        gradient = tuple(project_gradient(g, s, f) for g, s, f in zip(gradient, subspaces, frozen_rows))
     learned = tuple(learn_subspace(s, t, lr, iterations, momentum, clip, spike_levels, f)
                     for s, t, lr, f in zip(subspaces, traces, learning_rates, frozen_rows))
-    return projected, learned
+    return tuple(gradient), learned
+
+
+def frozen_bases(subspaces, frozen_rows=None) -> tuple:
+    """Each layer's frozen rows (k x n_in), the subspace a trainer projects its gradient off; None where none is frozen.
+
+    With ``frozen_rows`` (:func:`frozen_rows_of`) the frozen rows are sliced off the front;
+    without it, every row is kept with the free ones zeroed (the same projection).
+
+    Example
+    -------
+    >>> state = start_task(init_hlop(jax.random.PRNGKey(0), (4, 3), (2, 1)), jax.random.PRNGKey(1), (1, 1))
+    >>> [b.shape for b in frozen_bases(state, frozen_rows_of(state))]
+    [(2, 4), (1, 3)]
+    >>> frozen_bases(init_hlop(jax.random.PRNGKey(0), (4, 3), (2, 1)), (0, 0))      # the first task
+    (None, None)
+    """
+    if frozen_rows is None:
+        return tuple(frozen_weights(s) for s in subspaces)
+    return tuple(s.weights[:count] if count else None for s, count in zip(subspaces, frozen_rows))
 
 
 def frozen_rows_of(subspaces) -> tuple:
@@ -208,13 +233,14 @@ def rows_schedule(n_tasks: int, first=(80, 200, 100), added=(70, 70, 70), fewer_
 
 
 def hlop_projection(learning_rates, iterations: int = 5, momentum: float = 0.9, spike_levels=None, *,
-                    key: jax.Array = None, rows=None, frozen_rows=None) -> Rule:
+                    key: jax.Array = None, rows=None, frozen_rows=None, projected: bool = False) -> Rule:
     """HLOP as a gradient transformation: :func:`hlop_update` of the ``gradient`` and ``traces`` signals.
 
     The state is one :class:`~bioplastic.rules.hebbian_subspace.Subspace` per layer; ``init``
     makes them with ``rows`` free rows from ``key`` (:func:`init_hlop`), and
     :func:`start_task` freezes them and adds rows between tasks. ``frozen_rows``: each
-    layer's number of frozen rows during this task (:func:`frozen_rows_of`), or ``None``.
+    layer's number of frozen rows during this task (:func:`frozen_rows_of`), or ``None``;
+    ``projected``: the gradient signal comes already projected (see :func:`hlop_update`).
 
     Example
     -------
@@ -235,6 +261,6 @@ def hlop_projection(learning_rates, iterations: int = 5, momentum: float = 0.9, 
 
     def update(subspaces, weights, *, gradient, traces):
         return hlop_update(subspaces, gradient, traces, learning_rates, iterations, momentum,
-                           spike_levels=spike_levels, frozen_rows=frozen_rows)
+                           spike_levels=spike_levels, frozen_rows=frozen_rows, projected=projected)
 
     return Rule(init, update, ("gradient", "traces"))

@@ -178,7 +178,8 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     trainer = spec.trainer
     run, state = check.call(
         path, prepare_sequence,
-        lambda w, x, y: spiking_gradients(w, x, y, trainer, config),
+        lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen),
         lambda w, x: spiking_forward(w, x, trainer, config)[0],
-        init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run)
+        init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run,
+        projects=trainer == "dsr")        # DSR projects HLOP's frozen rows in its backward pass, at less cost
     return ContinualExperiment(protocol, run, state)
