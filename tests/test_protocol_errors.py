@@ -83,7 +83,7 @@ EXPECTED = {
     # issue 18: inputs that crashed, ran out of memory, failed only in run, or were silently changed
     "seed_beyond_32_bits": 'seed: got 18446744073709551616; allowed: less than or equal to 4294967295',
     "name_too_long": f"name: got {'x' * 240!r}; allowed: String should have at most 200 characters",
-    "oversized_population": 'recordings.spikes: got a run that needs about 1.78 PB of memory (1.6 PB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
+    "oversized_population": 'model.populations.exc.size: got a run that needs about 228 TB of memory (128 TB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
     "oversized_duration": 'simulation.duration_ms: got 10,000,000,000,000 time steps; allowed: at most 1,000,000,000 (--max-steps raises the limit)',
     "training_oversized_layer": 'training.sizes: got a run that needs about 22.3 TB of memory (19.1 TB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',
     "continual_too_many_tasks": 'continual.tasks: got a run that needs about 10.5 TB of memory (9.88 TB of it for this key); allowed: at most 8 GB (--max-memory-gb sets the limit; default: the memory available)',

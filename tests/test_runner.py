@@ -11,6 +11,7 @@ from bioplastic._checks import BadInput
 from bioplastic.analysis import average_accuracy, backward_transfer
 from bioplastic.cli import main
 from bioplastic.experiments import KINDS, kind_of, load_protocol, run_protocol, validate_protocol
+from bioplastic.analysis import spike_recordings
 from bioplastic.runs import RunError, RunInterrupted, read_npz
 from bioplastic.runs.checkpoint import FILE as CHECKPOINT
 
@@ -95,7 +96,7 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
     assert set(manifest["versions"]) >= {"bioplastic", "jax", "brainpy", "numpy"}
     assert metrics["simulated_ms"] == pytest.approx(protocol["simulation"]["duration_ms"])
     assert "mean_rate_hz" in metrics and np.isfinite(metrics["mean_rate_hz"])
-    recordings = read_npz(run_dir / "recordings.npz")
+    recordings = spike_recordings(read_npz(run_dir / "recordings.npz"))
     assert set(recordings) - {"dataset_labels", "dataset_tasks"} == set(protocol.get("recordings", {}))
     for name in protocol.get("plots", {}):
         assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -137,12 +138,12 @@ def test_an_input_with_one_amplitude_per_neuron_equals_one_input_per_neuron(tmp_
         for i, c in enumerate(currents))
     (tmp_path / "one.toml").write_text(one)
     (tmp_path / "separate.toml").write_text(separate)
-    a = read_npz(run_protocol(tmp_path / "one.toml", tmp_path, progress=False) / "recordings.npz")
-    b = read_npz(run_protocol(tmp_path / "separate.toml", tmp_path, progress=False) / "recordings.npz")
+    a = spike_recordings(read_npz(run_protocol(tmp_path / "one.toml", tmp_path, progress=False) / "recordings.npz"))
+    b = spike_recordings(read_npz(run_protocol(tmp_path / "separate.toml", tmp_path, progress=False) / "recordings.npz"))
     np.testing.assert_array_equal(a["v"], b["v"])
     # spike counts in 400 ms against the closed-form period tau ln(I / (I - 15)) + tau_ref
     expected = [0] + [400.0 / (20.0 * np.log(c / (c - 15.0)) + 2.0) for c in currents[1:]]
-    assert np.all(np.abs(a["spikes"].sum(0) - np.asarray(expected)) <= 1.0)
+    assert np.all(np.abs(np.bincount(a["spikes"].neurons, minlength=3) - np.asarray(expected)) <= 1.0)
 
 
 def test_per_neuron_amplitudes_reach_the_chosen_neurons_and_are_counted(tmp_path):
@@ -164,7 +165,8 @@ def test_run_folders_are_never_overwritten(tmp_path):
     first = run_protocol(SMALL, tmp_path, progress=False)
     second = run_protocol(SMALL, tmp_path, progress=False)
     assert first != second and first.exists() and second.exists()
-    np.testing.assert_array_equal(read_npz(first / "recordings.npz")["spikes"], read_npz(second / "recordings.npz")["spikes"])
+    spikes = [spike_recordings(read_npz(run / "recordings.npz"))["spikes"].to_dense() for run in (first, second)]
+    np.testing.assert_array_equal(*spikes)
 
 
 # One protocol of every kind, at toy size, with at least two units of work.
@@ -319,12 +321,12 @@ def test_dataset_images_drive_the_target_and_labels_are_kept(tmp_path):
     raw = path.read_text().replace("max_rate_hz = 200.0\n", "")
     (tmp_path / "p.toml").write_text(raw)
     run_dir = run_protocol(tmp_path / "p.toml", tmp_path / "runs", overrides=overrides[:-1], progress=False)
-    recordings = read_npz(run_dir / "recordings.npz")
+    recordings = spike_recordings(read_npz(run_dir / "recordings.npz"))
     test_labels = load("mnist").test_labels
     np.testing.assert_array_equal(recordings["dataset_labels"], test_labels[:2])
     # Constant coding: a black pixel gets no current, so its neuron never fires.
     black = load("mnist").test_images[0].reshape(-1) == 0
-    first_image = recordings["pixel_spikes"][:40]
+    first_image = recordings["pixel_spikes"].to_dense()[:40]
     assert first_image[:, black].sum() == 0 and first_image[:, ~black].sum() > 0
 
 
@@ -344,14 +346,15 @@ def test_dataset_task_sequences_and_epochs(tmp_path):
     overrides = ["simulation.duration_ms=80", "simulation.chunk_ms=20", "dataset.presentation_ms=10", "dataset.n_images=2",
                  "dataset.epochs=2", "dataset.tasks.kind=permuted", "dataset.tasks.n_tasks=2"]
     run_dir = run_protocol(tmp_path / "p.toml", tmp_path / "runs", overrides=overrides, progress=False)
-    recordings = read_npz(run_dir / "recordings.npz")
+    recordings = spike_recordings(read_npz(run_dir / "recordings.npz"))
     mnist = load("mnist")
     np.testing.assert_array_equal(recordings["dataset_tasks"], [0, 0, 0, 0, 1, 1, 1, 1])
     np.testing.assert_array_equal(recordings["dataset_labels"], np.tile(mnist.test_labels[:2], 4))
     # Task 1 shows the same image with its pixels permuted: with constant coding, whether a
     # pixel neuron fires depends only on its intensity, so as many neurons fire, but others.
-    task0 = recordings["pixel_spikes"][0:20].sum(axis=0) > 0
-    task1 = recordings["pixel_spikes"][80:100].sum(axis=0) > 0
+    pixel_spikes = recordings["pixel_spikes"].to_dense()
+    task0 = pixel_spikes[0:20].sum(axis=0) > 0
+    task1 = pixel_spikes[80:100].sum(axis=0) > 0
     assert task0.sum() == task1.sum() > 0
     assert np.any(task0 != task1)
     black = mnist.test_images[0].reshape(-1) == 0

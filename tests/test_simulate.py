@@ -136,8 +136,12 @@ def test_bad_input_is_rejected_before_compiling(kwargs, message):
 
 
 def test_probe_and_seed_list_validation():
-    with pytest.raises(BadInput, match=r"^Probe\('v'\).reduce: got 'max'; allowed: 'sample', 'sum', 'mean'$"):
+    with pytest.raises(BadInput, match=r"^Probe\('v'\).reduce: got 'max'; allowed: 'sample', 'sum', 'mean', 'events'$"):
         Probe("v", reduce="max")
+    with pytest.raises(BadInput, match=r"^Probe\('output'\).stride: got 2; allowed: 1 for events \(every step is seen\)$"):
+        Probe("output", stride=2, reduce="events", capacity=10)
+    with pytest.raises(BadInput, match=r"^Probe\('v'\).capacity: got 10; allowed: None unless reduce='events'$"):
+        Probe("v", capacity=10)
     with pytest.raises(BadInput, match=r"^seeds: got \[\]; allowed: a non-empty list of integers$"):
         run_seeds(lambda key: key, [])
 

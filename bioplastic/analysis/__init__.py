@@ -1,4 +1,4 @@
-"""Analysis: similarity of representations, continual-learning metrics, subspace angles.
+"""Analysis: spike trains as events, similarity of representations, continual-learning metrics, subspace angles.
 
 Example
 -------
@@ -11,6 +11,7 @@ Example
 
 from bioplastic.analysis.continual import average_accuracy, backward_transfer
 from bioplastic.analysis.representations import linear_cka
+from bioplastic.analysis.spike_events import SpikeEvents, spike_recordings
 from bioplastic.analysis.subspaces import principal_angles, principal_directions
 
-__all__ = ["linear_cka", "average_accuracy", "backward_transfer", "principal_angles", "principal_directions"]
+__all__ = ["SpikeEvents", "spike_recordings", "linear_cka", "average_accuracy", "backward_transfer", "principal_angles", "principal_directions"]

@@ -36,6 +36,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from bioplastic._checks import BadInput, _describe, check_positive
+from bioplastic.analysis.spike_events import SpikeEvents
 
 
 def as_numeric(value, where: str, allowed: str) -> np.ndarray:
@@ -126,6 +127,29 @@ def as_spikes(spikes, where: str = "spikes") -> np.ndarray:
                        f"{float(array[step, neuron])!r} at step {step}, neuron {neuron}",
                        "0 or 1 (no spike or one spike in a step)")
     return array == 1
+
+
+def as_events(spikes, where: str = "spikes") -> SpikeEvents:
+    """Return spikes as :class:`~bioplastic.analysis.spike_events.SpikeEvents`, from events or a dense 0/1 array.
+
+    Every spike plot reads this form, so a recording drawn from either gives the same figure.
+
+    Raises
+    ------
+    BadInput
+        As :func:`as_spikes` for a dense array; a recording of no step.
+
+    Example
+    -------
+    >>> events = as_events(np.array([[0, 1], [1, 0]]))
+    >>> events.steps.tolist(), events.neurons.tolist(), as_events(events) is events
+    ([0, 1], [1, 0], True)
+    """
+    if isinstance(spikes, SpikeEvents):
+        if spikes.n_steps == 0:
+            raise BadInput(where, "events over 0 steps", "a recording of at least one step")
+        return spikes
+    return SpikeEvents.from_dense(as_spikes(spikes, where))
 
 
 def as_series(values, where: str = "values") -> np.ndarray:

@@ -22,7 +22,7 @@ import reprlib
 import numpy as np
 
 from bioplastic._checks import BadInput, check_dt, check_size
-from bioplastic.plotting._arrays import as_spikes
+from bioplastic.plotting._arrays import as_events
 from bioplastic.plotting.style import COLORS, label_axes, new_axes
 
 
@@ -31,8 +31,9 @@ def interspike_intervals_ms(spikes, dt_ms):
 
     Parameters
     ----------
-    spikes : array of shape (time, *neurons)
-        0/1 (or False/True) per step and neuron; neuron axes are flattened in C order.
+    spikes : array of shape (time, *neurons), or SpikeEvents
+        0/1 (or False/True) per step and neuron, neuron axes flattened in C order; or
+        the same spikes as events.
     dt_ms : float
         Time step of the recording (ms), > 0.
 
@@ -54,9 +55,10 @@ def interspike_intervals_ms(spikes, dt_ms):
     >>> interspike_intervals_ms(np.zeros((5, 3)), dt_ms=0.1).shape
     (0,)
     """
-    spikes = as_spikes(spikes)
+    events = as_events(spikes)
     dt_ms = check_dt(dt_ms)
-    neuron, step = np.nonzero(spikes.T)  # sorted by neuron, then by step
+    order = np.lexsort((events.steps, events.neurons))  # by neuron, then by step
+    neuron, step = events.neurons[order], events.steps[order]
     same_neuron = np.diff(neuron) == 0
     return np.diff(step)[same_neuron].astype(np.float64) * dt_ms
 

@@ -30,7 +30,7 @@ import math
 import numpy as np
 
 from bioplastic._checks import check_dt
-from bioplastic.plotting._arrays import as_positive, as_spikes, as_time, step_times_ms
+from bioplastic.plotting._arrays import as_events, as_positive, as_time, step_times_ms
 from bioplastic.plotting.style import COLORS, STYLE, add_legend, label_axes, new_axes
 
 
@@ -39,8 +39,8 @@ def population_rate_hz(spikes, dt_ms, window_ms=5.0, t0_ms=0.0):
 
     Parameters
     ----------
-    spikes : array of shape (time, *neurons)
-        0/1 (or False/True) per step and neuron.
+    spikes : array of shape (time, *neurons), or SpikeEvents
+        0/1 (or False/True) per step and neuron, or the same spikes as events.
     dt_ms : float
         Time step of the recording (ms), > 0.
     window_ms : float
@@ -71,13 +71,13 @@ def population_rate_hz(spikes, dt_ms, window_ms=5.0, t0_ms=0.0):
     >>> t.tolist(), rate.tolist()
     ([1.0, 2.0, 3.0, 4.0], [500.0, 0.0, 1000.0, 0.0])
     """
-    spikes = as_spikes(spikes)
+    events = as_events(spikes)
     dt_ms = check_dt(dt_ms)
     window_ms = as_positive(window_ms, "window_ms", "ms")
     t0_ms = as_time(t0_ms)
-    n_steps, n_neurons = spikes.shape
+    n_steps, n_neurons = events.n_steps, events.n_neurons
     width = max(1, math.floor(window_ms / dt_ms + 0.5))
-    cumulative = np.concatenate([[0.0], np.cumsum(spikes.sum(axis=1))])
+    cumulative = np.concatenate([[0.0], np.cumsum(events.counts_per_step())])
     start = np.arange(n_steps) - width // 2
     lo, hi = np.clip(start, 0, n_steps), np.clip(start + width, 0, n_steps)
     rate_hz = 1000.0 * (cumulative[hi] - cumulative[lo]) / (n_neurons * dt_ms * (hi - lo))

@@ -27,20 +27,21 @@ from collections.abc import Mapping
 import numpy as np
 
 from bioplastic._checks import BadInput, check_dt
-from bioplastic.plotting._arrays import as_spikes, as_time, select_neurons, step_times_ms
+from bioplastic.analysis.spike_events import SpikeEvents
+from bioplastic.plotting._arrays import as_events, as_time, select_neurons
 from bioplastic.plotting.style import COLORS, STYLE, add_legend, label_axes, new_axes, population_color, population_kind
 
 
-def _draw(ax, spikes: np.ndarray, dt_ms: float, neurons: np.ndarray, t0_ms: float, color, label, y_offset: int):
-    every_neuron = neurons.size == spikes.shape[1] and np.array_equal(neurons, np.arange(spikes.shape[1]))
-    steps, columns = np.nonzero(spikes if every_neuron else spikes[:, neurons])
-    x = step_times_ms(spikes.shape[0], dt_ms, t0_ms)[steps]
-    y = (neurons[columns] + y_offset).astype(np.float64)
+def _draw(ax, events: SpikeEvents, dt_ms: float, neurons: np.ndarray, t0_ms: float, color, label, y_offset: int):
+    every_neuron = neurons.size == events.n_neurons and np.array_equal(neurons, np.arange(events.n_neurons))
+    drawn = slice(None) if every_neuron else np.isin(events.neurons, neurons)
+    x = events.times_ms(dt_ms, t0_ms)[drawn]
+    y = (events.neurons[drawn] + y_offset).astype(np.float64)
     ax.scatter(
         x, y, s=STYLE["lines.markersize"] ** 2, marker="o", linewidths=0, color=color, label=label, rasterized=True
     )
     # Show the whole recorded span and every drawn neuron even where nothing spiked.
-    t_end = t0_ms + spikes.shape[0] * dt_ms
+    t_end = t0_ms + events.n_steps * dt_ms
     ax.update_datalim([(t0_ms, y_offset + neurons.min() - 0.5), (t_end, y_offset + neurons.max() + 0.5)])
     ax.autoscale_view()
 
@@ -50,8 +51,9 @@ def spike_raster(spikes, dt_ms, ax=None, neurons=None, t0_ms=0.0, color=None, la
 
     Parameters
     ----------
-    spikes : array of shape (time, *neurons)
-        0/1 (or False/True) per step and neuron; neuron axes are flattened in C order.
+    spikes : array of shape (time, *neurons), or SpikeEvents
+        0/1 (or False/True) per step and neuron, neuron axes flattened in C order; or
+        the same spikes as events (:class:`~bioplastic.analysis.spike_events.SpikeEvents`).
     dt_ms : float
         Time step of the recording (ms), > 0.
     ax : matplotlib.axes.Axes, optional
@@ -87,12 +89,12 @@ def spike_raster(spikes, dt_ms, ax=None, neurons=None, t0_ms=0.0, color=None, la
     >>> ax.collections[0].get_offsets().tolist()
     [[102.0, 1.0], [104.0, 3.0]]
     """
-    spikes = as_spikes(spikes)
+    events = as_events(spikes)
     dt_ms = check_dt(dt_ms)
     t0_ms = as_time(t0_ms)
-    neurons = select_neurons(neurons, spikes.shape[1])
+    neurons = select_neurons(neurons, events.n_neurons)
     _, ax = new_axes(ax)
-    _draw(ax, spikes, dt_ms, neurons, t0_ms, COLORS["other"] if color is None else color, label, 0)
+    _draw(ax, events, dt_ms, neurons, t0_ms, COLORS["other"] if color is None else color, label, 0)
     label_axes(ax, "time (ms)", "neuron")
     if label is not None:
         add_legend(ax, markerscale=3.0, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -108,8 +110,8 @@ def spike_raster_populations(populations, dt_ms, ax=None, t0_ms=0.0, colors=None
     Parameters
     ----------
     populations : mapping of str to array, or sequence of (str, array) pairs
-        Population name and its spikes, shape (time, *neurons), 0/1; all with the same
-        number of steps.
+        Population name and its spikes, shape (time, *neurons), 0/1, or as
+        :class:`~bioplastic.analysis.spike_events.SpikeEvents`; all with the same number of steps.
     dt_ms : float
         Time step of the recordings (ms), > 0.
     ax : matplotlib.axes.Axes, optional
@@ -147,20 +149,20 @@ def spike_raster_populations(populations, dt_ms, ax=None, t0_ms=0.0, colors=None
     dt_ms = check_dt(dt_ms)
     t0_ms = as_time(t0_ms)
     colors = {} if colors is None else dict(colors)
-    arrays = [(str(name), as_spikes(spikes, f"populations[{name!r}]")) for name, spikes in pairs]
+    arrays = [(str(name), as_events(spikes, f"populations[{name!r}]")) for name, spikes in pairs]
     first_name, first = arrays[0]
     for name, spikes in arrays[1:]:
-        if spikes.shape[0] != first.shape[0]:
+        if spikes.n_steps != first.n_steps:
             raise BadInput(f"populations[{name!r}]",
-                           f"{spikes.shape[0]} time steps",
-                           f"the same number as populations[{first_name!r}] ({first.shape[0]})")
+                           f"{spikes.n_steps} time steps",
+                           f"the same number as populations[{first_name!r}] ({first.n_steps})")
     _, ax = new_axes(ax)
     offset, others = 0, 0
     for name, spikes in arrays:
         color = colors.get(name, population_color(name, others))
         others += population_kind(name) == "other"
-        _draw(ax, spikes, dt_ms, np.arange(spikes.shape[1]), t0_ms, color, name, offset)
-        offset += spikes.shape[1]
+        _draw(ax, spikes, dt_ms, np.arange(spikes.n_neurons), t0_ms, color, name, offset)
+        offset += spikes.n_neurons
     label_axes(ax, "time (ms)", "neuron")
     add_legend(ax, markerscale=3.0, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax

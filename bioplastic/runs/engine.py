@@ -98,6 +98,15 @@ class Work(abc.ABC):
         the unit (in ``unit``).
         """
 
+    def unit_done(self, index: int, before, after) -> None:
+        """Finish on the host what unit ``index`` (from ``before`` to ``after``) left undone; default: nothing.
+
+        Called on the engine's thread once the unit has been run (and, for a Work that
+        runs ahead, after the next one has been started), before the non-finite watch and
+        the unit's files. It may complete ``after`` in place, e.g. bring its recordings to
+        the host, or run the unit again to record what did not fit.
+        """
+
     def persist_unit(self, index: int, state, run_dir) -> None:
         """Write what unit ``index`` (now finished, leaving ``state``) keeps in ``run_dir``; default: nothing.
 
@@ -192,6 +201,7 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
 
         def settle_unit(index, before, after):
             """The non-finite watch on unit ``index``'s state, then its files (background) and progress."""
+            work.unit_done(index, before, after)
             bad = nonfinite(work.watched(after))
             if bad is not None:
                 writer.wait()

@@ -13,6 +13,7 @@ Example
 
 from bioplastic.simulation.loop import (
     Constant,
+    Events,
     ItemSequence,
     Poisson,
     Probe,
@@ -25,5 +26,5 @@ from bioplastic.simulation.loop import (
     simulate,
 )
 
-__all__ = ["Constant", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
+__all__ = ["Constant", "Events", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
            "run_seeds", "simulate"]

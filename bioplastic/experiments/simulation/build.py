@@ -210,8 +210,11 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
         term, dataset_arrays = _dataset_input(check, protocol, network, types, n_steps, key_dataset, data_dir)
         drive[protocol.dataset.target] = drive.get(protocol.dataset.target, ()) + (term,)
     drive = NetworkInput(drive, *_learning_inputs(check, protocol, n_steps))
-    probes = _probes(check, protocol, network, n_steps)
-    chunk_steps = _chunk_steps(check, protocol, n_steps, probes)
+    for name, spec in protocol.recordings.items():
+        if spec.stride > n_steps:
+            check.fail(f"recordings.{name}.stride", repr(spec.stride), f"at most the number of steps, {n_steps}")
+    chunk_steps = _chunk_steps(check, protocol, n_steps, [spec.stride for spec in protocol.recordings.values()])
+    probes = _probes(check, protocol, network, chunk_steps)
     probes.update({f"count.{p.name}": Probe(f"outputs.{p.name}", reduce="sum", stride=chunk_steps)
                    for p in network.populations if p.spiking})
     _check_outputs(check, protocol, network)
@@ -398,7 +401,7 @@ def _indices(check, path, neurons, size, population) -> tuple[int, ...]:
     return indices
 
 
-def _probes(check, protocol, network, n_steps):
+def _probes(check, protocol, network, chunk_steps):
     probes = {}
     for name, spec in protocol.recordings.items():
         path = f"recordings.{name}"
@@ -413,14 +416,39 @@ def _probes(check, protocol, network, n_steps):
         neurons = None
         if spec.neurons != "all":
             neurons = _indices(check, f"{path}.neurons", spec.neurons, population.size, spec.population)
-        if spec.stride > n_steps:
-            check.fail(f"{path}.stride", repr(spec.stride), f"at most the number of steps, {n_steps}")
-        probes[f"recording.{name}"] = Probe(variable, neurons, spec.stride, spec.reduce)
+        spikes = spec.variable in SPIKE_VARIABLES and population.spiking and spec.stride == 1 and spec.reduce == "sample"
+        if spec.format == "events" and not spikes:
+            check.fail(f"{path}.format", "'events'", "'dense', or 'events' for the spikes of a spiking population "
+                       "(variable 'spike', stride 1, reduce 'sample')")
+        if spikes and spec.format != "dense":
+            count = population.size if neurons is None else len(neurons)
+            probes[f"recording.{name}"] = Probe(variable, neurons, reduce="events",
+                                                capacity=events_capacity(count, chunk_steps, protocol.simulation.dt_ms))
+        else:
+            probes[f"recording.{name}"] = Probe(variable, neurons, spec.stride, spec.reduce)
     return probes
 
 
-def _chunk_steps(check, protocol, n_steps, probes):
-    strides = [probe.stride for probe in probes.values()] or [1]
+EVENTS_RATE_HZ = 100.0   # a chunk's spike buffer holds every recorded neuron firing at this rate
+
+
+def events_capacity(n_neurons: int, steps: int, dt_ms: float) -> int:
+    """Room for spike events of ``n_neurons`` neurons over ``steps`` steps of ``dt_ms`` (ms) at ``EVENTS_RATE_HZ``.
+
+    A chunk with more spikes than that is run again with room for all of them
+    (:class:`~bioplastic.experiments.simulation.run.SimulationWork`); none is dropped.
+
+    Example
+    -------
+    >>> events_capacity(100, 1000, 0.1)                  # 100 neurons for 100 ms at 100 Hz
+    1000
+    """
+    per_step = min(1.0, EVENTS_RATE_HZ * dt_ms / 1000.0)
+    return max(64, math.ceil(n_neurons * steps * per_step))
+
+
+def _chunk_steps(check, protocol, n_steps, strides):
+    strides = strides or [1]
     lcm = math.lcm(*strides)
     chunk_ms = protocol.simulation.chunk_ms
     if chunk_ms is None:

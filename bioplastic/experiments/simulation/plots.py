@@ -43,8 +43,8 @@ def _one_panel(draw):
             The ``[plots.NAME]`` table.
         experiment : Experiment
             The built experiment (protocol, network, parameters).
-        recordings : dict of str -> array
-            Each recording's array, rows every ``stride`` steps.
+        recordings : dict of str -> array or SpikeEvents
+            Each recording's array, rows every ``stride`` steps, or its spike events.
         steps : dict of str -> float
             Each recording's time between rows (ms).
         state : dict
@@ -99,8 +99,9 @@ def draw_protocol_plots(run_dir, experiment, recordings: dict, state) -> list:
         The run folder.
     experiment : Experiment
         The built experiment (from :func:`~bioplastic.experiments.simulation.build.build_experiment`).
-    recordings : dict of str -> array (rows, *neurons)
-        Each recording's array, rows every ``stride`` steps of ``experiment.dt`` (ms).
+    recordings : dict of str -> array (rows, *neurons) or SpikeEvents
+        Each recording's array, rows every ``stride`` steps of ``experiment.dt`` (ms), or
+        its spikes as :class:`~bioplastic.analysis.spike_events.SpikeEvents`.
     state : dict
         The final network state (a weight matrix shows the learned weights).
 

@@ -35,7 +35,8 @@ from bioplastic.experiments.simulation.build import Experiment
 from bioplastic.experiments.simulation.plots import draw_protocol_plots
 from bioplastic._checks import BadInput
 from bioplastic.runs import Work, read_npz, write_json, write_npz
-from bioplastic.simulation import drive_at, probe_shapes, simulate
+from bioplastic.analysis.spike_events import SpikeEvents
+from bioplastic.simulation import Events, drive_at, probe_shapes, simulate
 
 
 CHUNKS = "chunks"       # a running simulation's recordings, one file per chunk
@@ -67,6 +68,7 @@ class SimulationWork(Work):
         self.chunks = [(start, min(start + experiment.chunk_steps, experiment.n_steps))
                        for start in range(0, experiment.n_steps, experiment.chunk_steps)]
         self.n_units = len(self.chunks)
+        self.probes = dict(experiment.probes)       # a spike buffer that overflowed is given more room
         self._checked = False
 
     def progress_at(self, units_done: int) -> float:
@@ -81,14 +83,44 @@ class SimulationWork(Work):
         return {"network": self.experiment.state, "chunks": []}
 
     def run_unit(self, index, state, run_dir, advance):
+        network, records = self._simulate(index, state["network"])
+        return {"network": network, "chunks": state["chunks"] + [records]}
+
+    def _simulate(self, index, network):
+        """Start chunk ``index`` from ``network``: ``(network state, recordings)`` on the device."""
         e = self.experiment
         start, stop = self.chunks[index]
         probes = {name: (dataclasses.replace(probe, stride=stop - start) if name.startswith("count.") else probe)
-                  for name, probe in e.probes.items()}
-        network, records = simulate(e.network.step, state["network"], stop - start, params=e.params, drive=e.drive,
+                  for name, probe in self.probes.items()}
+        network, records = simulate(e.network.step, network, stop - start, params=e.params, drive=e.drive,
                                     probes=probes, dt=e.dt, start_step=start, check=not self._checked)
         self._checked = True
-        return {"network": network, "chunks": state["chunks"] + [records]}
+        return network, records
+
+    def unit_done(self, index, before, after):
+        """Bring chunk ``index``'s recordings to the host in one transfer, spike events cut to their count.
+
+        A recording with more spikes than its buffer held runs the chunk again, from the
+        state it started from, with room for twice as many (the same steps: the same
+        spikes); later chunks keep that room. The chunk's dict is filled in place, so the
+        state of a chunk started from this one shares it.
+        """
+        records = after["chunks"][index]
+        fetched = jax.device_get(dict(records))
+        overflowed = {name: int(r.count) for name, r in fetched.items()
+                      if isinstance(r, Events) and int(r.count) > r.steps.shape[0]}
+        if overflowed:
+            for name, count in overflowed.items():
+                self.probes[name] = dataclasses.replace(self.probes[name], capacity=2 * count)
+            fetched = jax.device_get(self._simulate(index, before["network"])[1])
+        records.clear()
+        for name, record in fetched.items():
+            if isinstance(record, Events):
+                count = int(record.count)
+                records[f"{name}.steps"] = record.steps[:count].astype(np.int64)
+                records[f"{name}.neurons"] = record.neurons[:count]
+            else:
+                records[name] = record
 
     def persist_unit(self, index, state, run_dir):
         (run_dir / CHUNKS).mkdir(exist_ok=True)
@@ -130,12 +162,37 @@ def _read_chunk(run_dir, index: int) -> dict:
 
 
 def _joined(experiment: Experiment, chunks: list) -> dict:
-    """Each probe's rows of all finished chunks, in order (no rows when no chunk is done)."""
+    """Each recorded array of all finished chunks, in order (no rows when no chunk is done).
+
+    A probe's rows are ``NAME``; an events probe's are ``NAME.steps`` and ``NAME.neurons``.
+    """
     if chunks:
-        return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in experiment.probes}
+        return {key: np.concatenate([chunk[key] for chunk in chunks]) for key in chunks[0]}
     e = experiment
     shapes = probe_shapes(e.network.step, e.params, e.state, e.drive, list(e.probes.items()), e.dt)
-    return {name: np.zeros((0,) + shape.shape, shape.dtype) for name, shape in zip(e.probes, shapes)}
+    joined = {}
+    for (name, probe), shape in zip(e.probes.items(), shapes):
+        if probe.reduce == "events":
+            joined.update({f"{name}.steps": np.zeros(0, np.int64), f"{name}.neurons": np.zeros(0, np.int32)})
+        else:
+            joined[name] = np.zeros((0,) + shape.shape, shape.dtype)
+    return joined
+
+
+def _recordings(experiment: Experiment, records: dict, steps_done: int) -> dict:
+    """Each ``[recordings.NAME]`` of the first ``steps_done`` steps: its rows, or its spikes as SpikeEvents."""
+    recordings = {}
+    for key, probe in experiment.probes.items():
+        if not key.startswith("recording."):
+            continue
+        name = key.removeprefix("recording.")
+        if probe.reduce != "events":
+            recordings[name] = records[key]
+            continue
+        population = experiment.network.population(probe.variable.removeprefix("outputs."))
+        n_neurons = population.size if probe.neurons is None else len(probe.neurons)
+        recordings[name] = SpikeEvents(records[f"{key}.steps"], records[f"{key}.neurons"], steps_done, n_neurons)
+    return recordings
 
 
 def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> str:
@@ -176,16 +233,19 @@ def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> d
     and the plots drawn; a failed write is raised here all the same.
     """
     records = _joined(experiment, state["chunks"])
-    arrays = {name.removeprefix("recording."): rows for name, rows in records.items() if name.startswith("recording.")}
+    recordings = _recordings(experiment, records, steps_done)
+    arrays = {}
+    for name, recording in recordings.items():
+        arrays.update(recording.to_arrays(name) if isinstance(recording, SpikeEvents) else {name: recording})
     arrays.update(experiment.dataset_arrays)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as writer:
-        recordings = writer.submit(write_npz, run_dir / "recordings.npz", arrays)
-        metrics = _write_the_rest(run_dir, experiment, state, steps_done, records, arrays)
-        recordings.result()
+        written = writer.submit(write_npz, run_dir / "recordings.npz", arrays)
+        metrics = _write_the_rest(run_dir, experiment, state, steps_done, records, recordings)
+        written.result()
     return metrics
 
 
-def _write_the_rest(run_dir, experiment: Experiment, state, steps_done: int, records: dict, arrays: dict) -> dict:
+def _write_the_rest(run_dir, experiment: Experiment, state, steps_done: int, records: dict, recordings: dict) -> dict:
     """Learned weights, metrics and plots (see :func:`_write_results`)."""
     network = state["network"]
     weights = {name: experiment.network.connectivity(experiment.params, network, name) for name in network["plastic"]}
@@ -197,7 +257,7 @@ def _write_the_rest(run_dir, experiment: Experiment, state, steps_done: int, rec
     metrics = _metrics(experiment, records, steps_done, weights)
     write_json(run_dir / "metrics.json", metrics)
     if steps_done > 0:
-        draw_protocol_plots(run_dir, experiment, arrays, network)
+        draw_protocol_plots(run_dir, experiment, recordings, network)
     return metrics
 
 

@@ -458,13 +458,15 @@ class RecordingSpec(Strict):
     """What to keep of a run: one variable of one population.
 
     One row is kept every ``stride`` steps: the value at that step (``sample``), or the
-    ``sum`` or ``mean`` over the ``stride`` steps.
+    ``sum`` or ``mean`` over the ``stride`` steps. The spikes of a spiking population
+    (stride 1, ``sample``) are kept as events, the step and neuron of each spike, unless
+    ``format = "dense"`` asks for a 0/1 row per step.
 
     Example
     -------
     >>> recording = RecordingSpec(population="exc", variable="spike")
-    >>> recording.neurons, recording.stride, recording.reduce
-    ('all', 1, 'sample')
+    >>> recording.neurons, recording.stride, recording.reduce, recording.format
+    ('all', 1, 'sample', None)
     >>> RecordingSpec(population="exc", variable="v", reduce="max")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -481,6 +483,9 @@ class RecordingSpec(Strict):
     )
     stride: int = Field(1, ge=1, description="steps per recorded row")
     reduce: Literal["sample", "sum", "mean"] = "sample"
+    format: Optional[Literal["events", "dense"]] = Field(
+        None, description="spikes as 'events' (the step and neuron of each spike: the default for spikes) "
+                          "or 'dense' (a 0/1 row per step: the only form of other variables)")
 
 
 class SimulationProtocol(Strict):

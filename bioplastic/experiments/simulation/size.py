@@ -2,7 +2,10 @@
 
 Example
 -------
->>> from bioplastic.experiments.simulation.schema import SimulationProtocol
+>>> import math
+
+from bioplastic.experiments.simulation.build import EVENTS_RATE_HZ
+from bioplastic.experiments.simulation.schema import SimulationProtocol
 >>> protocol = SimulationProtocol.model_validate({
 ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 100.0},
 ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 1000}},
@@ -14,15 +17,25 @@ Example
 (1000, 16000000)
 >>> estimate.memory["recordings.v"]                 # 1000 steps x 1000 neurons, float32, kept twice
 8000000
+
+Spikes are kept as events: here room for every neuron firing at 100 Hz (10 per 100 ms), 12 B each, twice:
+
+>>> protocol.recordings["s"] = protocol.recordings["v"].model_copy(update={"variable": "spike"})
+>>> estimate_simulation(protocol).memory["recordings.s"]
+240000
 """
 
 from __future__ import annotations
 
+import math
+
+from bioplastic.experiments.simulation.build import EVENTS_RATE_HZ
 from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.experiments.size import BYTES_PER_DRAWN_SYNAPSE, BYTES_PER_NEURON, FLOAT32, Estimate, dataset_bytes
 
 BYTES_PER_DENSE_SYNAPSE = 16             # a target index and a weight, on the host and on the device
 DATASET_COPIES = 5                       # the uint8 arrays, and the float32 images shown
+BYTES_PER_EVENT = 12                     # a spike's step (int64) and neuron (int32)
 
 
 def _neurons(selection, size: int) -> int:
@@ -31,6 +44,14 @@ def _neurons(selection, size: int) -> int:
     if isinstance(selection, list):
         return len(selection)
     return max(0, selection.stop - selection.start)
+
+
+def _as_events(spec) -> bool:
+    """Whether a recording keeps spike events: spikes (variable ``spike``, or ``output`` asked as events),
+    every step, not reduced, not asked dense. (The ``output`` of a spiking population is kept as events
+    too; it is counted dense here, the larger.)"""
+    spikes = spec.variable == "spike" or (spec.variable == "output" and spec.format == "events")
+    return spikes and spec.stride == 1 and spec.reduce == "sample" and spec.format != "dense"
 
 
 def _synapse_bytes(connectivity, n_pre: int, n_post: int) -> int:
@@ -71,8 +92,12 @@ def estimate_simulation(protocol: SimulationProtocol) -> Estimate:
         memory[f"model.projections.{name}.delay_ms"] = (int(spec.delay_ms / sim.dt_ms) + 1) * sizes[spec.pre] * FLOAT32
     for name, spec in protocol.recordings.items():
         if spec.population in sizes:
-            samples = n_steps // spec.stride
-            memory[f"recordings.{name}"] = 2 * samples * _neurons(spec.neurons, sizes[spec.population]) * FLOAT32
+            neurons = _neurons(spec.neurons, sizes[spec.population])
+            if _as_events(spec):
+                events = math.ceil(neurons * n_steps * min(1.0, EVENTS_RATE_HZ * sim.dt_ms / 1000.0))
+                memory[f"recordings.{name}"] = 2 * events * BYTES_PER_EVENT
+            else:
+                memory[f"recordings.{name}"] = 2 * (n_steps // spec.stride) * neurons * FLOAT32
     if protocol.dataset is not None:
         tasks = protocol.dataset.tasks
         copies = DATASET_COPIES * (tasks.n_tasks or 1 if tasks is not None and tasks.kind == "permuted" else 1)
