@@ -174,7 +174,7 @@ def main(argv=None) -> int:
     >>> protocol_file = PROTOCOLS_DIR / "lif_single.toml"                # one LIF neuron, 400 ms
     >>> main(["validate", str(protocol_file)])                        # doctest: +ELLIPSIS
     /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
-      size: about 64.1 kB of memory, 4,000 time steps
+      size: about 33.1 kB of memory, 4,000 time steps
     0
     >>> stderr = io.StringIO()
     >>> with contextlib.redirect_stderr(stderr):
@@ -268,7 +268,7 @@ def console() -> None:
     ...     except SystemExit as exit:
     ...         print("exit code", exit.code)                  # doctest: +ELLIPSIS
     /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
-      size: about 64.1 kB of memory, 4,000 time steps
+      size: about 33.1 kB of memory, 4,000 time steps
     exit code 0
     """
     try:

@@ -139,7 +139,7 @@ def describe(path, overrides=(), data_dir=None, limits: Limits = Limits()) -> st
     >>> from bioplastic.cli import PROTOCOLS_DIR
     >>> print(describe(PROTOCOLS_DIR / "lif_single.toml"))     # doctest: +ELLIPSIS
     /.../lif_single.toml: valid (4000 steps of 0.1 ms, 1 populations, 0 projections)
-      size: about 64.1 kB of memory, 4,000 time steps
+      size: about 33.1 kB of memory, 4,000 time steps
     """
     kind, protocol, _ = _load(path, overrides)
     estimate, experiment = _build(kind, protocol, path, data_dir, limits)
