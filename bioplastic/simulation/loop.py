@@ -570,8 +570,9 @@ def lower_simulation(step, state, n_steps: int, *, params=None, drive=None, prob
 
 
 def _run_arguments(step, params, state, n_steps, drive, probes: dict, dt, start_step) -> tuple:
-    """The arguments of the compiled loop :func:`_run`; its window is the gcd of the probes' strides."""
-    window = math.gcd(*(probe.stride for probe in probes.values())) if probes else n_steps
+    """The arguments of the compiled loop :func:`_run`; its window is the gcd of the probes' strides above 1."""
+    strides = [probe.stride for probe in probes.values() if probe.stride > 1]      # stride 1: a row per step
+    window = math.gcd(*strides) if strides else n_steps
     return (_StaticStep.of(step), params, state, n_steps, drive, tuple(probes.items()), window, dt,
             jnp.asarray(start_step, jnp.int32))
 
@@ -663,34 +664,38 @@ def drive_at(drive, n, dt):
 
 @functools.partial(jax.jit, static_argnames=("step", "n_steps", "probes", "window", "dt"))
 def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
-    """Scan over windows of ``window`` steps (the gcd of the strides), each an inner scan.
+    """Scan over windows of ``window`` steps (the gcd of the strides above 1), each an inner scan.
 
-    The inner scan reduces each probe over its window. A probe whose stride is the window
-    comes out of the outer scan as one row per window; for the others the outer carry
-    adds windows up until the probe's own stride is complete and then writes one row of
-    its record. An ``"events"`` probe is recorded as a 0/1 row per step and turned into
-    events once the loop is done (:func:`_events_of`).
+    A probe of stride 1 is an output of the inner scan: a row per step, nothing carried.
+    For the others the inner scan reduces each probe over its window; a probe whose
+    stride is the window comes out of the outer scan as one row per window, and for the
+    rest the outer carry adds windows up until the probe's own stride is complete and
+    then writes one row of its record. An ``"events"`` probe is recorded as a 0/1 row per
+    step and turned into events once the loop is done (:func:`_events_of`).
     """
-    shapes = probe_shapes(step, params, state, drive, probes, dt)
-    direct = tuple(probe.stride == window for _, probe in probes)
+    every_step = tuple(probe.stride == 1 for _, probe in probes)
+    windowed = tuple(item for item, every in zip(probes, every_step) if not every)
+    shapes = probe_shapes(step, params, state, drive, windowed, dt)
+    direct = tuple(probe.stride == window for _, probe in windowed)
 
     def one_step(carry, n):
         state, sums = carry
         state, output = step(params, state, drive_at(drive, n, dt), dt)
         sums = tuple(
             total + _observe(probe, state, output) if probe.reduce in ("sum", "mean") else _observe(probe, state, output)
-            for total, (_, probe) in zip(sums, probes)
+            for total, (_, probe) in zip(sums, windowed)
         )
-        return (state, sums), None
+        rows = tuple(_observe(probe, state, output) for (_, probe), every in zip(probes, every_step) if every)
+        return (state, sums), rows
 
     def zeros():
         return tuple(jnp.zeros(shape.shape, shape.dtype) for shape in shapes)
 
     def one_window(carry, w):
         state, totals, records = carry
-        (state, sums), _ = jax.lax.scan(one_step, (state, zeros()), start_step + w * window + jnp.arange(window))
+        (state, sums), steps = jax.lax.scan(one_step, (state, zeros()), start_step + w * window + jnp.arange(window))
         new_totals, new_records, rows = [], [], []
-        for total, part, record, (_, probe), is_direct in zip(totals, sums, records, probes, direct):
+        for total, part, record, (_, probe), is_direct in zip(totals, sums, records, windowed, direct):
             total = total + part if probe.reduce in ("sum", "mean") and not is_direct else part
             value = total / probe.stride if probe.reduce == "mean" else total
             if is_direct:                           # the window is the whole stride: nothing to carry
@@ -705,20 +710,26 @@ def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
             write = row_done & ((w + 1) // windows_per_row <= record.shape[0])
             new_records.append(record.at[row].set(jnp.where(write, value, record[row])))
             new_totals.append(jnp.where(row_done, jnp.zeros_like(total), total))
-        return (state, tuple(new_totals), tuple(new_records)), tuple(rows)
+        return (state, tuple(new_totals), tuple(new_records)), (tuple(rows), steps)
 
     records = tuple(
         jnp.zeros((0 if is_direct else n_steps // probe.stride,) + shape.shape, shape.dtype)
-        for shape, (_, probe), is_direct in zip(shapes, probes, direct)
+        for shape, (_, probe), is_direct in zip(shapes, windowed, direct)
     )
     n_windows = n_steps // window
-    (state, _, records), rows = jax.lax.scan(one_window, (state, zeros(), records), jnp.arange(n_windows))
-    records = tuple(row if is_direct else record for row, record, is_direct in zip(rows, records, direct))
+    (state, _, records), (rows, steps) = jax.lax.scan(one_window, (state, zeros(), records), jnp.arange(n_windows))
+    records = iter(row if is_direct else record for row, record, is_direct in zip(rows, records, direct))
+    steps = [rows.reshape((n_windows * window,) + rows.shape[2:]) for rows in steps]
     tail = n_steps - n_windows * window
     if tail:
-        (state, _), _ = jax.lax.scan(one_step, (state, zeros()), start_step + n_windows * window + jnp.arange(tail))
-    return state, {name: _events_of(record, probe, start_step) if probe.reduce == "events" else record
-                   for (name, probe), record in zip(probes, records)}
+        (state, _), tail_steps = jax.lax.scan(one_step, (state, zeros()), start_step + n_windows * window + jnp.arange(tail))
+        steps = [jnp.concatenate([rows, more]) for rows, more in zip(steps, tail_steps)]
+    steps = iter(steps)
+    recordings = {}
+    for (name, probe), every in zip(probes, every_step):
+        record = next(steps) if every else next(records)
+        recordings[name] = _events_of(record, probe, start_step) if probe.reduce == "events" else record
+    return state, recordings
 
 
 def _events_of(fired, probe: Probe, start_step) -> Events:
