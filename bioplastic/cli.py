@@ -1,8 +1,9 @@
-"""The ``bioplastic`` command: run, validate, list, schema.
+"""The ``bioplastic`` command: run, sweep, validate, list, schema.
 
 ::
 
     bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR] [LIMITS]
+    bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--out DIR] | --resume SWEEP_DIR
     bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR] [LIMITS]
     bioplastic list
     bioplastic schema [--kind KIND]
@@ -60,6 +61,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="override a protocol value (TOML syntax), e.g. --set simulation.duration_ms=100")
     run.add_argument("--resume", metavar="RUN_DIR", help="continue a stopped run from its checkpoint")
     run.add_argument("--quiet", action="store_true", help="no progress line")
+    sweep = commands.add_parser("sweep", help="run a protocol over seeds and a grid of settings: a run folder per "
+                                "point, and their summary with intervals")
+    sweep.add_argument("protocol", nargs="?", help="protocol TOML file (its [sweep] table, if any, is the default plan)")
+    sweep.add_argument("--seeds", help="seeds: a range 1-10, a list 1,2,5 or one (default: the [sweep] table's, "
+                       "else the protocol's seed)")
+    sweep.add_argument("--grid", action="append", default=[], metavar="KEY.PATH=V1,V2",
+                       help="swept values of one key (TOML values), repeatable: every combination runs")
+    sweep.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1,
+                       help="points at once, each in its own process with cores/jobs threads (default: the cores, "
+                            f"{os.cpu_count() or 1}; 1 runs them in this process)")
+    sweep.add_argument("--out", default="runs", help="folder that receives the sweep folder (default: runs)")
+    sweep.add_argument("--resume", metavar="SWEEP_DIR", help="run again the points of a sweep that did not complete")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     validate = commands.add_parser("validate", help="check a protocol without running it")
     validate.add_argument("protocol")
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
@@ -71,14 +85,14 @@ def _parser() -> argparse.ArgumentParser:
     data_commands.add_parser("list", help="datasets, where they are cached, verified or not")
     fetch = data_commands.add_parser("fetch", help="download, verify and cache datasets")
     fetch.add_argument("names", nargs="+", metavar="NAME")
-    for sub in (run, validate, data_commands.choices["list"], fetch):
+    for sub in (run, sweep, validate, data_commands.choices["list"], fetch):
         sub.add_argument("--data-dir", default=None, help="dataset cache (default: $BIOPLASTIC_DATA_DIR or ~/.cache/bioplastic)")
     for sub in (run, validate):
         sub.add_argument("--max-memory-gb", type=_positive(float), default=None, metavar="GB",
                          help="refuse a run estimated to need more memory (default: the memory available)")
         sub.add_argument("--max-steps", type=_positive(int), default=DEFAULT_MAX_STEPS, metavar="N",
                          help=f"refuse a run of more steps (default: {DEFAULT_MAX_STEPS:,})")
-    for sub in (parser, run, validate, data_commands.choices["list"], fetch):
+    for sub in (parser, run, sweep, validate, data_commands.choices["list"], fetch):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the traceback of an error (for a bug report)")
     return parser
@@ -97,6 +111,21 @@ def _positive(number_type):
         return value
     parse.__name__ = number_type.__name__
     return parse
+
+
+def _sweep(args, command: list) -> None:
+    from bioplastic.sweeps import run_sweep, sweep_plan
+
+    if (args.protocol is None) == (args.resume is None):
+        raise BadInput("bioplastic sweep", "both a protocol and --resume" if args.protocol else "neither a protocol "
+                       "nor --resume", "a protocol file, or --resume SWEEP_DIR")
+    if args.resume is not None and (args.seeds is not None or args.grid):
+        raise BadInput("--resume", "--seeds or --grid with it", "--resume alone: the sweep keeps its plan")
+    plan = None if args.protocol is None else sweep_plan(args.protocol, args.seeds, args.grid)[1]
+    sweep_dir = run_sweep(args.protocol, args.out, plan, jobs=args.jobs, resume=args.resume, progress=not args.quiet,
+                          data_dir=args.data_dir, command=command)
+    print(f"sweep folder: {sweep_dir}")
+    print((sweep_dir / "summary.csv").read_text(), end="")
 
 
 def _data(args) -> None:
@@ -194,7 +223,7 @@ def main(argv=None) -> int:
     ...     main(["--help"])
     ... except SystemExit as exit:
     ...     print("exit code", exit.code)                  # doctest: +ELLIPSIS
-    usage: bioplastic [-h] [--debug] {run,validate,list,schema,data} ...
+    usage: bioplastic [-h] [--debug] {run,sweep,validate,list,schema,data} ...
     <BLANKLINE>
     Simulate biologically plausible learning.
     ...
@@ -220,6 +249,8 @@ def main(argv=None) -> int:
             for name, value in metrics.items():
                 if isinstance(value, (int, float)) or value is None:
                     print(f"  {name} = {'none' if value is None else format(value, '.4g')}")
+        elif args.command == "sweep":
+            _sweep(args, ["bioplastic", *(argv if argv is not None else sys.argv[1:])])
         elif args.command == "validate":
             print(describe(args.protocol, args.overrides, args.data_dir, Limits(args.max_memory_gb, args.max_steps)))
         elif args.command == "list":

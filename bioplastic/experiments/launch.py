@@ -22,6 +22,7 @@ from pydantic.json_schema import models_json_schema
 from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.kinds import KINDS
 from bioplastic.experiments.size import Limits, check_size
+from bioplastic.protocol.errors import ProtocolError
 from bioplastic.protocol.load import resolve, validate
 from bioplastic.runs import open_run_folder, run_work
 
@@ -81,6 +82,9 @@ def load_protocol(path, overrides=()):
 
 def _load(path, overrides):
     resolved = resolve(path, overrides)
+    if "sweep" in resolved:
+        raise ProtocolError(str(path), "sweep", "a [sweep] table",
+                            "a protocol without one (run its points with bioplastic sweep FILE)")
     kind = kind_of(resolved)
     return kind, validate(resolved, kind.schema, str(path)), resolved
 

@@ -1,0 +1,270 @@
+"""Running a sweep: every point an ordinary run folder inside one sweep folder.
+
+``SWEEP_DIR`` (``OUT/NAME-sweep-YYYYmmdd-HHMMSS``) holds:
+
+- ``protocol.toml``: the protocol as the points run it (model file merged in, no ``[sweep]``);
+- ``sweep.json``: the plan, and each point's settings, seed, status and run folder;
+- ``points/NNNNN/NAME-.../``: each point's run folder, as ``bioplastic run`` makes it;
+- ``summary.csv`` and ``summary.json``: the aggregate (:mod:`bioplastic.sweeps.summary`).
+
+Every point is checked before anything runs: the schema of all of them, and the whole
+build of one seed of each grid point. ``jobs = 1`` runs the points one after another in
+this process (they share its compilations); more run as that many local processes, each
+with an XLA thread pool of ``cores // jobs`` threads, so the machine is not
+oversubscribed. A point that fails is recorded and the others go on; ``--resume`` runs
+again the points not completed, from their checkpoints where they have one.
+
+Example
+-------
+>>> import json, tempfile
+>>> from bioplastic.cli import PROTOCOLS_DIR
+>>> from bioplastic.sweeps.plan import SweepPlan
+>>> sweep_dir = run_sweep(PROTOCOLS_DIR / "lif_single.toml", tempfile.mkdtemp(),
+...                       SweepPlan((0, 1), {"simulation.duration_ms": ("5", "10")}), jobs=1, progress=False)
+>>> [point["status"] for point in json.loads((sweep_dir / "sweep.json").read_text())["points"]]
+['completed', 'completed', 'completed', 'completed']
+>>> (sweep_dir / "summary.csv").read_text().splitlines()[1]
+'5,simulated_ms,2,5.0,0.0,5.0,5.0'
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import multiprocessing
+import os
+import pathlib
+import shlex
+import shutil
+from contextlib import contextmanager
+from typing import Optional
+
+from tqdm import tqdm
+
+from bioplastic._checks import BadInput
+from bioplastic.experiments import load_protocol, run_protocol, validate_protocol
+from bioplastic.protocol.errors import ProtocolError
+from bioplastic.protocol.load import resolve
+from bioplastic.runs import RunError, RunInterrupted
+from bioplastic.runs.checkpoint import FILE as CHECKPOINT
+from bioplastic.runs.folder import new_run_folder, now, to_toml, write_json
+from bioplastic.sweeps.plan import SweepPlan, plan_for
+from bioplastic.sweeps.summary import INTERVAL, summarize, to_csv
+
+FORMAT = "bioplastic-sweep/1"
+PROTOCOL = "protocol.toml"
+STATE = "sweep.json"
+POINTS = "points"
+
+
+def sweep_plan(path, seeds=None, grid=()) -> tuple[dict, SweepPlan]:
+    """The protocol table of ``path`` without its ``[sweep]`` table, and the plan (its seed when none is given).
+
+    Example
+    -------
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> table, plan = sweep_plan(PROTOCOLS_DIR / "lif_single.toml", grid=["simulation.dt_ms=0.1,0.05"])
+    >>> plan
+    SweepPlan(seeds=(0,), grid={'simulation.dt_ms': ('0.1', '0.05')})
+    """
+    table = resolve(path)
+    sweep_table = table.pop("sweep", None)
+    try:
+        plan = plan_for(sweep_table, seeds, grid)
+    except BadInput as error:
+        if not error.where.startswith("sweep"):           # --seeds, --grid: the command line's
+            raise
+        raise ProtocolError(str(path), error.where, error.got, error.allowed) from None
+    if plan.seeds is None:
+        plan = SweepPlan((int(table.get("seed", 0)),), plan.grid)
+    return table, plan
+
+
+def check_points(protocol_file, plan: SweepPlan, data_dir=None, shown_as=None) -> None:
+    """Every point's schema, and the whole build of the first seed of each grid point, before anything runs.
+
+    A bad value names the file (``shown_as``, default ``protocol_file``), its key and the
+    point: ``"p.toml: training.epochs (point training.epochs=0, seed=1): got 0; ..."``.
+    """
+    built = set()
+    for point in plan.points():
+        key = tuple(point.settings.items())
+        try:
+            if key in built:
+                load_protocol(protocol_file, point.overrides)
+            else:
+                validate_protocol(protocol_file, point.overrides, data_dir)
+                built.add(key)
+        except ProtocolError as error:
+            raise ProtocolError(shown_as or error.file, f"{error.path} (point {point.label})", error.got,
+                                error.allowed) from None
+
+
+def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, resume=None, progress: bool = True,
+              data_dir=None, command=None) -> pathlib.Path:
+    """Run every point of ``plan`` over the protocol at ``path`` (or finish the sweep ``resume``); return the sweep folder.
+
+    Parameters
+    ----------
+    path : path
+        The protocol file (ignored with ``resume``).
+    out_dir : path
+        Where the sweep folder is made.
+    plan : SweepPlan, optional
+        Seeds and grid (default: the protocol's ``[sweep]`` table, else its own seed).
+    jobs : int
+        Points run at once: 1 in this process, more in as many local processes.
+    resume : path, optional
+        A stopped sweep's folder: its points not completed run again (from their checkpoints).
+    progress : bool
+        A progress bar over the points on standard error.
+    data_dir : path, optional
+        Dataset cache.
+    command : list of str, optional
+        The command line, for ``sweep.json`` and the resume message.
+
+    Raises
+    ------
+    BadInput
+        A bad plan or point (nothing has run), a folder that is not a sweep's.
+    RunError
+        Some points failed (the others are kept, and the summary holds them); the message
+        names them and the ``--resume`` command.
+    RunInterrupted
+        Ctrl-C; finished points are kept; the message names the ``--resume`` command.
+    """
+    if jobs < 1:
+        raise BadInput("--jobs", jobs, "a whole number >= 1")
+    if resume is None:
+        table, file_plan = sweep_plan(path)
+        plan = plan or file_plan
+        sweep_dir = new_run_folder(out_dir, f"{table.get('name', 'sweep')}-sweep")
+        protocol_file = sweep_dir / PROTOCOL
+        protocol_file.write_text(to_toml(table))
+        try:
+            check_points(protocol_file, plan, data_dir, shown_as=str(path))
+        except BadInput:
+            shutil.rmtree(sweep_dir)
+            raise
+        state = {"format": FORMAT, "protocol": str(path), "command": command, "plan": plan.to_json(),
+                 "started": now(), "finished": None, "status": "running",
+                 "points": [{"index": p.index, "seed": p.seed, "settings": p.settings, "status": "pending",
+                             "run_dir": None} for p in plan.points()]}
+    else:
+        sweep_dir = pathlib.Path(resume)
+        state = _read_state(sweep_dir)
+        plan = SweepPlan.from_json(state["plan"])
+        protocol_file = sweep_dir / PROTOCOL
+        state["status"], state["finished"] = "running", None
+    write_json(sweep_dir / STATE, state)
+    again = shlex.join(["bioplastic", "sweep", "--resume", str(sweep_dir), "--jobs", str(jobs)])
+    todo = [p for p in plan.points() if state["points"][p.index]["status"] != "completed"]
+    bar = tqdm(total=len(state["points"]), initial=len(state["points"]) - len(todo), desc=f"sweep {sweep_dir.name}",
+               unit="point", disable=not progress, leave=False)
+    try:
+        for index, result in _execute(protocol_file, sweep_dir, todo, jobs, data_dir):
+            state["points"][index].update(result)
+            write_json(sweep_dir / STATE, state)
+            bar.update(1)
+    except (KeyboardInterrupt, RunInterrupted):
+        bar.close()
+        for point in state["points"]:
+            if point["status"] in ("pending", "running"):
+                point["status"] = "interrupted"
+        _finish(sweep_dir, state, "interrupted")
+        done = sum(point["status"] == "completed" for point in state["points"])
+        raise RunInterrupted(f"sweep {sweep_dir.name} stopped with {done} of {len(state['points'])} points completed "
+                             f"(kept in {sweep_dir}); resume with: {again}") from None
+    bar.close()
+    failed = [point for point in state["points"] if point["status"] != "completed"]
+    _finish(sweep_dir, state, "completed" if not failed else f"{len(failed)} points failed")
+    if failed:
+        first = failed[0]
+        raise RunError(f"{len(failed)} of {len(state['points'])} points of sweep {sweep_dir.name} did not complete, "
+                       f"first point {first['index']}: {first['status']}; the others are kept in {sweep_dir} and "
+                       f"summarized; run them again with: {again}")
+    return sweep_dir
+
+
+def _read_state(sweep_dir: pathlib.Path) -> dict:
+    try:
+        state = json.loads((sweep_dir / STATE).read_text())
+        if state.get("format") != FORMAT or not (sweep_dir / PROTOCOL).is_file():
+            raise ValueError
+        return state
+    except (OSError, ValueError):
+        raise BadInput(f"--resume {sweep_dir}", f"a folder without a readable {STATE} and {PROTOCOL}",
+                       "the folder of a sweep, as bioplastic sweep made it") from None
+
+
+def _finish(sweep_dir: pathlib.Path, state: dict, status: str) -> None:
+    """The summary of the completed points, then the sweep's final status."""
+    finished = [(point["settings"], json.loads((pathlib.Path(point["run_dir"]) / "metrics.json").read_text()))
+                for point in state["points"] if point["status"] == "completed"]
+    rows = summarize(finished)
+    keys = list(state["plan"]["grid"])
+    (sweep_dir / "summary.csv").write_text(to_csv(rows, keys))
+    write_json(sweep_dir / "summary.json", {"interval": INTERVAL, "swept": keys, "rows": rows})
+    state["status"], state["finished"] = status, now()
+    write_json(sweep_dir / STATE, state)
+
+
+def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir):
+    """``(index, {"status", "run_dir"})`` of each point as it ends: here one by one, or in ``jobs`` processes."""
+    arguments = [(str(protocol_file), str(sweep_dir / POINTS / f"{p.index:05d}"), p.overrides, data_dir) for p in points]
+    if jobs == 1:
+        for point, args in zip(points, arguments):
+            yield point.index, run_point(*args)
+        return
+    with _threads_per_process(jobs), concurrent.futures.ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(run_point, *args): point.index for point, args in zip(points, arguments)}
+        try:
+            for future in concurrent.futures.as_completed(futures):
+                yield futures[future], future.result()
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+
+
+@contextmanager
+def _threads_per_process(jobs: int):
+    """Worker processes started inside this block get ``cores // jobs`` XLA threads each."""
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    saved = os.environ.get("XLA_FLAGS")
+    os.environ["XLA_FLAGS"] = " ".join(filter(None, [saved, "--xla_cpu_multi_thread_eigen=false" if threads == 1 else "",
+                                                     f"intra_op_parallelism_threads={threads}"]))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("XLA_FLAGS", None)
+        else:
+            os.environ["XLA_FLAGS"] = saved
+
+
+def run_point(protocol_file: str, point_dir: str, overrides: list, data_dir=None) -> dict:
+    """Run one point into ``point_dir`` (or finish the run folder there); its status and run folder.
+
+    A completed run folder is kept as it is; a stopped one with a checkpoint is resumed; one
+    without is started again.
+    """
+    point_dir = pathlib.Path(point_dir)
+    existing = sorted(point_dir.iterdir()) if point_dir.is_dir() else []
+    resume = None
+    for run_dir in existing:
+        manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").is_file() else {}
+        if manifest.get("status") == "completed":
+            return {"status": "completed", "run_dir": str(run_dir)}
+        if (run_dir / CHECKPOINT).is_file() and resume is None:
+            resume = run_dir
+        else:
+            shutil.rmtree(run_dir)
+    try:
+        run_dir = run_protocol(protocol_file, point_dir, overrides, resume=resume, progress=False, data_dir=data_dir)
+        return {"status": "completed", "run_dir": str(run_dir)}
+    except RunInterrupted:                              # Ctrl-C stops the sweep, not only this point
+        raise
+    except (RunError, BadInput) as error:
+        found = sorted(point_dir.iterdir()) if point_dir.is_dir() else []
+        return {"status": f"failed: {error}", "run_dir": str(found[-1]) if found else None}

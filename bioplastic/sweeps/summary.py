@@ -1,0 +1,97 @@
+"""A sweep's aggregate: every scalar metric per grid point, as mean, standard deviation, n and a 95% interval.
+
+The interval is t-based: ``mean +- t(0.975, n - 1) * sd / sqrt(n)`` over the seeds of a
+grid point (Student's t, two-sided, the seeds taken as independent draws); with one seed
+the standard deviation and the interval are left empty. ``summary.csv`` has one row per
+grid point and metric; ``summary.json`` the same rows and how they were computed.
+
+Example
+-------
+>>> rows = summarize([({"lr": "0.1"}, {"accuracy": 0.90}), ({"lr": "0.1"}, {"accuracy": 0.92}),
+...                   ({"lr": "0.1"}, {"accuracy": 0.94})])
+>>> row = rows[0]
+>>> row["lr"], row["metric"], row["n"], round(row["mean"], 3), round(row["sd"], 3), round(row["ci_high"] - row["mean"], 4)
+('0.1', 'accuracy', 3, 0.92, 0.02, 0.0497)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+
+import numpy as np
+from scipy import stats
+
+INTERVAL = "95% t-based interval over seeds: mean +- t(0.975, n - 1) * sd / sqrt(n), sd with n - 1"
+
+
+def scalar_metrics(metrics: dict) -> dict:
+    """The numeric scalars of a run's ``metrics.json`` (booleans and None left out).
+
+    Example
+    -------
+    >>> scalar_metrics({"a": 1, "b": 2.5, "c": True, "d": None, "e": [1]})
+    {'a': 1.0, 'b': 2.5}
+    """
+    return {name: float(value) for name, value in metrics.items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool)}
+
+
+def summarize(points) -> list[dict]:
+    """One row per grid point and metric, from ``(settings, metrics)`` of every finished point.
+
+    ``settings`` maps each swept key to its value text; points with equal settings are
+    seeds of one grid point. Rows keep the order the grid points and metrics first appear in.
+    """
+    groups: dict = {}
+    for settings, metrics in points:
+        key = tuple(sorted(settings.items()))
+        group = groups.setdefault(key, (settings, {}))
+        for name, value in scalar_metrics(metrics).items():
+            group[1].setdefault(name, []).append(value)
+    rows = []
+    for settings, metrics in groups.values():
+        for name, values in metrics.items():
+            rows.append({**settings, "metric": name, **statistics(values)})
+    return rows
+
+
+def statistics(values) -> dict:
+    """``n``, ``mean``, ``sd`` and the t-based 95% interval of ``values`` (None where undefined).
+
+    Example
+    -------
+    >>> statistics([1.0])
+    {'n': 1, 'mean': 1.0, 'sd': None, 'ci_low': None, 'ci_high': None}
+    >>> s = statistics([1.0, 3.0])          # mean 2, sd sqrt(2), t(0.975, 1) = 12.7062: 2 +- 12.7062 sqrt(2) / sqrt(2)
+    >>> round(s["ci_low"], 3), round(s["ci_high"], 3)
+    (-10.706, 14.706)
+    """
+    values = np.asarray(values, np.float64)
+    n = int(values.size)
+    mean = float(values.mean())
+    if n < 2 or not np.all(np.isfinite(values)):
+        return {"n": n, "mean": mean, "sd": None, "ci_low": None, "ci_high": None}
+    sd = float(values.std(ddof=1))
+    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
+
+
+def to_csv(rows: list[dict], keys: list[str]) -> str:
+    """The rows as CSV: the swept keys, then ``metric, n, mean, sd, ci_low, ci_high`` (empty: undefined).
+
+    Example
+    -------
+    >>> print(to_csv([{"lr": "0.1", "metric": "a", "n": 1, "mean": 2.0, "sd": None, "ci_low": None,
+    ...                "ci_high": None}], ["lr"]), end="")
+    lr,metric,n,mean,sd,ci_low,ci_high
+    0.1,a,1,2.0,,,
+    """
+    columns = list(keys) + ["metric", "n", "mean", "sd", "ci_low", "ci_high"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({column: "" if row.get(column) is None else row[column] for column in columns})
+    return out.getvalue()

@@ -1,0 +1,121 @@
+"""Sweeps: seeds x grid of a protocol, local processes, resume after Ctrl-C, the summary against hand statistics."""
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bioplastic.cli import main
+
+from toy_protocols import ROOT
+
+LIF_SINGLE = (ROOT / "protocols" / "lif_single.toml").read_text()
+# The same neuron with a random start (so seeds differ) over 120 ms, the step from 20 to 110 ms.
+NOISY = LIF_SINGLE.replace("duration_ms = 400.0", "duration_ms = 120.0").replace(
+    "start_ms = 50.0", "start_ms = 20.0").replace("stop_ms = 350.0", "stop_ms = 110.0").replace(
+    'params = { tau_ms = 20.0', 'initial = { v_mv = { distribution = "uniform", low = -65.0, high = -50.5 } }\n'
+    'params = { tau_ms = 20.0')
+
+
+def _sweep_dir(out):
+    (sweep_dir,) = (out / "runs").iterdir()
+    return sweep_dir
+
+
+def test_a_sweep_in_two_processes_summarizes_what_its_run_folders_hold(tmp_path, capsys):
+    (tmp_path / "p.toml").write_text(NOISY)
+    code = main(["sweep", str(tmp_path / "p.toml"), "--seeds", "0-2", "--grid", "inputs.step.current_mv=18,30",
+                 "--jobs", "2", "--out", str(tmp_path / "runs"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    sweep_dir = _sweep_dir(tmp_path)
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    assert state["status"] == "completed" and len(state["points"]) == 6
+    assert [(p["settings"]["inputs.step.current_mv"], p["seed"]) for p in state["points"]] == [
+        ("18", 0), ("18", 1), ("18", 2), ("30", 0), ("30", 1), ("30", 2)]
+    # Recompute the statistics from the run folders: mean, sample sd and Student's 95% interval.
+    rates = {"18": [], "30": []}
+    for point in state["points"]:
+        protocol = (sweep_dir / point["run_dir"] / "protocol.toml").read_text()
+        assert f"seed = {point['seed']}" in protocol and f"current_mv = {point['settings']['inputs.step.current_mv']}" in protocol
+        metrics = json.loads((sweep_dir / point["run_dir"] / "metrics.json").read_text())
+        rates[point["settings"]["inputs.step.current_mv"]].append(metrics["mean_rate_hz"])
+    assert len(set(rates["30"])) > 1 and min(rates["30"]) > max(rates["18"])    # seeds differ; more current, more spikes
+    summary = {(row["inputs.step.current_mv"], row["metric"]): row
+               for row in json.loads((sweep_dir / "summary.json").read_text())["rows"]}
+    for current, values in rates.items():
+        row = summary[current, "mean_rate_hz"]
+        half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / np.sqrt(len(values))
+        low, high = statistics.mean(values) - half, statistics.mean(values) + half
+        assert row["n"] == 3
+        np.testing.assert_allclose([row["mean"], row["sd"], row["ci_low"], row["ci_high"]],
+                                   [statistics.mean(values), statistics.stdev(values), low, high], rtol=1e-12)
+    lines = (sweep_dir / "summary.csv").read_text().splitlines()
+    assert lines[0] == "inputs.step.current_mv,metric,n,mean,sd,ci_low,ci_high"
+    assert len(lines) == 1 + 2 * 3              # 2 currents x (simulated_ms, mean_rate_hz_cell, mean_rate_hz)
+
+
+def test_a_sweep_stopped_by_ctrl_c_resumes_without_running_its_finished_points_again(tmp_path):
+    (tmp_path / "p.toml").write_text(NOISY.replace("duration_ms = 120.0", "duration_ms = 3000.0").replace(
+        "stop_ms = 110.0", "stop_ms = 2900.0"))
+    command = [sys.executable, "-m", "bioplastic", "sweep", str(tmp_path / "p.toml"), "--seeds", "0-5", "--jobs", "1",
+               "--out", str(tmp_path / "runs"), "--quiet"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.time() + 120
+    while time.time() < deadline:                 # wait until two points are done
+        files = list((tmp_path / "runs").glob("*/sweep.json"))
+        if files and sum(p["status"] == "completed" for p in json.loads(files[0].read_text())["points"]) >= 2:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    sweep_dir = _sweep_dir(tmp_path)
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"interrupted: sweep {sweep_dir.name} stopped with ") and line.endswith(
+        f"resume with: bioplastic sweep --resume {sweep_dir} --jobs 1")
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    finished = {p["index"]: p["run_dir"] for p in state["points"] if p["status"] == "completed"}
+    assert 2 <= len(finished) < 6 and state["status"] == "interrupted"
+    stamps = {i: os.stat(sweep_dir / d / "metrics.json").st_mtime_ns for i, d in finished.items()}
+    assert main(["sweep", "--resume", str(sweep_dir), "--jobs", "1", "--quiet"]) == 0
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    assert state["status"] == "completed" and all(p["status"] == "completed" for p in state["points"])
+    assert {i: os.stat(sweep_dir / finished[i] / "metrics.json").st_mtime_ns for i in finished} == stamps
+    assert json.loads((sweep_dir / "summary.json").read_text())["rows"][0]["n"] == 6
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--seeds", "2-1"], "error: --seeds: got '2-1'; allowed: whole numbers >= 0: a range '1-10', a list '1,2,5', or one '3'"),
+    (["--grid", "seed=1,2"], "error: --grid: got 'seed=1,2'; allowed: key.path=v1,v2,... for a key other than seed "
+                             "(seeds: --seeds)"),
+    (["--grid", "simulation.dt_ms=0.1,-0.1"], "error: {file}: simulation.dt_ms (point simulation.dt_ms=-0.1, seed=0): "
+                                               "got -0.1; allowed: greater than 0"),
+])
+def test_a_bad_sweep_is_refused_before_anything_runs(arguments, message, tmp_path, capsys):
+    (tmp_path / "p.toml").write_text(NOISY)
+    assert main(["sweep", str(tmp_path / "p.toml"), *arguments, "--out", str(tmp_path / "runs"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == message.format(file=tmp_path / "p.toml")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_a_sweep_table_is_the_default_plan_and_the_command_line_replaces_its_seeds(tmp_path, capsys):
+    (tmp_path / "p.toml").write_text(NOISY + '\n[sweep]\nseeds = "0-1"\ngrid = { "inputs.step.current_mv" = [18.0, 30.0] }\n')
+    assert main(["sweep", str(tmp_path / "p.toml"), "--seeds", "4", "--jobs", "1", "--out", str(tmp_path / "runs"),
+                 "--quiet"]) == 0
+    state = json.loads((_sweep_dir(tmp_path) / "sweep.json").read_text())
+    assert [(p["seed"], p["settings"]) for p in state["points"]] == [
+        (4, {"inputs.step.current_mv": "18.0"}), (4, {"inputs.step.current_mv": "30.0"})]
+    assert "[sweep]" not in (_sweep_dir(tmp_path) / "protocol.toml").read_text()
+    assert main(["run", str(tmp_path / "p.toml"), "--out", str(tmp_path / "single"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip().endswith(
+        "sweep: got a [sweep] table; allowed: a protocol without one (run its points with bioplastic sweep FILE)")
+    assert main(["sweep", "--resume", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.strip() == (f"error: --resume {tmp_path}: got a folder without a readable sweep.json "
+                                               "and protocol.toml; allowed: the folder of a sweep, as bioplastic sweep made it")
