@@ -59,6 +59,8 @@ def test_a_sweep_in_two_processes_summarizes_what_its_run_folders_hold(tmp_path,
     lines = (sweep_dir / "summary.csv").read_text().splitlines()
     assert lines[0] == "inputs.step.current_mv,metric,n,mean,sd,ci_low,ci_high"
     assert len(lines) == 1 + 2 * 3              # 2 currents x (simulated_ms, mean_rate_hz_cell, mean_rate_hz)
+    assert sorted(path.name for path in sweep_dir.glob("summary_*.png")) == [
+        "summary_mean_rate_hz.png", "summary_mean_rate_hz_cell.png", "summary_simulated_ms.png"]
 
 
 def test_a_sweep_stopped_by_ctrl_c_resumes_without_running_its_finished_points_again(tmp_path):

@@ -35,6 +35,7 @@ True
 """
 
 from bioplastic.plotting.curves import learning_curves
+from bioplastic.plotting.intervals import means_with_intervals
 from bioplastic.plotting.isi import interspike_intervals_ms, isi_histogram
 from bioplastic.plotting.population import population_rate, population_rate_hz
 from bioplastic.plotting.raster import spike_raster, spike_raster_populations
@@ -44,6 +45,7 @@ from bioplastic.plotting.traces import voltage_traces
 from bioplastic.plotting.weights import weight_matrix
 
 __all__ = [
+    "means_with_intervals",
     "spike_raster",
     "spike_raster_populations",
     "voltage_traces",

@@ -5,7 +5,8 @@
 - ``protocol.toml``: the protocol as the points run it (model file merged in, no ``[sweep]``);
 - ``sweep.json``: the plan, and each point's settings, seed, status and run folder;
 - ``points/NNNNN/NAME-.../``: each point's run folder, as ``bioplastic run`` makes it;
-- ``summary.csv`` and ``summary.json``: the aggregate (:mod:`bioplastic.sweeps.summary`).
+- ``summary.csv`` and ``summary.json``: the aggregate (:mod:`bioplastic.sweeps.summary`),
+  and ``summary_METRIC.png``: each metric against each swept key (:mod:`bioplastic.sweeps.plots`).
 
 Every point is checked before anything runs: the schema of all of them, and the whole
 build of one seed of each grid point. ``jobs = 1`` runs the points one after another in
@@ -49,6 +50,7 @@ from bioplastic.runs import RunError, RunInterrupted
 from bioplastic.runs.checkpoint import FILE as CHECKPOINT
 from bioplastic.runs.folder import new_run_folder, now, to_toml, write_json
 from bioplastic.sweeps.plan import SweepPlan, plan_for
+from bioplastic.sweeps.plots import draw_summary
 from bioplastic.sweeps.summary import INTERVAL, summarize, to_csv
 
 FORMAT = "bioplastic-sweep/1"
@@ -205,6 +207,8 @@ def _finish(sweep_dir: pathlib.Path, state: dict, status: str) -> None:
     keys = list(state["plan"]["grid"])
     (sweep_dir / "summary.csv").write_text(to_csv(rows, keys))
     write_json(sweep_dir / "summary.json", {"interval": INTERVAL, "swept": keys, "rows": rows})
+    if rows:
+        draw_summary(sweep_dir, rows, keys)
     state["status"], state["finished"] = status, now()
     write_json(sweep_dir / STATE, state)
 

@@ -1,0 +1,81 @@
+"""Means with their intervals against a parameter: a line and a band per group (a sweep's summary).
+
+Each group is drawn as its means joined by a line, with a shaded band from the low to the
+high end of each interval (a group of one point: a bar); a point without an interval (one
+seed) has no band there.
+Numeric x values are placed as numbers; text values side by side in the order given.
+
+Example
+-------
+>>> from bioplastic.plotting import means_with_intervals
+>>> ax = means_with_intervals({"exc": ([0.1, 0.2], [5.0, 7.0], [4.0, 6.5], [6.0, 7.5])}, xlabel="p")
+>>> ax.lines[0].get_ydata().tolist(), len(ax.collections)
+([5.0, 7.0], 1)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bioplastic._checks import BadInput
+from bioplastic.plotting.style import COLORS, OTHER_COLORS, add_legend, label_axes, new_axes
+
+
+def _positions(values) -> tuple[np.ndarray, list]:
+    """Numbers where every value is one, else positions 0, 1, ... with the values as tick labels."""
+    try:
+        return np.array([float(v) for v in values]), []
+    except (TypeError, ValueError):
+        return np.arange(len(values), dtype=np.float64), [str(v) for v in values]
+
+
+def means_with_intervals(groups, ax=None, xlabel="", ylabel="", legend=True):
+    """Draw each group's means against x, with its intervals as a band.
+
+    Parameters
+    ----------
+    groups : mapping of str to (x, mean, low, high)
+        Per group, equal-length sequences: the x values (numbers, or text), the means, and
+        the interval's ends (None or NaN where there is none).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when None.
+    xlabel, ylabel : str
+        Axis labels.
+    legend : bool
+        Draw a legend (when there is more than one group or a group has a name).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One ``Line2D`` per group (x: positions, y: means) and one band per group with an interval.
+
+    Raises
+    ------
+    BadInput
+        No group, or a group whose four sequences differ in length.
+    """
+    if not groups:
+        raise BadInput("groups", "nothing", "at least one group of (x, mean, low, high)")
+    _, ax = new_axes(ax)
+    palette = OTHER_COLORS + (COLORS["excitatory"], COLORS["inhibitory"])
+    labels = []
+    for index, (name, (x, mean, low, high)) in enumerate(groups.items()):
+        if not len(x) == len(mean) == len(low) == len(high) or not len(x):
+            raise BadInput(f"groups[{name!r}]", f"lengths {len(x)}, {len(mean)}, {len(low)}, {len(high)}",
+                           "x, mean, low and high of one equal, non-zero length")
+        positions, labels = _positions(x)
+        order = np.argsort(positions, kind="stable") if not labels else np.arange(len(positions))
+        as_float = lambda values: np.array([np.nan if v is None else float(v) for v in values])[order]  # noqa: E731
+        color = palette[index % len(palette)]
+        ax.plot(positions[order], as_float(mean), marker="o", color=color, label=name or None)
+        lower, upper = as_float(low), as_float(high)
+        if len(positions) == 1 and np.isfinite(lower[0]):          # one point: its interval as a bar
+            ax.vlines(positions, lower, upper, color=color, linewidth=2.0)
+        elif np.any(np.isfinite(lower)):
+            ax.fill_between(positions[order], lower, upper, color=color, alpha=0.25, linewidth=0)
+    if labels:
+        ax.set_xticks(np.arange(len(labels)), labels)
+    label_axes(ax, xlabel, ylabel)
+    if legend and (len(groups) > 1 or any(groups)):
+        add_legend(ax)
+    return ax

@@ -1,0 +1,49 @@
+"""A sweep's figures: each metric's mean and 95% interval against each swept key.
+
+``summary_METRIC.png`` has one panel per swept key with more than one value, its values on
+x and a line (with its band) per combination of the other such keys; a sweep over seeds
+alone shows the metric as one point with its interval.
+
+Example
+-------
+>>> import pathlib, tempfile
+>>> rows = [{"lr": "0.1", "metric": "accuracy", "n": 3, "mean": 0.9, "sd": 0.01, "ci_low": 0.88, "ci_high": 0.92},
+...         {"lr": "0.2", "metric": "accuracy", "n": 3, "mean": 0.8, "sd": 0.02, "ci_low": 0.75, "ci_high": 0.85}]
+>>> [path.name for path in draw_summary(pathlib.Path(tempfile.mkdtemp()), rows, ["lr"])]
+['summary_accuracy.png']
+"""
+
+from __future__ import annotations
+
+import re
+
+from matplotlib.figure import Figure
+
+from bioplastic.plotting import means_with_intervals, save_figure
+from bioplastic.plotting.style import bioplastic_style
+
+
+def draw_summary(sweep_dir, rows: list[dict], swept: list[str]) -> list:
+    """Write ``summary_METRIC.png`` for every metric of the summary ``rows``; return their paths."""
+    written = []
+    varied = [key for key in swept if len({row[key] for row in rows}) > 1]
+    keys = varied or [None]
+    with bioplastic_style():
+        for metric in dict.fromkeys(row["metric"] for row in rows):
+            mine = [row for row in rows if row["metric"] == metric]
+            fig = Figure(figsize=(4.8 * len(keys), 3.6), layout="constrained")
+            for ax, key in zip(fig.subplots(1, len(keys), squeeze=False)[0], keys):
+                groups: dict = {}
+                for row in mine:
+                    others = ", ".join(f"{k} = {row[k]}" for k in varied if k != key)
+                    x, mean, low, high = groups.setdefault(others, ([], [], [], []))
+                    x.append(row[key] if key else metric)
+                    mean.append(row["mean"])
+                    low.append(row["ci_low"])
+                    high.append(row["ci_high"])
+                means_with_intervals(groups, ax=ax, xlabel=key or "", ylabel=metric, legend=len(groups) > 1)
+            counts = sorted({row["n"] for row in mine})
+            n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+            fig.suptitle(f"{metric}: mean and 95% interval over seeds (n = {n})", fontsize="medium")
+            written.append(save_figure(fig, sweep_dir / f"summary_{re.sub(r'[^A-Za-z0-9_.-]+', '_', metric)}.png"))
+    return written
