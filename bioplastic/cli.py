@@ -3,7 +3,8 @@
 ::
 
     bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR] [LIMITS]
-    bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--out DIR] | --resume SWEEP_DIR
+    bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--backend ray [--address A]]
+                     [--out DIR] | --resume SWEEP_DIR
     bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR] [LIMITS]
     bioplastic list
     bioplastic schema [--kind KIND]
@@ -71,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--jobs", type=_positive(int), default=os.cpu_count() or 1,
                        help="points at once, each in its own process with cores/jobs threads (default: the cores, "
                             f"{os.cpu_count() or 1}; 1 runs them in this process)")
+    sweep.add_argument("--backend", choices=("local", "ray"), default="local",
+                       help="local processes, or tasks on Ray (needs the ray extra)")
+    sweep.add_argument("--address", help="with --backend ray: the Ray cluster to join (default: a local instance)")
     sweep.add_argument("--out", default="runs", help="folder that receives the sweep folder (default: runs)")
     sweep.add_argument("--resume", metavar="SWEEP_DIR", help="run again the points of a sweep that did not complete")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -122,8 +126,10 @@ def _sweep(args, command: list) -> None:
     if args.resume is not None and (args.seeds is not None or args.grid):
         raise BadInput("--resume", "--seeds or --grid with it", "--resume alone: the sweep keeps its plan")
     plan = None if args.protocol is None else sweep_plan(args.protocol, args.seeds, args.grid)[1]
+    if args.address is not None and args.backend != "ray":
+        raise BadInput("--address", args.address, "an address only with --backend ray")
     sweep_dir = run_sweep(args.protocol, args.out, plan, jobs=args.jobs, resume=args.resume, progress=not args.quiet,
-                          data_dir=args.data_dir, command=command)
+                          data_dir=args.data_dir, command=command, backend=args.backend, address=args.address)
     print(f"sweep folder: {sweep_dir}")
     print((sweep_dir / "summary.csv").read_text(), end="")
 

@@ -1,6 +1,7 @@
 """Sweeps: seeds x grid of a protocol, local processes, resume after Ctrl-C, the summary against hand statistics."""
 
 import json
+import pathlib
 import os
 import signal
 import statistics
@@ -121,3 +122,42 @@ def test_a_sweep_table_is_the_default_plan_and_the_command_line_replaces_its_see
     assert main(["sweep", "--resume", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip() == (f"error: --resume {tmp_path}: got a folder without a readable sweep.json "
                                                "and protocol.toml; allowed: the folder of a sweep, as bioplastic sweep made it")
+
+
+def test_the_same_sweep_on_a_local_ray_instance_gives_identical_run_folders(tmp_path):
+    from toy_protocols import fingerprint
+
+    pytest.importorskip("ray")        # in the test extra; the message without it is tested below
+    (tmp_path / "p.toml").write_text(NOISY)
+    folders = {}
+    for backend in ("local", "ray"):
+        out = tmp_path / backend
+        assert main(["sweep", str(tmp_path / "p.toml"), "--seeds", "0-1", "--grid", "inputs.step.current_mv=18,30",
+                     "--jobs", "2", "--backend", backend, "--out", str(out / "runs"), "--quiet"]) == 0
+        state = json.loads((_sweep_dir(out) / "sweep.json").read_text())
+        folders[backend] = [pathlib.Path(p["run_dir"]) for p in state["points"]]
+        assert all(p["status"] == "completed" and pathlib.Path(p["run_dir"]).is_relative_to(_sweep_dir(out))
+                   for p in state["points"])
+    for local, remote in zip(folders["local"], folders["ray"]):
+        assert fingerprint(local) == fingerprint(remote)
+        assert (local / "protocol.toml").read_text() == (remote / "protocol.toml").read_text()
+    assert (_sweep_dir(tmp_path / "local") / "summary.csv").read_text() == (
+        _sweep_dir(tmp_path / "ray") / "summary.csv").read_text()
+
+
+def test_without_ray_the_ray_backend_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray" or name.startswith("ray."):
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    (tmp_path / "p.toml").write_text(NOISY)
+    assert main(["sweep", str(tmp_path / "p.toml"), "--backend", "ray", "--out", str(tmp_path / "runs"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == ('error: --backend ray: got ray, which is not installed; allowed: '
+                                               'pip install -e ".[ray]" (or pip install "ray>=2.9")')
+    assert not (tmp_path / "runs").exists()

@@ -54,6 +54,7 @@ from bioplastic.sweeps.plots import draw_summary
 from bioplastic.sweeps.summary import INTERVAL, summarize, to_csv
 
 FORMAT = "bioplastic-sweep/1"
+BACKENDS = ("local", "ray")
 PROTOCOL = "protocol.toml"
 STATE = "sweep.json"
 POINTS = "points"
@@ -103,7 +104,7 @@ def check_points(protocol_file, plan: SweepPlan, data_dir=None, shown_as=None) -
 
 
 def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, resume=None, progress: bool = True,
-              data_dir=None, command=None) -> pathlib.Path:
+              data_dir=None, command=None, backend: str = "local", address: Optional[str] = None) -> pathlib.Path:
     """Run every point of ``plan`` over the protocol at ``path`` (or finish the sweep ``resume``); return the sweep folder.
 
     Parameters
@@ -115,7 +116,8 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
     plan : SweepPlan, optional
         Seeds and grid (default: the protocol's ``[sweep]`` table, else its own seed).
     jobs : int
-        Points run at once: 1 in this process, more in as many local processes.
+        Points run at once: 1 in this process, more in as many local processes; with Ray,
+        the CPUs of a local Ray instance (a cluster's are its own).
     resume : path, optional
         A stopped sweep's folder: its points not completed run again (from their checkpoints).
     progress : bool
@@ -124,6 +126,10 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         Dataset cache.
     command : list of str, optional
         The command line, for ``sweep.json`` and the resume message.
+    backend : {"local", "ray"}
+        Local processes, or tasks on Ray (:mod:`bioplastic.sweeps.ray_backend`).
+    address : str, optional
+        With Ray: the cluster to join (``ray.init(address=...)``); a local instance without.
 
     Raises
     ------
@@ -137,6 +143,11 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
     """
     if jobs < 1:
         raise BadInput("--jobs", jobs, "a whole number >= 1")
+    if backend not in BACKENDS:
+        raise BadInput("--backend", repr(backend), " or ".join(BACKENDS))
+    if backend == "ray":
+        from bioplastic.sweeps.ray_backend import require_ray
+        require_ray()
     if resume is None:
         table, file_plan = sweep_plan(path)
         plan = plan or file_plan
@@ -159,12 +170,18 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         protocol_file = sweep_dir / PROTOCOL
         state["status"], state["finished"] = "running", None
     write_json(sweep_dir / STATE, state)
-    again = shlex.join(["bioplastic", "sweep", "--resume", str(sweep_dir), "--jobs", str(jobs)])
+    again = shlex.join(["bioplastic", "sweep", "--resume", str(sweep_dir), "--jobs", str(jobs)]
+                       + (["--backend", "ray"] + (["--address", address] if address else []) if backend == "ray" else []))
     todo = [p for p in plan.points() if state["points"][p.index]["status"] != "completed"]
     bar = tqdm(total=len(state["points"]), initial=len(state["points"]) - len(todo), desc=f"sweep {sweep_dir.name}",
                unit="point", disable=not progress, leave=False)
     try:
-        for index, result in _execute(protocol_file, sweep_dir, todo, jobs, data_dir):
+        if backend == "ray":
+            from bioplastic.sweeps.ray_backend import execute_on_ray
+            results = execute_on_ray(protocol_file, sweep_dir, todo, jobs, data_dir, address)
+        else:
+            results = _execute(protocol_file, sweep_dir, todo, jobs, data_dir)
+        for index, result in results:
             state["points"][index].update(result)
             write_json(sweep_dir / STATE, state)
             bar.update(1)
@@ -215,7 +232,7 @@ def _finish(sweep_dir: pathlib.Path, state: dict, status: str) -> None:
 
 def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir):
     """``(index, {"status", "run_dir"})`` of each point as it ends: here one by one, or in ``jobs`` processes."""
-    arguments = [(str(protocol_file), str(sweep_dir / POINTS / f"{p.index:05d}"), p.overrides, data_dir) for p in points]
+    arguments = [(str(protocol_file), str(point_dir(sweep_dir, p.index)), p.overrides, data_dir) for p in points]
     if jobs == 1:
         for point, args in zip(points, arguments):
             yield point.index, run_point(*args)
@@ -231,13 +248,29 @@ def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir):
             raise
 
 
+def point_dir(sweep_dir, index: int) -> pathlib.Path:
+    """The folder that holds point ``index``'s run folder."""
+    return pathlib.Path(sweep_dir) / POINTS / f"{index:05d}"
+
+
+def xla_flags(threads: int) -> str:
+    """XLA's CPU flags for a process given ``threads`` threads.
+
+    Example
+    -------
+    >>> xla_flags(1)
+    '--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1'
+    """
+    return " ".join(filter(None, ["--xla_cpu_multi_thread_eigen=false" if threads == 1 else "",
+                                  f"intra_op_parallelism_threads={threads}"]))
+
+
 @contextmanager
 def _threads_per_process(jobs: int):
     """Worker processes started inside this block get ``cores // jobs`` XLA threads each."""
     threads = max(1, (os.cpu_count() or 1) // jobs)
     saved = os.environ.get("XLA_FLAGS")
-    os.environ["XLA_FLAGS"] = " ".join(filter(None, [saved, "--xla_cpu_multi_thread_eigen=false" if threads == 1 else "",
-                                                     f"intra_op_parallelism_threads={threads}"]))
+    os.environ["XLA_FLAGS"] = " ".join(filter(None, [saved, xla_flags(threads)]))
     try:
         yield
     finally:
