@@ -161,3 +161,19 @@ def test_without_ray_the_ray_backend_says_how_to_install_it(tmp_path, capsys, mo
     assert capsys.readouterr().err.strip() == ('error: --backend ray: got ray, which is not installed; allowed: '
                                                'pip install -e ".[ray]" (or pip install "ray>=2.9")')
     assert not (tmp_path / "runs").exists()
+
+
+def test_learning_curves_are_summarized_per_epoch_over_seeds(tmp_path):
+    from bioplastic.runs import read_npz
+
+    grid = ["training.epochs=2", "training.train_examples=300", "training.test_examples=100", "training.sizes=[784, 16, 10]"]
+    assert main(["sweep", str(ROOT / "protocols" / "dp_mnist.toml"), "--seeds", "0-1", "--jobs", "1", "--out",
+                 str(tmp_path / "runs"), "--quiet", *(part for g in grid for part in ("--grid", g))]) == 0
+    sweep_dir = _sweep_dir(tmp_path)
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    runs = [read_npz(pathlib.Path(p["run_dir"]) / "curves.npz")["test_accuracy"] for p in state["points"]]
+    (row,) = [r for r in json.loads((sweep_dir / "summary.json").read_text())["curves"] if r["curve"] == "test_accuracy"]
+    assert row["n"] == 2 and len(row["mean"]) == 2
+    np.testing.assert_allclose(row["mean"], np.mean(runs, axis=0), rtol=1e-12)
+    np.testing.assert_allclose(row["sd"], np.std(runs, axis=0, ddof=1), rtol=1e-12)
+    assert (sweep_dir / "curves_test_accuracy.png").is_file()

@@ -6,7 +6,8 @@
 - ``sweep.json``: the plan, and each point's settings, seed, status and run folder;
 - ``points/NNNNN/NAME-.../``: each point's run folder, as ``bioplastic run`` makes it;
 - ``summary.csv`` and ``summary.json``: the aggregate (:mod:`bioplastic.sweeps.summary`),
-  and ``summary_METRIC.png``: each metric against each swept key (:mod:`bioplastic.sweeps.plots`).
+  ``summary_METRIC.png``: each metric against each swept key, and ``curves_CURVE.png``:
+  each curve of the runs' ``curves.npz`` with its band per grid point (:mod:`bioplastic.sweeps.plots`).
 
 Every point is checked before anything runs: the schema of all of them, and the whole
 build of one seed of each grid point. ``jobs = 1`` runs the points one after another in
@@ -48,10 +49,10 @@ from bioplastic.protocol.errors import ProtocolError
 from bioplastic.protocol.load import resolve
 from bioplastic.runs import RunError, RunInterrupted
 from bioplastic.runs.checkpoint import FILE as CHECKPOINT
-from bioplastic.runs.folder import new_run_folder, now, to_toml, write_json
+from bioplastic.runs.folder import new_run_folder, now, read_npz, to_toml, write_json
 from bioplastic.sweeps.plan import SweepPlan, plan_for
-from bioplastic.sweeps.plots import draw_summary
-from bioplastic.sweeps.summary import INTERVAL, summarize, to_csv
+from bioplastic.sweeps.plots import draw_curves, draw_summary
+from bioplastic.sweeps.summary import INTERVAL, summarize, summarize_curves, to_csv
 
 FORMAT = "bioplastic-sweep/1"
 BACKENDS = ("local", "ray")
@@ -218,14 +219,18 @@ def _read_state(sweep_dir: pathlib.Path) -> dict:
 
 def _finish(sweep_dir: pathlib.Path, state: dict, status: str) -> None:
     """The summary of the completed points, then the sweep's final status."""
-    finished = [(point["settings"], json.loads((pathlib.Path(point["run_dir"]) / "metrics.json").read_text()))
-                for point in state["points"] if point["status"] == "completed"]
-    rows = summarize(finished)
+    completed = [point for point in state["points"] if point["status"] == "completed"]
+    rows = summarize([(point["settings"], json.loads((pathlib.Path(point["run_dir"]) / "metrics.json").read_text()))
+                      for point in completed])
+    curves = summarize_curves([(point["settings"], read_npz(pathlib.Path(point["run_dir"]) / "curves.npz"))
+                               for point in completed if (pathlib.Path(point["run_dir"]) / "curves.npz").is_file()])
     keys = list(state["plan"]["grid"])
     (sweep_dir / "summary.csv").write_text(to_csv(rows, keys))
-    write_json(sweep_dir / "summary.json", {"interval": INTERVAL, "swept": keys, "rows": rows})
+    write_json(sweep_dir / "summary.json", {"interval": INTERVAL, "swept": keys, "rows": rows, "curves": curves})
     if rows:
         draw_summary(sweep_dir, rows, keys)
+    if curves:
+        draw_curves(sweep_dir, curves, keys)
     state["status"], state["finished"] = status, now()
     write_json(sweep_dir / STATE, state)
 

@@ -95,3 +95,32 @@ def to_csv(rows: list[dict], keys: list[str]) -> str:
     for row in rows:
         writer.writerow({column: "" if row.get(column) is None else row[column] for column in columns})
     return out.getvalue()
+
+
+def summarize_curves(points) -> list[dict]:
+    """Per grid point and curve, the statistics at every position, from ``(settings, curves)`` of each point.
+
+    ``curves`` maps a name to a 1-D array (a run's ``curves.npz``). A curve whose length
+    differs between the seeds of a grid point is summarized over its common first part.
+
+    Example
+    -------
+    >>> rows = summarize_curves([({}, {"accuracy": [0.5, 0.7]}), ({}, {"accuracy": [0.6, 0.9]})])
+    >>> rows[0]["curve"], rows[0]["n"], [round(m, 2) for m in rows[0]["mean"]], rows[0]["sd"][0] is not None
+    ('accuracy', 2, [0.55, 0.8], True)
+    """
+    groups: dict = {}
+    for settings, curves in points:
+        group = groups.setdefault(tuple(sorted(settings.items())), (settings, {}))
+        for name, values in curves.items():
+            values = np.asarray(values, np.float64)
+            if values.ndim == 1 and values.size:
+                group[1].setdefault(name, []).append(values)
+    rows = []
+    for settings, curves in groups.values():
+        for name, runs in curves.items():
+            length = min(len(run) for run in runs)
+            columns = [statistics([run[k] for run in runs]) for k in range(length)]
+            rows.append({**settings, "curve": name, "n": len(runs),
+                         **{field: [column[field] for column in columns] for field in ("mean", "sd", "ci_low", "ci_high")}})
+    return rows
