@@ -21,6 +21,7 @@ import shutil
 import tempfile
 
 from bioplastic._checks import BadInput
+from bioplastic.sweeps.point import point_dir, run_point, xla_flags
 
 INSTALL = 'pip install -e ".[ray]" (or pip install "ray>=2.9")'
 LOCAL_OBJECT_STORE = 256 * 1024**2      # bytes: a local instance ships run folders, not datasets
@@ -66,8 +67,6 @@ def run_shipped_point(protocol_text: str, files: dict, overrides: list, data_dir
 
     ``result["run_dir"]`` is relative to the point's folder.
     """
-    from bioplastic.sweeps.run import run_point
-
     with tempfile.TemporaryDirectory(prefix="bioplastic-point-") as scratch:
         scratch = pathlib.Path(scratch)
         (scratch / "protocol.toml").write_text(protocol_text)
@@ -81,8 +80,6 @@ def run_shipped_point(protocol_text: str, files: dict, overrides: list, data_dir
 
 def execute_on_ray(protocol_file, sweep_dir, points, jobs: int, data_dir, address):
     """``(index, {"status", "run_dir"})`` of each point as its task ends (see the module docstring)."""
-    from bioplastic.sweeps.run import point_dir, xla_flags
-
     ray = require_ray()
     started_here = not ray.is_initialized()
     if started_here:

@@ -44,21 +44,21 @@ from typing import Optional
 from tqdm import tqdm
 
 from bioplastic._checks import BadInput
-from bioplastic.experiments import load_protocol, run_protocol, validate_protocol
+from bioplastic.experiments import load_protocol, validate_protocol
 from bioplastic.protocol.errors import ProtocolError
 from bioplastic.protocol.load import resolve
 from bioplastic.runs import RunError, RunInterrupted
-from bioplastic.runs.checkpoint import FILE as CHECKPOINT
 from bioplastic.runs.folder import new_run_folder, now, read_npz, to_toml, write_json
 from bioplastic.sweeps.plan import SweepPlan, plan_for
+from bioplastic.sweeps.point import point_dir, run_point, xla_flags
 from bioplastic.sweeps.plots import draw_curves, draw_summary
+from bioplastic.sweeps.ray_backend import execute_on_ray, require_ray
 from bioplastic.sweeps.summary import INTERVAL, summarize, summarize_curves, to_csv
 
 FORMAT = "bioplastic-sweep/1"
 BACKENDS = ("local", "ray")
 PROTOCOL = "protocol.toml"
 STATE = "sweep.json"
-POINTS = "points"
 
 
 def sweep_plan(path, seeds=None, grid=()) -> tuple[dict, SweepPlan]:
@@ -147,7 +147,6 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
     if backend not in BACKENDS:
         raise BadInput("--backend", repr(backend), " or ".join(BACKENDS))
     if backend == "ray":
-        from bioplastic.sweeps.ray_backend import require_ray
         require_ray()
     if resume is None:
         table, file_plan = sweep_plan(path)
@@ -178,7 +177,6 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
                unit="point", disable=not progress, leave=False)
     try:
         if backend == "ray":
-            from bioplastic.sweeps.ray_backend import execute_on_ray
             results = execute_on_ray(protocol_file, sweep_dir, todo, jobs, data_dir, address)
         else:
             results = _execute(protocol_file, sweep_dir, todo, jobs, data_dir)
@@ -253,23 +251,6 @@ def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir):
             raise
 
 
-def point_dir(sweep_dir, index: int) -> pathlib.Path:
-    """The folder that holds point ``index``'s run folder."""
-    return pathlib.Path(sweep_dir) / POINTS / f"{index:05d}"
-
-
-def xla_flags(threads: int) -> str:
-    """XLA's CPU flags for a process given ``threads`` threads.
-
-    Example
-    -------
-    >>> xla_flags(1)
-    '--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1'
-    """
-    return " ".join(filter(None, ["--xla_cpu_multi_thread_eigen=false" if threads == 1 else "",
-                                  f"intra_op_parallelism_threads={threads}"]))
-
-
 @contextmanager
 def _threads_per_process(jobs: int):
     """Worker processes started inside this block get ``cores // jobs`` XLA threads each."""
@@ -283,30 +264,3 @@ def _threads_per_process(jobs: int):
             os.environ.pop("XLA_FLAGS", None)
         else:
             os.environ["XLA_FLAGS"] = saved
-
-
-def run_point(protocol_file: str, point_dir: str, overrides: list, data_dir=None) -> dict:
-    """Run one point into ``point_dir`` (or finish the run folder there); its status and run folder.
-
-    A completed run folder is kept as it is; a stopped one with a checkpoint is resumed; one
-    without is started again.
-    """
-    point_dir = pathlib.Path(point_dir)
-    existing = sorted(point_dir.iterdir()) if point_dir.is_dir() else []
-    resume = None
-    for run_dir in existing:
-        manifest = json.loads((run_dir / "manifest.json").read_text()) if (run_dir / "manifest.json").is_file() else {}
-        if manifest.get("status") == "completed":
-            return {"status": "completed", "run_dir": str(run_dir)}
-        if (run_dir / CHECKPOINT).is_file() and resume is None:
-            resume = run_dir
-        else:
-            shutil.rmtree(run_dir)
-    try:
-        run_dir = run_protocol(protocol_file, point_dir, overrides, resume=resume, progress=False, data_dir=data_dir)
-        return {"status": "completed", "run_dir": str(run_dir)}
-    except RunInterrupted:                              # Ctrl-C stops the sweep, not only this point
-        raise
-    except (RunError, BadInput) as error:
-        found = sorted(point_dir.iterdir()) if point_dir.is_dir() else []
-        return {"status": f"failed: {error}", "run_dir": str(found[-1]) if found else None}
