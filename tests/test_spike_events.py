@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from bioplastic._checks import BadInput
 from bioplastic.analysis import SpikeEvents, spike_recordings
 from bioplastic.experiments import run_protocol, validate_protocol
 from bioplastic.neurons.lif import LIF
@@ -88,3 +89,15 @@ def test_every_spike_plot_draws_the_same_from_events_as_from_the_dense_array():
     np.testing.assert_array_equal(interspike_intervals_ms(events, 0.1), interspike_intervals_ms(dense, 0.1))
     silent = SpikeEvents(np.zeros(0), np.zeros(0), n_steps=400, n_neurons=6)      # a silent recording still has a span
     assert population_rate_hz(silent, 0.1)[1].sum() == 0 and interspike_intervals_ms(silent, 0.1).size == 0
+
+
+def test_a_call_too_large_for_the_event_count_is_refused_while_tracing():
+    from bioplastic.simulation import lower_simulation
+
+    def silent(params, x, drive, dt):
+        return x, x
+
+    with pytest.raises(BadInput) as error:     # 2^16 neurons x 2^15 steps: 2^31 neuron-steps
+        lower_simulation(silent, jnp.zeros(2**16), 2**15, probes={"s": Probe("output", reduce="events", capacity=10)})
+    assert str(error.value) == ("Probe('output'): got 32768 steps of 65536 neurons in one call; allowed: fewer than "
+                                "2^31 neuron-steps per call for events (split the run into chunks)")

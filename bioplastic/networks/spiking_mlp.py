@@ -48,6 +48,7 @@ import numpy as np
 
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.neurons.surrogate import Surrogate, spike
+from bioplastic.rules.hebbian_subspace import off_span
 
 TRAINERS = {          # name -> description; the one place a trainer is named
     "bptt": "backpropagation through time, surrogate spike derivative",
@@ -199,7 +200,7 @@ def _dsr_backward(config, held, residuals, g):
         d_inputs = jnp.broadcast_to(per_step @ w.T, (config.time_steps,) + summed.shape)
         presynaptic, postsynaptic = summed, per_step
     if frozen is not None:
-        presynaptic = presynaptic - (presynaptic @ frozen.T) @ frozen
+        presynaptic = off_span(presynaptic, frozen)
     d_frozen = None if frozen is None else jnp.zeros_like(frozen)
     return d_inputs, presynaptic.T @ postsynaptic, d_frozen
 
@@ -219,7 +220,7 @@ def _readout_forward(rates, w, frozen):
 
 def _readout_backward(residuals, g):
     rates, w, frozen = residuals
-    presynaptic = rates - (rates @ frozen.T) @ frozen
+    presynaptic = off_span(rates, frozen)
     return g @ w.T, presynaptic.T @ g, jnp.zeros_like(frozen)
 
 

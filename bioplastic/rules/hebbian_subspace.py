@@ -313,8 +313,20 @@ def project_out(x, subspace: Subspace):
     >>> project_out(jnp.array([[2.0, 3.0, 4.0]]), s).tolist()
     [[0.0, 3.0, 4.0]]
     """
-    h = frozen_weights(subspace)
-    return x - (x @ h.T) @ h
+    return off_span(x, frozen_weights(subspace))
+
+
+def off_span(x, rows):
+    """``x - (x rows^T) rows`` for each row of ``x``: its part off the span of orthonormal ``rows`` (k x n).
+
+    What :func:`project_out` does with a subspace's frozen rows, for a trainer that holds the rows themselves.
+
+    Example
+    -------
+    >>> off_span(jnp.array([[2.0, 3.0]]), jnp.array([[1.0, 0.0]])).tolist()
+    [[0.0, 3.0]]
+    """
+    return x - (x @ rows.T) @ rows
 
 
 def project_gradient(gradient, subspace: Subspace, frozen_rows=None):

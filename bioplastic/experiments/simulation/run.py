@@ -3,9 +3,9 @@
 The run goes chunk by chunk (``simulation.chunk_ms``). Each chunk's recordings are
 written to ``chunks/NNNNN.npz`` in the run folder as it finishes (on the engine's writer
 thread, while the next chunk runs), and the engine then checkpoints the network state
-alone, so the work after a chunk does not grow with the time already simulated. Because every chunk is a pure function of the state it starts
-from (inputs are indexed by the global step), a resumed run is bit-for-bit an
-uninterrupted one. At the end come ``recordings.npz`` (the chunks joined; ``chunks/`` is
+alone, so the work after a chunk does not grow with the time already simulated. Because
+every chunk is a pure function of the state it starts from (inputs are indexed by the
+global step), a resumed run is bit-for-bit an uninterrupted one. At the end come ``recordings.npz`` (the chunks joined; ``chunks/`` is
 then removed), ``metrics.json``, the learned weights of plastic projections
 (``weights.npz``) and the figures.
 

@@ -2,10 +2,7 @@
 
 Example
 -------
->>> import math
-
-from bioplastic.experiments.simulation.build import EVENTS_RATE_HZ
-from bioplastic.experiments.simulation.schema import SimulationProtocol
+>>> from bioplastic.experiments.simulation.schema import SimulationProtocol
 >>> protocol = SimulationProtocol.model_validate({
 ...     "name": "demo", "simulation": {"dt_ms": 0.1, "duration_ms": 100.0},
 ...     "model": {"populations": {"cells": {"neuron": "lif", "size": 1000}},
@@ -27,9 +24,7 @@ Spikes are kept as events: here room for every neuron firing at 100 Hz (10 per 1
 
 from __future__ import annotations
 
-import math
-
-from bioplastic.experiments.simulation.build import EVENTS_RATE_HZ
+from bioplastic.experiments.simulation.build import events_capacity
 from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.experiments.size import BYTES_PER_DRAWN_SYNAPSE, BYTES_PER_NEURON, FLOAT32, Estimate, dataset_bytes
 
@@ -94,8 +89,7 @@ def estimate_simulation(protocol: SimulationProtocol) -> Estimate:
         if spec.population in sizes:
             neurons = _neurons(spec.neurons, sizes[spec.population])
             if _as_events(spec):
-                events = math.ceil(neurons * n_steps * min(1.0, EVENTS_RATE_HZ * sim.dt_ms / 1000.0))
-                memory[f"recordings.{name}"] = 2 * events * BYTES_PER_EVENT
+                memory[f"recordings.{name}"] = 2 * events_capacity(neurons, n_steps, sim.dt_ms) * BYTES_PER_EVENT
             else:
                 memory[f"recordings.{name}"] = 2 * (n_steps // spec.stride) * neurons * FLOAT32
     if protocol.dataset is not None:
