@@ -443,8 +443,18 @@ def events_capacity(n_neurons: int, steps: int, dt_ms: float) -> int:
     >>> events_capacity(100, 1000, 0.1)                  # 100 neurons for 100 ms at 100 Hz
     1000
     """
-    per_step = min(1.0, EVENTS_RATE_HZ * dt_ms / 1000.0)
-    return max(64, math.ceil(n_neurons * steps * per_step))
+    return max(64, expected_events(n_neurons, steps, dt_ms))
+
+
+def expected_events(n_neurons: int, steps: int, dt_ms: float) -> int:
+    """Spikes of ``n_neurons`` neurons over ``steps`` steps of ``dt_ms`` (ms) at ``EVENTS_RATE_HZ`` (at most one per step).
+
+    Example
+    -------
+    >>> expected_events(1, 4000, 0.1)                    # one neuron for 400 ms at 100 Hz
+    40
+    """
+    return math.ceil(n_neurons * steps * min(1.0, EVENTS_RATE_HZ * dt_ms / 1000.0))
 
 
 def _chunk_steps(check, protocol, n_steps, strides):

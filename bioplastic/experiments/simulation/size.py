@@ -24,7 +24,7 @@ Spikes are kept as events: here room for every neuron firing at 100 Hz (10 per 1
 
 from __future__ import annotations
 
-from bioplastic.experiments.simulation.build import events_capacity
+from bioplastic.experiments.simulation.build import expected_events
 from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.experiments.size import BYTES_PER_DRAWN_SYNAPSE, BYTES_PER_NEURON, FLOAT32, Estimate, dataset_bytes
 
@@ -89,7 +89,7 @@ def estimate_simulation(protocol: SimulationProtocol) -> Estimate:
         if spec.population in sizes:
             neurons = _neurons(spec.neurons, sizes[spec.population])
             if _as_events(spec):
-                memory[f"recordings.{name}"] = 2 * events_capacity(neurons, n_steps, sim.dt_ms) * BYTES_PER_EVENT
+                memory[f"recordings.{name}"] = 2 * expected_events(neurons, n_steps, sim.dt_ms) * BYTES_PER_EVENT
             else:
                 memory[f"recordings.{name}"] = 2 * (n_steps // spec.stride) * neurons * FLOAT32
     if protocol.dataset is not None:
