@@ -35,7 +35,7 @@ True
 """
 
 from bioplastic.plotting.curves import learning_curves
-from bioplastic.plotting.intervals import means_with_intervals
+from bioplastic.plotting.intervals import means_with_intervals, repeats_with_intervals
 from bioplastic.plotting.isi import interspike_intervals_ms, isi_histogram
 from bioplastic.plotting.population import population_rate, population_rate_hz
 from bioplastic.plotting.raster import spike_raster, spike_raster_populations
@@ -46,6 +46,7 @@ from bioplastic.plotting.weights import weight_matrix
 
 __all__ = [
     "means_with_intervals",
+    "repeats_with_intervals",
     "spike_raster",
     "spike_raster_populations",
     "voltage_traces",

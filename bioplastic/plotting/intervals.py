@@ -1,4 +1,4 @@
-"""Means with their intervals against a parameter: a line and a band per group (a sweep's summary).
+"""Means with their intervals: against a parameter (a line and a band per group), or over repeats (dots and a bar).
 
 Each group is drawn as its means joined by a line, with a shaded band from the low to the
 high end of each interval (a group of one point: a bar); a point without an interval (one
@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from bioplastic._checks import BadInput
+from bioplastic.analysis.intervals import mean_interval
 from bioplastic.plotting.style import COLORS, OTHER_COLORS, add_legend, label_axes, new_axes
 
 
@@ -78,4 +79,52 @@ def means_with_intervals(groups, ax=None, xlabel="", ylabel="", legend=True):
     label_axes(ax, xlabel, ylabel)
     if legend and (len(groups) > 1 or any(groups)):
         add_legend(ax)
+    return ax
+
+
+def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0):
+    """Draw each group's repeated values (seeds) as dots, with their mean and t-based 95% interval.
+
+    Parameters
+    ----------
+    groups : mapping of str to sequence of float
+        Per group (a method, a rule), one value per seed.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when None.
+    ylabel : str
+        Label of the values' axis.
+    scale : float
+        Factor applied to every value (100: fractions shown as percent).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The groups side by side in the order given: one ``Line2D`` of dots per group, then
+        one horizontal mean line and one interval bar per group with at least two values.
+
+    Example
+    -------
+    >>> ax = repeats_with_intervals({"BP": [0.97, 0.98, 0.975], "FA": [0.93]}, scale=100)
+    >>> ax.lines[0].get_ydata().tolist(), [tick.get_text() for tick in ax.get_xticklabels()]
+    ([97.0, 98.0, 97.5], ['BP\\nn = 3', 'FA\\nn = 1'])
+    """
+    if not groups:
+        raise BadInput("groups", "nothing", "at least one group of values")
+    _, ax = new_axes(ax)
+    palette = OTHER_COLORS + (COLORS["excitatory"], COLORS["inhibitory"])
+    summaries = []
+    for index, (name, values) in enumerate(groups.items()):
+        values = np.asarray(values, np.float64) * scale
+        if not values.size:
+            raise BadInput(f"groups[{name!r}]", "no values", "at least one value")
+        offsets = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else np.zeros(1)
+        ax.plot(index + offsets, values, "o", color=palette[index % len(palette)], alpha=0.8, markersize=5)
+        summaries.append(mean_interval(values))
+    for index, summary in enumerate(summaries):
+        if summary["ci_low"] is not None:
+            ax.hlines(summary["mean"], index - 0.25, index + 0.25, color="black", linewidth=1.5)
+            ax.vlines(index + 0.3, summary["ci_low"], summary["ci_high"], color="black", linewidth=1.5)
+    ax.set_xticks(np.arange(len(groups)), [f"{name}\nn = {s['n']}" for name, s in zip(groups, summaries)])
+    ax.set_xlim(-0.6, len(groups) - 0.4)
+    label_axes(ax, "", ylabel)
     return ax

@@ -1,8 +1,8 @@
 """A sweep's aggregate: every scalar metric per grid point, as mean, standard deviation, n and a 95% interval.
 
-The interval is t-based: ``mean +- t(0.975, n - 1) * sd / sqrt(n)`` over the seeds of a
-grid point (Student's t, two-sided, the seeds taken as independent draws); with one seed
-the standard deviation and the interval are left empty. ``summary.csv`` has one row per
+The interval is t-based over the seeds of a grid point
+(:func:`bioplastic.analysis.intervals.mean_interval`); with one seed the standard deviation
+and the interval are left empty. ``summary.csv`` has one row per
 grid point and metric; ``summary.json`` the same rows and how they were computed.
 
 Example
@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 
 import numpy as np
-from scipy import stats
 
-INTERVAL = "95% t-based interval over seeds: mean +- t(0.975, n - 1) * sd / sqrt(n), sd with n - 1"
+from bioplastic.analysis.intervals import INTERVAL, mean_interval
 
 
 def scalar_metrics(metrics: dict) -> dict:
@@ -53,29 +51,8 @@ def summarize(points) -> list[dict]:
     rows = []
     for settings, metrics in groups.values():
         for name, values in metrics.items():
-            rows.append({**settings, "metric": name, **statistics(values)})
+            rows.append({**settings, "metric": name, **mean_interval(values)})
     return rows
-
-
-def statistics(values) -> dict:
-    """``n``, ``mean``, ``sd`` and the t-based 95% interval of ``values`` (None where undefined).
-
-    Example
-    -------
-    >>> statistics([1.0])
-    {'n': 1, 'mean': 1.0, 'sd': None, 'ci_low': None, 'ci_high': None}
-    >>> s = statistics([1.0, 3.0])          # mean 2, sd sqrt(2), t(0.975, 1) = 12.7062: 2 +- 12.7062 sqrt(2) / sqrt(2)
-    >>> round(s["ci_low"], 3), round(s["ci_high"], 3)
-    (-10.706, 14.706)
-    """
-    values = np.asarray(values, np.float64)
-    n = int(values.size)
-    mean = float(values.mean())
-    if n < 2 or not np.all(np.isfinite(values)):
-        return {"n": n, "mean": mean, "sd": None, "ci_low": None, "ci_high": None}
-    sd = float(values.std(ddof=1))
-    half = float(stats.t.ppf(0.975, n - 1)) * sd / math.sqrt(n)
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - half, "ci_high": mean + half}
 
 
 def to_csv(rows: list[dict], keys: list[str]) -> str:
@@ -120,7 +97,7 @@ def summarize_curves(points) -> list[dict]:
     for settings, curves in groups.values():
         for name, runs in curves.items():
             length = min(len(run) for run in runs)
-            columns = [statistics([run[k] for run in runs]) for k in range(length)]
+            columns = [mean_interval([run[k] for run in runs]) for k in range(length)]
             rows.append({**settings, "curve": name, "n": len(runs),
                          **{field: [column[field] for column in columns] for field in ("mean", "sd", "ci_low", "ci_high")}})
     return rows
