@@ -177,3 +177,85 @@ def test_learning_curves_are_summarized_per_epoch_over_seeds(tmp_path):
     np.testing.assert_allclose(row["mean"], np.mean(runs, axis=0), rtol=1e-12)
     np.testing.assert_allclose(row["sd"], np.std(runs, axis=0, ddof=1), rtol=1e-12)
     assert (sweep_dir / "curves_test_accuracy.png").is_file()
+
+
+COBA_TOY = ["simulation.duration_ms=40", "simulation.chunk_ms=10", "model.populations.exc.size=160",
+            "model.populations.inh.size=40"]
+
+
+def _coba_sweep(tmp_path, name, *extra):
+    """A 3-seed sweep of the toy COBA (each seed draws its own synapses); the run folders of its points."""
+    out = tmp_path / name
+    arguments = ["sweep", str(ROOT / "protocols" / "coba.toml"), "--seeds", "0-2", "--grid",
+                 "inputs.drive_exc.current_mv=20,25", "--jobs", "1", "--out", str(out / "runs"), "--quiet", *extra]
+    assert main(arguments + [part for o in COBA_TOY for part in ("--grid", o)]) == 0
+    state = json.loads((_sweep_dir(out) / "sweep.json").read_text())
+    assert all(p["status"] == "completed" for p in state["points"])
+    return [pathlib.Path(p["run_dir"]) for p in state["points"]], _sweep_dir(out)
+
+
+def _same_run(batched: pathlib.Path, alone: pathlib.Path):
+    """Identical spikes, metrics and protocol; sampled voltages within float32 rounding (vectorised sums)."""
+    a, b = np.load(batched / "recordings.npz"), np.load(alone / "recordings.npz")
+    assert sorted(a.files) == sorted(b.files)
+    for key in a.files:
+        if key.endswith((".steps", ".neurons", ".shape")):
+            assert np.array_equal(a[key], b[key]), key
+        else:
+            np.testing.assert_allclose(a[key], b[key], rtol=1e-6, err_msg=key)
+    assert json.loads((batched / "metrics.json").read_text()) == json.loads((alone / "metrics.json").read_text())
+    assert (batched / "protocol.toml").read_text() == (alone / "protocol.toml").read_text()
+    assert json.loads((batched / "manifest.json").read_text())["status"] == "completed"
+
+
+def test_seeds_batched_into_one_program_give_the_run_folders_of_seeds_run_one_by_one(tmp_path):
+    alone, _ = _coba_sweep(tmp_path, "alone")
+    batched, sweep_dir = _coba_sweep(tmp_path, "batched", "--batch-seeds")
+    for a, b in zip(batched, alone):
+        _same_run(a, b)
+    assert len({np.load(d / "recordings.npz")["exc_spikes.neurons"].tobytes() for d in batched[:3]}) == 3   # seeds differ
+    assert sorted(p.name for p in (sweep_dir / "batches").iterdir()) == ["00000", "00003"]    # one batch per current
+    assert (sweep_dir / "summary.csv").read_text() == (_sweep_dir(tmp_path / "alone") / "summary.csv").read_text()
+
+
+def test_a_batch_stopped_by_ctrl_c_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    from bioplastic.experiments.simulation.batch import SeedBatchWork
+
+    alone, _ = _coba_sweep(tmp_path, "alone")
+    real, calls, interrupted = SeedBatchWork.unit_done, [], []
+
+    def interrupted_in_chunk_3(self, index, before, after):
+        calls.append(index)
+        if index == 2 and not interrupted:
+            interrupted.append(index)
+            raise KeyboardInterrupt
+        return real(self, index, before, after)
+
+    monkeypatch.setattr(SeedBatchWork, "unit_done", interrupted_in_chunk_3)
+    out = tmp_path / "stopped"
+    arguments = ["sweep", str(ROOT / "protocols" / "coba.toml"), "--seeds", "0-2", "--grid",
+                 "inputs.drive_exc.current_mv=20,25", "--jobs", "1", "--out", str(out / "runs"), "--quiet",
+                 "--batch-seeds", *(part for o in COBA_TOY for part in ("--grid", o))]
+    assert main(arguments) == 130
+    sweep_dir = _sweep_dir(out)
+    (batch,) = (sweep_dir / "batches" / "00000").iterdir()
+    assert json.loads((batch / "manifest.json").read_text())["units_done"] == 2     # chunks 1-2 kept
+    calls.clear()
+    assert main(["sweep", "--resume", str(sweep_dir), "--jobs", "1", "--quiet"]) == 0      # keeps --batch-seeds
+    assert calls[:2] == [2, 3]                      # the first batch went on from chunk 3
+    state = json.loads((sweep_dir / "sweep.json").read_text())
+    for point, a in zip(state["points"], alone):
+        _same_run(pathlib.Path(point["run_dir"]), a)
+
+
+def test_batching_seeds_is_refused_where_it_cannot_run(tmp_path, capsys):
+    dp = str(ROOT / "protocols" / "dp_mnist.toml")
+    assert main(["sweep", dp, "--batch-seeds", "--out", str(tmp_path / "runs"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == ("error: --batch-seeds: got a training protocol; allowed: a protocol "
+                                               "whose kind runs seeds batched: simulation")
+    (tmp_path / "p.toml").write_text(NOISY)
+    assert main(["sweep", str(tmp_path / "p.toml"), "--batch-seeds", "--backend", "ray", "--out",
+                 str(tmp_path / "runs"), "--quiet"]) == 2
+    assert capsys.readouterr().err.strip() == ("error: --batch-seeds: got with --backend ray; allowed: --backend local "
+                                               "(each Ray task runs one point)")
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

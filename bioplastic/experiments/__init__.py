@@ -15,13 +15,15 @@ Example
 from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.kinds import KINDS
 from bioplastic.experiments.launch import (
+    check_batchable,
     describe,
     kind_of,
     load_protocol,
     protocol_json_schema,
     run_protocol,
+    run_seeds_batched,
     validate_protocol,
 )
 from bioplastic.experiments.size import Limits
 
-__all__ = ["KINDS", "Kind", "Limits", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "validate_protocol"]
+__all__ = ["KINDS", "Kind", "Limits", "check_batchable", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "run_seeds_batched", "validate_protocol"]

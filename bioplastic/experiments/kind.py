@@ -11,7 +11,7 @@ Example
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable
+from typing import Callable, Optional
 
 from bioplastic.runs import Work
 
@@ -47,6 +47,10 @@ class Kind:
         Named choices of its own that ``bioplastic list`` shows (e.g. training rules).
     choices : tuple of (str, type, str)
         ``(key path, schema model, field)`` of its ``Literal`` choices that ``bioplastic list`` shows.
+    batch : callable, optional
+        ``batch(protocols, file, data_dir, run_dirs) -> Work``: the protocols of several
+        seeds run at once as one vectorised program, each seed's results in its run folder
+        (``--batch-seeds``); None when the kind cannot.
 
     Example
     -------
@@ -66,3 +70,4 @@ class Kind:
     default: bool = False
     registries: tuple = ()
     choices: tuple = ()
+    batch: Optional[Callable] = None

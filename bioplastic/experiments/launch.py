@@ -13,12 +13,14 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 import shlex
 from typing import Callable, Optional
 
 from pydantic.json_schema import models_json_schema
 
+from bioplastic._checks import BadInput
 from bioplastic.experiments.kind import Kind
 from bioplastic.experiments.kinds import KINDS
 from bioplastic.experiments.size import Limits, check_size
@@ -219,6 +221,98 @@ def run_protocol(
     run_work(kind.work(experiment), run_dir, manifest, name=protocol.name, resume_command=shlex.join(again),
              progress=progress, resume=resume is not None, on_unit=on_unit)
     return run_dir
+
+
+def check_batchable(path, overrides=()) -> Kind:
+    """The kind of the protocol at ``path`` if it can run seeds batched (``--batch-seeds``), else a BadInput.
+
+    Example
+    -------
+    >>> from bioplastic.cli import PROTOCOLS_DIR
+    >>> check_batchable(PROTOCOLS_DIR / "coba.toml").table
+    'simulation'
+    >>> check_batchable(PROTOCOLS_DIR / "dp_mnist.toml")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: --batch-seeds: got a training protocol; allowed: a protocol whose kind runs seeds batched: simulation
+    """
+    kind = _load(path, overrides)[0]
+    if kind.batch is None:
+        raise BadInput("--batch-seeds", f"a {kind.table} protocol", "a protocol whose kind runs seeds batched: "
+                       + ", ".join(k.table for k in KINDS.values() if k.batch is not None))
+    return kind
+
+
+def run_seeds_batched(
+    path,
+    seeds,
+    folders,
+    out_dir,
+    overrides=(),
+    resume=None,
+    progress: bool = True,
+    data_dir=None,
+    limits: Limits = Limits(),
+    resume_command: Optional[str] = None,
+) -> list:
+    """Run the protocol at ``path`` for every seed at once (one compiled, vectorised program); their run folders.
+
+    Seed ``seeds[i]`` gets an ordinary run folder inside ``folders[i]``, as ``bioplastic run
+    --set seed=S`` would make it. The batch itself -- its checkpoint, its chunks while it
+    runs, and a manifest that lists the seeds' run folders (``batch``) -- is a run folder
+    inside ``out_dir``; ``resume`` (such a folder) continues a batch that stopped.
+
+    Parameters
+    ----------
+    path : path
+        Protocol file of a kind that can batch seeds (a simulation).
+    seeds : sequence of int
+        The seeds; each run is the protocol with ``seed = S`` and ``overrides``.
+    folders : sequence of path
+        Where each seed's run folder is made (ignored with ``resume``).
+    out_dir : path
+        Where the batch's run folder is made (ignored with ``resume``).
+    overrides, progress, data_dir, limits
+        As for :func:`run_protocol`; ``limits`` bounds the memory of all the seeds together.
+    resume_command : str, optional
+        The command that resumes the batch, named when it stops (default: this call with
+        ``resume`` set to the batch's folder).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The seeds' run folders, in the order of ``seeds``.
+
+    Raises
+    ------
+    BadInput
+        A kind that cannot batch seeds, seeds whose shapes differ, or more memory than ``limits``.
+    RunError, RunInterrupted
+        As for :func:`run_protocol`; the message names the command that resumes the batch.
+    """
+    seeds = [int(seed) for seed in seeds]
+    loaded = [_load(path, [*overrides, f"seed={seed}"]) for seed in seeds]
+    kind = check_batchable(path, overrides)
+    estimate = kind.estimate(loaded[0][1])
+    check_size(str(path), dataclasses.replace(estimate, memory={key: value * len(seeds) for key, value
+                                                                in estimate.memory.items()}), limits)
+    name = loaded[0][1].name
+    if resume is None:
+        opened = [open_run_folder(path, name, seed, resolved, folder, None, None)
+                  for seed, (_, _, resolved), folder in zip(seeds, loaded, folders)]
+        run_dirs = [run_dir for run_dir, _ in opened]
+        batch_table = {**loaded[0][2], "seed": seeds[0]}
+        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], batch_table, out_dir, None, None)
+        manifest["batch"] = {"seeds": seeds, "run_dirs": [str(run_dir) for run_dir in run_dirs]}
+    else:
+        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], {**loaded[0][2], "seed": seeds[0]},
+                                              None, resume, None)
+        run_dirs = [pathlib.Path(run_dir) for run_dir in manifest["batch"]["run_dirs"]]
+    work = kind.batch([protocol for _, protocol, _ in loaded], str(path), data_dir, run_dirs)
+    run_work(work, batch_dir, manifest, name=f"{name} (seeds {', '.join(map(str, seeds))})",
+             resume_command=resume_command or f"run_seeds_batched(..., resume={str(batch_dir)!r})",
+             progress=progress, resume=resume is not None)
+    return run_dirs
 
 
 def protocol_json_schema(kind: Optional[str] = None) -> dict:

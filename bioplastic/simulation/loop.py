@@ -451,6 +451,7 @@ def simulate(
     dt: float = 0.1,
     start_step: int = 0,
     check: bool = True,
+    batched: bool = False,
 ):
     """Run ``step`` for ``n_steps`` steps in one compiled ``lax.scan``.
 
@@ -481,6 +482,11 @@ def simulate(
         for a network; it is remembered for the same step, shapes and probes (as ``jit``
         remembers a compilation), and a run split into chunks checks its first chunk and
         passes ``False`` for the others, whose step, structure and drive are the same.
+    batched : bool
+        ``params``, ``state`` and ``drive`` hold a batch of independent runs (seeds) along
+        a leading axis of every leaf: they run as one compiled, vectorised (``jax.vmap``)
+        loop, and the final state and every recording keep that axis (an ``"events"``
+        probe: one buffer and count per run). The checks look at the first run.
 
     Returns
     -------
@@ -500,6 +506,13 @@ def simulate(
     ...                       probes={"x": Probe("output", stride=5)})
     >>> rec["x"].tolist(), final.tolist()
     ([[2.5, 5.0], [5.0, 10.0]], [5.0, 10.0])
+
+    Two runs at once, each with its own drive (a leading axis of 2):
+
+    >>> final, rec = simulate(integrate, jnp.zeros((2, 1)), 10, drive=Constant(jnp.array([[1.0], [3.0]])), dt=0.5,
+    ...                       probes={"x": Probe("output", stride=5)}, batched=True)
+    >>> rec["x"].shape, final.ravel().tolist()
+    ((2, 2, 1), [5.0, 15.0])
     """
     n_steps = check_size(n_steps, "n_steps")
     dt = check_dt(dt)
@@ -507,11 +520,12 @@ def simulate(
     for name, probe in probes.items():
         if probe.stride > n_steps:
             raise BadInput(f"probes[{name!r}].stride", probe.stride, f"at most n_steps = {n_steps}")
-    for path, leaf in _input_leaves(drive):
+    one = (lambda tree: jax.tree_util.tree_map(lambda leaf: leaf[0], tree)) if batched else (lambda tree: tree)
+    for path, leaf in _input_leaves(one(drive)):
         leaf.check(int(start_step) + n_steps, f"drive{path}")
     if check:
-        _check_step(step, params, state, drive, dt, probes)
-    return _run(*_run_arguments(step, params, state, n_steps, drive, probes, dt, start_step))
+        _check_step(step, one(params), one(state), one(drive), dt, probes)
+    return (_run_batched if batched else _run)(*_run_arguments(step, params, state, n_steps, drive, probes, dt, start_step))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -730,6 +744,15 @@ def _run(step, params, state, n_steps, drive, probes, window, dt, start_step):
         record = next(steps) if every else next(records)
         recordings[name] = _events_of(record, probe, start_step) if probe.reduce == "events" else record
     return state, recordings
+
+
+@functools.partial(jax.jit, static_argnames=("step", "n_steps", "probes", "window", "dt"))
+def _run_batched(step, params, state, n_steps, drive, probes, window, dt, start_step):
+    """:func:`_run` vectorised over the leading axis of ``params``, ``state`` and ``drive``."""
+    def one_run(params, state, drive):
+        return _run(step, params, state, n_steps, drive, probes, window, dt, start_step)
+
+    return jax.vmap(one_run)(params, state, drive)
 
 
 def _events_of(fired, probe: Probe, start_step) -> Events:

@@ -5,6 +5,8 @@
 - ``protocol.toml``: the protocol as the points run it (model file merged in, no ``[sweep]``);
 - ``sweep.json``: the plan, and each point's settings, seed, status and run folder;
 - ``points/NNNNN/NAME-.../``: each point's run folder, as ``bioplastic run`` makes it;
+- ``batches/NNNNN/NAME-seeds-.../`` (``--batch-seeds``): the run folder of each batch of
+  seeds (one grid point's), with its checkpoint while it runs;
 - ``summary.csv`` and ``summary.json``: the aggregate (:mod:`bioplastic.sweeps.summary`),
   ``summary_METRIC.png``: each metric against each swept key, and ``curves_CURVE.png``:
   each curve of the runs' ``curves.npz`` with its band per grid point (:mod:`bioplastic.sweeps.plots`).
@@ -13,7 +15,9 @@ Every point is checked before anything runs: the schema of all of them, and the 
 build of one seed of each grid point. ``jobs = 1`` runs the points one after another in
 this process (they share its compilations); more run as that many local processes, each
 with an XLA thread pool of ``cores // jobs`` threads, so the machine is not
-oversubscribed. A point that fails is recorded and the others go on; ``--resume`` runs
+oversubscribed. With ``batch_seeds`` the seeds of each grid point of a simulation protocol
+run together as one vectorised program (:func:`bioplastic.experiments.run_seeds_batched`),
+a batch per job. A point that fails is recorded and the others go on; ``--resume`` runs
 again the points not completed, from their checkpoints where they have one.
 
 Example
@@ -44,13 +48,13 @@ from typing import Optional
 from tqdm import tqdm
 
 from bioplastic._checks import BadInput
-from bioplastic.experiments import load_protocol, validate_protocol
+from bioplastic.experiments import check_batchable, load_protocol, validate_protocol
 from bioplastic.protocol.errors import ProtocolError
 from bioplastic.protocol.load import resolve
 from bioplastic.runs import RunError, RunInterrupted
 from bioplastic.runs.folder import new_run_folder, now, read_npz, to_toml, write_json
 from bioplastic.sweeps.plan import SweepPlan, plan_for
-from bioplastic.sweeps.point import point_dir, run_point, xla_flags
+from bioplastic.sweeps.point import batch_dir, point_dir, run_batch, run_point, xla_flags
 from bioplastic.sweeps.plots import draw_curves, draw_summary
 from bioplastic.sweeps.ray_backend import execute_on_ray, require_ray
 from bioplastic.sweeps.summary import INTERVAL, summarize, summarize_curves, to_csv
@@ -105,7 +109,8 @@ def check_points(protocol_file, plan: SweepPlan, data_dir=None, shown_as=None) -
 
 
 def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, resume=None, progress: bool = True,
-              data_dir=None, command=None, backend: str = "local", address: Optional[str] = None) -> pathlib.Path:
+              data_dir=None, command=None, backend: str = "local", address: Optional[str] = None,
+              batch_seeds: bool = False) -> pathlib.Path:
     """Run every point of ``plan`` over the protocol at ``path`` (or finish the sweep ``resume``); return the sweep folder.
 
     Parameters
@@ -131,6 +136,9 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         Local processes, or tasks on Ray (:mod:`bioplastic.sweeps.ray_backend`).
     address : str, optional
         With Ray: the cluster to join (``ray.init(address=...)``); a local instance without.
+    batch_seeds : bool
+        Run the seeds of each grid point together, as one vectorised program (simulation
+        protocols, local backend); a resumed sweep keeps the mode it started with.
 
     Raises
     ------
@@ -147,6 +155,8 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
     if backend not in BACKENDS:
         raise BadInput("--backend", repr(backend), " or ".join(BACKENDS))
     if backend == "ray":
+        if batch_seeds:
+            raise BadInput("--batch-seeds", "with --backend ray", "--backend local (each Ray task runs one point)")
         require_ray()
     if resume is None:
         table, file_plan = sweep_plan(path)
@@ -155,12 +165,14 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         protocol_file = sweep_dir / PROTOCOL
         protocol_file.write_text(to_toml(table))
         try:
+            if batch_seeds:
+                check_batchable(protocol_file)
             check_points(protocol_file, plan, data_dir, shown_as=str(path))
         except BadInput:
             shutil.rmtree(sweep_dir)
             raise
         state = {"format": FORMAT, "protocol": str(path), "command": command, "plan": plan.to_json(),
-                 "started": now(), "finished": None, "status": "running",
+                 "batch_seeds": batch_seeds, "started": now(), "finished": None, "status": "running",
                  "points": [{"index": p.index, "seed": p.seed, "settings": p.settings, "status": "pending",
                              "run_dir": None} for p in plan.points()]}
     else:
@@ -168,10 +180,12 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         state = _read_state(sweep_dir)
         plan = SweepPlan.from_json(state["plan"])
         protocol_file = sweep_dir / PROTOCOL
+        batch_seeds = batch_seeds or state.get("batch_seeds", False)
         state["status"], state["finished"] = "running", None
     write_json(sweep_dir / STATE, state)
     again = shlex.join(["bioplastic", "sweep", "--resume", str(sweep_dir), "--jobs", str(jobs)]
-                       + (["--backend", "ray"] + (["--address", address] if address else []) if backend == "ray" else []))
+                       + (["--backend", "ray"] + (["--address", address] if address else []) if backend == "ray" else [])
+                       + (["--batch-seeds"] if batch_seeds else []))
     todo = [p for p in plan.points() if state["points"][p.index]["status"] != "completed"]
     bar = tqdm(total=len(state["points"]), initial=len(state["points"]) - len(todo), desc=f"sweep {sweep_dir.name}",
                unit="point", disable=not progress, leave=False)
@@ -179,7 +193,7 @@ def run_sweep(path, out_dir, plan: Optional[SweepPlan] = None, jobs: int = 1, re
         if backend == "ray":
             results = execute_on_ray(protocol_file, sweep_dir, todo, jobs, data_dir, address)
         else:
-            results = _execute(protocol_file, sweep_dir, todo, jobs, data_dir)
+            results = _execute(protocol_file, sweep_dir, todo, jobs, data_dir, batch_seeds)
         for index, result in results:
             state["points"][index].update(result)
             write_json(sweep_dir / STATE, state)
@@ -233,22 +247,43 @@ def _finish(sweep_dir: pathlib.Path, state: dict, status: str) -> None:
     write_json(sweep_dir / STATE, state)
 
 
-def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir):
-    """``(index, {"status", "run_dir"})`` of each point as it ends: here one by one, or in ``jobs`` processes."""
-    arguments = [(str(protocol_file), str(point_dir(sweep_dir, p.index)), p.overrides, data_dir) for p in points]
+def _execute(protocol_file, sweep_dir, points, jobs: int, data_dir, batch_seeds: bool = False):
+    """``(index, {"status", "run_dir"})`` of each point as it ends: here one by one, or in ``jobs`` processes.
+
+    With ``batch_seeds`` a job is a batch: the seeds of one grid point together.
+    """
+    if batch_seeds:
+        groups: dict = {}
+        for point in points:
+            groups.setdefault(tuple(point.settings.items()), []).append(point)
+        jobs_to_run = [(run_batch, (str(protocol_file), str(batch_dir(sweep_dir, group[0].index)),
+                                    [str(point_dir(sweep_dir, p.index)) for p in group],
+                                    [f"{key}={value}" for key, value in group[0].settings.items()],
+                                    [p.seed for p in group], data_dir), [p.index for p in group])
+                       for group in groups.values()]
+    else:
+        jobs_to_run = [(run_point, (str(protocol_file), str(point_dir(sweep_dir, p.index)), p.overrides, data_dir),
+                        p.index) for p in points]
     if jobs == 1:
-        for point, args in zip(points, arguments):
-            yield point.index, run_point(*args)
+        for function, args, indices in jobs_to_run:
+            yield from _results(indices, function(*args))
         return
     with _threads_per_process(jobs), concurrent.futures.ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_point, *args): point.index for point, args in zip(points, arguments)}
+        futures = {pool.submit(function, *args): indices for function, args, indices in jobs_to_run}
         try:
             for future in concurrent.futures.as_completed(futures):
-                yield futures[future], future.result()
+                yield from _results(futures[future], future.result())
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
+
+
+def _results(indices, result):
+    """``(index, result)`` pairs of one job: a point's (``indices`` an int), or a batch's (a list of both)."""
+    if isinstance(indices, int):
+        return [(indices, result)]
+    return list(zip(indices, result))
 
 
 @contextmanager

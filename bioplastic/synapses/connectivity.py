@@ -140,6 +140,28 @@ class Connectivity:
         """
         return jnp.append(values, 0.0)[self.targets]
 
+    def padded(self, width: int) -> "Connectivity":
+        """The same synapses in rows of ``width`` slots (at least ``max_out``); the new slots are padding.
+
+        Runs batched together need equal shapes: each seed's out-lists padded to the widest.
+
+        Example
+        -------
+        >>> conn = Connectivity(jnp.array([[0, 1], [1, 2]]), jnp.array([[1.0, 2.0], [3.0, 0.0]]), n_post=2)
+        >>> wide = conn.padded(3)
+        >>> wide.targets.tolist(), bool((wide.to_dense() == conn.to_dense()).all())
+        ([[0, 1, 2], [1, 2, 2]], True)
+        >>> conn.padded(1)
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: width: got 1; allowed: at least max_out = 2
+        """
+        if width < self.max_out:
+            raise BadInput("width", width, f"at least max_out = {self.max_out}")
+        extra = ((0, 0), (0, width - self.max_out))
+        return Connectivity(jnp.pad(self.targets, extra, constant_values=self.n_post), jnp.pad(self.weights, extra),
+                            self.n_post)
+
     def with_weights(self, weights) -> "Connectivity":
         """Same structure, new weights (broadcast to ``targets``; padding forced to 0).
 

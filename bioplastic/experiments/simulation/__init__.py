@@ -7,6 +7,7 @@ Example
 """
 
 from bioplastic.experiments.kind import Kind
+from bioplastic.experiments.simulation.batch import batched_work
 from bioplastic.experiments.simulation.build import SIMULATION_PLOTS, build_experiment
 from bioplastic.experiments.simulation.run import SimulationWork
 from bioplastic.experiments.simulation.schema import SimulationProtocol
@@ -20,4 +21,4 @@ def _summary(experiment) -> str:
 
 KIND = Kind("simulation", SimulationProtocol, build_experiment, estimate_simulation,
             SimulationWork, _summary, tuple(SIMULATION_PLOTS),
-            "a network of populations and projections simulated in time", default=True)
+            "a network of populations and projections simulated in time", default=True, batch=batched_work)

@@ -34,6 +34,7 @@ import numpy as np
 
 from bioplastic._checks import BadInput, check_whole_steps
 from bioplastic.networks.network import Network, NetworkInput, Population, Projection
+from bioplastic.networks.sharding import shard_network
 from bioplastic.protocol.components import (
     CONNECTIVITY,
     INPUTS,
@@ -105,7 +106,7 @@ class Experiment:
     dataset_arrays: dict = dataclasses.field(default_factory=dict)
 
 
-def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> Experiment:
+def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None, widths=None) -> Experiment:
     """Cross-check ``protocol`` and build its network, state, inputs and probes.
 
     Every random draw (connections, per-neuron parameters, initial values, Poisson inputs)
@@ -120,6 +121,9 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
     data_dir : str or pathlib.Path, optional
         The dataset cache (default: ``bioplastic.data.cache.data_dir()``); used only when the
         protocol has a ``[dataset]`` table.
+    widths : dict, optional
+        Projection name -> the slots per row its out-lists are padded to (at least their
+        largest out-degree), so that seeds run batched share their shapes.
 
     Returns
     -------
@@ -193,6 +197,8 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
                        f"{types[spec.post][1].neuron!r}, and conductance synapses need 'lif'")
         n_pre, n_post = model.populations[spec.pre].size, model.populations[spec.post].size
         connectivity[name] = check.call(f"{path}.connectivity", build_conn, key, n_pre, n_post, spec.connectivity, spec.weight)
+        if widths and name in widths:
+            connectivity[name] = connectivity[name].padded(widths[name])
         delay = check.call(f"{path}.delay_ms", SpikeDelay.from_ms, spec.delay_ms, sim.dt_ms)
         rule = None if spec.plasticity is None else _rule(check, f"{path}.plasticity", spec.plasticity, protocol)
         projections.append(Projection(name, spec.pre, spec.post, synapse, delay.delay_steps, rule=rule))
@@ -218,6 +224,7 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None) -> 
     probes.update({f"count.{p.name}": Probe(f"outputs.{p.name}", reduce="sum", stride=chunk_steps)
                    for p in network.populations if p.spiking})
     _check_outputs(check, protocol, network)
+    params, state, drive = check.call("simulation.devices", shard_network, network, params, state, drive, sim.devices)
     return Experiment(protocol, network, params, state, drive, probes, sim.dt_ms, n_steps, chunk_steps, dataset_arrays)
 
 

@@ -130,19 +130,23 @@ class SimulationWork(Work):
         return {"network": state["network"]}
 
     def restored(self, tree, start, run_dir, units_done):
-        return {"network": tree["network"], "chunks": [_read_chunk(run_dir, index) for index in range(units_done)]}
+        """The checkpoint's network state, placed on the devices the start state is on; the finished chunks."""
+        network = jax.tree_util.tree_map(
+            lambda saved, first: jax.device_put(saved, first.sharding) if isinstance(first, jax.Array) else saved,
+            tree["network"], start["network"])
+        return {"network": network, "chunks": [_read_chunk(run_dir, index) for index in range(units_done)]}
 
     def watched(self, state):
         return state["network"]
 
     def nonfinite_message(self, index, before, path):
-        return _locate_nonfinite(self.experiment, before["network"], *self.chunks[index])
+        return locate_nonfinite(self.experiment, before["network"], *self.chunks[index])
 
     def stopped(self, run_dir, before, index):
-        _write_results(run_dir, self.experiment, before, self.chunks[index][0])
+        write_results(run_dir, self.experiment, before, self.chunks[index][0])
 
     def finish(self, run_dir, state):
-        metrics = _write_results(run_dir, self.experiment, state, self.experiment.n_steps)
+        metrics = write_results(run_dir, self.experiment, state, self.experiment.n_steps)
         shutil.rmtree(run_dir / CHUNKS, ignore_errors=True)
         return metrics
 
@@ -195,7 +199,7 @@ def _recordings(experiment: Experiment, records: dict, steps_done: int) -> dict:
     return recordings
 
 
-def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> str:
+def locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> str:
     """Replay a chunk step by step to name the first non-finite variable and its step."""
     paths = [
         (path, leaf)
@@ -226,7 +230,7 @@ def _locate_nonfinite(experiment: Experiment, state, start: int, stop: int) -> s
     return f"{where} became NaN or inf at step {step_number} (t = {(step_number + 1) * experiment.dt:g} ms)"
 
 
-def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> dict:
+def write_results(run_dir, experiment: Experiment, state, steps_done: int) -> dict:
     """Recordings, learned weights, metrics and plots of the first ``steps_done`` steps; returns the metrics.
 
     The recordings (the largest file) are written on a thread while the rest is computed
@@ -246,7 +250,7 @@ def _write_results(run_dir, experiment: Experiment, state, steps_done: int) -> d
 
 
 def _write_the_rest(run_dir, experiment: Experiment, state, steps_done: int, records: dict, recordings: dict) -> dict:
-    """Learned weights, metrics and plots (see :func:`_write_results`)."""
+    """Learned weights, metrics and plots (see :func:`write_results`)."""
     network = state["network"]
     weights = {name: experiment.network.connectivity(experiment.params, network, name) for name in network["plastic"]}
     if weights:
