@@ -3,7 +3,7 @@
 ::
 
     bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR] [LIMITS]
-    bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--backend ray [--address A]]
+    bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--batch-seeds] [--backend ray [--address A]]
                      [--out DIR] | --resume SWEEP_DIR
     bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR] [LIMITS]
     bioplastic list
@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--address", help="with --backend ray: the Ray cluster to join (default: a local instance)")
     sweep.add_argument("--out", default="runs", help="folder that receives the sweep folder (default: runs)")
     sweep.add_argument("--resume", metavar="SWEEP_DIR", help="run again the points of a sweep that did not complete")
+    sweep.add_argument("--batch-seeds", action="store_true",
+                       help="run the seeds of each grid point together as one vectorised program (simulation protocols)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     validate = commands.add_parser("validate", help="check a protocol without running it")
     validate.add_argument("protocol")
@@ -92,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     for sub in (run, sweep, validate, data_commands.choices["list"], fetch):
         sub.add_argument("--data-dir", default=None, help="dataset cache (default: $BIOPLASTIC_DATA_DIR or ~/.cache/bioplastic)")
     for sub in (run, validate):
+        sub.add_argument("--devices", type=_positive(int), default=None, metavar="N",
+                         help="spread a simulation's neurons over N devices (sets simulation.devices)")
         sub.add_argument("--max-memory-gb", type=_positive(float), default=None, metavar="GB",
                          help="refuse a run estimated to need more memory (default: the memory available)")
         sub.add_argument("--max-steps", type=_positive(int), default=DEFAULT_MAX_STEPS, metavar="N",
@@ -129,7 +133,8 @@ def _sweep(args, command: list) -> None:
     if args.address is not None and args.backend != "ray":
         raise BadInput("--address", args.address, "an address only with --backend ray")
     sweep_dir = run_sweep(args.protocol, args.out, plan, jobs=args.jobs, resume=args.resume, progress=not args.quiet,
-                          data_dir=args.data_dir, command=command, backend=args.backend, address=args.address)
+                          data_dir=args.data_dir, command=command, backend=args.backend, address=args.address,
+                          batch_seeds=args.batch_seeds)
     print(f"sweep folder: {sweep_dir}")
     print((sweep_dir / "summary.csv").read_text(), end="")
 
@@ -243,6 +248,8 @@ def main(argv=None) -> int:
     try:
         if getattr(args, "data_dir", None) is not None:
             data_dir(args.data_dir)                   # a cache that cannot be one is refused before anything runs
+        if getattr(args, "devices", None) is not None:
+            args.overrides.append(f"simulation.devices={args.devices}")
         if args.command == "run":
             limits = Limits(args.max_memory_gb, args.max_steps)
             run_dir = run_protocol(

@@ -3,7 +3,7 @@
 Its tables (sections)::
 
     name, description, seed
-    [simulation]        dt_ms, duration_ms, chunk_ms
+    [simulation]        dt_ms, duration_ms, chunk_ms, devices
     [model]             file (a model under models/), and/or inline:
     [model.populations.NAME]   neuron, size, options, preset, params, initial
     [model.projections.NAME]   pre, post, weight, connectivity, synapse, delay_ms, plasticity
@@ -22,9 +22,6 @@ trains a spiking MLP on a sequence of permuted tasks; one with a ``[prediction]`
 (:class:`PredictionProtocol`) trains readouts of an Izhikevich reservoir on a
 cue-outcome task; one with a ``[theta]`` table (:class:`ThetaProtocol`) trains layers of
 two-compartment units by theta-gated wake-sleep on latent features or on a track.
-
-Checks that need more than one key (does the population exist? does the neuron have
-that variable?) are in :mod:`bioplastic.experiments.simulation.build`.
 
 Checks that need more than one key (does the population exist? does the neuron have
 that variable?) are in :mod:`bioplastic.experiments.simulation.build`.
@@ -49,8 +46,10 @@ class Simulation(Strict):
     """Time grid of the run: step ``dt_ms`` and simulated time ``duration_ms`` (ms).
 
     ``chunk_ms`` (ms) is how often progress is reported and a checkpoint kept; ``None`` lets
-    :func:`~bioplastic.experiments.simulation.build.build_experiment` pick about a tenth of the run. An
-    integer is taken as a float, but a string is not a number: units go in the key name.
+    :func:`~bioplastic.experiments.simulation.build.build_experiment` pick about a tenth of the run.
+    ``devices`` spreads every population's neurons over that many devices
+    (:mod:`bioplastic.networks.sharding`). An integer is taken as a float, but a string is
+    not a number: units go in the key name.
 
     Example
     -------
@@ -70,6 +69,10 @@ class Simulation(Strict):
     duration_ms: float = Field(gt=0, description="simulated time (ms)")
     chunk_ms: Optional[float] = Field(
         None, gt=0, description="progress and checkpoint interval (ms); default: about a tenth of the run"
+    )
+    devices: int = Field(
+        1, ge=1, description="devices the populations' neurons are spread over (jax.sharding; "
+        "bioplastic.networks.sharding); 1: one device"
     )
 
 
