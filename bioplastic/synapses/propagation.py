@@ -84,19 +84,51 @@ def _add_rows(targets, weights, spikes, index, n_spikes, n_posts):
 
 @functools.partial(jax.custom_jvp, nondiff_argnums=(3, 4))
 def _propagate_events(targets, weights, spikes, n_posts, max_events):
+    return _event_sums(n_posts, max_events)(targets, weights, spikes)
+
+
+def _buffered_or_exact(targets, weights, spikes, n_posts, max_events, exact):
+    """The rows of the spiking neurons added up: those found by a ``max_events`` buffer, or (``exact``) by a full search."""
     active = (spikes != 0).astype(jnp.float32)
+    if exact:                  # a full buffer may have missed spikes: search every neuron instead (exact, slower)
+        (index,) = jnp.nonzero(active, size=spikes.shape[0], fill_value=0)
+        return _add_rows(targets, weights, spikes, index, jnp.count_nonzero(active), n_posts)
     found, index = jax.lax.top_k(active, max_events)
-    n_found = jnp.sum(found).astype(jnp.int32)
+    return _add_rows(targets, weights, spikes, index, jnp.sum(found).astype(jnp.int32), n_posts)
 
-    def buffered(n_found):
-        return _add_rows(targets, weights, spikes, index, n_found, n_posts)
 
-    def overflow(n_found):
-        # A full buffer may have missed spikes: search every neuron instead (exact, slower).
-        (all_index,) = jnp.nonzero(active, size=spikes.shape[0], fill_value=0)
-        return _add_rows(targets, weights, spikes, all_index, jnp.count_nonzero(active), n_posts)
+@functools.lru_cache(maxsize=None)
+def _event_sums(n_posts, max_events):
+    """``sums(targets, weights, spikes)``: the buffer when the spikes fit, the full search when they fill it.
 
-    return jax.lax.cond(n_found < max_events, buffered, overflow, n_found)
+    Under ``jax.vmap`` (seeds run batched) the choice is made once for the whole batch --
+    the buffer unless some run's spikes fill it -- so that only one of the two ways runs:
+    a choice per run would be vectorised into computing both and selecting.
+    """
+
+    def one(targets, weights, spikes, exact):
+        return _buffered_or_exact(targets, weights, spikes, n_posts, max_events, exact)
+
+    @jax.custom_batching.custom_vmap
+    def sums(targets, weights, spikes):
+        n_active = jnp.count_nonzero(spikes)
+        return jax.lax.cond(n_active < max_events, functools.partial(one, exact=False), functools.partial(one, exact=True),
+                            targets, weights, spikes)
+
+    @sums.def_vmap
+    def batched(axis_size, in_batched, targets, weights, spikes):
+        def along(tree, batched_flags):
+            return jax.tree_util.tree_map(
+                lambda leaf, is_batched: leaf if is_batched else jnp.broadcast_to(leaf, (axis_size,) + leaf.shape),
+                tree, batched_flags)
+
+        targets, weights, spikes = along((targets, weights, spikes), tuple(in_batched))
+        fits = jnp.all(jnp.count_nonzero(spikes, axis=-1) < max_events)
+        outs = jax.lax.cond(fits, jax.vmap(functools.partial(one, exact=False)),
+                            jax.vmap(functools.partial(one, exact=True)), targets, weights, spikes)
+        return outs, tuple(True for _ in outs)
+
+    return sums
 
 
 @_propagate_events.defjvp
