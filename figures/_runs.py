@@ -1,8 +1,11 @@
-"""Cached protocol runs for the figure scripts: run once, re-plot instantly.
+"""Cached protocol runs and sweeps for the figure scripts: run once, re-plot instantly.
 
 A figure's run of a protocol (with optional ``--set`` overrides) is keyed by the
 protocol file's bytes and the overrides; its run folder (under ``figures/cache/runs/``)
 is remembered in ``figures/cache/<figure>-<protocol>-<key>.json`` once it has finished.
+A figure's sweep (seeds x grid, :func:`bioplastic.sweeps.run_sweep`) is keyed the same way
+by the protocol and the plan; its sweep folder lives in ``figures/cache/sweeps/<figure>-<protocol>-<key>/``
+and a sweep that stopped is resumed from its finished points.
 
 Example
 -------
@@ -20,6 +23,7 @@ import sys
 
 from bioplastic.runs import write_json
 from bioplastic.experiments import run_protocol
+from bioplastic.sweeps import SweepPlan, run_sweep
 
 HERE = pathlib.Path(__file__).resolve().parent
 
@@ -42,3 +46,16 @@ def cached_run(figure: str, path: pathlib.Path, fresh: bool, overrides=()) -> pa
     cache.parent.mkdir(parents=True, exist_ok=True)
     write_json(cache, {"run_dir": str(run_dir)})
     return run_dir
+
+
+def cached_sweep(figure: str, path: pathlib.Path, plan: SweepPlan, fresh: bool) -> pathlib.Path:
+    """The completed sweep folder of ``plan`` over ``path``: run now, resumed if it stopped, reused if it finished."""
+    content = path.read_bytes() + json.dumps(plan.to_json(), sort_keys=True).encode()
+    home = HERE / "cache" / "sweeps" / f"{figure}-{path.stem}-{hashlib.sha256(content).hexdigest()[:12]}"
+    earlier = [] if fresh else sorted(home.glob("*/sweep.json"))
+    if earlier and json.loads(earlier[-1].read_text())["status"] == "completed":
+        return earlier[-1].parent
+    print(f"sweeping {path.name} over {len(plan.points())} points ...", file=sys.stderr, flush=True)
+    if earlier:
+        return run_sweep(path, home, resume=earlier[-1].parent)
+    return run_sweep(path, home, plan)

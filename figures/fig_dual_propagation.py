@@ -1,19 +1,24 @@
 """Dual propagation figure: accuracy per epoch (DP, BP, EP), time per step, cosine to backprop vs gamma.
 
-Three panels, all on one network, one dataset, one optimizer, one seed:
+Four panels, all on one network, one dataset and one optimizer; every seed starts the three
+rules from the same weights and feeds them the same batches:
 
 A. test accuracy per epoch of dual propagation, backprop and equilibrium propagation
    (default: MNIST, 784-256-256-10 hard-sigmoid MLP -- a bounded activation so that EP
-   settles -- Adam 1e-3, batch 100, 5 epochs; EP with 40 free and 10 nudged sweeps);
-B. seconds per training step of the three rules on that network and batch;
-C. cosine between the DP update and the backprop gradient, per layer, against gamma.
+   settles -- Adam 1e-3, batch 100, 5 epochs; EP with 40 free and 10 nudged sweeps): the
+   mean over seeds (default 0, 1, 2) with its t-based 95% interval as a band;
+B. the last epoch's test accuracy of every seed, with the mean and its 95% interval;
+C. seconds per training step of the three rules on that network and batch (mean over seeds);
+D. cosine between the DP update and the backprop gradient, per layer, against gamma (first seed).
 
-Simulation results are cached in ``figures/cache/`` (keyed by the settings), so re-plotting
-is instant; ``--fresh`` recomputes. Writes ``figures/out/fig_dual_propagation.png``.
+Each seed's results are cached in ``figures/cache/`` (keyed by the settings and the seed),
+so re-plotting is instant and an interrupted call resumes at the next seed; ``--fresh``
+recomputes. Writes ``figures/out/fig_dual_propagation.png`` and prints the headline as
+mean +- half-width of the interval (n).
 
 Usage::
 
-    python figures/fig_dual_propagation.py [--dataset mnist] [--epochs 5] [--fresh]
+    python figures/fig_dual_propagation.py [--dataset mnist] [--epochs 5] [--seeds 0,1,2] [--fresh]
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import numpy as np
 import optax
 from matplotlib.figure import Figure
 
+from bioplastic.analysis.intervals import as_text, mean_interval
 from bioplastic.data.registry import load
-from bioplastic.plotting import learning_curves, save_figure
-from bioplastic.plotting.style import bioplastic_style
+from bioplastic.plotting import means_with_intervals, repeats_with_intervals, save_figure
+from bioplastic.plotting.style import OTHER_COLORS, bioplastic_style
 from bioplastic.runs import write_json
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
@@ -84,27 +90,35 @@ def compute(settings) -> dict:
     return out
 
 
-def draw(settings, data) -> Figure:
-    fig = Figure(figsize=(13.0, 3.8), layout="constrained")
-    ax_acc, ax_time, ax_cos = fig.subplots(1, 3)
-    learning_curves({name: values for name, values in data["accuracy"].items()}, ax=ax_acc,
-                    xlabel="epoch", ylabel="test accuracy")
-    for line in ax_acc.lines:
-        line.set_marker("o")
-    ax_acc.set_title(f"{settings['dataset']}, {'-'.join(map(str, settings['sizes']))}")
-    names = list(data["step_seconds"])
-    ax_time.bar(range(len(names)), [data["step_seconds"][n] * 1e3 for n in names], color=["C0", "C1", "C2"])
+def draw(settings, runs: list) -> Figure:
+    """The four panels from every seed's :func:`compute` output (``runs``, the first seed first)."""
+    fig = Figure(figsize=(16.0, 3.8), layout="constrained")
+    ax_acc, ax_last, ax_time, ax_cos = fig.subplots(1, 4, width_ratios=(1.3, 1, 1, 1.1))
+    names = list(runs[0]["accuracy"])
+    bands = {}
+    for name in names:
+        columns = [mean_interval([run["accuracy"][name][k] * 100 for run in runs])
+                   for k in range(settings["epochs"])]
+        bands[name] = (list(range(1, settings["epochs"] + 1)), [c["mean"] for c in columns],
+                       [c["ci_low"] for c in columns], [c["ci_high"] for c in columns])
+    means_with_intervals(bands, ax=ax_acc, xlabel="epoch", ylabel="test accuracy (%)")
+    ax_acc.xaxis.get_major_locator().set_params(integer=True)
+    ax_acc.set_title(f"A. {settings['dataset']}, {'-'.join(map(str, settings['sizes']))}: mean, 95% interval")
+    repeats_with_intervals({name.replace(" ", "\n", 1): [run["accuracy"][name][-1] for run in runs] for name in names},
+                           ax=ax_last, ylabel="last-epoch test accuracy (%)", scale=100)
+    ax_last.set_title("B. every seed, mean and 95% interval")
+    ax_time.bar(range(len(names)), [np.mean([run["step_seconds"][n] for run in runs]) * 1e3 for n in names],
+                color=OTHER_COLORS[:len(names)])
     ax_time.set_xticks(range(len(names)), [n.replace(" ", "\n") for n in names])
     ax_time.set_ylabel("ms per training step")
-    ax_time.set_yscale("log")
-    ax_time.set_title("time per step (batch 100)")
-    cosine = np.asarray(data["cosine"])
+    ax_time.set_title("C. time per step (batch 100)")
+    cosine = np.asarray(runs[0]["cosine"])
     for layer in range(cosine.shape[1]):
         ax_cos.plot(GAMMAS, cosine[:, layer], marker="o", label=f"layer {layer + 1}")
     ax_cos.set_xlabel("gamma")
     ax_cos.set_ylabel("cosine(DP update, -BP gradient)")
     ax_cos.legend()
-    ax_cos.set_title("DP matches BP as gamma -> 0")
+    ax_cos.set_title("D. DP matches BP as gamma -> 0")
     return fig
 
 
@@ -114,24 +128,30 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--train-examples", type=int, default=60000)
     parser.add_argument("--sizes", default="784,256,256,10")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated seeds (default 0,1,2)")
     parser.add_argument("--fresh", action="store_true", help="recompute instead of using the cache")
     args = parser.parse_args(argv)
     settings = dict(dataset=args.dataset, epochs=args.epochs, train_examples=args.train_examples,
                     sizes=[int(s) for s in args.sizes.split(",")], activation="hard_sigmoid", gamma=1.0,
-                    learning_rate=1e-3, ep_free=40, ep_nudged=10, seed=0)
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
-    cache = HERE / "cache" / f"fig_dual_propagation-{key}.json"
-    if cache.exists() and not args.fresh:
-        data = json.loads(cache.read_text())
-    else:
-        data = compute(settings)
+                    learning_rate=1e-3, ep_free=40, ep_nudged=10)
+    runs = []
+    for seed in (int(text) for text in args.seeds.split(",")):
+        chosen = {**settings, "seed": seed}
+        key = hashlib.sha256(json.dumps(chosen, sort_keys=True).encode()).hexdigest()[:12]
+        cache = HERE / "cache" / f"fig_dual_propagation-{key}.json"
+        if cache.exists() and not args.fresh:
+            runs.append(json.loads(cache.read_text()))
+            continue
+        print(f"seed {seed}:", file=sys.stderr, flush=True)
+        runs.append({"settings": chosen, **compute(chosen)})
         cache.parent.mkdir(parents=True, exist_ok=True)
-        write_json(cache, {"settings": settings, **data})
+        write_json(cache, runs[-1])
     with bioplastic_style():
-        path = save_figure(draw(settings, data), HERE / "out" / "fig_dual_propagation.png")
+        path = save_figure(draw(settings, runs), HERE / "out" / "fig_dual_propagation.png")
     print(f"wrote {path}")
-    for name, values in data["accuracy"].items():
-        print(f"  {name}: final test accuracy {values[-1]:.4f}, {data['step_seconds'][name] * 1e3:.1f} ms/step")
+    for name in runs[0]["accuracy"]:
+        print(f"  {name}: last-epoch test accuracy {as_text([run['accuracy'][name][-1] for run in runs], 100)} %, "
+              f"{np.mean([run['step_seconds'][name] for run in runs]) * 1e3:.1f} ms/step")
     return path
 
 

@@ -36,6 +36,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bioplastic.analysis.theta import circulant_profile, smoothed_loss
+from bioplastic.analysis.intervals import as_text
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
@@ -153,6 +154,11 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path) -> Figure:
     return fig
 
 
+# The numbers the README states, each over the protocol's repeats.
+HEADLINE = ("ec_loss_fold", "hpc_loss_fold", "trained_error_at_1s_m", "trained_error_at_5s_m", "untrained_error_at_1s_m",
+            "untrained_error_at_5s_m", "transferred_error_at_1s_m", "transfer_ratio_at_1s", "ring_correlation")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
@@ -166,6 +172,9 @@ def main(argv=None):
         metrics = json.loads((run_dir / "metrics.json").read_text())
         print(f"  {label}: " + ", ".join(f"{key} {value:.4g}" for key, value in metrics.items()
                                         if isinstance(value, float)))
+        repeats = metrics["details"].values()
+        print(f"    over repeats, mean +- 95% interval (n): " + ", ".join(
+            f"{key} {as_text([repeat[key] for repeat in repeats], digits=3)}" for key in HEADLINE if key in metrics))
     return out
 
 

@@ -39,6 +39,7 @@ import tomllib
 import numpy as np
 from matplotlib.figure import Figure
 
+from bioplastic.analysis.intervals import as_text
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.prediction import aligned_predictions, switch_errors
 from bioplastic.plotting.style import bioplastic_style
@@ -166,6 +167,12 @@ def main(argv=None):
             print(f"  {LABELS[name]}: peak error {metrics[f'{name}_peak_error_ms']:.1f} ms, amplitude ratio "
                   f"{metrics[f'{name}_amplitude_ratio']:.2f}, cos(what, when) {metrics[f'{name}_cosine_what_when']:+.3f}, "
                   f"recovery {metrics[f'{name}_trials_to_recover']} trials (mean error), per seed {per_seed}")
+            repeats = metrics["details"][name]["seeds"].values()
+            peak_errors = [max(abs(e["peak_ms"] - e["latency_ms"]) for e in r["peaks"]["before_switch"].values())
+                           for r in repeats]
+            print(f"    over repeats, mean +- 95% interval (n): peak error {as_text(peak_errors, digits=1)} ms, "
+                  f"amplitude ratio {as_text([r['amplitude_ratio']['before_switch'] for r in repeats])}, "
+                  f"cos(what, when) {as_text([r['cosine_what_when'] for r in repeats], digits=3)}")
     return out
 
 

@@ -54,3 +54,31 @@ def test_more_devices_than_jax_sees_are_refused_before_anything_runs(tmp_path, c
     assert capsys.readouterr().err.strip() == (
         f"error: {ROOT / 'protocols' / 'coba.toml'}: simulation.devices: got {n + 1}; allowed: at most {n} (the devices "
         f"JAX sees: {n} {jax.devices()[0].platform}; XLA_FLAGS=--xla_force_host_platform_device_count=N makes N of a CPU)")
+
+
+def test_two_processes_joined_by_jax_distributed_give_the_spikes_of_one(tmp_path):
+    """Two processes stand in for two hosts: the example script's network split over them equals one process's."""
+    import socket
+
+    import numpy as np
+
+    script = [sys.executable, str(ROOT / "examples" / "distributed_simulation.py"), str(ROOT / "protocols" / "coba.toml"),
+              "--set", "simulation.duration_ms=60"]
+    with socket.socket() as probe:                   # a free port for the coordinator
+        probe.bind(("localhost", 0))
+        port = probe.getsockname()[1]
+    env = {key: value for key, value in os.environ.items() if key != "XLA_FLAGS"}       # one device per process
+    joined = [f"--coordinator=localhost:{port}", "--processes=2"]
+    second = subprocess.Popen(script + joined + ["--process-id=1"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    first = subprocess.run(script + joined + ["--process-id=0", "--out=two.npz"], env=env, cwd=tmp_path,
+                           capture_output=True, text=True, timeout=600)
+    second.communicate(timeout=600)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr[-3000:]
+    assert "2 devices in 2 processes" in first.stdout
+    alone = subprocess.run(script + ["--out=one.npz"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert alone.returncode == 0, alone.stderr[-3000:]
+    one, two = np.load(tmp_path / "one.npz"), np.load(tmp_path / "two.npz")
+    assert sorted(one.files) == sorted(two.files) and int(one["recording.exc_spikes.count"]) > 0
+    for key in one.files:
+        assert np.array_equal(one[key], two[key]), key

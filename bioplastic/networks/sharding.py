@@ -1,13 +1,15 @@
 """One network's neurons spread over several devices, with ``jax.sharding``.
 
-:func:`shard_network` places every per-neuron array of a network -- the populations'
-parameters and state, their outputs, and the synaptic traces of the projections onto
-them -- split along the neuron axis over a one-dimensional mesh of ``n_devices`` devices
-(axis ``"neurons"``), and everything else (connectivity, delay buffers, learned weights,
-inputs) whole on each device. The compiled time loop then follows that layout (XLA's
-sharding propagation): each device integrates its own share of the neurons, and the spikes
-every step needs are gathered. Propagation reads the whole connectivity on every device in
-the same order as on one, so a sharded run gives the same spikes as an unsharded one.
+:func:`shard_network` places the populations' parameters and state -- every neuron's
+membrane potential and per-neuron parameters -- split along the neuron axis over a
+one-dimensional mesh of ``n_devices`` devices (axis ``"neurons"``), and everything else
+(connectivity, synaptic traces, outputs, delay buffers, learned weights, inputs) whole on
+each device. The compiled time loop follows that layout (XLA's sharding propagation):
+each device integrates its own share of the neurons, and what a step needs whole (the
+spikes, the arriving currents) is gathered. Every sum runs in the same order as on one
+device, so a sharded run gives the same spikes as an unsharded one. Those gathers are
+several collectives per step: on devices that are slices of one CPU a step costs about
+0.5 ms more (docs/scale_out.md), so splitting pays where one device's memory is too small.
 
 A population whose size is not a multiple of ``n_devices`` stays whole on every device.
 
@@ -51,7 +53,7 @@ def available_devices() -> str:
 
 
 def shard_network(network, params: dict, state: dict, drive, n_devices: int):
-    """``(params, state, drive)`` placed over ``n_devices`` devices: per-neuron arrays split, the rest whole.
+    """``(params, state, drive)`` placed over ``n_devices`` devices: the populations' arrays split, the rest whole.
 
     Parameters
     ----------
@@ -86,12 +88,30 @@ def shard_network(network, params: dict, state: dict, drive, n_devices: int):
         return jax.tree_util.tree_map(place, tree)
 
     sizes = {population.name: population.size for population in network.populations}
-    posts = {projection.name: sizes[projection.post] for projection in network.projections}
     params = {"populations": {name: per_neuron(value, sizes[name]) for name, value in params["populations"].items()},
               "projections": jax.device_put(params["projections"], whole)}
-    state = {**state,
-             "populations": {name: per_neuron(value, sizes[name]) for name, value in state["populations"].items()},
-             "outputs": {name: per_neuron(value, sizes[name]) for name, value in state["outputs"].items()},
-             "synapses": {name: per_neuron(value, posts[name]) for name, value in state["synapses"].items()},
-             "delays": jax.device_put(state["delays"], whole), "plastic": jax.device_put(state["plastic"], whole)}
+    state = {**jax.device_put(state, whole),
+             "populations": {name: per_neuron(value, sizes[name]) for name, value in state["populations"].items()}}
     return params, state, jax.device_put(drive, whole)
+
+
+def host_copy(tree):
+    """NumPy copies of a pytree's arrays, whole, also where their shards live in other processes (``jax.distributed``).
+
+    An array every process holds whole (or that lives in this process alone) is fetched
+    as it is; one split over several processes' devices is gathered from all of them
+    (``multihost_utils.process_allgather``), which every process must call together.
+
+    Example
+    -------
+    >>> import jax.numpy as jnp
+    >>> host_copy({"v": jnp.arange(3.0)})["v"].tolist()
+    [0.0, 1.0, 2.0]
+    """
+    from jax.experimental import multihost_utils
+
+    def fetch(leaf):
+        if isinstance(leaf, jax.Array) and not leaf.is_fully_addressable and not leaf.is_fully_replicated:
+            return np.asarray(multihost_utils.process_allgather(leaf, tiled=True))
+        return np.asarray(jax.device_get(leaf))
+    return jax.tree_util.tree_map(fetch, tree)
