@@ -122,19 +122,10 @@ class SeedBatchWork(SimulationWork):
         self.seed_dirs = seed_dirs
         self.params = _stacked([e.params for e in experiments])
         self.drive = _stacked([e.drive for e in experiments])
+        self.batched = True
 
     def start(self):
         return {"network": _stacked([e.state for e in self.experiments]), "chunks": []}
-
-    def _simulate(self, index, network):
-        e = self.experiment
-        start, stop = self.chunks[index]
-        probes = {name: (dataclasses.replace(probe, stride=stop - start) if name.startswith("count.") else probe)
-                  for name, probe in self.probes.items()}
-        network, records = simulate(e.network.step, network, stop - start, params=self.params, drive=self.drive,
-                                    probes=probes, dt=e.dt, start_step=start, check=not self._checked, batched=True)
-        self._checked = True
-        return network, records
 
     def unit_done(self, index, before, after):
         """Bring chunk ``index``'s recordings to the host, split by seed and cut to each seed's spike count."""

@@ -69,6 +69,8 @@ class SimulationWork(Work):
                        for start in range(0, experiment.n_steps, experiment.chunk_steps)]
         self.n_units = len(self.chunks)
         self.probes = dict(experiment.probes)       # a spike buffer that overflowed is given more room
+        self.params, self.drive = experiment.params, experiment.drive
+        self.batched = False                        # several seeds' runs stacked (SeedBatchWork)
         self._checked = False
 
     def progress_at(self, units_done: int) -> float:
@@ -92,8 +94,9 @@ class SimulationWork(Work):
         start, stop = self.chunks[index]
         probes = {name: (dataclasses.replace(probe, stride=stop - start) if name.startswith("count.") else probe)
                   for name, probe in self.probes.items()}
-        network, records = simulate(e.network.step, network, stop - start, params=e.params, drive=e.drive,
-                                    probes=probes, dt=e.dt, start_step=start, check=not self._checked)
+        network, records = simulate(e.network.step, network, stop - start, params=self.params, drive=self.drive,
+                                    probes=probes, dt=e.dt, start_step=start, check=not self._checked,
+                                    batched=self.batched)
         self._checked = True
         return network, records
 
