@@ -118,3 +118,30 @@ def test_initial_weight_kinds():
     np.testing.assert_array_equal(initial_weights("direction", (4, 2)), [[1, -1], [1, -1], [-1, 1], [-1, 1]])
     np.testing.assert_array_equal(initial_weights("zeros", (2, 3)), np.zeros((2, 3)))
     assert initial_weights("normal", (2, 3)) is None
+
+
+def _ring_experiment(noise: bool, sigma: float):
+    from bioplastic.experiments.theta.build import build_theta
+    from bioplastic.experiments.theta.schema import ThetaProtocol
+
+    return build_theta(ThetaProtocol(name="ring", theta={
+        "track": {"n_place_cells": 8}, "layers": {"hpc": {"size": 8, "basal_noise_sigma": sigma,
+                                                          "apical_noise_sigma": sigma}},
+        "connections": {"sensory": {"pre": "place", "post": "hpc", "plastic": False, "init": "identity"},
+                        "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
+        "test": {"spin_up_s": 1.0, "hold_s": 1.0, "episodes": 2, "errors_at_s": [0.5], "noise": noise}}), "ring.toml")
+
+
+def test_a_test_without_noise_is_the_same_whatever_the_noise_the_network_trained_with():
+    from bioplastic.experiments.theta.run import path_integration
+
+    maps = np.repeat(np.eye(8), 2, axis=0)                  # 16 bins, unit i fires in eighth i of the ring
+    errors = {}
+    for noise in (False, True):
+        for sigma in (0.0, 0.3):
+            experiment = _ring_experiment(noise, sigma)
+            state = experiment.initial_state(0)              # the OU noise already drawn differs with sigma
+            errors[noise, sigma] = path_integration(experiment, 0, experiment.network, state, maps)[0]
+    np.testing.assert_array_equal(errors[False, 0.0], errors[False, 0.3])      # quiet: sigma no longer matters
+    np.testing.assert_array_equal(errors[False, 0.0], errors[True, 0.0])       # and equals a network without noise
+    assert not np.array_equal(errors[True, 0.3], errors[True, 0.0])            # with noise on it does

@@ -418,6 +418,40 @@ class ThetaNetwork:
         return jax.lax.scan(body, state, (inputs, jnp.asarray(gates, jnp.float32)))
 
     @functools.cached_property
+    def without_noise(self) -> "ThetaNetwork":
+        """The same network with no compartment noise (every two-compartment layer's s.d. 0), made once.
+
+        Run it from :meth:`silenced` state, so that no noise drawn before lingers.
+
+        Example
+        -------
+        >>> net = ThetaNetwork((ThetaLayer("hpc", 2), RelayLayer("r", 2)), (), inputs={})
+        >>> [getattr(layer, "basal_noise_sigma", None) for layer in net.without_noise.layers]
+        [0.0, None]
+        >>> net.without_noise is net.without_noise
+        True
+        """
+        layers = tuple(dataclasses.replace(layer, basal_noise_sigma=0.0, apical_noise_sigma=0.0)
+                       if isinstance(layer, ThetaLayer) else layer for layer in self.layers)
+        return dataclasses.replace(self, layers=layers)
+
+    @staticmethod
+    def silenced(state: dict) -> dict:
+        """``state`` with every compartment's current OU noise value set to 0.
+
+        Example
+        -------
+        >>> net = ThetaNetwork((ThetaLayer("hpc", 2, basal_noise_sigma=0.5),), (), inputs={})
+        >>> state = ThetaNetwork.silenced(net.init(jax.random.PRNGKey(0)))
+        >>> state["layers"]["hpc"].noise_basal.tolist()
+        [0.0, 0.0]
+        """
+        layers = {name: layer._replace(noise_basal=jnp.zeros_like(layer.noise_basal),
+                                       noise_apical=jnp.zeros_like(layer.noise_apical))
+                  if hasattr(layer, "noise_basal") else layer for name, layer in state["layers"].items()}
+        return {**state, "layers": layers}
+
+    @functools.cached_property
     def compiled_run(self):
         """:meth:`run` under ``jax.jit`` (``learn`` static), made once per network.
 

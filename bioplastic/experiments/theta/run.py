@@ -295,7 +295,8 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     """Decoding errors (episodes, steps) of the path-integration test; the first episode's decoded and true paths.
 
     Each episode: ``spin_up_s`` with the theta schedule, then ``hold_s`` in the generative
-    phase (the sensory input no longer reaches any soma), no learning, a new path.
+    phase (the sensory input no longer reaches any soma), no learning, a new path; without
+    the compartments' noise when ``[theta.test] noise = false``.
 
     Parameters
     ----------
@@ -329,6 +330,8 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     (True, True)
     """
     test, track = experiment.spec.test, experiment.spec.track
+    if not test.noise:
+        network, state = network.without_noise, network.silenced(state)
     spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
     gates = jnp.asarray(np.concatenate([experiment.gates(spin, seed), np.ones(hold, np.float32)]))
     errors, first = [], None

@@ -165,7 +165,8 @@ class ThetaTestSpec(Strict):
     latents'. Track: a decoder of ``decoder_layer`` is fitted on the last ``decoder_minutes``
     of training; each of ``episodes`` test episodes runs ``spin_up_s`` with the theta
     schedule, then ``hold_s`` in the generative phase (sensory input removed), without
-    learning; the error is reported ``errors_at_s`` after removal.
+    learning; the error is reported ``errors_at_s`` after removal. ``noise = false`` runs
+    those episodes without the compartments' noise.
 
     Example
     -------
@@ -192,6 +193,8 @@ class ThetaTestSpec(Strict):
                                      description="track: times after removal the error is reported at (s)")
     max_lag_s: float = Field(4.0, gt=0, description="latents: longest autocorrelation lag (s)")
     recurrent: str = Field("recurrent", description="track: the connection whose sorted weights should form a ring")
+    noise: bool = Field(True, description="track: the compartments' OU noise during each test episode's spin-up and "
+                        "hold; false: none (the authors' run_pathint_test passes add_noise=False)")
 
 
 class ThetaTransferSpec(Strict):
