@@ -156,7 +156,9 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path) -> Figure:
 
 # The numbers the README states, each over the protocol's repeats.
 HEADLINE = ("ec_loss_fold", "hpc_loss_fold", "trained_error_at_1s_m", "trained_error_at_5s_m", "untrained_error_at_1s_m",
-            "untrained_error_at_5s_m", "transferred_error_at_1s_m", "transfer_ratio_at_1s", "ring_correlation")
+            "untrained_error_at_5s_m", "transferred_error_at_1s_m", "transfer_ratio_at_1s", "trained_gp_error_at_1s_m",
+            "trained_gp_error_at_5s_m", "untrained_gp_error_at_1s_m", "untrained_gp_error_at_5s_m",
+            "transferred_gp_error_at_1s_m", "ring_correlation")
 
 
 def main(argv=None):

@@ -136,12 +136,44 @@ def test_a_test_without_noise_is_the_same_whatever_the_noise_the_network_trained
     from bioplastic.experiments.theta.run import path_integration
 
     maps = np.repeat(np.eye(8), 2, axis=0)                  # 16 bins, unit i fires in eighth i of the ring
+    decoders = {"template": lambda rates: decode_positions(maps, rates, 1.0)}
     errors = {}
     for noise in (False, True):
         for sigma in (0.0, 0.3):
             experiment = _ring_experiment(noise, sigma)
             state = experiment.initial_state(0)              # the OU noise already drawn differs with sigma
-            errors[noise, sigma] = path_integration(experiment, 0, experiment.network, state, maps)[0]
+            errors[noise, sigma] = path_integration(experiment, 0, experiment.network, state, decoders)[0]["template"]
     np.testing.assert_array_equal(errors[False, 0.0], errors[False, 0.3])      # quiet: sigma no longer matters
     np.testing.assert_array_equal(errors[False, 0.0], errors[True, 0.0])       # and equals a network without noise
     assert not np.array_equal(errors[True, 0.3], errors[True, 0.0])            # with noise on it does
+
+
+def test_the_ring_decoder_is_the_authors_gaussian_process_regression():
+    """The kernel-ridge decoder equals scikit-learn's GaussianProcessRegressor with the kernel the authors' code gets."""
+    sklearn = pytest.importorskip("sklearn.gaussian_process")
+    from sklearn.gaussian_process.kernels import RBF, ConstantKernel
+
+    from bioplastic.analysis.ring_decoder import RingDecoder
+
+    rng = np.random.default_rng(3)
+    positions = rng.uniform(0.0, 1.0, 400)
+    centres = np.linspace(0.0, 1.0, 30, endpoint=False)
+    distance = np.abs((positions[:, None] - centres[None, :] + 0.5) % 1.0 - 0.5)
+    rates = np.exp(-distance**2 / (2 * 0.08**2)) + 0.05 * rng.normal(size=distance.shape)
+    test = rates[:50] + 0.05 * rng.normal(size=(50, 30))
+    angle = 2 * np.pi * positions
+    # scikit-learn <= 1.8's default kernel, fixed (1.9 optimises it): what the authors' unpinned call used
+    gp = sklearn.GaussianProcessRegressor(kernel=ConstantKernel(1.0, "fixed") * RBF(1.0, "fixed"), alpha=1e-10,
+                                          random_state=10).fit(rates, np.stack([np.cos(angle), np.sin(angle)], 1))
+    decoder = RingDecoder.fit(rates, positions, length_m=1.0)
+    np.testing.assert_allclose(decoder.predict(test), gp.predict(test), rtol=1e-6, atol=1e-8)
+    expected = np.arctan2(*gp.predict(test)[:, ::-1].T) % (2 * np.pi) / (2 * np.pi)
+    np.testing.assert_allclose(decoder.decode(test), expected, atol=1e-9)
+    assert np.median(decoding_error(decoder.decode(test), positions[:50], 1.0)) < 0.02     # and it decodes
+
+
+def test_the_ring_decoder_refuses_mismatched_data():
+    from bioplastic.analysis.ring_decoder import RingDecoder
+
+    with pytest.raises(BadInput, match=r"rates, positions_m: got shapes \(3, 2\) and \(4,\)"):
+        RingDecoder.fit(np.zeros((3, 2)), np.zeros(4), 1.0)

@@ -36,6 +36,7 @@ from bioplastic.analysis.theta import (
     decoding_error,
     rate_maps,
 )
+from bioplastic.analysis.ring_decoder import RingDecoder
 from bioplastic.experiments.theta.build import SAMPLE_EVERY, ThetaExperiment
 from bioplastic.experiments.theta.plots import draw_theta_plots
 from bioplastic.experiments.theta.summary import flat_arrays, stage_file, summarize, unflat_arrays
@@ -231,12 +232,15 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
               **flat_arrays("trained_loss", _mismatch_without_learning(experiment, seed, trained_state))}
     if spec.latents is not None:
         return {**losses, **_generation_test(experiment, seed, trained_state)}
-    maps = _maps(experiment, unflat_arrays("recorded", trained))
-    untrained_maps = _untrained_maps(experiment, seed, state)
-    trained_errors, decoded, true = path_integration(experiment, seed, experiment.network, trained_state, maps)
-    untrained_errors, _, _ = path_integration(experiment, seed, experiment.network, state, untrained_maps)
-    return {**losses, "trained_errors": trained_errors, "untrained_errors": untrained_errors, "decoded_m": decoded,
-            "true_m": true, "maps": maps}
+    recorded = unflat_arrays("recorded", trained)
+    maps = _maps(experiment, recorded)
+    trained_errors, decoded, true = path_integration(experiment, seed, experiment.network, trained_state,
+                                                     _decoders(experiment, recorded))
+    untrained_errors, _, _ = path_integration(experiment, seed, experiment.network, state,
+                                              _decoders(experiment, _untrained_recording(experiment, seed, state)))
+    return {**losses, **{f"trained_{name}errors": e for name, e in _named(trained_errors).items()},
+            **{f"untrained_{name}errors": e for name, e in _named(untrained_errors).items()},
+            "decoded_m": decoded["template"], "gp_decoded_m": decoded["gp"], "true_m": true, "maps": maps}
 
 
 def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
@@ -291,8 +295,8 @@ def _generation_test(experiment: ThetaExperiment, seed: int, state: dict) -> dic
             "latent_autocorrelation": autocorrelation(environment.latents, max_lag)}
 
 
-def path_integration(experiment: ThetaExperiment, seed: int, network, state: dict, maps, remapped: bool = False):
-    """Decoding errors (episodes, steps) of the path-integration test; the first episode's decoded and true paths.
+def path_integration(experiment: ThetaExperiment, seed: int, network, state: dict, decoders: dict, remapped: bool = False):
+    """Decoding errors (episodes, steps) of the path-integration test, per decoder; the first episode's paths.
 
     Each episode: ``spin_up_s`` with the theta schedule, then ``hold_s`` in the generative
     phase (the sensory input no longer reaches any soma), no learning, a new path; without
@@ -300,18 +304,20 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
 
     Parameters
     ----------
-    maps : array (bins, n_units)
-        Decoder templates of ``test.decoder_layer``, as from
-        :func:`~bioplastic.analysis.theta.rate_maps`.
+    decoders : dict
+        Name -> a function from rates of ``test.decoder_layer`` (n_steps, n_units) to
+        positions (m), e.g. :func:`_decoders`' template and Gaussian-process decoders.
     remapped : bool
         Test in the second environment (remapped place fields).
 
     Returns
     -------
-    errors : array (episodes, n_steps)
-        Distance round the ring (m) between decoded and true positions at every step.
-    decoded, true : array (n_steps,)
-        The first episode's decoded and true positions (m).
+    errors : dict of array (episodes, n_steps)
+        Per decoder, the distance round the ring (m) between decoded and true positions at every step.
+    decoded : dict of array (n_steps,)
+        Per decoder, the first episode's decoded positions (m).
+    true : array (n_steps,)
+        The first episode's true positions (m).
 
     Example
     -------
@@ -323,10 +329,12 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     ...                     "recurrent": {"pre": "hpc", "post": "hpc", "compartment": "apical"}},
     ...     "test": {"spin_up_s": 1.0, "hold_s": 1.0, "episodes": 2, "errors_at_s": [0.5]}}), "ring.toml")
     >>> maps = np.eye(4)                                     # unit i fires in quarter i of the 1-m ring
-    >>> errors, decoded, true = path_integration(experiment, 0, experiment.network, experiment.initial_state(0), maps)
-    >>> errors.shape, decoded.shape, true.shape              # 2 episodes of 1 s + 1 s at 25 ms
+    >>> decoders = {"template": lambda rates: decode_positions(maps, rates, 1.0)}
+    >>> errors, decoded, true = path_integration(experiment, 0, experiment.network, experiment.initial_state(0),
+    ...                                          decoders)
+    >>> errors["template"].shape, decoded["template"].shape, true.shape        # 2 episodes of 1 s + 1 s at 25 ms
     ((2, 80), (80,), (80,))
-    >>> sorted(set(decoded.tolist())) <= [0.125, 0.375, 0.625, 0.875], bool(errors.max() <= 0.5)
+    >>> sorted(set(decoded["template"].tolist())) <= [0.125, 0.375, 0.625, 0.875], bool(errors["template"].max() <= 0.5)
     (True, True)
     """
     test, track = experiment.spec.test, experiment.spec.track
@@ -334,16 +342,36 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
         network, state = network.without_noise, network.silenced(state)
     spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
     gates = jnp.asarray(np.concatenate([experiment.gates(spin, seed), np.ones(hold, np.float32)]))
-    errors, first = [], None
+    errors, first = {name: [] for name in decoders}, None
     for episode in range(test.episodes):
         key = jax.random.fold_in(experiment.keys(seed)["test"], episode)
         environment = experiment.environment(seed, spin + hold, key, remapped)
         _, out = network.compiled_run(state, environment.inputs, gates, learn=False)
-        decoded = decode_positions(maps, np.asarray(out["rates"][test.decoder_layer]), track.length_m)
-        errors.append(decoding_error(decoded, environment.positions_m, track.length_m))
+        rates = np.asarray(out["rates"][test.decoder_layer])
+        decoded = {name: decode(rates) for name, decode in decoders.items()}
+        for name, positions in decoded.items():
+            errors[name].append(decoding_error(positions, environment.positions_m, track.length_m))
         if first is None:
             first = (decoded, environment.positions_m)
-    return np.asarray(errors, np.float32), first[0], first[1]
+    return {name: np.asarray(e, np.float32) for name, e in errors.items()}, first[0], first[1]
+
+
+def _decoders(experiment: ThetaExperiment, recorded: dict) -> dict:
+    """Two decoders of ``test.decoder_layer`` fitted on ``recorded`` (10 samples per second of its rates and positions).
+
+    ``template``: each position bin's mean rate, read by correlation
+    (:func:`~bioplastic.analysis.theta.decode_positions`); ``gp``: the authors' Gaussian-process
+    regression to (cos, sin) of the position (:class:`~bioplastic.analysis.ring_decoder.RingDecoder`).
+    """
+    spec = experiment.spec
+    maps = _maps(experiment, recorded)
+    gp = RingDecoder.fit(recorded[spec.test.decoder_layer], recorded["positions_m"], spec.track.length_m)
+    return {"template": lambda rates: decode_positions(maps, rates, spec.track.length_m), "gp": gp.decode}
+
+
+def _named(errors: dict) -> dict:
+    """Errors per decoder under their stage-file names: the template's plain, the others' prefixed (``gp_``)."""
+    return {("" if name == "template" else f"{name}_"): values for name, values in errors.items()}
 
 
 def _maps(experiment: ThetaExperiment, recorded: dict) -> np.ndarray:
@@ -353,15 +381,13 @@ def _maps(experiment: ThetaExperiment, recorded: dict) -> np.ndarray:
                      spec.test.position_bins)
 
 
-def _untrained_maps(experiment: ThetaExperiment, seed: int, state: dict) -> np.ndarray:
-    """The untrained network's own decoder, fitted on ``decoder_minutes`` of it running without learning."""
+def _untrained_recording(experiment: ThetaExperiment, seed: int, state: dict) -> dict:
+    """What the untrained network's own decoders are fitted on: ``decoder_minutes`` of it running without learning."""
     n_steps = experiment.steps(60.0 * experiment.spec.test.decoder_minutes)
     environment = experiment.environment(seed, n_steps, experiment.keys(seed)["path"])
     out = run_without_learning(experiment.network, state, environment.inputs, experiment.gates(n_steps, seed))
     layer = experiment.spec.test.decoder_layer
-    recorded = {layer: np.asarray(out["rates"][layer])[::SAMPLE_EVERY],
-                "positions_m": environment.positions_m[::SAMPLE_EVERY]}
-    return _maps(experiment, recorded)
+    return {layer: np.asarray(out["rates"][layer])[::SAMPLE_EVERY], "positions_m": environment.positions_m[::SAMPLE_EVERY]}
 
 
 def _transfer_stage(experiment: ThetaExperiment, seed: int, trained: dict, on_minute) -> dict:
@@ -375,7 +401,7 @@ def _transfer_stage(experiment: ThetaExperiment, seed: int, trained: dict, on_mi
                  weights=unflat_arrays("weights", trained))
     state, mismatch, recorded = train(experiment, network, start, environment, experiment.gates(n_steps, seed),
                                       _record_from(experiment, n_steps), on_minute)
-    maps = _maps(experiment, recorded)
-    errors, _, _ = path_integration(experiment, seed, network, state, maps, remapped=True)
-    return {"transferred_errors": errors, **flat_arrays("mismatch", mismatch), **flat_arrays("weights", state["weights"]),
+    errors, _, _ = path_integration(experiment, seed, network, state, _decoders(experiment, recorded), remapped=True)
+    return {**{f"transferred_{name}errors": e for name, e in _named(errors).items()}, **flat_arrays("mismatch", mismatch),
+            **flat_arrays("weights", state["weights"]),
             **flat_arrays("recorded", recorded)}

@@ -85,23 +85,28 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
             numbers.update(generated_autocorrelation_ms=generated, latent_autocorrelation_ms=latent,
                            autocorrelation_ratio=generated / latent)
         else:
-            models = {"trained": tested["trained_errors"], "untrained": tested["untrained_errors"]}
-            transfer = pathlib.Path(run_dir) / stage_file("transfer", seed)
-            if spec.transfer is not None:
-                models["transferred"] = read_npz(transfer)["transferred_errors"]
+            transferred = read_npz(pathlib.Path(run_dir) / stage_file("transfer", seed)) if spec.transfer else {}
             spin = experiment.steps(spec.test.spin_up_s)
             numbers["error_with_input_m"] = float(tested["trained_errors"][:, max(spin - experiment.steps(5.0), 0):spin].mean())
-            for when in spec.test.errors_at_s:
-                for model, errors in models.items():
-                    numbers[f"{model}_error_at_{when:g}s_m"] = error_at(experiment, errors, when)
-                if "transferred" in models:
-                    numbers[f"transfer_ratio_at_{when:g}s"] = (numbers[f"transferred_error_at_{when:g}s_m"]
-                                                              / numbers[f"trained_error_at_{when:g}s_m"])
+            for decoder in DECODER_PREFIXES:        # ours (template) and the authors' (Gaussian process, gp_)
+                models = {"trained": tested[f"trained_{decoder}errors"], "untrained": tested[f"untrained_{decoder}errors"]}
+                if transferred:
+                    models["transferred"] = transferred[f"transferred_{decoder}errors"]
+                for when in spec.test.errors_at_s:
+                    for model, errors in models.items():
+                        numbers[f"{model}_{decoder}error_at_{when:g}s_m"] = error_at(experiment, errors, when)
+                    if "transferred" in models:
+                        numbers[f"transfer_{decoder}ratio_at_{when:g}s"] = (
+                            numbers[f"transferred_{decoder}error_at_{when:g}s_m"]
+                            / numbers[f"trained_{decoder}error_at_{when:g}s_m"])
             numbers["ring_correlation"] = circulant_correlation(sorted_recurrent(experiment, trained))
         per_seed[str(seed)] = numbers
     metrics = {key: float(np.mean([numbers[key] for numbers in per_seed.values()])) for key in next(iter(per_seed.values()))}
     metrics["details"] = per_seed
     return metrics
+
+
+DECODER_PREFIXES = ("", "gp_")      # stage-file and metric prefixes: the template decoder's none, the GP's gp_
 
 
 def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
