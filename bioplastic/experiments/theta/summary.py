@@ -92,6 +92,8 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
                 models = {"trained": tested[f"trained_{decoder}errors"], "untrained": tested[f"untrained_{decoder}errors"]}
                 if transferred:
                     models["transferred"] = transferred[f"transferred_{decoder}errors"]
+                for model, errors in models.items():
+                    numbers[f"{model}_{decoder}last_episode_mean_m"] = last_episode_mean(errors)
                 for when in spec.test.errors_at_s:
                     for model, errors in models.items():
                         numbers[f"{model}_{decoder}error_at_{when:g}s_m"] = error_at(experiment, errors, when)
@@ -107,6 +109,22 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
 
 
 DECODER_PREFIXES = ("", "gp_")      # stage-file and metric prefixes: the template decoder's none, the GP's gp_
+
+
+def last_episode_mean(errors) -> float:
+    """The authors' bar-chart measure: the decoding error (m) averaged over the whole window of the last episode only.
+
+    George et al.'s remapping figure plots ``np.mean(errors, axis=1)[-1]`` (figs34, cell 45):
+    the time average over spin-up and hold -- half of the spin-up with the sensory input
+    present -- of the last of the episodes. :func:`error_at` is the measure its caption
+    describes: the error a given time after the input is removed, over all episodes.
+
+    Example
+    -------
+    >>> last_episode_mean(np.array([[0.3, 0.3, 0.3, 0.3], [0.0, 0.0, 0.1, 0.3]]))    # (episodes, steps)
+    0.1
+    """
+    return float(np.mean(np.asarray(errors)[-1]))
 
 
 def error_at(experiment: ThetaExperiment, errors, seconds: float) -> float:
