@@ -236,7 +236,11 @@ def check_batchable(path, overrides=()) -> Kind:
     ...
     bioplastic._checks.BadInput: --batch-seeds: got a training protocol; allowed: a protocol whose kind runs seeds batched: simulation
     """
-    kind = _load(path, overrides)[0]
+    return _batchable(_load(path, overrides)[0])
+
+
+def _batchable(kind: Kind) -> Kind:
+    """``kind`` if it can run seeds batched, else the :class:`BadInput` of :func:`check_batchable`."""
     if kind.batch is None:
         raise BadInput("--batch-seeds", f"a {kind.table} protocol", "a protocol whose kind runs seeds batched: "
                        + ", ".join(k.table for k in KINDS.values() if k.batch is not None))
@@ -292,7 +296,7 @@ def run_seeds_batched(
     """
     seeds = [int(seed) for seed in seeds]
     loaded = [_load(path, [*overrides, f"seed={seed}"]) for seed in seeds]
-    kind = check_batchable(path, overrides)
+    kind = _batchable(loaded[0][0])
     estimate = kind.estimate(loaded[0][1])
     check_size(str(path), dataclasses.replace(estimate, memory={key: value * len(seeds) for key, value
                                                                 in estimate.memory.items()}), limits)
@@ -301,12 +305,10 @@ def run_seeds_batched(
         opened = [open_run_folder(path, name, seed, resolved, folder, None, None)
                   for seed, (_, _, resolved), folder in zip(seeds, loaded, folders)]
         run_dirs = [run_dir for run_dir, _ in opened]
-        batch_table = {**loaded[0][2], "seed": seeds[0]}
-        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], batch_table, out_dir, None, None)
+        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], loaded[0][2], out_dir, None, None)
         manifest["batch"] = {"seeds": seeds, "run_dirs": [str(run_dir) for run_dir in run_dirs]}
     else:
-        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], {**loaded[0][2], "seed": seeds[0]},
-                                              None, resume, None)
+        batch_dir, manifest = open_run_folder(path, f"{name}-seeds", seeds[0], loaded[0][2], None, resume, None)
         run_dirs = [pathlib.Path(run_dir) for run_dir in manifest["batch"]["run_dirs"]]
     work = kind.batch([protocol for _, protocol, _ in loaded], str(path), data_dir, run_dirs)
     run_work(work, batch_dir, manifest, name=f"{name} (seeds {', '.join(map(str, seeds))})",

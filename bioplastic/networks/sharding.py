@@ -58,7 +58,7 @@ def shard_network(network, params: dict, state: dict, drive, n_devices: int):
     Parameters
     ----------
     network : Network
-        The structure (population sizes, projection targets).
+        The structure (its populations' sizes).
     params, state : dict
         From ``network.params`` and ``network.init`` (or a checkpoint of the state).
     drive : pytree or None
@@ -90,8 +90,8 @@ def shard_network(network, params: dict, state: dict, drive, n_devices: int):
     sizes = {population.name: population.size for population in network.populations}
     params = {"populations": {name: per_neuron(value, sizes[name]) for name, value in params["populations"].items()},
               "projections": jax.device_put(params["projections"], whole)}
-    state = {**jax.device_put(state, whole),
-             "populations": {name: per_neuron(value, sizes[name]) for name, value in state["populations"].items()}}
+    state = {key: {name: per_neuron(value, sizes[name]) for name, value in part.items()} if key == "populations"
+             else jax.device_put(part, whole) for key, part in state.items()}
     return params, state, jax.device_put(drive, whole)
 
 

@@ -22,7 +22,6 @@ Example
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 
@@ -35,7 +34,7 @@ from bioplastic.experiments.simulation.build import Experiment, build_experiment
 from bioplastic.experiments.simulation.run import CHUNKS, SimulationWork, locate_nonfinite, write_results
 from bioplastic.runs import write_json
 from bioplastic.runs.folder import now
-from bioplastic.simulation import Events, simulate
+from bioplastic.simulation import simulate
 
 
 def batch_experiments(protocols: list, file: str, data_dir=None) -> list[Experiment]:
@@ -127,29 +126,13 @@ class SeedBatchWork(SimulationWork):
     def start(self):
         return {"network": _stacked([e.state for e in self.experiments]), "chunks": []}
 
-    def unit_done(self, index, before, after):
-        """Bring chunk ``index``'s recordings to the host, split by seed and cut to each seed's spike count."""
-        records = after["chunks"][index]
-        fetched = jax.device_get(dict(records))
-        overflowed = {name: int(np.max(r.count)) for name, r in fetched.items()
-                      if isinstance(r, Events) and int(np.max(r.count)) > r.steps.shape[1]}
-        if overflowed:
-            for name, count in overflowed.items():
-                self.probes[name] = dataclasses.replace(self.probes[name], capacity=2 * count)
-            fetched = jax.device_get(self._simulate(index, before["network"])[1])
-        records.clear()
-        for seed in range(len(self.experiments)):
-            for name, record in fetched.items():
-                if isinstance(record, Events):
-                    count = int(record.count[seed])
-                    records[f"{seed}:{name}.steps"] = record.steps[seed, :count].astype(np.int64)
-                    records[f"{seed}:{name}.neurons"] = record.neurons[seed, :count]
-                else:
-                    records[f"{seed}:{name}"] = record[seed]
+    def _runs(self) -> list:
+        """Seed ``i``'s recordings under ``"i:KEY"``, from row ``i`` of the batch's."""
+        return [(f"{seed}:", lambda array, seed=seed: array[seed]) for seed in range(len(self.experiments))]
 
     def _seed_state(self, state, seed: int) -> dict:
         """Seed ``seed``'s share of a batch state, as :class:`SimulationWork` keeps its own."""
-        prefix = f"{seed}:"
+        prefix = self._runs()[seed][0]
         chunks = [{key.removeprefix(prefix): value for key, value in chunk.items() if key.startswith(prefix)}
                   for chunk in state["chunks"]]
         return {"network": _one(state["network"], seed), "chunks": chunks}

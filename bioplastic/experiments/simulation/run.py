@@ -5,9 +5,9 @@ written to ``chunks/NNNNN.npz`` in the run folder as it finishes (on the engine'
 thread, while the next chunk runs), and the engine then checkpoints the network state
 alone, so the work after a chunk does not grow with the time already simulated. Because
 every chunk is a pure function of the state it starts from (inputs are indexed by the
-global step), a resumed run is bit-for-bit an uninterrupted one. At the end come ``recordings.npz`` (the chunks joined; ``chunks/`` is
-then removed), ``metrics.json``, the learned weights of plastic projections
-(``weights.npz``) and the figures.
+global step), a resumed run is bit-for-bit an uninterrupted one. At the end come
+``recordings.npz`` (the chunks joined; ``chunks/`` is then removed), ``metrics.json``, the
+learned weights of plastic projections (``weights.npz``) and the figures.
 
 Example
 -------
@@ -103,27 +103,32 @@ class SimulationWork(Work):
     def unit_done(self, index, before, after):
         """Bring chunk ``index``'s recordings to the host in one transfer, spike events cut to their count.
 
-        A recording with more spikes than its buffer held runs the chunk again, from the
-        state it started from, with room for twice as many (the same steps: the same
-        spikes); later chunks keep that room. The chunk's dict is filled in place, so the
-        state of a chunk started from this one shares it.
+        A recording with more spikes than its buffer held (for any run of a batch) runs the
+        chunk again, from the state it started from, with room for twice as many (the same
+        steps: the same spikes); later chunks keep that room. The chunk's dict is filled in
+        place, so the state of a chunk started from this one shares it.
         """
         records = after["chunks"][index]
         fetched = jax.device_get(dict(records))
-        overflowed = {name: int(r.count) for name, r in fetched.items()
-                      if isinstance(r, Events) and int(r.count) > r.steps.shape[0]}
+        overflowed = {name: int(np.max(r.count)) for name, r in fetched.items()
+                      if isinstance(r, Events) and int(np.max(r.count)) > r.steps.shape[-1]}
         if overflowed:
             for name, count in overflowed.items():
                 self.probes[name] = dataclasses.replace(self.probes[name], capacity=2 * count)
             fetched = jax.device_get(self._simulate(index, before["network"])[1])
         records.clear()
-        for name, record in fetched.items():
-            if isinstance(record, Events):
-                count = int(record.count)
-                records[f"{name}.steps"] = record.steps[:count].astype(np.int64)
-                records[f"{name}.neurons"] = record.neurons[:count]
-            else:
-                records[name] = record
+        for prefix, take in self._runs():
+            for name, record in fetched.items():
+                if isinstance(record, Events):
+                    count = int(take(record.count))
+                    records[f"{prefix}{name}.steps"] = take(record.steps)[:count].astype(np.int64)
+                    records[f"{prefix}{name}.neurons"] = take(record.neurons)[:count]
+                else:
+                    records[f"{prefix}{name}"] = take(record)
+
+    def _runs(self) -> list:
+        """``(key prefix, take)`` of each run a chunk's recordings hold: here one, its keys as they are."""
+        return [("", lambda array: array)]
 
     def persist_unit(self, index, state, run_dir):
         (run_dir / CHUNKS).mkdir(exist_ok=True)

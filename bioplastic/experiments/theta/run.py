@@ -240,7 +240,7 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
                                               _decoders(experiment, _untrained_recording(experiment, seed, state)))
     return {**losses, **{f"trained_{name}errors": e for name, e in _named(trained_errors).items()},
             **{f"untrained_{name}errors": e for name, e in _named(untrained_errors).items()},
-            "decoded_m": decoded["template"], "gp_decoded_m": decoded["gp"], "true_m": true, "maps": maps}
+            **{f"{name}decoded_m": d for name, d in _named(decoded).items()}, "true_m": true, "maps": maps}
 
 
 def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
