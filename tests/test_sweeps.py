@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from bioplastic._checks import BadInput
 from bioplastic.cli import main
 
 from toy_protocols import ROOT
@@ -259,3 +260,16 @@ def test_batching_seeds_is_refused_where_it_cannot_run(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == ("error: --batch-seeds: got with --backend ray; allowed: --backend local "
                                                "(each Ray task runs one point)")
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_runs_whose_shapes_differ_are_not_batched():
+    from bioplastic.experiments import load_protocol
+    from bioplastic.experiments.simulation.batch import batch_experiments
+
+    protocols = [load_protocol(ROOT / "protocols" / "lif_single.toml", [f"seed={seed}", f"model.populations.cell.size={n}"])[0]
+                 for seed, n in ((0, 1), (1, 2))]
+    with pytest.raises(BadInput) as refused:
+        batch_experiments(protocols, "lif_single.toml")
+    assert str(refused.value) == ("--batch-seeds: got seeds 0 and 1 whose state['outputs']['cell'] shapes differ; "
+                                  "allowed: seeds whose networks, inputs and recordings have the same shapes (run them "
+                                  "without --batch-seeds)")
