@@ -1,5 +1,7 @@
 """Experiments of the theta-gated hippocampal model: the measures, the relay layers, the protocol pieces."""
 
+import pathlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -177,3 +179,73 @@ def test_the_ring_decoder_refuses_mismatched_data():
 
     with pytest.raises(BadInput, match=r"rates, positions_m: got shapes \(3, 2\) and \(4,\)"):
         RingDecoder.fit(np.zeros((3, 2)), np.zeros(4), 1.0)
+
+
+# ----------------------------------------------------------------------------- the authors' ablations
+
+PATH_INTEGRATION = pathlib.Path(__file__).parents[1] / "protocols" / "theta_path_integration.toml"
+ABLATIONS = {   # the connection each ablation redraws -> its --set overrides (as in the protocol's header)
+    "sensory": ["theta.connections.sensory.init=normal", "theta.connections.sensory.init_std=1.5"],
+    "ec_copy": ["theta.connections.ec_copy.init=normal"],
+    "infer": ["theta.connections.infer.init=identity"],
+}
+
+
+def _path_integration(overrides=()):
+    from bioplastic.experiments import load_protocol
+    from bioplastic.experiments.theta.build import build_theta
+
+    return build_theta(load_protocol(PATH_INTEGRATION, overrides)[0], str(PATH_INTEGRATION))
+
+
+@pytest.mark.parametrize("named", sorted(ABLATIONS))
+def test_each_ablation_redraws_only_the_connection_it_names(named):
+    intact, ablated = _path_integration(), _path_integration(ABLATIONS[named])
+    before, after = intact.initial_state(1)["weights"], ablated.initial_state(1)["weights"]
+    for name in before:
+        if name != named:
+            np.testing.assert_array_equal(after[name], before[name], err_msg=name)
+    w, structured = np.asarray(after[named]), np.asarray(before[named])
+    assert w.shape == structured.shape
+    assert [(c.name, c.plastic) for c in ablated.network.connections] == [
+        (c.name, c.plastic) for c in intact.network.connections]                     # what learns is unchanged
+    if named == "infer":                      # the authors' 'remapping': HPC -> EC starts as a copy, then learns
+        np.testing.assert_array_equal(w, np.eye(100))
+        return
+    spec = ablated.spec.connections[named]
+    # random wiring: each unit's summed squared input weight is init_std**2 on average (the identity's is 1) ...
+    assert np.mean(np.sum(w**2, axis=1)) == pytest.approx(spec.init_std**2, rel=0.1)
+    assert np.mean(np.sum(structured**2, axis=1)) == 1.0
+    # ... but no unit copies its partner any more
+    assert abs(np.corrcoef(w.ravel(), structured.ravel())[0, 1]) < 0.05
+    # and the environment's inputs (place and velocity cells) are those of the intact protocol
+    key = intact.keys(1)["path"]
+    for name, value in intact.environment(1, 40, key).inputs.items():
+        np.testing.assert_array_equal(ablated.environment(1, 40, key).inputs[name], value, err_msg=name)
+
+
+def test_the_commands_in_the_protocols_header_validate():
+    import shlex
+
+    from bioplastic.cli import main
+
+    commands = [shlex.split(line.lstrip("# ")) for line in PATH_INTEGRATION.read_text().splitlines()
+                if line.startswith("#") and "bioplastic run" in line and "--set" in line]
+    found = [[arg for arg in command if "=" in arg] for command in commands]
+    assert all(overrides in found for overrides in ABLATIONS.values())
+    for command in commands:
+        assert main(["validate", *command[2:]]) == 0, command
+
+
+@pytest.mark.parametrize("setting, message", [
+    ("theta.connections.ec_copy.init=random",
+     "theta.connections.ec_copy.init: got 'random'; allowed: 'normal', 'zeros', 'identity' or 'direction'"),
+    ("theta.connections.sensory.init_std=1.5",       # a random HPC input without init = normal would change nothing
+     "theta.connections.sensory.init_std: got 1.5; allowed: no init_std: init 'identity' draws no weights "
+     "(init = 'normal' draws them, s.d. init_std / sqrt(pre size))"),
+])
+def test_a_bad_ablation_setting_exits_2_with_its_message(setting, message, capsys):
+    from bioplastic.cli import main
+
+    assert main(["validate", str(PATH_INTEGRATION), "--set", setting]) == 2
+    assert capsys.readouterr().err == f"error: {PATH_INTEGRATION}: {message}\n"

@@ -354,6 +354,9 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
             check.fail(f"{where}.plastic", "true onto a relay layer", "false (relay layers do not learn)")
         shape = (sizes[connection.post], sizes[connection.pre])
         _check_init(check, f"{where}.init", connection.init, shape)
+        if connection.init != "normal" and "init_std" in connection.model_fields_set:
+            check.fail(f"{where}.init_std", repr(connection.init_std), f"no init_std: init {connection.init!r} draws no "
+                       "weights (init = 'normal' draws them, s.d. init_std / sqrt(pre size))")
         weights = initial_weights(connection.init, shape)
         if weights is not None:
             fixed[name] = weights

@@ -78,9 +78,20 @@ class ThetaLayerSpec(Strict):
 class ThetaConnectionSpec(Strict):
     """Weights from ``pre`` (a layer or an input of the environment) onto a compartment of layer ``post``.
 
-    Initial weights: ``normal`` (s.d. init_std / sqrt(pre size)), ``zeros``, ``identity``
-    (one identity block per ``pre`` size stacked down ``post``), ``direction`` (``pre`` = 2
-    velocity cells; the first half of ``post`` gets ``[+1, -1]``, the second ``[-1, +1]``).
+    Initial weights: ``normal`` (s.d. init_std / sqrt(pre size); ``init_std`` is refused with
+    another ``init``), ``zeros``, ``identity`` (one identity block per ``pre`` size stacked
+    down ``post``), ``direction`` (``pre`` = 2 velocity cells; the first half of ``post`` gets
+    ``[+1, -1]``, the second ``[-1, +1]``). A fixed connection (``plastic = false``) keeps them.
+
+    The authors' ablations are choices of ``init``. Their figs34 notebook wires three
+    connections as ``'identity'`` or ``'random'`` (``experiment_params``), and ``'random'``
+    is what their ``add_input`` draws, N(0, w_init**2 / pre size): ``normal`` with
+    ``init_std = w_init``. Random HPC input: place cells -> HPC basal ``normal``, init_std 1.5
+    (their w_init), still fixed. Random conjunctive-cell wiring: EC -> conjunctive cells
+    ``normal``, init_std 1 (RatInABox's default), still fixed. Remapping: their
+    ``'remapping'`` starts HPC -> EC basal at the ``identity``, ``'remapping_random'`` at
+    ``normal``. A shuffled identity would be no ablation: it only relabels the HPC units or
+    the conjunctive cells, which the rest of the network reads through weights drawn i.i.d.
 
     Example
     -------
@@ -89,6 +100,9 @@ class ThetaConnectionSpec(Strict):
     ('basal', True, 'normal', None)
     >>> round(connection.init_std / 50 ** 0.5, 4)      # initial weight s.d. from 50 features
     0.1414
+    >>> random_input = ThetaConnectionSpec(pre="place", post="hpc", plastic=False, init="normal", init_std=1.5)
+    >>> round(random_input.init_std / 100 ** 0.5, 4)    # random HPC input: s.d. from 100 place cells
+    0.15
     >>> ThetaConnectionSpec(pre="features", post="ec", compartment="soma")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
