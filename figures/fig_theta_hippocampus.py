@@ -17,13 +17,25 @@ G. decoding error after the input is removed, mean over episodes and repeats: tr
    untrained, and transferred (place cells remapped, EC apical weights frozen, retrained);
 H. error 1, 2 and 5 s after removal, per repeat.
 
+The last row runs the track protocol under the authors' test (1 s with the theta schedule,
+then 1 s without input, 50 episodes) and their bar-chart measure (the last episode's mean
+error), with the authors' decoder, as the protocol's header gives them, intact and with
+each of the ablations their figs34 notebook lists (``experiment_params``; the header says
+how each maps onto a connection's ``init``):
+
+I. random HPC input: place cells -> HPC basal drawn at random (fixed), against the intact network;
+J. random conjunctive-cell wiring: EC -> conjunctive cells drawn at random (fixed);
+K. remapping: retrained after the place cells remap with HPC -> EC started at random (this
+   protocol; their ``'remapping_random'``) or at the identity (their ``'remapping'``);
+L. which numbers match the paper and which do not (within 1.5x counts as a match).
+
 Runs are cached (run folders under ``figures/cache/runs/``), so re-plotting is instant;
 ``--fresh`` reruns. Writes ``figures/out/fig_theta_hippocampus.png`` and prints the
 headline numbers.
 
 Usage::
 
-    python figures/fig_theta_hippocampus.py        # about 1 min on 2 cores
+    python figures/fig_theta_hippocampus.py        # about 17 min on 2 cores the first time (6 runs), then seconds
 """
 
 from __future__ import annotations
@@ -31,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import textwrap
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -50,6 +63,18 @@ from _runs import cached_run
 HERE = pathlib.Path(__file__).resolve().parent
 LATENTS = HERE.parent / "protocols" / "theta_latents.toml"
 TRACK = HERE.parent / "protocols" / "theta_path_integration.toml"
+# The authors' test and their ablations, as the track protocol's header gives them.
+AUTHORS_TEST = ("theta.test.spin_up_s=1.0", "theta.test.hold_s=1.0", "theta.test.episodes=50",
+                "theta.test.errors_at_s=[1.0]")
+ABLATIONS = {"random HPC input": ("theta.connections.sensory.init=normal", "theta.connections.sensory.init_std=1.5"),
+             "random conjunctive wiring": ("theta.connections.ec_copy.init=normal",),
+             "HPC -> EC from the identity": ("theta.connections.infer.init=identity",)}
+DECODER = "gp_"           # the authors' Gaussian-process decoder (stage-file and metric prefix)
+# Their remapping bar chart (figs34, cell 45: last_episode_mean, GP decoder): trained, and retrained after remapping.
+PUBLISHED_M = {"trained": 0.015, "transferred": 0.04}
+# Their latents notebook (figs12) prints the running loss of HPC and EC untrained (cell 9) and after training (cell 15).
+PUBLISHED_LOSS = {"hpc": (0.735, 0.217), "ec": (0.501, 0.0673)}
+MATCH = 1.5               # ours within this factor of the published number counts as a match
 
 
 def experiment_of(run_dir: pathlib.Path):
@@ -66,12 +91,76 @@ def losses(trained: dict, dt_ms: float, tau_s: float) -> dict:
             if key.startswith("mismatch/")}
 
 
-def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path) -> Figure:
+def per_repeat(metrics: dict, key: str) -> list:
+    return [numbers[key] for numbers in metrics["details"].values()]
+
+
+def errors_of(run_dir: pathlib.Path, stage: str, model: str) -> np.ndarray:
+    """The authors' decoder's errors (episodes, steps) of ``model`` in ``stage``, every repeat's episodes stacked."""
+    return np.concatenate([read_npz(run_dir / stage_file(stage, seed))[f"{model}_{DECODER}errors"]
+                           for seed in seeds(experiment_of(run_dir))])
+
+
+def last_episode(metrics: dict, model: str, decoder: str = DECODER) -> float:
+    """The authors' bar-chart measure of ``model`` read by ``decoder`` (metric prefix), mean over repeats (m)."""
+    return float(np.mean(per_repeat(metrics, f"{model}_{decoder}last_episode_mean_m")))
+
+
+def against(metrics: dict, model: str, published: float) -> str:
+    """``model``'s bar-chart measure by the authors' decoder (and ours) against ``published`` (m), with the verdict."""
+    theirs, ours = last_episode(metrics, model), last_episode(metrics, model, decoder="")
+    ratio = theirs / published
+    verdict = "matches" if 1 / MATCH <= ratio <= MATCH else "does NOT match"
+    return (f"{as_text(per_repeat(metrics, f'{model}_{DECODER}last_episode_mean_m'), digits=3)} (ours "
+            f"{ours:.3f}); published {published}: {verdict} ({ratio:.2f}x; ours {ours / published:.2f}x)")
+
+
+def last_second(metrics: dict, model: str) -> str:
+    """``model``'s error (m) by the authors' decoder over all episodes around 1 s after removal, mean over repeats."""
+    return f"{np.mean(per_repeat(metrics, f'{model}_{DECODER}error_at_1s_m')):.3f}"
+
+
+def comparison_text(metrics_a: dict, authors: dict) -> str:
+    """What the figure's numbers are against the published ones: which match (within ``MATCH``x) and which do not."""
+    folds = {layer: (np.mean(per_repeat(metrics_a, f"{layer}_loss_fold")), before / after)
+             for layer, (before, after) in PUBLISHED_LOSS.items()}
+    items = [
+        "AGAINST THE PAPER. The authors' test and bar-chart measure (1 s with theta, 1 s without input, 50 episodes; "
+        "the last episode's mean error), in m, by their decoder (mean +- 95% interval over repeats) and by ours "
+        f"(template, mean); within {MATCH}x is a match:",
+        f"- trained: {against(authors['intact'], 'trained', PUBLISHED_M['trained'])}.",
+        "- retrained after remapping, HPC -> EC started at random (this protocol; their 'remapping_random'): "
+        f"{against(authors['intact'], 'transferred', PUBLISHED_M['transferred'])}.",
+        "- the same, HPC -> EC started at the identity (their 'remapping'): "
+        f"{against(authors['HPC -> EC from the identity'], 'transferred', PUBLISHED_M['transferred'])}.",
+        "- that measure reads one episode per repeat. Over all episodes, 1 s after the input is removed, the trained "
+        f"network is off by {last_second(authors['intact'], 'trained')} m, the retrained ones by "
+        f"{last_second(authors['intact'], 'transferred')} (from random) and "
+        f"{last_second(authors['HPC -> EC from the identity'], 'transferred')} (from the identity), near the "
+        f"untrained network's {last_second(authors['intact'], 'untrained')}: the retrained networks lose the position "
+        "within a second (K).",
+        "- trained with random HPC input "
+        f"{as_text(per_repeat(authors['random HPC input'], f'trained_{DECODER}last_episode_mean_m'), digits=3)}, "
+        "with random conjunctive wiring "
+        f"{as_text(per_repeat(authors['random conjunctive wiring'], f'trained_{DECODER}last_episode_mean_m'), digits=3)}: "
+        "no published number (the notebook lists both ablations, runs neither).",
+        f"- latents (A), loss untrained / trained: HPC {folds['hpc'][0]:.1f}x, EC {folds['ec'][0]:.1f}x; the notebook "
+        f"prints {folds['hpc'][1]:.1f}x and {folds['ec'][1]:.1f}x, but of a running mean with the untrained minute in "
+        "inference mode: the same order, not the same measure, so not compared.",
+        "- not run here: their remapped network before retraining (0.23 m). Panels G and H (10 s with theta, 20 s "
+        "without input) have no published counterpart.",
+    ]
+    return "\n".join(textwrap.fill(item, 66, subsequent_indent="  ") for item in items)
+
+
+def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict) -> Figure:
+    """The figure from the runs: ``authors_dirs`` maps ``intact`` and each of ``ABLATIONS`` to its run under the authors' test."""
     latents, track = experiment_of(latents_dir), experiment_of(track_dir)
     metrics_a = json.loads((latents_dir / "metrics.json").read_text())
     metrics_b = json.loads((track_dir / "metrics.json").read_text())
-    fig = Figure(figsize=(19.0, 8.6), layout="constrained")
-    (ax_la, ax_ac, ax_lb, ax_dec), (ax_w, ax_prof, ax_pi, ax_bar) = fig.subplots(2, 4)
+    authors = {name: json.loads((run_dir / "metrics.json").read_text()) for name, run_dir in authors_dirs.items()}
+    fig = Figure(figsize=(19.0, 12.9), layout="constrained")
+    (ax_la, ax_ac, ax_lb, ax_dec), (ax_w, ax_prof, ax_pi, ax_bar), (ax_hpc, ax_cvc, ax_remap, ax_text) = fig.subplots(3, 4)
 
     first_a = seeds(latents)[0]
     loss_curves(losses(read_npz(latents_dir / stage_file("train", first_a)), latents.spec.dt_ms,
@@ -151,6 +240,40 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path) -> Figure:
     ax_bar.set_ylabel("decoding error (m)")
     ax_bar.legend(fontsize="small")
     ax_bar.set_title("H. error per repeat (dots) and mean (bars)", fontsize="medium")
+
+    intact_dir = authors_dirs["intact"]
+    authors_spec = experiment_of(intact_dir).spec
+    panels = ((ax_hpc, "random HPC input", "I. random HPC input: place cells -> HPC drawn at random, fixed"),
+              (ax_cvc, "random conjunctive wiring", "J. random conjunctive wiring: EC -> conjunctive cells at random"))
+    for ax, name, title in panels:
+        curves = {f"intact ({last_episode(authors['intact'], 'trained'):.3f} m)": errors_of(intact_dir, "test", "trained"),
+                  f"{name} ({last_episode(authors[name], 'trained'):.3f} m)": errors_of(authors_dirs[name], "test", "trained"),
+                  "untrained": errors_of(intact_dir, "test", "untrained")}
+        error_curves(curves, authors_spec.dt_ms, authors_spec.test.spin_up_s, ax=ax)
+        ax.lines[2].set(color="0.65", linewidth=0.8)          # untrained: a reference, drawn thin
+        ax.set_title(title, fontsize="medium")
+
+    identity = "HPC -> EC from the identity"
+    curves = {f"trained ({last_episode(authors['intact'], 'trained'):.3f} m)": errors_of(intact_dir, "test", "trained"),
+              f"retrained, HPC -> EC from random ({last_episode(authors['intact'], 'transferred'):.3f} m)":
+                  errors_of(intact_dir, "transfer", "transferred"),
+              f"retrained, from the identity ({last_episode(authors[identity], 'transferred'):.3f} m)":
+                  errors_of(authors_dirs[identity], "transfer", "transferred")}
+    error_curves(curves, authors_spec.dt_ms, authors_spec.test.spin_up_s, ax=ax_remap)
+    ax_remap.set_title("K. remapping: HPC -> EC started at random (this protocol) or identity", fontsize="medium")
+    for ax, name, labels in ((ax_hpc, "random HPC input", ("intact", "ablated")),
+                             (ax_cvc, "random conjunctive wiring", ("intact", "ablated")),
+                             (ax_remap, identity, ("from random", "from the identity"))):
+        rings = [np.mean(per_repeat(authors[run], "ring_correlation")) for run in ("intact", name)]
+        ax.set_title(ax.get_title() + f"\n(ring correlation {rings[0]:.2f} {labels[0]}, {rings[1]:.2f} {labels[1]})",
+                     fontsize="medium")
+        ax.set_ylim(0.0, 0.45)
+        ax.legend(fontsize="small", loc="upper left", title="mean error of the last episode", title_fontsize="small")
+
+    ax_text.axis("off")
+    ax_text.text(0.0, 1.0, comparison_text(metrics_a, authors), transform=ax_text.transAxes, va="top", ha="left",
+                 fontsize="small")
+    ax_text.set_title("L. which numbers match the paper", fontsize="medium")
     return fig
 
 
@@ -159,6 +282,9 @@ HEADLINE = ("ec_loss_fold", "hpc_loss_fold", "trained_error_at_1s_m", "trained_e
             "untrained_error_at_5s_m", "transferred_error_at_1s_m", "transfer_ratio_at_1s", "trained_gp_error_at_1s_m",
             "trained_gp_error_at_5s_m", "untrained_gp_error_at_1s_m", "untrained_gp_error_at_5s_m",
             "transferred_gp_error_at_1s_m", "ring_correlation")
+AUTHORS_HEADLINE = tuple(f"{model}_{decoder}last_episode_mean_m" for decoder in ("gp_", "")
+                         for model in ("trained", "untrained", "transferred")) + ("trained_gp_error_at_1s_m",
+                                                                                   "ring_correlation")
 
 
 def main(argv=None):
@@ -167,16 +293,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     latents_dir = cached_run("fig_theta_hippocampus", LATENTS, args.fresh)
     track_dir = cached_run("fig_theta_hippocampus", TRACK, args.fresh)
+    authors_dirs = {name: cached_run("fig_theta_hippocampus", TRACK, args.fresh, AUTHORS_TEST + extra)
+                    for name, extra in {"intact": (), **ABLATIONS}.items()}
     with bioplastic_style():
-        out = save_figure(draw(latents_dir, track_dir), HERE / "out" / "fig_theta_hippocampus.png")
+        out = save_figure(draw(latents_dir, track_dir, authors_dirs), HERE / "out" / "fig_theta_hippocampus.png")
     print(f"wrote {out}")
     for label, run_dir in (("A (latents)", latents_dir), ("B/C (track)", track_dir)):
         metrics = json.loads((run_dir / "metrics.json").read_text())
         print(f"  {label}: " + ", ".join(f"{key} {value:.4g}" for key, value in metrics.items()
                                         if isinstance(value, float)))
         repeats = metrics["details"].values()
-        print(f"    over repeats, mean +- 95% interval (n): " + ", ".join(
+        print("    over repeats, mean +- 95% interval (n): " + ", ".join(
             f"{key} {as_text([repeat[key] for repeat in repeats], digits=3)}" for key in HEADLINE if key in metrics))
+    for name, run_dir in authors_dirs.items():
+        metrics = json.loads((run_dir / "metrics.json").read_text())
+        print(f"  the authors' test, {name}: " + ", ".join(
+            f"{key} {as_text(per_repeat(metrics, key), digits=3)}" for key in AUTHORS_HEADLINE if key in metrics))
     return out
 
 
