@@ -17,6 +17,16 @@ cross-entropy loss, as in the authors' code.
 ``"autoencoder"`` (``top`` = the target image): ``loss_l = mean((a_l - b_l)^2)`` for every
 ``l = 0 .. L``; the reconstruction is the forward output ``a_L``.
 
+``"conv_autoencoder"`` (the authors' convolutional autoencoder,
+:mod:`bioplastic.layers.conv_autoencoder`; ``top`` = the target image): with ``n_l`` the
+side of layer ``l``'s images, ``loss_l = n_l mean((a_l - b_l)^2) + n_l mean((z(a_l) -
+z(b_l))^2)`` for the hidden layers, where ``z`` centres each channel of each image on its
+mean over the image and scales it to unit L2 norm over the image (:func:`normalized`), and
+``n_l mean((a_l - b_l)^2)`` alone at the two ends (``l = 0``: the feedback network's
+reconstruction of the input; ``l = L``: the forward network's). The normalised term keeps
+both networks from agreeing on constant images. The BatchNorm running statistics move by
+their running-average step (:func:`~bioplastic.layers.conv_autoencoder.statistics_step`).
+
 ``loss_l`` reaches exactly two weights: those producing ``a_l`` and those producing ``b_l``.
 No forward weight is used in the feedback path or the reverse (no weight transport). Both
 properties are tested with ``jax.grad``.
@@ -39,12 +49,14 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import check_choice, check_positive
+from bioplastic.layers import conv_autoencoder
 from bioplastic.layers.counter_current import CounterCurrentParams, feedback_activities, forward_activities
 from bioplastic.rules.base import Rule
 
 SCALE_C = 0.5
 SCALE_ORTHOGONAL = 0.5
-LOSSES = ("scaled", "normalized", "autoencoder")
+LOSSES = ("scaled", "normalized", "autoencoder", "conv_autoencoder")
+NORM_FLOOR = 1e-8            # added to the L2 norm in the normalised terms, as in the authors' code
 
 
 def layer_losses(params: CounterCurrentParams, x, y, loss: str = "scaled") -> jax.Array:
@@ -131,12 +143,81 @@ def autoencoder_losses(params: CounterCurrentParams, x, target) -> jax.Array:
     return jnp.stack([jnp.mean((a_l - b_l.reshape(a_l.shape)) ** 2) for a_l, b_l in zip(a, b)])
 
 
+def conv_autoencoder_losses(params, x, target):
+    """Convolutional autoencoder: the per-layer losses and the batch's BatchNorm moments.
+
+    Parameters
+    ----------
+    params : ConvAutoencoderParams
+        See :mod:`bioplastic.layers.conv_autoencoder`.
+    x : array
+        Input images ``(batch, H, W, C)``.
+    target : array
+        ``b_L``, the images the feedback network starts from, shaped like ``x``.
+
+    Returns
+    -------
+    losses : array
+        ``(L + 1,)`` (``L = 2K`` layers), see the module docstring.
+    moments : tuple
+        ``(forward, feedback)``: the batch's :class:`~bioplastic.layers.conv_autoencoder.Moments`
+        at each BatchNorm of the two networks.
+
+    Example
+    -------
+    A new network reconstructs every image as 0 (its last forward kernel is zero), so the
+    last loss is the image side times the mean squared pixel:
+
+    >>> from bioplastic.layers.conv_autoencoder import init_conv_autoencoder
+    >>> params = init_conv_autoencoder(jax.random.PRNGKey(0), (1, 4, 1), image_side=4)
+    >>> x = jnp.full((2, 4, 4, 1), 0.5)
+    >>> losses, moments = conv_autoencoder_losses(params, x, x)
+    >>> losses.shape, float(losses[-1])                    # 4 * 0.5 ** 2
+    ((3,), 1.0)
+    """
+    a, forward_moments = conv_autoencoder.forward_activities(params, x)
+    b, feedback_moments = conv_autoencoder.feedback_activities(params, target)
+    losses = [image_pair_loss(a_l, b_l, normalized_term=0 < l < len(a) - 1) for l, (a_l, b_l) in enumerate(zip(a, b))]
+    return jnp.stack(losses), (forward_moments, feedback_moments)
+
+
+def image_pair_loss(a, b, normalized_term: bool = True):
+    """``n mean((a - b)^2)`` (+ ``n mean((z(a) - z(b))^2)``) for images ``(batch, n, n, C)``: one layer's loss.
+
+    Example
+    -------
+    Side 1: the squared error alone; a single pixel normalises to 0, so the second term is 0:
+
+    >>> image_pair_loss(jnp.array([[[[1.0, 3.0]]]]), jnp.zeros((1, 1, 1, 2))).tolist()
+    5.0
+    """
+    side = a.shape[1]
+    loss = side * jnp.mean((a - b) ** 2)
+    if normalized_term:
+        loss += side * jnp.mean((normalized(a) - normalized(b)) ** 2)
+    return loss
+
+
+def normalized(images):
+    """Each channel of each image ``(batch, H, W, C)`` centred on its mean over the image, then of unit L2 norm.
+
+    Example
+    -------
+    >>> z = normalized(jnp.array([1.0, 2.0, 3.0, 6.0]).reshape(1, 2, 2, 1))   # mean 3: [-2, -1, 0, 3] / sqrt(14)
+    >>> [round(float(v) * 14 ** 0.5, 4) for v in z.ravel()]
+    [-2.0, -1.0, 0.0, 3.0]
+    """
+    centred = images - jnp.mean(images, axis=(1, 2), keepdims=True)
+    return centred / (jnp.sqrt(jnp.sum(centred**2, axis=(1, 2), keepdims=True)) + NORM_FLOOR)
+
+
 def counter_current(loss: str = "scaled", loss_weight: float = 1.0) -> Rule:
     """CCL as a rule: ``delta = -d(sum of layer losses)/d params`` (local by construction).
 
     ``update(state, params, *, batch=(x, y))``; ``params`` is a
-    :class:`CounterCurrentParams`; ``y`` is one-hot labels (``loss`` ``"scaled"`` or
-    ``"normalized"``) or the target image (``"autoencoder"``). ``loss_weight`` multiplies
+    :class:`CounterCurrentParams` (a :class:`~bioplastic.layers.conv_autoencoder.ConvAutoencoderParams`
+    for ``"conv_autoencoder"``); ``y`` is one-hot labels (``loss`` ``"scaled"`` or
+    ``"normalized"``) or the target image (the autoencoders). ``loss_weight`` multiplies
     every loss.
 
     Example
@@ -173,19 +254,31 @@ def counter_current(loss: str = "scaled", loss_weight: float = 1.0) -> Rule:
         losses = autoencoder_losses(params, x, y) if loss == "autoencoder" else layer_losses(params, x, y, loss)
         return loss_weight * jnp.sum(losses)
 
+    def conv_total(params, x, y):
+        """``loss_weight`` times the summed losses of :func:`conv_autoencoder_losses`, and the batch's moments."""
+        losses, moments = conv_autoencoder_losses(params, x, y)
+        return loss_weight * jnp.sum(losses), moments
+
     def update(state, params, *, batch):
-        """``(-d total / d params, state)`` for one batch.
+        """``(-d total / d params, state)`` for one batch (and, for ``"conv_autoencoder"``, the statistics' step).
 
         Parameters
         ----------
         state : tuple
             ``()``, returned as it is.
-        params : CounterCurrentParams
+        params : CounterCurrentParams or ConvAutoencoderParams
         batch : tuple
             ``(x, y)`` as in ``total``.
         """
-        gradient = jax.grad(total)(params, *batch)
-        return jax.tree_util.tree_map(jnp.negative, gradient), state
+        if loss != "conv_autoencoder":
+            gradient = jax.grad(total)(params, *batch)
+            return jax.tree_util.tree_map(jnp.negative, gradient), state
+        gradient, (forward_moments, feedback_moments) = jax.grad(conv_total, has_aux=True)(params, *batch)
+        statistics = conv_autoencoder.RunningStatistics(
+            conv_autoencoder.statistics_step(params.statistics.forward, forward_moments),
+            conv_autoencoder.statistics_step(params.statistics.feedback, feedback_moments))
+        delta = jax.tree_util.tree_map(jnp.negative, (gradient.forward, gradient.feedback))
+        return conv_autoencoder.ConvAutoencoderParams(*delta, statistics), state
 
     return Rule(init=lambda params: (), update=update, signals=("batch",))
 

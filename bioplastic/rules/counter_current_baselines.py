@@ -1,14 +1,17 @@
 """Backprop and feedback alignment on counter-current learning's forward network.
 
 The baselines train the same forward network (dense or convolutional, ELU, linear top,
-see :mod:`bioplastic.rules.counter_current`) end to end on one loss of its output:
+see :mod:`bioplastic.rules.counter_current`; or the convolutional autoencoder of
+:mod:`bioplastic.layers.conv_autoencoder`, ReLU and BatchNorm) end to end on one loss of its output:
 cross-entropy of the logits (a classifier, ``y`` one-hot) or the squared error of the
 reconstruction (an autoencoder, ``y`` the target image). The feedback weights are left
 untouched (their ``delta`` is zero).
 
 Feedback alignment (Lillicrap et al. 2016) sends the error down through a fixed random
 copy of each layer's weights instead of the weights themselves; with those copies equal to
-the forward weights it is backprop (tested).
+the forward weights it is backprop (tested). On the convolutional autoencoder both train
+with BatchNorm's batch statistics, moving the forward network's running statistics as
+counter-current learning does; the feedback network and its statistics stay as they are.
 
 Example
 -------
@@ -29,6 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bioplastic._checks import check_choice
+from bioplastic.layers import conv_autoencoder
 from bioplastic.rules.base import Rule
 from bioplastic.layers.counter_current import CounterCurrentParams, forward_layer
 
@@ -70,9 +74,7 @@ def backprop_baseline(loss: str = "cross_entropy") -> Rule:
         batch : tuple
             ``(x, y)``: inputs ``(batch, ...)`` and one-hot labels ``(batch, C)`` or target images.
         """
-        x, y = batch
-        gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x), y))(params.forward)
-        return _zero_feedback(params, gradient), state
+        return _output_delta(loss, params, *batch), state
 
     return Rule(init=lambda params: (), update=update, signals=("batch",))
 
@@ -81,8 +83,9 @@ def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
     """Feedback alignment: errors sent down fixed random weights drawn once from ``key``.
 
     The random weights (the rule state) have the shapes of the forward weights and are
-    uniform in ``+-sqrt(6 / fan_out)``; the forward network and loss are those of
-    :func:`backprop_baseline`.
+    uniform in ``+-sqrt(6 / fan_out)`` (on the convolutional autoencoder: drawn as its
+    forward kernels are, :func:`~bioplastic.layers.conv_autoencoder.random_forward_layers`);
+    the forward network and loss are those of :func:`backprop_baseline`.
 
     Example
     -------
@@ -94,6 +97,8 @@ def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
     check_choice(loss, "loss", OUTPUT_LOSSES)
 
     def init(params):
+        if isinstance(params, conv_autoencoder.ConvAutoencoderParams):
+            return conv_autoencoder.random_forward_layers(key, params)
         leaves, treedef = jax.tree_util.tree_flatten(params.forward)
         keys = jax.random.split(key, len(leaves))
         return jax.tree_util.tree_unflatten(treedef, [
@@ -113,37 +118,61 @@ def feedback_alignment(key: jax.Array, loss: str = "cross_entropy") -> Rule:
         batch : tuple
             ``(x, y)``: inputs ``(batch, ...)`` and one-hot labels ``(batch, C)`` or target images.
         """
-        x, y = batch
-        gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x, state), y))(params.forward)
-        return _zero_feedback(params, gradient), state
+        return _output_delta(loss, params, *batch, backward=state), state
 
     return Rule(init=init, update=update, signals=("batch",))
+
+
+def _output_delta(loss, params, x, y, backward=None):
+    """Minus the forward weights' gradient of the output loss (down ``backward``'s weights for FA), as a delta."""
+    if isinstance(params, conv_autoencoder.ConvAutoencoderParams):
+        return _conv_autoencoder_delta(loss, params, x, y, backward)
+    gradient = jax.grad(lambda forward: _output_loss(loss, _plain_output(forward, x, backward), y))(params.forward)
+    return _zero_feedback(params, gradient)
+
+
+def _conv_autoencoder_delta(loss, params, x, y, backward):
+    convolve = None
+    if backward is not None:
+        convolve = lambda j, resample, layer, a: _aligned_layer(resample, a, layer, backward[j])  # noqa: E731
+
+    def objective(forward):
+        activities, moments = conv_autoencoder.forward_activities(params._replace(forward=forward), x, detach=False,
+                                                                  convolve=convolve)
+        return _output_loss(loss, activities[-1], y), moments
+
+    gradient, moments = jax.grad(objective, has_aux=True)(params.forward)
+    statistics = params.statistics._replace(
+        forward=conv_autoencoder.statistics_step(params.statistics.forward, moments),
+        feedback=jax.tree_util.tree_map(jnp.zeros_like, params.statistics.feedback))
+    return conv_autoencoder.ConvAutoencoderParams(jax.tree_util.tree_map(jnp.negative, gradient),
+                                                  jax.tree_util.tree_map(jnp.zeros_like, params.feedback), statistics)
 
 
 def _plain_output(forward, x, backward=None):
     """Forward network without detaching; ``backward[l]`` replaces layer l's weights on the way down (FA)."""
     a = x
     for l, weights in enumerate(forward):
-        pre = forward_layer(weights, a) if backward is None else _aligned_layer(a, weights, backward[l])
+        pre = forward_layer(weights, a) if backward is None else _aligned_layer(forward_layer, a, weights, backward[l])
         a = pre if l == len(forward) - 1 else jax.nn.elu(pre)
     return a
 
 
-@jax.custom_vjp
-def _aligned_layer(a, weights, feedback):
-    return forward_layer(weights, a)
+@partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _aligned_layer(apply, a, weights, feedback):
+    return apply(weights, a)
 
 
-def _aligned_forward(a, weights, feedback):
-    return forward_layer(weights, a), (a, weights, feedback)
+def _aligned_forward(apply, a, weights, feedback):
+    return apply(weights, a), (a, weights, feedback)
 
 
-def _aligned_backward(residual, g):
+def _aligned_backward(apply, residual, g):
     a, weights, feedback = residual
     # The layer is linear in its input, so the input gradient taken with the feedback weights in
     # place of the forward weights is the error sent down the fixed random matrices.
-    _, to_input = jax.vjp(partial(forward_layer, feedback), a)
-    _, to_weights = jax.vjp(lambda w: forward_layer(w, a), weights)
+    _, to_input = jax.vjp(partial(apply, feedback), a)
+    _, to_weights = jax.vjp(lambda w: apply(w, a), weights)
     return to_input(g)[0], to_weights(g)[0], jax.tree_util.tree_map(jnp.zeros_like, feedback)
 
 

@@ -103,7 +103,9 @@ class Trainer(NamedTuple):
     """Data and compiled functions of one training run (see :func:`trainer`).
 
     ``score(layers, x, y)`` and ``loss(layers, x, y)`` are *sums* over a block of examples
-    (:func:`mean_over_blocks` divides by the number of examples).
+    (:func:`mean_over_blocks` divides by the number of examples). ``probe(layers)``, where
+    given, returns ``{name: array}`` measured before training and after every epoch (e.g.
+    the forward/feedback alignment of a counter-current network).
 
     Example
     -------
@@ -126,11 +128,14 @@ class Trainer(NamedTuple):
     n_classes: int
     batch_size: int
     task: str
+    batches_per_epoch: Optional[int] = None
+    probe: Optional[Callable] = None
 
 
 def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activation: str = "relu",
             predict: Optional[Callable] = None, validation=None, task: str = "classification",
-            standardize: Optional[tuple] = None, image_layout: str = "flat") -> Trainer:
+            standardize: Optional[tuple] = None, image_layout: str = "flat",
+            batches_per_epoch: Optional[int] = None) -> Trainer:
     """Prepare data and compile the training step, the test score and the validation loss.
 
     Images are prepared by :func:`prepare_images`; the number of classes is the largest
@@ -157,11 +162,13 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
         selects a model without looking at the test set.
     task : {"classification", "autoencoder"}
         ``"classification"`` trains on one-hot labels and scores test accuracy; ``"autoencoder"`` trains on
-        the image itself and scores the test reconstruction error (mean squared, per pixel of a flat image).
+        the image itself and scores the test reconstruction error (mean squared, per pixel).
     standardize : (mean, std), optional
         After the scaling, ``x <- (x - mean) / std`` (std > 0, in the scaled pixel units).
     image_layout : {"flat", "nhwc"}
         ``"flat"`` gives vectors; ``"nhwc"`` images with a channel axis (for convolutional networks).
+    batches_per_epoch : int, optional
+        Train on only the first N minibatches of each epoch's shuffled order (default: all).
 
     Returns
     -------
@@ -203,9 +210,12 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
         loss = lambda layers, x, y: jnp.sum(-jnp.take_along_axis(  # noqa: E731
             jax.nn.log_softmax(predict(layers, x)), y[:, None], axis=-1))
     else:
-        score = loss = lambda layers, x, y: jnp.sum(jnp.mean((predict(layers, x) - x) ** 2, axis=-1))  # noqa: E731
+        score = loss = lambda layers, x, y: jnp.sum(  # noqa: E731
+            jnp.mean((predict(layers, x) - x) ** 2, axis=tuple(range(1, x.ndim))))
+    if batches_per_epoch is not None:
+        check_size(batches_per_epoch, "batches_per_epoch")
     return Trainer(make_step(rule, optimizer), jax.jit(score), jax.jit(loss), train_x, train_y, test_x, test_y,
-                   validation_x, validation_y, n_classes, batch_size, task)
+                   validation_x, validation_y, n_classes, batch_size, task, batches_per_epoch)
 
 
 def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
@@ -226,7 +236,8 @@ def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
         yield order[b * batch_size : (b + 1) * batch_size]
 
 
-def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, epoch: int):
+def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, epoch: int,
+                batches: Optional[int] = None):
     """The one batch loop: ``carry = step(carry, x_batch, y_batch)`` over the minibatches of one epoch.
 
     Every trainer goes through it -- :func:`run_epoch` (every batch rule), the continual
@@ -247,6 +258,8 @@ def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, ep
         The run's batch-order key, the same for every epoch.
     epoch : int
         Epoch index (from 0), folded into ``key``.
+    batches : int, optional
+        Stop after this many minibatches (default: every whole one).
 
     Returns
     -------
@@ -261,9 +274,14 @@ def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, ep
     ...                            jax.random.PRNGKey(0), 0)
     >>> float(total), len(times)                        # 2 batches of 2; the fifth example is left out
     (4.0, 1)
+    >>> float(train_epoch(lambda c, x, y: c + x.sum(), 0.0, np.ones((5, 1)), np.zeros(5), 2,
+    ...                   jax.random.PRNGKey(0), 0, batches=1)[0])
+    2.0
     """
     step_times = []
     for b, chosen in enumerate(minibatches(key, epoch, len(x), batch_size)):
+        if batches is not None and b == batches:
+            break
         tick = time.perf_counter()
         carry = step(carry, x[chosen], y[chosen])
         if b > 0:
@@ -320,7 +338,8 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
 
     start = time.perf_counter()
     (layers, rule_state, opt_state), step_times = train_epoch(step, (layers, rule_state, opt_state), run.train_x,
-                                                              run.train_y, run.batch_size, key, epoch)
+                                                              run.train_y, run.batch_size, key, epoch,
+                                                              run.batches_per_epoch)
     return layers, rule_state, opt_state, time.perf_counter() - start, step_times
 
 

@@ -6,8 +6,10 @@ takes dual propagation, backprop or equilibrium propagation. The counter-current
 (forward and feedback ELU networks) take counter-current learning, backprop or feedback
 alignment, each network with its own optimizer: ``counter_current_mlp`` (dense classifier,
 the "scaled" loss), ``counter_current_cnn`` (stride-2 convolutions, the "normalized" loss;
-images zero-padded to the power of two its convolutions need) and
-``counter_current_autoencoder`` (dense, input to reconstruction). :func:`build_training`
+images zero-padded to the power of two its convolutions need),
+``counter_current_autoencoder`` (dense, input to reconstruction) and
+``counter_current_conv_autoencoder`` (the authors' convolutional autoencoder with
+BatchNorm; images zero-padded to a multiple of ``2 ** encoder layers``). :func:`build_training`
 checks what the schema cannot (registered rule and its parameters, layer sizes against the
 dataset, a bounded activation for equilibrium propagation) and returns a
 :class:`TrainingExperiment`.
@@ -26,7 +28,6 @@ import inspect
 from typing import Callable, Optional
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -37,7 +38,10 @@ from bioplastic.protocol.errors import relocate
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.training.schema import TrainingProtocol
 from bioplastic.rules.backprop import backprop
+from bioplastic.layers.conv_autoencoder import ConvAutoencoderParams, encoder_depth, init_conv_autoencoder, reconstruct
+from bioplastic.layers.conv_autoencoder import alignment as conv_autoencoder_alignment
 from bioplastic.layers.counter_current import CounterCurrentParams, init_counter_current, init_counter_current_cnn
+from bioplastic.layers.counter_current import alignment as counter_current_alignment
 from bioplastic.rules.counter_current import counter_current
 from bioplastic.layers.counter_current import predict as counter_current_predict
 from bioplastic.rules.counter_current_baselines import backprop_baseline, feedback_alignment
@@ -45,6 +49,7 @@ from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict
 from bioplastic.layers.mlp import init_layers
 from bioplastic.train.batches import Trainer, pixel_statistics, split_validation, trainer
+from bioplastic.train.optimizers import network_optimizer
 
 
 TRAINING_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
@@ -107,14 +112,20 @@ COUNTER_CURRENT_RULES.register("feedback_alignment", TrainingRule(feedback_align
                                "[counter_current_mlp] fixed random feedback")
 
 NETWORK_RULES = {"mlp": TRAINING_RULES, "counter_current_mlp": COUNTER_CURRENT_RULES,
-                 "counter_current_cnn": COUNTER_CURRENT_RULES, "counter_current_autoencoder": COUNTER_CURRENT_RULES}
+                 "counter_current_cnn": COUNTER_CURRENT_RULES, "counter_current_autoencoder": COUNTER_CURRENT_RULES,
+                 "counter_current_conv_autoencoder": COUNTER_CURRENT_RULES}
 # The loss each counter-current network gives its rules: counter-current learning's local form,
 # and the output loss of the backprop and feedback-alignment baselines.
-LOCAL_LOSS = {"counter_current_mlp": "scaled", "counter_current_cnn": "normalized", "counter_current_autoencoder": "autoencoder"}
+LOCAL_LOSS = {"counter_current_mlp": "scaled", "counter_current_cnn": "normalized", "counter_current_autoencoder": "autoencoder",
+              "counter_current_conv_autoencoder": "conv_autoencoder"}
 OUTPUT_LOSS = {"counter_current_mlp": "cross_entropy", "counter_current_cnn": "cross_entropy",
-               "counter_current_autoencoder": "mse"}
+               "counter_current_autoencoder": "mse", "counter_current_conv_autoencoder": "mse"}
+AUTOENCODERS = ("counter_current_autoencoder", "counter_current_conv_autoencoder")
+CONVOLUTIONAL = ("counter_current_cnn", "counter_current_conv_autoencoder")
+# The activation each counter-current network uses (fixed: the authors' choice).
+COUNTER_CURRENT_ACTIVATION = {"counter_current_conv_autoencoder": "relu"}
 BOUNDED = ("hard_sigmoid", "sigmoid", "tanh", "rectified_tanh")
-OPTIMIZERS = {"adam": optax.adam, "sgd": optax.sgd}
+PROBE_EXAMPLES = 1000   # test images the forward/feedback alignment of a counter-current network is measured on
 
 
 @dataclasses.dataclass(frozen=True)
@@ -193,9 +204,16 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     for name in spec.rule_params:
         check.known(name, f"{path}.rule_params.{name}", allowed, f"a parameter of rule {spec.rule!r}")
     key_layers, key_batches, key_rule = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
-    hidden_activation = spec.hidden_activation or ("elu" if counter_current_network else "relu")
-    if counter_current_network and hidden_activation != "elu":
-        check.fail(f"{path}.hidden_activation", repr(hidden_activation), "'elu' (the counter-current networks use ELU)")
+    fixed_activation = COUNTER_CURRENT_ACTIVATION.get(spec.network, "elu") if counter_current_network else None
+    hidden_activation = spec.hidden_activation or fixed_activation or "relu"
+    if counter_current_network and hidden_activation != fixed_activation:
+        check.fail(f"{path}.hidden_activation", repr(hidden_activation),
+                   f"{fixed_activation!r} (the {spec.network} network uses {fixed_activation})")
+    if spec.momentum is not None and spec.optimizer != "sgd":
+        check.fail(f"{path}.momentum", repr(spec.momentum), f"only with optimizer = 'sgd' (got {spec.optimizer!r})")
+    if spec.learning_rate_schedule == "cosine" and spec.min_learning_rate > spec.learning_rate:
+        check.fail(f"{path}.min_learning_rate", repr(spec.min_learning_rate),
+                   f"at most learning_rate ({spec.learning_rate!r}): the cosine anneals down to it")
     options = {}
     if "hidden_activation" in parameters:
         options["hidden_activation"] = hidden_activation
@@ -230,6 +248,9 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     if spec.network == "counter_current_cnn":
         train_images, test_images, image_side = _pad_for_convolutions(check, spec, dataset)
         layers = init_counter_current_cnn(key_layers, spec.sizes[:-1], spec.sizes[-1], image_side)
+    elif spec.network == "counter_current_conv_autoencoder":
+        train_images, test_images, image_side = _pad_for_autoencoder(check, spec, dataset)
+        layers = init_conv_autoencoder(key_layers, spec.sizes, image_side)
     else:
         _check_dense_sizes(check, spec, dataset)
         layers = (init_counter_current if counter_current_network else init_layers)(key_layers, tuple(spec.sizes))
@@ -248,30 +269,89 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
                    f"{' left after validation_examples' if validation is not None else ''}")
     standardize = pixel_statistics(dataset.train_images) if spec.input_scaling == "standardize" else None
 
-    per_network = OPTIMIZERS[spec.optimizer](spec.learning_rate)
-    if spec.clip_norm is not None:
-        per_network = optax.chain(optax.clip_by_global_norm(spec.clip_norm), per_network)
-    if spec.warmup_steps:
-        warmup = spec.warmup_steps
-        per_network = optax.chain(optax.scale_by_schedule(lambda step: jnp.minimum((step + 1) / warmup, 1.0)),
-                                  per_network)
+    steps_per_epoch = len(train[0]) // spec.batch_size
+    if spec.batches_per_epoch is not None:
+        steps_per_epoch = min(steps_per_epoch, spec.batches_per_epoch)
+    per_network = network_optimizer(
+        spec.optimizer, spec.learning_rate, momentum=spec.momentum, weight_decay=spec.weight_decay,
+        clip_norm=spec.clip_norm, warmup_steps=spec.warmup_steps, centralize=spec.gradient_centralization,
+        schedule=spec.learning_rate_schedule, min_learning_rate=spec.min_learning_rate, epochs=spec.epochs,
+        steps_per_epoch=steps_per_epoch)
     prediction = None
-    if counter_current_network:
-        labels = CounterCurrentParams(jax.tree_util.tree_map(lambda _: "forward", layers.forward),
-                                      jax.tree_util.tree_map(lambda _: "feedback", layers.feedback))
-        optimizer = optax.multi_transform({"forward": per_network, "feedback": per_network}, labels)
+    if spec.network == "counter_current_conv_autoencoder":
+        optimizer = optax.multi_transform({"forward": per_network, "feedback": per_network,
+                                           "statistics": statistics_moves()}, _network_labels(layers))
+        prediction = reconstruct
+    elif counter_current_network:
+        optimizer = optax.multi_transform({"forward": per_network, "feedback": per_network}, _network_labels(layers))
         prediction = counter_current_predict
     else:
         optimizer = per_network
     if entry.predict is not None:
         defaults = {name: p.default for name, p in parameters.items() if p.default is not inspect.Parameter.empty}
         prediction = entry.predict(hidden_activation, {**defaults, **spec.rule_params})
-    task = "autoencoder" if spec.network == "counter_current_autoencoder" else "classification"
-    image_layout = "nhwc" if spec.network == "counter_current_cnn" else "flat"
+    task = "autoencoder" if spec.network in AUTOENCODERS else "classification"
+    image_layout = "nhwc" if spec.network in CONVOLUTIONAL else "flat"
     run = check.call(path, trainer, rule, optimizer, train, test, batch_size=spec.batch_size,
                      hidden_activation=hidden_activation, predict=prediction, validation=validation, task=task,
-                     standardize=standardize, image_layout=image_layout)
+                     standardize=standardize, image_layout=image_layout, batches_per_epoch=spec.batches_per_epoch)
+    if counter_current_network:
+        run = run._replace(probe=alignment_probe(run))
     return TrainingExperiment(protocol, run, layers, rule, optimizer, spec.epochs, key_batches)
+
+
+def alignment_probe(run: Trainer):
+    """``layers -> {"alignment": CKA per hidden layer}`` of a counter-current network on its first test images.
+
+    The first :data:`PROBE_EXAMPLES` test images; the feedback network starts from their
+    classes (one-hot) or, for an autoencoder, from the images themselves. See
+    :func:`bioplastic.layers.counter_current.alignment` and
+    :func:`bioplastic.layers.conv_autoencoder.alignment`.
+
+    Example
+    -------
+    >>> from bioplastic.rules.counter_current_baselines import backprop_baseline
+    >>> x = np.random.default_rng(0).normal(size=(8, 4)).astype(np.float32)
+    >>> run = trainer(backprop_baseline("mse"), optax.sgd(0.1), (x, np.zeros(8)), (x, np.zeros(8)), batch_size=4,
+    ...               task="autoencoder")
+    >>> probe = alignment_probe(run)
+    >>> probe(init_counter_current(jax.random.PRNGKey(0), (4, 3, 4)))["alignment"].shape
+    (1,)
+    """
+    x, labels = run.test_x[:PROBE_EXAMPLES], run.test_y[:PROBE_EXAMPLES]
+    if run.task == "classification":
+        return lambda layers: {"alignment": counter_current_alignment(layers, x, jax.nn.one_hot(labels, run.n_classes))}
+
+    def autoencoder(layers):
+        if isinstance(layers, ConvAutoencoderParams):
+            return {"alignment": conv_autoencoder_alignment(layers, x, x)}
+        return {"alignment": counter_current_alignment(layers, x, x, autoencoder=True)}
+
+    return autoencoder
+
+
+def statistics_moves() -> optax.GradientTransformation:
+    """The "optimizer" of BatchNorm's running statistics: it applies the rule's step exactly.
+
+    A rule's ``delta`` for the statistics is the running-average step itself; the optimizer
+    gets ``-delta`` as the gradient, so this returns ``delta`` as the update.
+
+    Example
+    -------
+    >>> updates, _ = statistics_moves().update(-np.array([0.25]), optax.EmptyState())
+    >>> updates.tolist()
+    [0.25]
+    """
+    return optax.scale(-1.0)
+
+
+def _network_labels(layers):
+    """Optimizer labels of a counter-current network's arrays: forward, feedback (and statistics)."""
+    label = lambda name, tree: jax.tree_util.tree_map(lambda _: name, tree)  # noqa: E731
+    if isinstance(layers, ConvAutoencoderParams):
+        return ConvAutoencoderParams(label("forward", layers.forward), label("feedback", layers.feedback),
+                                     label("statistics", layers.statistics))
+    return CounterCurrentParams(label("forward", layers.forward), label("feedback", layers.feedback))
 
 
 def _check_dense_sizes(check, spec, dataset):
@@ -285,6 +365,18 @@ def _check_dense_sizes(check, spec, dataset):
                    f"sizes from {pixels} (pixels of {spec.dataset!r}) to {dataset.n_classes} (its classes)")
 
 
+def _pad_for_autoencoder(check, spec, dataset):
+    """Zero-pad the images, centred, to the smallest multiple of ``2 ** K`` (K encoder layers) at least their side."""
+    shape = dataset.train_images.shape[1:]
+    channels = shape[2] if len(shape) == 3 else 1
+    if len(spec.sizes) < 3 or len(spec.sizes) % 2 == 0 or spec.sizes[0] != channels or spec.sizes[-1] != channels:
+        check.fail("training.sizes", repr(spec.sizes),
+                   f"an odd number of channel counts from {channels} (channels of {spec.dataset!r}) back to {channels}: "
+                   "the input, the channels after each encoder and each decoder convolution, the reconstruction")
+    step = 2 ** encoder_depth(spec.sizes)
+    return _centre_padded(dataset, -(-max(shape[:2]) // step) * step)
+
+
 def _pad_for_convolutions(check, spec, dataset):
     """Zero-pad the images, centred, to the side ``2 ** convolutions`` (each halves it, down to 1 x 1)."""
     shape = dataset.train_images.shape[1:]
@@ -296,6 +388,12 @@ def _pad_for_convolutions(check, spec, dataset):
         check.fail("training.sizes", repr(spec.sizes),
                    f"[{channels} (channels of {spec.dataset!r}), the channels of {needed} or more stride-2 convolutions "
                    f"(2 ** convolutions >= its {max(shape[:2])}-pixel side), {dataset.n_classes} (its classes)]")
+    return _centre_padded(dataset, side)
+
+
+def _centre_padded(dataset, side):
+    """The training and test images zero-padded, centred, to ``side x side``, and ``side``."""
+    shape = dataset.train_images.shape[1:]
     pad = [(0, 0), ((side - shape[0]) // 2, (side - shape[0] + 1) // 2), ((side - shape[1]) // 2, (side - shape[1] + 1) // 2)]
     pad += [(0, 0)] * (len(shape) - 2)
     return np.pad(dataset.train_images, pad), np.pad(dataset.test_images, pad), side

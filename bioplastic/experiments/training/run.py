@@ -3,7 +3,9 @@
 After every epoch the engine checkpoints the layers, the rule's and the optimizer's
 states and the curves so far, so ``--resume`` goes on at the next epoch with the same
 batches. At the end come ``curves.npz`` (the test score per epoch, training seconds, the
-validation loss where there is one), ``layers.npz`` (and ``selected_layers.npz``: the
+validation loss where there is one; for a counter-current network ``alignment``, the
+forward/feedback CKA of each hidden layer before training and after every epoch, one row
+each), ``layers.npz`` (and ``selected_layers.npz``: the
 model of the epoch with the lowest validation loss), the metrics and the learning curves.
 
 Example
@@ -20,7 +22,7 @@ import numpy as np
 from bioplastic.experiments.training.build import TrainingExperiment
 from bioplastic.experiments.training.plots import draw_learning_curves
 from bioplastic.train.batches import SCORES, evaluate_test, run_epoch, validation_loss
-from bioplastic.runs import Work, write_npz
+from bioplastic.runs import Work, read_npz, write_npz
 
 
 class TrainingWork(Work):
@@ -49,6 +51,8 @@ class TrainingWork(Work):
         curves = {SCORES[e.run.task]: np.zeros(0), "train_seconds": np.zeros(0)}
         if e.run.validation_x is not None:
             curves["validation_loss"] = np.zeros(0)
+        if e.run.probe is not None:
+            curves.update({name: np.asarray(value)[None] for name, value in e.run.probe(e.layers).items()})
         return {"layers": e.layers, "rule": e.rule.init(e.layers), "optimizer": e.optimizer.init(e.layers),
                 "curves": curves, "step_seconds": np.zeros(0)}
 
@@ -62,6 +66,9 @@ class TrainingWork(Work):
             values["validation_loss"] = validation_loss(run, layers)
         for name, value in values.items():
             curves[name] = np.append(curves[name], value)
+        if run.probe is not None:
+            for name, value in run.probe(layers).items():
+                curves[name] = np.concatenate([curves[name], np.asarray(value)[None]])
         if "validation_loss" in curves and int(np.argmin(curves["validation_loss"])) == index:
             write_layers(run_dir / "selected_layers.npz", layers)    # before the checkpoint that counts it
         return {"layers": layers, "rule": rule_state, "optimizer": opt_state, "curves": curves,
@@ -106,3 +113,19 @@ def write_layers(file, layers) -> None:
     """
     learned = jax.tree_util.tree_flatten_with_path(layers)[0]
     write_npz(file, {jax.tree_util.keystr(path).strip("."): np.asarray(leaf) for path, leaf in learned})
+
+
+def read_layers(file, like):
+    """The layers :func:`write_layers` wrote to ``file``, on the structure of ``like`` (e.g. the initial layers).
+
+    Example
+    -------
+    >>> import pathlib, tempfile
+    >>> file = pathlib.Path(tempfile.mkdtemp()) / "layers.npz"
+    >>> write_layers(file, {"w": np.full(2, 3.0), "b": np.zeros(1)})
+    >>> read_layers(file, {"w": np.zeros(2), "b": np.ones(1)})["w"].tolist()
+    [3.0, 3.0]
+    """
+    saved = read_npz(file)
+    paths, treedef = jax.tree_util.tree_flatten_with_path(like)
+    return jax.tree_util.tree_unflatten(treedef, [saved[jax.tree_util.keystr(path).strip(".")] for path, _ in paths])

@@ -41,20 +41,34 @@ class TrainingSpec(Strict):
     """
 
     dataset: str = Field(description="dataset name (bioplastic data list)")
-    network: Literal["mlp", "counter_current_mlp", "counter_current_cnn", "counter_current_autoencoder"] = Field(
+    network: Literal["mlp", "counter_current_mlp", "counter_current_cnn", "counter_current_autoencoder",
+                     "counter_current_conv_autoencoder"] = Field(
         "mlp", description="mlp: layers with biases (DP, BP, EP); counter_current_mlp / _cnn / _autoencoder: "
-        "forward + feedback ELU nets, dense or convolutional, classifying or reconstructing (CCL, BP, FA)"
+        "forward + feedback ELU nets, dense or convolutional, classifying or reconstructing (CCL, BP, FA); "
+        "counter_current_conv_autoencoder: the authors' convolutional autoencoder (ReLU, BatchNorm)"
     )
     rule: str = Field(description="a rule of the network (bioplastic list): e.g. dual_propagation, counter_current")
     sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes or pixels); "
-                             "counter_current_cnn: image channels, the channels of each stride-2 convolution, classes")
+                             "counter_current_cnn: image channels, the channels of each stride-2 convolution, classes; "
+                             "counter_current_conv_autoencoder: image channels, the channels after each encoder "
+                             "(stride-2) and decoder (upsampling) convolution, image channels")
     hidden_activation: Optional[str] = Field(None, description="default: relu (mlp), elu (counter_current_mlp, fixed)")
     output: Literal["mse", "cross_entropy"] = "mse"
     optimizer: Literal["adam", "sgd"] = "adam"
     learning_rate: float = Field(gt=0)
+    momentum: Optional[float] = Field(None, ge=0, lt=1, description="sgd only: heavy-ball momentum (PyTorch's form)")
+    weight_decay: float = Field(0.0, ge=0, description="add weight_decay * w to each gradient after clipping "
+                                "(PyTorch's SGD weight_decay)")
+    learning_rate_schedule: Literal["constant", "cosine"] = Field(
+        "constant", description="cosine: from learning_rate to min_learning_rate over the epochs, stepped per epoch")
+    min_learning_rate: float = Field(0.0, ge=0, description="the floor of the cosine schedule")
+    gradient_centralization: bool = Field(False, description="centre each weight gradient per output unit "
+                                          "before clipping (Yong et al. 2020)")
     clip_norm: Optional[float] = Field(None, gt=0, description="clip the gradient norm (per network) before the optimizer")
     warmup_steps: int = Field(0, ge=0, description="scale the first N gradients by step/N (before clipping)")
     batch_size: int = Field(100, ge=1)
+    batches_per_epoch: Optional[int] = Field(None, ge=1, description="train on the first N minibatches of each "
+                                             "epoch's shuffled order (default: all)")
     epochs: int = Field(ge=1)
     train_examples: Optional[int] = Field(None, ge=1, description="use the first N training examples (default: all)")
     test_examples: Optional[int] = Field(None, ge=1, description="use the first N test examples (default: all)")
