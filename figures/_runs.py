@@ -21,6 +21,7 @@ import json
 import pathlib
 import sys
 
+from bioplastic.analysis.intervals import mean_interval
 from bioplastic.runs import write_json
 from bioplastic.experiments import run_protocol
 from bioplastic.sweeps import SweepPlan, run_sweep
@@ -59,3 +60,14 @@ def cached_sweep(figure: str, path: pathlib.Path, plan: SweepPlan, fresh: bool) 
     if earlier:
         return run_sweep(path, home, resume=earlier[-1].parent)
     return run_sweep(path, home, plan)
+
+
+def curve_band(runs: list, curve: str, scale: float = 100.0):
+    """``(epochs, mean, low, high)`` of ``run["curves"][curve]`` over the seeds' runs (their common length).
+
+    The interval is :func:`bioplastic.analysis.intervals.mean_interval`'s (t-based, 95%) per epoch.
+    """
+    length = min(len(run["curves"][curve]) for run in runs)
+    columns = [mean_interval([run["curves"][curve][k] * scale for run in runs]) for k in range(length)]
+    return (list(range(1, length + 1)), [c["mean"] for c in columns], [c["ci_low"] for c in columns],
+            [c["ci_high"] for c in columns])

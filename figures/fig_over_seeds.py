@@ -33,9 +33,9 @@ from matplotlib.figure import Figure
 from bioplastic.plotting import means_with_intervals, repeats_with_intervals, save_figure
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.sweeps import SweepPlan
-from bioplastic.analysis.intervals import as_text, mean_interval
+from bioplastic.analysis.intervals import as_text
 
-from _runs import cached_sweep
+from _runs import cached_sweep, curve_band
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
@@ -69,19 +69,11 @@ def compute(fresh: bool) -> dict:
     return data
 
 
-def _band(runs: list, curve: str, scale: float = 100.0):
-    """``(epochs, mean, low, high)`` of a curve over the seeds' runs (their common length)."""
-    length = min(len(run["curves"][curve]) for run in runs)
-    columns = [mean_interval([run["curves"][curve][k] * scale for run in runs]) for k in range(length)]
-    return (list(range(1, length + 1)), [c["mean"] for c in columns], [c["ci_low"] for c in columns],
-            [c["ci_high"] for c in columns])
-
-
 def draw(data: dict) -> Figure:
     fig = Figure(figsize=(16.0, 4.0), layout="constrained")
     ax_curve, ax_ccl, ax_acc, ax_bwt = fig.subplots(1, 4, width_ratios=(1.4, 1, 1.2, 1.1))
     ccl = data["ccl"]
-    means_with_intervals({CCL_RULES[rule]: _band(ccl[rule], "test_accuracy") for rule in CCL_RULES}, ax=ax_curve,
+    means_with_intervals({CCL_RULES[rule]: curve_band(ccl[rule], "test_accuracy") for rule in CCL_RULES}, ax=ax_curve,
                          xlabel="epoch", ylabel="test accuracy (%)")
     ax_curve.set_ylim(88, 100)
     n = len(ccl["counter_current"])
