@@ -16,12 +16,15 @@ True
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import pathlib
 import sys
 
 from bioplastic.analysis.intervals import mean_interval
+from bioplastic.plotting import save_figure
+from bioplastic.plotting.style import bioplastic_style
 from bioplastic.runs import write_json
 from bioplastic.experiments import run_protocol
 from bioplastic.sweeps import SweepPlan, run_sweep
@@ -71,3 +74,18 @@ def curve_band(runs: list, curve: str, scale: float = 100.0):
     columns = [mean_interval([run["curves"][curve][k] * scale for run in runs]) for k in range(length)]
     return (list(range(1, length + 1)), [c["mean"] for c in columns], [c["ci_low"] for c in columns],
             [c["ci_high"] for c in columns])
+
+
+def swept_figure(name: str, description: str, compute, draw, argv=None):
+    """A sweep figure's command line: ``--fresh``, then ``compute(fresh)``, ``draw(data)`` to ``out/NAME.png``.
+
+    Returns the written path and the computed data (for the script to print its headline numbers).
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--fresh", action="store_true", help="rerun the sweeps instead of using the cache")
+    args = parser.parse_args(argv)
+    data = compute(args.fresh)
+    with bioplastic_style():
+        path = save_figure(draw(data), HERE / "out" / f"{name}.png")
+    print(f"wrote {path}")
+    return path, data

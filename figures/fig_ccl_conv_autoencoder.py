@@ -28,7 +28,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 
@@ -40,11 +39,10 @@ from bioplastic.experiments import load_protocol
 from bioplastic.experiments.training.build import build_training
 from bioplastic.experiments.training.run import read_layers
 from bioplastic.layers.conv_autoencoder import reconstruct
-from bioplastic.plotting import means_with_intervals, repeats_with_intervals, save_figure
-from bioplastic.plotting.style import bioplastic_style
+from bioplastic.plotting import means_with_intervals, repeats_with_intervals
 from bioplastic.sweeps import SweepPlan
 
-from _runs import cached_sweep, curve_band
+from _runs import cached_sweep, curve_band, swept_figure
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
@@ -138,13 +136,7 @@ def draw(data: dict) -> Figure:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fresh", action="store_true", help="rerun the sweeps instead of using the cache")
-    args = parser.parse_args(argv)
-    data = compute(args.fresh)
-    with bioplastic_style():
-        path = save_figure(draw(data), HERE / "out" / "fig_ccl_conv_autoencoder.png")
-    print(f"wrote {path}")
+    path, data = swept_figure("fig_ccl_conv_autoencoder", __doc__.split("\n")[0], compute, draw, argv)
     for dataset in DATASETS:
         for rule in RULES:
             runs = data[dataset][rule]

@@ -23,19 +23,17 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import json
 import pathlib
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from bioplastic.plotting import means_with_intervals, repeats_with_intervals, save_figure
-from bioplastic.plotting.style import bioplastic_style
+from bioplastic.plotting import means_with_intervals, repeats_with_intervals
 from bioplastic.sweeps import SweepPlan
 from bioplastic.analysis.intervals import as_text
 
-from _runs import cached_sweep, curve_band
+from _runs import cached_sweep, curve_band, swept_figure
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
@@ -95,13 +93,7 @@ def draw(data: dict) -> Figure:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fresh", action="store_true", help="rerun the sweeps instead of using the cache")
-    args = parser.parse_args(argv)
-    data = compute(args.fresh)
-    with bioplastic_style():
-        path = save_figure(draw(data), HERE / "out" / "fig_over_seeds.png")
-    print(f"wrote {path}")
+    path, data = swept_figure("fig_over_seeds", __doc__.split("\n")[0], compute, draw, argv)
     for rule, runs in data["ccl"].items():
         print(f"  ccl_mnist {CCL_RULES[rule]}: selected test accuracy "
               f"{as_text([run['metrics']['selected_test_accuracy'] for run in runs], 100)} %, last epoch "
