@@ -52,8 +52,11 @@ def cached_run(figure: str, path: pathlib.Path, fresh: bool, overrides=()) -> pa
     return run_dir
 
 
-def cached_sweep(figure: str, path: pathlib.Path, plan: SweepPlan, fresh: bool) -> pathlib.Path:
-    """The completed sweep folder of ``plan`` over ``path``: run now, resumed if it stopped, reused if it finished."""
+def cached_sweep(figure: str, path: pathlib.Path, plan: SweepPlan, fresh: bool, jobs: int = 1) -> pathlib.Path:
+    """The completed sweep folder of ``plan`` over ``path``: run now, resumed if it stopped, reused if it finished.
+
+    ``jobs`` points run at once, each in its own process (``bioplastic sweep --jobs``).
+    """
     content = path.read_bytes() + json.dumps(plan.to_json(), sort_keys=True).encode()
     home = HERE / "cache" / "sweeps" / f"{figure}-{path.stem}-{hashlib.sha256(content).hexdigest()[:12]}"
     earlier = [] if fresh else sorted(home.glob("*/sweep.json"))
@@ -61,8 +64,8 @@ def cached_sweep(figure: str, path: pathlib.Path, plan: SweepPlan, fresh: bool) 
         return earlier[-1].parent
     print(f"sweeping {path.name} over {len(plan.points())} points ...", file=sys.stderr, flush=True)
     if earlier:
-        return run_sweep(path, home, resume=earlier[-1].parent)
-    return run_sweep(path, home, plan)
+        return run_sweep(path, home, resume=earlier[-1].parent, jobs=jobs)
+    return run_sweep(path, home, plan, jobs=jobs)
 
 
 def curve_band(runs: list, curve: str, scale: float = 100.0):
@@ -77,14 +80,17 @@ def curve_band(runs: list, curve: str, scale: float = 100.0):
 
 
 def swept_figure(name: str, description: str, compute, draw, argv=None):
-    """A sweep figure's command line: ``--fresh``, then ``compute(fresh)``, ``draw(data)`` to ``out/NAME.png``.
+    """A sweep figure's command line: ``--fresh``, ``--jobs``, then ``compute(fresh, jobs)``, ``draw(data)`` to ``out/NAME.png``.
 
     Returns the written path and the computed data (for the script to print its headline numbers).
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--fresh", action="store_true", help="rerun the sweeps instead of using the cache")
+    parser.add_argument("--jobs", type=int, default=1, help="sweep points run at once, a process each (default 1)")
     args = parser.parse_args(argv)
-    data = compute(args.fresh)
+    if args.jobs < 1:
+        parser.error(f"--jobs: got {args.jobs}; allowed: a whole number >= 1")
+    data = compute(args.fresh, args.jobs)
     with bioplastic_style():
         path = save_figure(draw(data), HERE / "out" / f"{name}.png")
     print(f"wrote {path}")

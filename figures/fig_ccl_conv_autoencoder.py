@@ -54,12 +54,12 @@ TARGET_RATIO = 2.0      # issue 21: CCL's test error at most twice backprop's
 SHOWN_IMAGES = 8
 
 
-def compute(fresh: bool) -> dict:
+def compute(fresh: bool, jobs: int = 1) -> dict:
     """Per dataset, per rule: every seed's metrics and curves, and seed 2023's reconstructions."""
     data = {}
     for dataset in DATASETS:
         path = PROTOCOLS / f"ccl_conv_autoencoder_{dataset}.toml"
-        sweep_dir = cached_sweep("fig_ccl_conv_autoencoder", path, PLAN, fresh)
+        sweep_dir = cached_sweep("fig_ccl_conv_autoencoder", path, PLAN, fresh, jobs)
         for point in json.loads((sweep_dir / "sweep.json").read_text())["points"]:
             run_dir, rule = pathlib.Path(point["run_dir"]), json.loads(point["settings"]["training.rule"])
             curves = np.load(run_dir / "curves.npz")

@@ -50,13 +50,13 @@ SWEEPS = {
 }
 
 
-def compute(fresh: bool) -> dict:
+def compute(fresh: bool, jobs: int = 1) -> dict:
     """Per comparison, per method: every seed's metrics and curves (plain lists)."""
     data = {}
     for comparison, sweeps in SWEEPS.items():
         key = "training.rule" if comparison == "ccl" else "continual.method"
         for protocol, plan in sweeps:
-            sweep_dir = cached_sweep("fig_over_seeds", PROTOCOLS / f"{protocol}.toml", plan, fresh)
+            sweep_dir = cached_sweep("fig_over_seeds", PROTOCOLS / f"{protocol}.toml", plan, fresh, jobs)
             for point in json.loads((sweep_dir / "sweep.json").read_text())["points"]:
                 run_dir = pathlib.Path(point["run_dir"])
                 method = json.loads(point["settings"][key])
