@@ -14,7 +14,9 @@ from bioplastic.analysis.theta import (
     circulant_correlation,
     decode_positions,
     decoding_error,
+    integration_gain,
     rate_maps,
+    ring_displacement,
     smoothed_loss,
     sort_by_field_peak,
 )
@@ -84,6 +86,48 @@ def test_units_are_sorted_by_field_peak_and_silent_ones_left_out():
     maps = np.zeros((10, 4))
     maps[7, 0], maps[2, 1], maps[5, 3] = 1.0, 0.8, 0.5         # unit 2 never fires
     assert sort_by_field_peak(maps, 0.1).tolist() == [1, 3, 0]
+
+
+def _paths(episodes: int, seconds: float, length_m: float = 1.0) -> np.ndarray:
+    """Agents' paths on the ring (m, episodes x steps of 25 ms), each from its own key."""
+    tracks = [track_agent(jax.random.PRNGKey(k), int(seconds * 40), dt_ms=25.0, length_m=length_m)
+              for k in range(episodes)]
+    return np.stack([np.asarray(track.positions_m, np.float64) for track in tracks])
+
+
+@pytest.mark.parametrize("length_m", [1.0, 2.5])
+def test_integration_gain_of_closed_form_decoders(length_m):
+    true = _paths(4, 20.0, length_m)                                 # 20 s at 0.5 m/s: the paths go round the ring
+    moved = ring_displacement(true, length_m)
+    assert np.abs(moved).max() > length_m
+    np.testing.assert_allclose(np.mod(true[:, :1] + moved, length_m), true, atol=1e-12)     # it is the path, unwrapped
+    assert np.abs(np.diff(moved, axis=1)).max() < 0.05                                     # and moves < 5 cm a step
+    start = np.random.default_rng(0).uniform(0.0, length_m, (4, 1))  # wherever the decoder was at removal
+    following = {1.0: true, 0.5: start + 0.5 * moved, -1.0: start - moved, 0.0: np.repeat(start, true.shape[1], 1)}
+    for gain, decoded in following.items():
+        wrapped = np.mod(decoded, length_m)
+        assert integration_gain(wrapped, true, length_m) == pytest.approx(gain, abs=1e-9)
+        np.testing.assert_allclose(integration_gain(wrapped, true, length_m, per_episode=True), gain, atol=1e-9)
+        assert integration_gain(wrapped[0], true[0], length_m) == pytest.approx(gain, abs=1e-9)    # one episode
+    offset = np.mod(true + 0.3 * length_m, length_m)                 # a constant error at removal changes nothing
+    assert integration_gain(offset, true, length_m) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_pooled_integration_gain_weighs_each_episode_by_its_squared_displacement():
+    true = _paths(2, 5.0)
+    decoded = np.stack([true[0], np.full(true.shape[1], true[1, 0])])     # episode 0 integrates, episode 1 stays
+    power = np.sum(ring_displacement(true, 1.0) ** 2, axis=1)
+    assert integration_gain(decoded, true, 1.0) == pytest.approx(power[0] / power.sum(), rel=1e-9)
+    np.testing.assert_allclose(integration_gain(decoded, true, 1.0, per_episode=True), [1.0, 0.0], atol=1e-9)
+
+
+def test_integration_gain_of_a_still_path_is_nan_and_bad_shapes_are_refused():
+    still = np.stack([np.full(10, 0.4), np.linspace(0.4, 0.6, 10)])
+    gains = integration_gain(still, still, 1.0, per_episode=True)
+    assert np.isnan(gains[0]) and gains[1] == pytest.approx(1.0)
+    assert np.isnan(integration_gain(still[0], still[0], 1.0))
+    with pytest.raises(BadInput, match=r"decoded_m, true_m: got shapes \(2, 10\) and \(10,\)"):
+        integration_gain(still, still[0], 1.0)
 
 
 # ----------------------------------------------------------------------------- relay layers

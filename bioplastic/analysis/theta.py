@@ -7,6 +7,9 @@
   length scale ``l`` the time is exactly ``l``);
 - :func:`rate_maps` and :func:`decode_positions` -- mean rates per position bin on a ring,
   and the bin whose map correlates best with a population vector;
+- :func:`ring_displacement` and :func:`integration_gain` -- the signed distance travelled
+  round the ring, and how much of the true motion a decoded position follows once the
+  sensory input is gone (1: integrates it, 0: stays where it was);
 - :func:`sort_by_field_peak` and :func:`circulant_correlation` -- order units by where
   they fire and measure how much of a weight matrix is a ring (a circulant).
 
@@ -189,6 +192,91 @@ def decoding_error(decoded_m, true_m, length_m: float) -> np.ndarray:
     [0.1, 0.3]
     """
     return np.asarray(ring_distance(np.asarray(decoded_m), np.asarray(true_m), length_m))
+
+
+def ring_displacement(positions_m, length_m: float) -> np.ndarray:
+    """The signed distance (m) travelled round a ring since the first sample, along the last axis.
+
+    Positions are unwrapped step by step (``np.unwrap`` with period ``length_m``): a step
+    longer than half the ring is taken the other way round, so the samples must be close
+    enough that the path moves less than half the ring between two of them.
+
+    Parameters
+    ----------
+    positions_m : array (..., n_steps)
+        Positions on the ring (m, any value, taken modulo ``length_m``), e.g. one row per episode.
+    length_m : float
+        Ring circumference (m, > 0).
+
+    Returns
+    -------
+    ndarray (..., n_steps)
+        ``unwrapped[..., t] - unwrapped[..., 0]`` (m, float64); column 0 is 0.
+
+    Example
+    -------
+    >>> ring_displacement(np.mod(0.9 + 0.05 * np.arange(5), 1.0), 1.0).round(6).tolist()    # crosses 0
+    [0.0, 0.05, 0.1, 0.15, 0.2]
+    """
+    check_positive(length_m, "length_m", "m")
+    unwrapped = np.unwrap(np.asarray(positions_m, np.float64), period=length_m, axis=-1)
+    return unwrapped - unwrapped[..., :1]
+
+
+def integration_gain(decoded_m, true_m, length_m: float, per_episode: bool = False):
+    """Least-squares slope, through the origin, of the decoded displacement on the true displacement (m per m).
+
+    Both paths start at the moment the input is removed (column 0) and are unwrapped round
+    the ring step by step (:func:`ring_displacement`), so a path may cross the ring many
+    times. With the displacements ``D[e, t] = decoded[e, t] - decoded[e, 0]`` and
+    ``X[e, t] = true[e, t] - true[e, 0]``,
+
+        gain = sum_{e,t} D X / sum_{e,t} X^2,
+
+    pooled over every step of every episode ``e`` (episodes that move further weigh more),
+    or one slope per episode (``per_episode``: the sums over ``t`` only). 1: the decoded
+    position follows the motion (the network integrates it); 0: it stays where it was at
+    removal; 0.5: it moves half as far; negative or large and erratic: it drifts or jumps
+    regardless of the motion.
+
+    Parameters
+    ----------
+    decoded_m, true_m : arrays (n_steps,) or (episodes, n_steps), one shape
+        Decoded and true positions (m, any value, taken round the ring) from the input's
+        removal on, one row per episode; steps should be short enough that the true path
+        moves less than half the ring per step.
+    length_m : float
+        Ring circumference (m, > 0).
+    per_episode : bool
+        Return one gain per row instead of the pooled one.
+
+    Returns
+    -------
+    float, or ndarray (episodes,) with ``per_episode``
+        The gain (dimensionless); ``nan`` where the true path does not move.
+
+    Example
+    -------
+    A 4-s path at 0.3 m/s round a 1-m ring (it wraps), read every 25 ms; a decoder that
+    moves half as far from where it was at removal, and one that stays there:
+
+    >>> true = np.mod(0.9 + 0.3 * np.arange(161) * 0.025, 1.0)
+    >>> half = np.mod(0.2 + 0.5 * 0.3 * np.arange(161) * 0.025, 1.0)
+    >>> round(integration_gain(half, true, 1.0), 6), round(integration_gain(np.full(161, 0.2), true, 1.0), 6)
+    (0.5, 0.0)
+    >>> integration_gain(np.stack([true, half]), np.stack([true, true]), 1.0, per_episode=True).round(6).tolist()
+    [1.0, 0.5]
+    """
+    decoded_m, true_m = np.asarray(decoded_m, np.float64), np.asarray(true_m, np.float64)
+    if decoded_m.shape != true_m.shape or decoded_m.ndim not in (1, 2) or decoded_m.shape[-1] < 2:
+        raise BadInput("decoded_m, true_m", f"shapes {decoded_m.shape} and {true_m.shape}",
+                       "one shape, (n_steps,) or (episodes, n_steps), with n_steps >= 2")
+    moved, followed = (ring_displacement(np.atleast_2d(x), length_m) for x in (true_m, decoded_m))
+    if not per_episode:
+        power = np.sum(moved * moved)
+        return float(np.sum(followed * moved) / power) if power > 0 else float("nan")
+    power = np.sum(moved * moved, axis=-1)
+    return np.divide(np.sum(followed * moved, axis=-1), power, out=np.full(len(power), np.nan), where=power > 0)
 
 
 def sort_by_field_peak(maps, min_peak: float) -> np.ndarray:

@@ -9,10 +9,13 @@ The units of work of a theta protocol (:class:`ThetaWork`). For each repeat (see
    and after training (on the same input); latents: the generated activity of ``test.generator`` over
    ``hold_s`` in the generative phase and the latents' and its autocorrelations; track:
    the path-integration test of the trained and the untrained network (the untrained one
-   with a decoder fitted on its own activity), decoding errors per episode and step;
+   with a decoder fitted on its own activity), decoding errors per episode and step, and
+   the decoded and true positions of every episode from the input's removal on
+   (``*decoded_hold_m``, ``true_hold_m``: what the integration gain is computed from);
 3. ``transfer_seed<N>.npz`` (track with ``[theta.transfer]``) -- the trained network with
    the ``freeze`` connections fixed, retrained in the remapped environment (with the
-   transfer's mean velocity, if it sets one), then tested there on the track's paths.
+   transfer's mean velocity, if it sets one), then tested there on the track's paths (errors, and
+   positions from the removal on, as the test's).
 
 Each file is written atomically when its stage ends, and the engine's checkpoint counts
 the finished stages, so ``--resume`` goes on at the next one. Then ``metrics.json`` and the plots are written.
@@ -236,11 +239,25 @@ def _test_stage(experiment: ThetaExperiment, seed: int, trained: dict) -> dict:
     maps = _maps(experiment, recorded)
     trained_errors, decoded, true = path_integration(experiment, seed, experiment.network, trained_state,
                                                      _decoders(experiment, recorded))
-    untrained_errors, _, _ = path_integration(experiment, seed, experiment.network, state,
-                                              _decoders(experiment, _untrained_recording(experiment, seed, state)))
+    untrained_decoders = _decoders(experiment, _untrained_recording(experiment, seed, state))
+    untrained_errors, untrained_decoded, _ = path_integration(experiment, seed, experiment.network, state,
+                                                              untrained_decoders)
     return {**losses, **{f"trained_{name}errors": e for name, e in _named(trained_errors).items()},
             **{f"untrained_{name}errors": e for name, e in _named(untrained_errors).items()},
-            **{f"{name}decoded_m": d for name, d in _named(decoded).items()}, "true_m": true, "maps": maps}
+            **{f"{name}decoded_m": d[0] for name, d in _named(decoded).items()}, "true_m": true[0], "maps": maps,
+            **_held(experiment, "trained", decoded, true), **_held(experiment, "untrained", untrained_decoded, true)}
+
+
+def _held(experiment: ThetaExperiment, model: str, decoded: dict, true) -> dict:
+    """Stage-file arrays of ``model``'s path-integration test from the input's removal on (m, episodes x steps).
+
+    ``<model>_<decoder>decoded_hold_m`` per decoder and ``true_hold_m``: the columns from the
+    last step of the spin-up (the position at removal; the first step if there is no spin-up)
+    to the end of the hold, as :func:`~bioplastic.analysis.theta.integration_gain` reads them.
+    """
+    start = max(experiment.steps(experiment.spec.test.spin_up_s) - 1, 0)
+    return {**{f"{model}_{name}decoded_hold_m": d[:, start:] for name, d in _named(decoded).items()},
+            "true_hold_m": true[:, start:]}
 
 
 def run_without_learning(network, state: dict, inputs: dict, gates) -> dict:
@@ -296,7 +313,7 @@ def _generation_test(experiment: ThetaExperiment, seed: int, state: dict) -> dic
 
 
 def path_integration(experiment: ThetaExperiment, seed: int, network, state: dict, decoders: dict, remapped: bool = False):
-    """Decoding errors (episodes, steps) of the path-integration test, per decoder; the first episode's paths.
+    """Decoding errors (episodes, steps) of the path-integration test, and the decoded and true positions, per decoder.
 
     Each episode: ``spin_up_s`` with the theta schedule, then ``hold_s`` in the generative
     phase (the sensory input no longer reaches any soma), no learning, a new path; without
@@ -314,10 +331,10 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     -------
     errors : dict of array (episodes, n_steps)
         Per decoder, the distance round the ring (m) between decoded and true positions at every step.
-    decoded : dict of array (n_steps,)
-        Per decoder, the first episode's decoded positions (m).
-    true : array (n_steps,)
-        The first episode's true positions (m).
+    decoded : dict of array (episodes, n_steps)
+        Per decoder, the decoded positions (m) of every episode.
+    true : array (episodes, n_steps)
+        The true positions (m) of every episode.
 
     Example
     -------
@@ -333,8 +350,8 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
     >>> errors, decoded, true = path_integration(experiment, 0, experiment.network, experiment.initial_state(0),
     ...                                          decoders)
     >>> errors["template"].shape, decoded["template"].shape, true.shape        # 2 episodes of 1 s + 1 s at 25 ms
-    ((2, 80), (80,), (80,))
-    >>> sorted(set(decoded["template"].tolist())) <= [0.125, 0.375, 0.625, 0.875], bool(errors["template"].max() <= 0.5)
+    ((2, 80), (2, 80), (2, 80))
+    >>> set(decoded["template"].ravel().tolist()) <= {0.125, 0.375, 0.625, 0.875}, bool(errors["template"].max() <= 0.5)
     (True, True)
     """
     test, track = experiment.spec.test, experiment.spec.track
@@ -342,18 +359,18 @@ def path_integration(experiment: ThetaExperiment, seed: int, network, state: dic
         network, state = network.without_noise, network.silenced(state)
     spin, hold = experiment.steps(test.spin_up_s), experiment.steps(test.hold_s)
     gates = jnp.asarray(np.concatenate([experiment.gates(spin, seed), np.ones(hold, np.float32)]))
-    errors, first = {name: [] for name in decoders}, None
+    errors, decoded, true = {name: [] for name in decoders}, {name: [] for name in decoders}, []
     for episode in range(test.episodes):
         key = jax.random.fold_in(experiment.keys(seed)["test"], episode)
         environment = experiment.environment(seed, spin + hold, key, remapped)
         _, out = network.compiled_run(state, environment.inputs, gates, learn=False)
         rates = np.asarray(out["rates"][test.decoder_layer])
-        decoded = {name: decode(rates) for name, decode in decoders.items()}
-        for name, positions in decoded.items():
-            errors[name].append(decoding_error(positions, environment.positions_m, track.length_m))
-        if first is None:
-            first = (decoded, environment.positions_m)
-    return {name: np.asarray(e, np.float32) for name, e in errors.items()}, first[0], first[1]
+        for name, decode in decoders.items():
+            decoded[name].append(decode(rates))
+            errors[name].append(decoding_error(decoded[name][-1], environment.positions_m, track.length_m))
+        true.append(np.asarray(environment.positions_m))
+    return ({name: np.asarray(e, np.float32) for name, e in errors.items()},
+            {name: np.stack(d) for name, d in decoded.items()}, np.stack(true))
 
 
 def _decoders(experiment: ThetaExperiment, recorded: dict) -> dict:
@@ -401,7 +418,9 @@ def _transfer_stage(experiment: ThetaExperiment, seed: int, trained: dict, on_mi
                  weights=unflat_arrays("weights", trained))
     state, mismatch, recorded = train(experiment, network, start, environment, experiment.gates(n_steps, seed),
                                       _record_from(experiment, n_steps), on_minute)
-    errors, _, _ = path_integration(experiment, seed, network, state, _decoders(experiment, recorded), remapped=True)
+    errors, decoded, true = path_integration(experiment, seed, network, state, _decoders(experiment, recorded),
+                                             remapped=True)
     return {**{f"transferred_{name}errors": e for name, e in _named(errors).items()}, **flat_arrays("mismatch", mismatch),
+            **_held(experiment, "transferred", decoded, true),
             **flat_arrays("weights", state["weights"]),
             **flat_arrays("recorded", recorded)}

@@ -12,7 +12,13 @@ import pathlib
 
 import numpy as np
 
-from bioplastic.analysis.theta import autocorrelation_time, circulant_correlation, rate_maps, sort_by_field_peak
+from bioplastic.analysis.theta import (
+    autocorrelation_time,
+    circulant_correlation,
+    integration_gain,
+    rate_maps,
+    sort_by_field_peak,
+)
 from bioplastic.experiments.theta.build import ThetaExperiment
 from bioplastic.runs import read_npz
 
@@ -42,7 +48,12 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
     Track: ``error_with_input_m`` (the last 5 s of the spin-up), ``<model>_error_at_<t>s_m``
     for trained, untrained (and transferred) models -- the error averaged over episodes and
     over +-0.25 s around ``t`` after removal -- ``ring_correlation`` (circulant fit of the
-    sorted recurrent weights) and ``transfer_ratio_at_<t>s``.
+    sorted recurrent weights) and ``transfer_ratio_at_<t>s``; ``<model>_integration_gain``
+    over the whole hold and ``<model>_integration_gain_to_<t>s`` over its first ``t`` seconds
+    (:func:`~bioplastic.analysis.theta.integration_gain`, pooled over the episodes: decoded
+    on true displacement since the removal, 1 integrates the motion, 0 stays put). The
+    errors and gains also exist for the authors' decoder, ``gp_`` after the model
+    (``trained_gp_error_at_1s_m``, ``trained_gp_integration_gain``).
 
     Example
     -------
@@ -88,10 +99,9 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
             transferred = read_npz(pathlib.Path(run_dir) / stage_file("transfer", seed)) if spec.transfer else {}
             spin = experiment.steps(spec.test.spin_up_s)
             numbers["error_with_input_m"] = float(tested["trained_errors"][:, max(spin - experiment.steps(5.0), 0):spin].mean())
+            stages = {"trained": tested, "untrained": tested, **({"transferred": transferred} if transferred else {})}
             for decoder in DECODER_PREFIXES:        # ours (template) and the authors' (Gaussian process, gp_)
-                models = {"trained": tested[f"trained_{decoder}errors"], "untrained": tested[f"untrained_{decoder}errors"]}
-                if transferred:
-                    models["transferred"] = transferred[f"transferred_{decoder}errors"]
+                models = {model: stage[f"{model}_{decoder}errors"] for model, stage in stages.items()}
                 for model, errors in models.items():
                     numbers[f"{model}_{decoder}last_episode_mean_m"] = last_episode_mean(errors)
                 for when in spec.test.errors_at_s:
@@ -101,6 +111,13 @@ def summarize(run_dir, experiment: ThetaExperiment) -> dict:
                         numbers[f"transfer_{decoder}ratio_at_{when:g}s"] = (
                             numbers[f"transferred_{decoder}error_at_{when:g}s_m"]
                             / numbers[f"trained_{decoder}error_at_{when:g}s_m"])
+                for model, stage in stages.items():
+                    decoded, true = stage[f"{model}_{decoder}decoded_hold_m"], stage["true_hold_m"]
+                    numbers[f"{model}_{decoder}integration_gain"] = integration_gain(decoded, true, spec.track.length_m)
+                    for when in spec.test.errors_at_s:
+                        window = experiment.steps(when) + 1          # the removal and ``when`` seconds after it
+                        numbers[f"{model}_{decoder}integration_gain_to_{when:g}s"] = integration_gain(
+                            decoded[:, :window], true[:, :window], spec.track.length_m)
             numbers["ring_correlation"] = circulant_correlation(sorted_recurrent(experiment, trained))
         per_seed[str(seed)] = numbers
     metrics = {key: float(np.mean([numbers[key] for numbers in per_seed.values()])) for key in next(iter(per_seed.values()))}
