@@ -29,13 +29,26 @@ K. remapping: retrained after the place cells remap with HPC -> EC started at ra
    protocol; their ``'remapping_random'``) or at the identity (their ``'remapping'``);
 L. which numbers match the paper and which do not (within 1.5x counts as a match).
 
+The bottom row runs the track protocol with the test's noise off (``theta.test.noise=false``,
+as the authors' test) and asks why the error 5 s after removal sits near chance for some
+seeds, with the integration gain (:func:`bioplastic.analysis.theta.integration_gain`: the
+least-squares slope through the origin of decoded on true displacement since the removal,
+pooled over episodes; 1 integrates the motion, 0 stays where it was):
+
+M. decoded against true displacement 5 s after removal, one point per episode, per seed;
+   lines: gain 1, gain 0 and each seed's gain over the first 5 s;
+N. the gain over the first 5 s per episode (dots) and pooled (bars), per seed, trained, by
+   both decoders, and the untrained network's pooled gain;
+O. per seed: the error at 5 s and the gain (template and GP decoders), trained and
+   untrained, and whether the near-chance seeds are those with a gain near 0.
+
 Runs are cached (run folders under ``figures/cache/runs/``), so re-plotting is instant;
 ``--fresh`` reruns. Writes ``figures/out/fig_theta_hippocampus.png`` and prints the
 headline numbers.
 
 Usage::
 
-    python figures/fig_theta_hippocampus.py        # about 17 min on 2 cores the first time (6 runs), then seconds
+    python figures/fig_theta_hippocampus.py        # about 22 min on 2 cores the first time (7 runs), then seconds
 """
 
 from __future__ import annotations
@@ -48,7 +61,7 @@ import textwrap
 import numpy as np
 from matplotlib.figure import Figure
 
-from bioplastic.analysis.theta import circulant_profile, smoothed_loss
+from bioplastic.analysis.theta import circulant_profile, integration_gain, ring_displacement, smoothed_loss
 from bioplastic.analysis.intervals import as_text
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
@@ -75,6 +88,12 @@ PUBLISHED_M = {"trained": 0.015, "transferred": 0.04}
 # Their latents notebook (figs12) prints the running loss of HPC and EC untrained (cell 9) and after training (cell 15).
 PUBLISHED_LOSS = {"hpc": (0.735, 0.217), "ec": (0.501, 0.0673)}
 MATCH = 1.5               # ours within this factor of the published number counts as a match
+NOISE_OFF = ("theta.test.noise=false",)     # the test without the compartments' noise (as the authors' test)
+WHEN_S = 5.0              # the bottom row's time after removal (s): one of the protocol's errors_at_s
+NEAR_CHANCE = 0.9         # a trained error at least this fraction of the untrained one is near chance
+LOW_GAIN = 0.2            # |gain| below this is a gain near 0
+# Seeds' colours and markers in the bottom row: colours the gallery's 256-colour copy keeps (it drops rare ones).
+SEED_STYLES = (("C3", "o"), ("C2", "s"), ("C0", "^"), ("C1", "D"), ("k", "v"))
 
 
 def experiment_of(run_dir: pathlib.Path):
@@ -153,14 +172,145 @@ def comparison_text(metrics_a: dict, authors: dict) -> str:
     return "\n".join(textwrap.fill(item, 66, subsequent_indent="  ") for item in items)
 
 
-def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict) -> Figure:
-    """The figure from the runs: ``authors_dirs`` maps ``intact`` and each of ``ABLATIONS`` to its run under the authors' test."""
+def noise_off_numbers(run_dir: pathlib.Path) -> dict:
+    """Per seed of the noise-off run: errors and gains ``WHEN_S`` after removal, and the arrays behind them.
+
+    Returns seed -> ``error`` and ``gain`` (model -> decoder -> value; decoders ``template``
+    and ``gp``; the pooled gain over the first ``WHEN_S`` from ``metrics.json``),
+    ``episode_gains`` (model -> decoder -> gain per episode, same window),
+    ``true`` and ``decoded`` (per episode, the true and the trained network's
+    template-decoded displacement ``WHEN_S`` after removal, m) and ``miss_sd`` (the s.d.
+    over episodes of decoded minus true displacement then, m); ``hold_gain`` (decoder -> the
+    trained network's gain over the whole hold) and ``hold_s``.
+    """
+    experiment = experiment_of(run_dir)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    window = experiment.steps(WHEN_S) + 1                     # the removal and WHEN_S seconds after it
+    length = experiment.spec.track.length_m
+    decoders = (("template", ""), ("gp", "gp_"))             # name, stage-file and metric prefix
+    numbers = {}
+    for seed in seeds(experiment):
+        details, tested = metrics["details"][str(seed)], read_npz(run_dir / stage_file("test", seed))
+        true = tested["true_hold_m"][:, :window]
+        held = {model: {name: tested[f"{model}_{prefix}decoded_hold_m"][:, :window] for name, prefix in decoders}
+                for model in ("trained", "untrained")}
+        moved = ring_displacement(true, length)[:, -1]
+        followed = ring_displacement(held["trained"]["template"], length)[:, -1]
+        numbers[seed] = {
+            "error": {model: {name: details[f"{model}_{prefix}error_at_{WHEN_S:g}s_m"] for name, prefix in decoders}
+                      for model in ("trained", "untrained")},
+            "gain": {model: {name: details[f"{model}_{prefix}integration_gain_to_{WHEN_S:g}s"]
+                             for name, prefix in decoders} for model in ("trained", "untrained")},
+            "episode_gains": {model: {name: integration_gain(values, true, length, per_episode=True)
+                                      for name, values in by_decoder.items()} for model, by_decoder in held.items()},
+            "hold_gain": {name: details[f"trained_{prefix}integration_gain"] for name, prefix in decoders},
+            "hold_s": experiment.spec.test.hold_s,
+            "true": moved, "decoded": followed, "miss_sd": float(np.std(followed - moved))}
+    return numbers
+
+
+def noise_off_text(numbers: dict) -> str:
+    """Panel O: the per-seed table and what it says about the near-chance seeds."""
+    rows = [f"NOISE OFF, {WHEN_S:g} s after the input is removed. Error in m; gain in m per m over the first",
+            f"{WHEN_S:g} s, pooled over the episodes. Each: template / GP decoder.",
+            "",
+            "seed   error, trained  untrained     gain, trained  untrained",
+            *(f"{seed:>4}   {n['error']['trained']['template']:.3f} / {n['error']['trained']['gp']:.3f}"
+              f"   {n['error']['untrained']['template']:.3f} / {n['error']['untrained']['gp']:.3f}"
+              f"    {n['gain']['trained']['template']:5.2f} / {n['gain']['trained']['gp']:4.2f}"
+              f"   {n['gain']['untrained']['template']:5.2f} / {n['gain']['untrained']['gp']:5.2f}"
+              for seed, n in numbers.items())]
+    near = [seed for seed, n in numbers.items()
+            if n["error"]["trained"]["template"] >= NEAR_CHANCE * n["error"]["untrained"]["template"]]
+    low = [seed for seed, n in numbers.items() if abs(n["gain"]["trained"]["template"]) < LOW_GAIN]
+    plural = lambda found: "s" * (len(found) > 1)                                               # noqa: E731
+    named = lambda found: f"seed{plural(found)} {', '.join(map(str, found))}" if found else "no seed"  # noqa: E731
+    gains = lambda found: (f"{named(found)} (gain{plural(found)} "                              # noqa: E731
+                           + ", ".join(f"{numbers[seed]['gain']['trained']['template']:.2f}" for seed in found) + ")")
+    others = [seed for seed in numbers if seed not in near]
+    hold = "; ".join(f"seed {seed} {n['hold_gain']['template']:.2f} / {n['hold_gain']['gp']:.2f}"
+                     for seed, n in numbers.items())
+    trained = {seed: n["episode_gains"]["trained"]["template"] for seed, n in numbers.items()}
+    spread = "; ".join(f"seed {seed} {np.percentile(values, 25):.2f} to {np.percentile(values, 75):.2f}"
+                       for seed, values in trained.items())
+    untrained = {name: np.concatenate([n["episode_gains"]["untrained"][name] for n in numbers.values()])
+                 for name in ("template", "gp")}
+    misses = ", ".join(f"{n['miss_sd']:.2f}" for n in numbers.values())
+    moved = np.std(np.concatenate([n["true"] for n in numbers.values()]))
+    items = [
+        f"- near chance (trained error >= {NEAR_CHANCE:g}x the untrained one, template): {gains(near)}; the "
+        f"others: {gains(others)}. Gain near 0 (|gain| < {LOW_GAIN:g}): {named(low)}. So the near-chance seeds are "
+        + ("the ones with gain near 0." if near == low else "NOT the ones with gain near 0."),
+        f"- what sets the {WHEN_S:g}-s error is how far each episode's gain strays from 1. Per-episode gains "
+        f"(template), quartiles: {spread}.",
+        f"- in {WHEN_S:g} s the agent moves {moved:.1f} m (s.d.) round the 1-m ring, so a gain off by a tenth misses "
+        f"by about {0.1 * moved:.2f} m. Decoded minus true displacement at {WHEN_S:g} s, s.d. over episodes, per seed: "
+        f"{misses} m; as it nears half the ring (0.5 m) the decoded place is as good as random and the mean error "
+        "reaches chance (about 0.25 m).",
+        f"- over the whole {next(iter(numbers.values()))['hold_s']:g}-s hold (the metrics *integration_gain), "
+        f"trained: {hold}.",
+        "- untrained: per-episode gains from "
+        f"{untrained['template'].min():.1f} to {untrained['template'].max():.1f} by the template decoder (its decoded "
+        f"place jumps about), {untrained['gp'].min():.1f} to {untrained['gp'].max():.1f} by the GP decoder: it does "
+        "not integrate.",
+    ]
+    return "\n".join(rows) + "\n\n" + "\n".join(textwrap.fill(item, 90, subsequent_indent="  ") for item in items)
+
+
+def draw_noise_off(numbers: dict, ax_disp, ax_gain, ax_text):
+    """Panels M, N and O from :func:`noise_off_numbers`."""
+    span = max(np.abs(n["true"]).max() for n in numbers.values()) * 1.05
+    line = np.array([-span, span])
+    ax_disp.plot(line, line, "k--", linewidth=0.8, label="gain 1")
+    ax_disp.plot(line, 0 * line, ":", color="0.5", linewidth=0.8, label="gain 0")
+    for (color, marker), (seed, n) in zip(SEED_STYLES, numbers.items()):
+        gain = n["gain"]["trained"]["template"]
+        ax_disp.scatter(n["true"], n["decoded"], color=color, marker=marker, s=14)
+        ax_disp.plot(line, gain * line, color=color, linewidth=1.0,
+                     label=f"seed {seed}: gain {gain:.2f}, error {n['error']['trained']['template']:.3f} m")
+    ax_disp.set_xlim(-span, span)
+    ax_disp.set_xlabel(f"true displacement {WHEN_S:g} s after removal (m)")
+    ax_disp.set_ylabel("decoded displacement (m, template decoder)")
+    ax_disp.legend(fontsize="small", loc="upper left")
+    ax_disp.set_title(f"M. noise off: decoded vs true displacement {WHEN_S:g} s after\n"
+                      f"removal (dots: episodes; lines: gain over the first {WHEN_S:g} s)", fontsize="medium")
+
+    for index, ((color, marker), (seed, n)) in enumerate(zip(SEED_STYLES, numbers.items())):
+        for offset, decoder, face in ((-0.18, "template", color), (0.18, "gp", "none")):   # GP: hollow
+            x = index + offset
+            ax_gain.scatter(np.full(len(n["episode_gains"]["trained"][decoder]), x), n["episode_gains"]["trained"][decoder], s=12,
+                            marker=marker, facecolors=face, edgecolors=color, zorder=3)
+            ax_gain.hlines(n["gain"]["trained"][decoder], x - 0.15, x + 0.15, color="k", linewidth=2, zorder=4)
+            ax_gain.scatter(x, n["gain"]["untrained"][decoder], marker="x", color="0.4", s=30, zorder=4,
+                            label="untrained, pooled" if index == 0 and decoder == "template" else None)
+    ax_gain.axhline(1.0, color="k", linestyle="--", linewidth=0.8)
+    ax_gain.axhline(0.0, color="0.5", linestyle=":", linewidth=0.8)
+    ax_gain.set_xticks(range(len(numbers)), [f"seed {seed}\ntemplate | GP" for seed in numbers])
+    ax_gain.set_ylabel(f"integration gain over the first {WHEN_S:g} s")
+    ax_gain.legend(fontsize="small", loc="lower right")
+    ax_gain.set_title(f"N. gain over the first {WHEN_S:g} s: per episode (dots; hollow:\n"
+                      "GP decoder) and pooled (bars); trained, untrained (x)", fontsize="medium")
+
+    ax_text.axis("off")
+    ax_text.text(0.0, 1.0, noise_off_text(numbers), transform=ax_text.transAxes, va="top", ha="left",
+                 fontsize="medium", family="monospace")
+    ax_text.set_title(f"O. why the {WHEN_S:g}-s error sits near chance: per seed, error and integration gain",
+                      fontsize="medium")
+
+
+def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict, noise_off_dir: pathlib.Path) -> Figure:
+    """The figure from the runs: ``authors_dirs`` maps ``intact`` and each of ``ABLATIONS`` to its run under the
+    authors' test; ``noise_off_dir`` is the track protocol's run with ``NOISE_OFF``."""
     latents, track = experiment_of(latents_dir), experiment_of(track_dir)
     metrics_a = json.loads((latents_dir / "metrics.json").read_text())
     metrics_b = json.loads((track_dir / "metrics.json").read_text())
     authors = {name: json.loads((run_dir / "metrics.json").read_text()) for name, run_dir in authors_dirs.items()}
-    fig = Figure(figsize=(19.0, 12.9), layout="constrained")
-    (ax_la, ax_ac, ax_lb, ax_dec), (ax_w, ax_prof, ax_pi, ax_bar), (ax_hpc, ax_cvc, ax_remap, ax_text) = fig.subplots(3, 4)
+    fig = Figure(figsize=(19.0, 17.6), layout="constrained")
+    grid = fig.add_gridspec(4, 4)
+    (ax_la, ax_ac, ax_lb, ax_dec), (ax_w, ax_prof, ax_pi, ax_bar), (ax_hpc, ax_cvc, ax_remap, ax_text) = (
+        [fig.add_subplot(grid[row, column]) for column in range(4)] for row in range(3))
+    draw_noise_off(noise_off_numbers(noise_off_dir), fig.add_subplot(grid[3, 0]), fig.add_subplot(grid[3, 1]),
+                   fig.add_subplot(grid[3, 2:]))
 
     first_a = seeds(latents)[0]
     loss_curves(losses(read_npz(latents_dir / stage_file("train", first_a)), latents.spec.dt_ms,
@@ -295,8 +445,10 @@ def main(argv=None):
     track_dir = cached_run("fig_theta_hippocampus", TRACK, args.fresh)
     authors_dirs = {name: cached_run("fig_theta_hippocampus", TRACK, args.fresh, AUTHORS_TEST + extra)
                     for name, extra in {"intact": (), **ABLATIONS}.items()}
+    noise_off_dir = cached_run("fig_theta_hippocampus", TRACK, args.fresh, NOISE_OFF)
     with bioplastic_style():
-        out = save_figure(draw(latents_dir, track_dir, authors_dirs), HERE / "out" / "fig_theta_hippocampus.png")
+        out = save_figure(draw(latents_dir, track_dir, authors_dirs, noise_off_dir),
+                          HERE / "out" / "fig_theta_hippocampus.png")
     print(f"wrote {out}")
     for label, run_dir in (("A (latents)", latents_dir), ("B/C (track)", track_dir)):
         metrics = json.loads((run_dir / "metrics.json").read_text())
@@ -309,6 +461,7 @@ def main(argv=None):
         metrics = json.loads((run_dir / "metrics.json").read_text())
         print(f"  the authors' test, {name}: " + ", ".join(
             f"{key} {as_text(per_repeat(metrics, key), digits=3)}" for key in AUTHORS_HEADLINE if key in metrics))
+    print("  noise off, per seed:\n" + noise_off_text(noise_off_numbers(noise_off_dir)))
     return out
 
 
