@@ -45,6 +45,13 @@ Usage::
     python benchmarks/coba.py --json          # one JSON object
     python benchmarks/coba.py --sizes 4000    # no scaling table
     python benchmarks/coba.py --device gpu    # on a CUDA machine (jax[cuda] installed)
+    python benchmarks/coba.py --sizes 64000 --no-protocol --no-brian2 --json   # one more size, bioplastic and BrainPy
+
+``--no-brainpy``, ``--no-protocol``, ``--no-propagation`` and ``--no-brian2`` leave the
+BrainPy side, the protocol path, the propagation routes and the Brian2 entry out (each
+entry then reads ``{"left_out": "--no-..."}`` and its ratios ``None``): for a machine
+without one of them, or to add sizes without repeating the work done at the first size
+(``benchmarks/gpu_session.sh`` does both).
 """
 
 from __future__ import annotations
@@ -62,7 +69,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
 
-from brainpy_coba import run_brainpy_coba  # noqa: E402
 from brian2_cpp import brian2_python, run_brian2_cpp  # noqa: E402
 from bioplastic.experiments import run_protocol, validate_protocol  # noqa: E402
 from bioplastic.networks.coba import CobaNetwork  # noqa: E402
@@ -178,10 +184,15 @@ def propagation_routes(n_neurons: int, n_steps: int, seed: int, repeats: int) ->
             "chosen": choose_route(n_neurons)}
 
 
+def left_out(flag: str) -> dict:
+    """The entry of a part left out by ``flag``."""
+    return {"left_out": flag}
+
+
 def brian2_entry(args, n_neurons: int) -> dict:
     """Brian2's C++ standalone figures at ``n_neurons``, or ``{"left_out": reason}``."""
     if args.no_brian2:
-        return {"left_out": "--no-brian2"}
+        return left_out("--no-brian2")
     python, reason = brian2_python(args.brian2_python, create=True)
     if python is None:
         return {"left_out": reason}
@@ -209,6 +220,10 @@ def main(argv=None):
     parser.add_argument("--brian2-python", help="a python with Brian2 installed (default: $BIOPLASTIC_BRIAN2_PYTHON, "
                                                 "else a virtual environment created in ~/.cache/bioplastic)")
     parser.add_argument("--no-brian2", action="store_true", help="leave the Brian2 C++ standalone entry out")
+    parser.add_argument("--no-brainpy", action="store_true", help="leave the BrainPy side out (bioplastic alone)")
+    parser.add_argument("--no-protocol", action="store_true", help="leave the protocol path out")
+    parser.add_argument("--no-propagation", action="store_true",
+                        help="leave the propagation routes out (their brainevent route is BrainPy's)")
     parser.add_argument("--device", choices=("cpu", "gpu"), default="cpu", help="the JAX platform to run on")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     args = parser.parse_args(argv)
@@ -220,18 +235,25 @@ def main(argv=None):
         if not args.json:
             print(f"running n = {n} ...", file=sys.stderr)
         ours = run_bioplastic_coba(n, args.duration_ms, args.dt_ms, args.seed, args.repeats)
-        theirs = run_brainpy_coba(n, args.duration_ms, args.dt_ms, args.seed, args.repeats)
         check_rate(f"bioplastic (n={n})", ours)
-        check_rate(f"BrainPy (n={n})", theirs)
-        scaling.append({"n": n, "bioplastic": ours, "brainpy": theirs, "ratio": ours["s_per_sim_s"] / theirs["s_per_sim_s"]})
+        if args.no_brainpy:
+            theirs, ratio = left_out("--no-brainpy"), None
+        else:
+            from brainpy_coba import run_brainpy_coba     # imports BrainPy: not needed with --no-brainpy
+
+            theirs = run_brainpy_coba(n, args.duration_ms, args.dt_ms, args.seed, args.repeats)
+            check_rate(f"BrainPy (n={n})", theirs)
+            ratio = ours["s_per_sim_s"] / theirs["s_per_sim_s"]
+        scaling.append({"n": n, "bioplastic": ours, "brainpy": theirs, "ratio": ratio})
 
     base = scaling[0]
-    protocol = run_protocol_path(tuple(float(d) for d in args.protocol_ms.split(",")), args.repeats,
-                                 args.duration_ms, args.dt_ms, args.seed)
+    protocol = left_out("--no-protocol") if args.no_protocol else run_protocol_path(
+        tuple(float(d) for d in args.protocol_ms.split(",")), args.repeats, args.duration_ms, args.dt_ms, args.seed)
     brian2 = brian2_entry(args, base["n"])
     if "s_per_sim_s" in brian2:
         brian2["ratio_bioplastic_to_brian2"] = base["bioplastic"]["s_per_sim_s"] / brian2["s_per_sim_s"]
-        brian2["ratio_protocol_to_brian2"] = protocol["s_per_sim_s"] / brian2["s_per_sim_s"] if base["n"] == 4000 else None
+        brian2["ratio_protocol_to_brian2"] = (protocol["s_per_sim_s"] / brian2["s_per_sim_s"]
+                                              if base["n"] == 4000 and "s_per_sim_s" in protocol else None)
     report = {
         "n": base["n"],
         "duration_ms": args.duration_ms,
@@ -242,7 +264,8 @@ def main(argv=None):
         "brian2_cpp": brian2,
         "scaling": scaling,
         "projection": projection(scaling),
-        "propagation": propagation_routes(base["n"], 2000, args.seed, args.repeats),
+        "propagation": (left_out("--no-propagation") if args.no_propagation
+                        else propagation_routes(base["n"], 2000, args.seed, args.repeats)),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "jax_backend": jax.default_backend()},
     }
     if args.json:
@@ -256,7 +279,10 @@ def main(argv=None):
     for row in scaling:
         for name in ("bioplastic", "brainpy"):
             f = row[name]
-            ratio = f"{row['ratio']:.2f}" if name == "bioplastic" else ""
+            if "left_out" in f:
+                print(f"{row['n']:>7} | {name:>10} | left out ({f['left_out']})")
+                continue
+            ratio = f"{row['ratio']:.2f}" if name == "bioplastic" and row["ratio"] is not None else ""
             compile_s = f.get("compile_only_s", f["compile_s"])
             memory = (f"{f['memory_bytes'] / 1e6:7.1f} | {f['bytes_per_neuron']:8.0f} | {f['bytes_per_synapse']:5.1f}"
                       if "memory_bytes" in f else f"{'':>7} | {'':>8} | {'':>5}")
@@ -266,10 +292,13 @@ def main(argv=None):
     if "memory_bytes" in p:
         print(f"projected to {p['n']:,} neurons (lines through {p['fitted_sizes']}): {p['s_per_sim_s']:.1f} s / sim s, "
               f"{p['memory_bytes'] / 1e9:.2f} GB of arrays")
-    print(f"\nprotocol path (bioplastic run protocols/coba.toml, 4000 neurons): {protocol['s_per_sim_s']:.3f} s / sim s, "
-          f"{protocol['ratio_to_fused']:.2f}x CobaNetwork as one scan; the protocol's network as one scan "
-          f"{protocol['scan_s_per_sim_s']:.3f} s / sim s, so {100 * protocol['chunk_overhead']:.0f} % of the protocol's "
-          "time is chunks, recordings, checkpoints and plots")
+    if "left_out" in protocol:
+        print(f"\nprotocol path: left out ({protocol['left_out']})")
+    else:
+        print(f"\nprotocol path (bioplastic run protocols/coba.toml, 4000 neurons): {protocol['s_per_sim_s']:.3f} s / sim s, "
+              f"{protocol['ratio_to_fused']:.2f}x CobaNetwork as one scan; the protocol's network as one scan "
+              f"{protocol['scan_s_per_sim_s']:.3f} s / sim s, so {100 * protocol['chunk_overhead']:.0f} % of the protocol's "
+              "time is chunks, recordings, checkpoints and plots")
     if "s_per_sim_s" in brian2:
         print(f"Brian2 C++ standalone, n = {base['n']}: {brian2['s_per_sim_s']:.3f} s / sim s, rate {brian2['rate_hz']:.2f} Hz; "
               f"bioplastic CobaNetwork / Brian2 = {brian2['ratio_bioplastic_to_brian2']:.2f}"
@@ -277,8 +306,11 @@ def main(argv=None):
     else:
         print(f"Brian2 C++ standalone: left out ({brian2['left_out']})")
     prop = report["propagation"]
-    print(f"\nspike propagation, n = {base['n']}: pure-JAX events {prop['pure_jax_events_us_per_step']:.1f} us/step, "
-          f"brainevent CSR {prop['brainevent_csr_us_per_step']:.1f} us/step (chosen: {prop['chosen']})")
+    if "left_out" in prop:
+        print(f"\nspike propagation: left out ({prop['left_out']})")
+    else:
+        print(f"\nspike propagation, n = {base['n']}: pure-JAX events {prop['pure_jax_events_us_per_step']:.1f} us/step, "
+              f"brainevent CSR {prop['brainevent_csr_us_per_step']:.1f} us/step (chosen: {prop['chosen']})")
     return report
 
 
