@@ -56,7 +56,8 @@
 #     brainevent==0.3.0 brainpy==2.9.0 brainstate==0.6.0 braintools==0.4.0 brainunit==0.6.0 \
 #     pydantic==2.14.4 pydantic_core==2.50.5 saiunit==0.6.0 tomli_w==1.2.0 \
 #     typing-inspection==0.4.5 typing_extensions==4.16.0
-#   (BrainPy 2.9.0 is what pip resolves on Python 3.12 with jax 0.11.2; it runs COBA there.)
+#   (BrainPy 2.9.0 is what pip resolves on Python 3.12 with jax 0.11.2; it ran COBA on CPU with
+#   jax 0.11.2 here; on the GPU its brainevent kernels are built by nvcc at first use.)
 #
 # Environment variables:
 #   OUT        results folder (default /tmp/gpu_out)
