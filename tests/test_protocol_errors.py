@@ -55,7 +55,7 @@ EXPECTED = {
     "training_equilibrium_propagation_with_relu": "training.hidden_activation: got 'relu'; allowed: a bounded activation (hard_sigmoid, sigmoid, tanh, rectified_tanh): equilibrium propagation's settling diverges otherwise",
     "training_gamma_two": "training.rule_params.gamma: got 2.0; allowed: 0 < gamma < 2 for the squared-error output dyad (s-_L divides by 2 - gamma)",
     "training_sizes_do_not_fit_the_dataset": "training.sizes: got [784, 1000, 1000, 12]; allowed: sizes from 784 (pixels of 'mnist') to 10 (its classes)",
-    "training_unknown_key": "training.momentum: got an unknown key; allowed: dataset, network, rule, sizes, hidden_activation, output, optimizer, learning_rate, clip_norm, warmup_steps, batch_size, epochs, train_examples, test_examples, validation_examples, input_scaling, rule_params",
+    "training_unknown_key": "training.nesterov: got an unknown key; allowed: dataset, network, rule, sizes, hidden_activation, output, optimizer, learning_rate, momentum, weight_decay, learning_rate_schedule, min_learning_rate, gradient_centralization, clip_norm, warmup_steps, batch_size, batches_per_epoch, epochs, train_examples, test_examples, validation_examples, input_scaling, rule_params",
     "training_cnn_too_few_convolutions": "training.sizes: got [1, 8, 8, 10]; allowed: [1 (channels of 'mnist'), the channels of 5 or more stride-2 convolutions (2 ** convolutions >= its 28-pixel side), 10 (its classes)]",
     "training_autoencoder_ends_in_classes": "training.sizes: got [784, 64, 10]; allowed: sizes from 784 (pixels of 'mnist') back to 784 (the reconstruction)",
     "training_validation_takes_every_example": "training.validation_examples: got 500; allowed: fewer than the 500 training examples",
