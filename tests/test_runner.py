@@ -83,7 +83,7 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
         return
     if "training" in protocol:
         curves = read_npz(run_dir / "curves.npz")
-        score = "test_mse" if protocol["training"].get("network") == "counter_current_autoencoder" else "test_accuracy"
+        score = "test_mse" if protocol["training"].get("network", "").endswith("autoencoder") else "test_accuracy"
         assert metrics["epochs"] == protocol["training"]["epochs"] == len(curves[score])
         assert metrics[score] == curves[score][-1] and (score == "test_mse" or 0.0 <= metrics[score] <= 1.0)
         if "validation_examples" in protocol["training"]:

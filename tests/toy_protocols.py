@@ -56,10 +56,10 @@ TOY = {
                                "theta.test.hold_s=6", "theta.transfer.minutes=1"],
     "ccl_autoencoder_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
                               "training.validation_examples=88", "training.sizes=[784, 16, 784]"],
-    "ccl_conv_autoencoder_mnist": ["training.epochs=2", "training.batches_per_epoch=4", "training.train_examples=600",
+    "ccl_conv_autoencoder_mnist": ["training.epochs=1", "training.batches_per_epoch=4", "training.train_examples=600",
                                    "training.test_examples=100", "training.validation_examples=88",
                                    "training.sizes=[1, 2, 4, 4, 4, 2, 1]"],
-    "ccl_conv_autoencoder_fashion_mnist": ["training.epochs=2", "training.batches_per_epoch=4",
+    "ccl_conv_autoencoder_fashion_mnist": ["training.epochs=1", "training.batches_per_epoch=4",
                                            "training.train_examples=600", "training.test_examples=100",
                                            "training.validation_examples=88", "training.sizes=[1, 2, 4, 4, 4, 2, 1]"],
 }
