@@ -239,9 +239,8 @@ def forward_activities(params: ConvAutoencoderParams, x, *, train: bool = True, 
     >>> 0.3 < float(pre.mean()) < 0.7, moments[0].mean.shape
     (True, (4,))
     """
-    depth = len(params.forward) // 2
-    resample = [strided_convolution if j < depth else upsampling_convolution for j in range(2 * depth)]
-    return _chain(params.forward, params.statistics.forward, resample, x, train, detach, convolve)
+    return _chain(params.forward, params.statistics.forward, _resampling(len(params.forward)), x, train, detach,
+                  convolve)
 
 
 def feedback_activities(params: ConvAutoencoderParams, target, *, train: bool = True):
@@ -257,10 +256,8 @@ def feedback_activities(params: ConvAutoencoderParams, target, *, train: bool = 
     >>> [a.shape[1:] for a in activities], len(moments)
     ([(8, 8, 1), (4, 4, 4), (2, 2, 8), (4, 4, 4), (8, 8, 1)], 3)
     """
-    depth = len(params.feedback) // 2
-    layers = params.feedback[::-1]
-    resample = [strided_convolution if j < depth else upsampling_convolution for j in range(2 * depth)]
-    activities, moments = _chain(layers, params.statistics.feedback[::-1], resample, target, train, True, None)
+    activities, moments = _chain(params.feedback[::-1], params.statistics.feedback[::-1],
+                                 _resampling(len(params.feedback)), target, train, True, None)
     return activities[::-1], moments[::-1]
 
 
@@ -344,6 +341,15 @@ def alignment(params: ConvAutoencoderParams, x, target) -> np.ndarray:
     b, _ = feedback_activities(params, target, train=False)
     return np.array([float(linear_cka(a_j.reshape(len(a_j), -1), b_j.reshape(len(b_j), -1)))
                      for a_j, b_j in zip(a[1:-1], b[1:-1])])
+
+
+def _resampling(n_layers):
+    """The convolution of each step along a chain of ``n_layers``: strided for the first half, upsampling after.
+
+    Both networks run the chain from their own input, so both start with the strided half:
+    the forward network's encoder, the feedback network's decoder layers.
+    """
+    return [strided_convolution if j < n_layers // 2 else upsampling_convolution for j in range(n_layers)]
 
 
 def _chain(layers, statistics, resample, x, train, detach, convolve):
