@@ -16,19 +16,26 @@ batch ``(x, y)`` of a layered network (:mod:`bioplastic.layers.mlp`):
 3. one top-down sweep (``sweeps`` > 1 repeats it; each sweep is still closed form, no
    iterative settling to a fixed point)::
 
-       s+-_k = f( sbar_{k-1} W_{k-1} + b_{k-1} +- (1/2) (s+_{k+1} - s-_{k+1}) B_k )
+       s+-_k = f( sbar_{k-1} W_{k-1} + b_{k-1} +- (gamma_k / 2) (s+_{k+1} - s-_{k+1}) B_k )
 
-   with ``B_k = W_k^T`` (or separate feedback weights in the Kolen-Pollack variant). The
-   output error already carries the factor ``gamma``; with one ``gamma`` for every layer
-   the paper's per-layer ratio ``gamma_k / gamma_{k+1}`` is 1, hence the ``1/2`` (alpha =
-   1/2, the symmetric dyad).
+   with ``B_k = W_k^T`` (or separate feedback weights in the Kolen-Pollack variant).
 
-The local update of layer ``k`` (batch mean)::
+Every layer has its own ``gamma_k`` (``k = 1 .. L``): ``gamma_L`` nudges the output, and
+the hidden ``gamma_k`` is the feedback gain, the ratio ``beta_k / beta_{k+1}`` of the
+paper's per-layer strengths, so ``beta_k = gamma_k gamma_{k+1} ... gamma_L``. One number
+``gamma`` sets every layer to it, as the authors' code does (``γ`` in both the hidden
+feedback and the output dyad); a sequence of ``L`` numbers sets them one by one, e.g.
+``(1, ..., 1, gamma)`` nudges only the output.
 
-    delta W_k = (1 / gamma) sbar_k^T (s+_{k+1} - s-_{k+1}),     delta b_k = (1 / gamma) (s+_{k+1} - s-_{k+1})
+The local update of layer ``k`` (batch mean), divided by the strength of the layer it
+feeds::
 
-a descent direction: as ``gamma -> 0`` it equals minus the backprop gradient of the loss
-(tested: cosine > 0.999 per layer at ``gamma = 1e-3``).
+    delta W_k = sbar_k^T (s+_{k+1} - s-_{k+1}) / beta_{k+1},     delta b_k = (s+_{k+1} - s-_{k+1}) / beta_{k+1}
+
+a descent direction: as every ``gamma_k -> 0`` it equals minus the backprop gradient of
+the loss (tested: cosine > 0.999 per layer with the output at ``gamma = 1e-3``; with all
+layers that small the differences ``s+ - s-`` of the lowest layers shrink like
+``gamma^(L - k + 1)`` and need float64).
 
 Kolen-Pollack variant (``kolen_pollack=True``): the sweep uses feedback weights ``B_k``
 of their own, kept in the rule state and changed by the transpose of the same local
@@ -57,6 +64,7 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.neurons.activations import activation
@@ -118,7 +126,38 @@ def output_dyad(output: str, logits, targets, gamma: float):
     return logits - 0.5 * gamma * error, logits + 0.5 * gamma * error
 
 
-def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output: str = "mse",
+def layer_gammas(gamma, n_layers: int) -> tuple[float, ...]:
+    """``(gamma_1, ..., gamma_L)`` of an ``L``-layer network from one number or one per layer.
+
+    Parameters
+    ----------
+    gamma : float or sequence of float
+        One strength for every layer, or ``L`` of them (the last nudges the output).
+    n_layers : int
+        ``L``, the number of weight layers.
+
+    Returns
+    -------
+    tuple of float
+        ``L`` strengths; layer ``k``'s is at index ``k - 1``.
+
+    Example
+    -------
+    >>> layer_gammas(0.5, 3), layer_gammas([1, 1, 0.5], 3)
+    ((0.5, 0.5, 0.5), (1.0, 1.0, 0.5))
+    >>> layer_gammas([1, 0.5], 3)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: gamma: got [1, 0.5]; allowed: one number, or one per weight layer (3 here)
+    """
+    if isinstance(gamma, (int, float)):
+        return (float(gamma),) * n_layers
+    if len(gamma) != n_layers:
+        raise BadInput("gamma", repr(list(gamma)), f"one number, or one per weight layer ({n_layers} here)")
+    return tuple(float(g) for g in gamma)
+
+
+def infer(layers, x, y, *, gamma, hidden_activation: str = "relu", output: str = "mse",
           sweeps: int = 1, feedback=None):
     """Closed-form inference of all dyads; returns ``(s_plus, s_minus)`` lists, layer 0 = input.
 
@@ -129,8 +168,9 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
         Inputs ``(batch, n_0)``.
     y : array
         Targets ``(batch, n_L)``, one-hot for a classifier.
-    gamma : float
-        Output nudging strength (see :func:`output_dyad`).
+    gamma : float or sequence of float
+        ``gamma_k`` of every layer, or one for all (see :func:`layer_gammas`): the last
+        nudges the output (:func:`output_dyad`), the others are the hidden feedback gains.
     hidden_activation : str
         ``f`` of the hidden dyads.
     output : {"mse", "cross_entropy"}
@@ -148,14 +188,20 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
 
     Example
     -------
-    >>> from bioplastic.layers.mlp import init_layers
-    >>> layers = init_layers(jax.random.PRNGKey(0), (3, 5, 2))
-    >>> plus, minus = infer(layers, jnp.ones((1, 3)), jnp.array([[1.0, 0.0]]), gamma=0.1)
-    >>> [p.shape for p in plus]
-    [(1, 3), (1, 5), (1, 2)]
+    A linear hidden unit (drive 1) under an output dyad of difference ``d = -4/3``
+    (``a_L = 1``, ``y = 0``, ``gamma_L = 1``) through ``W_1 = 1``: ``s+- = 1 -+ (gamma_1 /
+    2)(4/3)``, i.e. ``1 -+ 1/3`` at ``gamma_1 = 0.5``:
+
+    >>> from bioplastic.layers.mlp import Layer
+    >>> one = Layer(jnp.ones((1, 1)), jnp.zeros(1))
+    >>> plus, minus = infer((one, one), jnp.ones((1, 1)), jnp.zeros((1, 1)), gamma=(0.5, 1.0),
+    ...                     hidden_activation="linear")
+    >>> round(float(plus[1][0, 0]), 4), round(float(minus[1][0, 0]), 4)
+    (0.6667, 1.3333)
     """
     f = activation(hidden_activation)
     n = len(layers)
+    gammas = layer_gammas(gamma, n)
     plus, drives = [x], [None]
     for k, layer in enumerate(layers):
         drives.append(plus[-1] @ layer.weights + layer.bias)
@@ -169,23 +215,24 @@ def infer(layers, x, y, *, gamma: float, hidden_activation: str = "relu", output
                 (0.5 * (plus[k - 1] + minus[k - 1])) @ layers[k - 1].weights + layers[k - 1].bias
                 for k in range(1, n + 1)
             ]
-        plus[n], minus[n] = output_dyad(output, drives[n], y, gamma)
+        plus[n], minus[n] = output_dyad(output, drives[n], y, gammas[n - 1])
         for k in range(n - 1, 0, -1):
             down = feedback[k] if feedback is not None else layers[k].weights.T
-            nudge = 0.5 * (plus[k + 1] - minus[k + 1]) @ down
+            nudge = 0.5 * gammas[k - 1] * (plus[k + 1] - minus[k + 1]) @ down
             plus[k], minus[k] = f(drives[k] + nudge), f(drives[k] - nudge)
     return plus, minus
 
 
-def local_updates(plus, minus, gamma: float) -> tuple[Layer, ...]:
-    """``delta W_k = sbar_k^T (s+ - s-)_{k+1} / (gamma * batch)`` and the bias analogue, per layer.
+def local_updates(plus, minus, gamma) -> tuple[Layer, ...]:
+    """``delta W_k = sbar_k^T (s+ - s-)_{k+1} / (beta_{k+1} * batch)`` and the bias analogue, per layer.
 
     Parameters
     ----------
     plus, minus : list of arrays
         ``(batch, n_k)`` states ``s+`` and ``s-``, layer 0 the input (as from :func:`infer`).
-    gamma : float
-        The nudging strength the states were inferred with.
+    gamma : float or sequence of float
+        The strengths the states were inferred with (see :func:`layer_gammas`);
+        ``beta_{k+1}`` is the product of those of layers ``k + 1 .. L``.
 
     Returns
     -------
@@ -200,23 +247,26 @@ def local_updates(plus, minus, gamma: float) -> tuple[Layer, ...]:
     ([[-2.0], [-4.0]], [-2.0])
     """
     batch = plus[0].shape[0]
+    gammas = layer_gammas(gamma, len(plus) - 1)
     updates = []
     for k in range(len(plus) - 1):
-        error = (plus[k + 1] - minus[k + 1]) / gamma
+        error = (plus[k + 1] - minus[k + 1]) / float(np.prod(gammas[k:]))
         sbar = 0.5 * (plus[k] + minus[k])
         updates.append(Layer(sbar.T @ error / batch, jnp.mean(error, axis=0)))
     return tuple(updates)
 
 
-def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output: str = "mse", sweeps: int = 1,
+def dual_propagation(gamma=1.0, hidden_activation: str = "relu", output: str = "mse", sweeps: int = 1,
                      kolen_pollack: bool = False, feedback_learning_rate: float = 0.01,
                      feedback_decay: float = 0.0) -> Rule:
     """The dual propagation rule for layered networks; ``update(..., batch=(x, y_onehot))``.
 
     Parameters
     ----------
-    gamma : float
-        Output nudging strength; ``0 < gamma < 2`` for squared error.
+    gamma : float or sequence of float
+        One strength for every layer (the authors' ``γ``), or one per weight layer, the
+        last nudging the output (see the module docstring); ``0 < gamma_L < 2`` for
+        squared error, every ``gamma_k > 0``.
     hidden_activation : str
         Activation of the hidden dyads.
     output : {"mse", "cross_entropy"}
@@ -236,15 +286,15 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
 
     Example
     -------
-    For small ``gamma`` the update is minus the backprop gradient, in size as well as
-    direction:
+    For a small output strength (hidden gains 1) the update is minus the backprop
+    gradient, in size as well as direction:
 
     >>> from bioplastic.rules.backprop import backprop
     >>> from bioplastic.layers.mlp import init_layers
     >>> layers = init_layers(jax.random.PRNGKey(0), (3, 4, 2))
     >>> x = jax.random.normal(jax.random.PRNGKey(1), (8, 3))
     >>> y = jax.nn.one_hot(jnp.arange(8) % 2, 2)
-    >>> dp, _ = dual_propagation(gamma=1e-3).update((), layers, batch=(x, y))
+    >>> dp, _ = dual_propagation(gamma=[1.0, 1e-3]).update((), layers, batch=(x, y))
     >>> bp, _ = backprop().update((), layers, batch=(x, y))
     >>> leaves = jax.tree_util.tree_leaves
     >>> [bool(jnp.allclose(d, b, atol=1e-3)) for d, b in zip(leaves(dp), leaves(bp))]   # W_0, b_0, W_1, b_1
@@ -256,10 +306,14 @@ def dual_propagation(gamma: float = 1.0, hidden_activation: str = "relu", output
     """
     check_choice(output, "output", OUTPUTS)
     activation(hidden_activation, "hidden_activation")
-    check_positive(gamma, "gamma")
-    if output == "mse" and gamma >= 2.0:
+    strengths = [gamma] if isinstance(gamma, (int, float)) else list(gamma) if isinstance(gamma, (list, tuple)) else []
+    if not strengths or any(isinstance(g, bool) or not isinstance(g, (int, float)) for g in strengths):
+        raise BadInput("gamma", repr(gamma), "a number > 0, or a list of them, one per weight layer")
+    for value in strengths:
+        check_positive(value, "gamma")
+    if output == "mse" and strengths[-1] >= 2.0:
         raise BadInput("gamma",
-                       f"{gamma!r}",
+                       f"{strengths[-1]!r}",
                        "0 < gamma < 2 for the squared-error output dyad (s-_L divides by 2 - gamma)")
     check_size(sweeps, "sweeps")
 
