@@ -33,6 +33,8 @@ TOY = {
     "mnist_spikes": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "dataset.presentation_ms=10"],
     "dp_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",
                  "training.sizes=[784, 32, 10]"],
+    "dp_mnist_paper": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",
+                       "training.validation_examples=100", "training.sizes=[784, 32, 32, 10]"],
     "dp_fashion_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",
                          "training.sizes=[784, 32, 10]"],
     "ccl_mnist": ["training.epochs=1", "training.train_examples=600", "training.test_examples=200",

@@ -28,6 +28,7 @@ import inspect
 from typing import Callable, Optional
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -77,6 +78,8 @@ class TrainingRule:
         ``predict(hidden_activation, rule_params) -> (layers, x) -> output`` when the rule's
         network computes its output its own way; ``rule_params`` hold every parameter of the
         factory, defaults filled in.
+    per_layer : tuple of str
+        Parameters that also take a list, one value per weight layer.
 
     Example
     -------
@@ -88,14 +91,16 @@ class TrainingRule:
     local_loss: bool = False
     bounded_activation: str = ""
     predict: Optional[Callable] = None
+    per_layer: tuple[str, ...] = ()
 
 
 def _settled_prediction(hidden_activation, rule_params):
-    return lambda layers, x: predict(layers, x, hidden_activation, int(rule_params["free_steps"]))
+    return lambda layers, x: predict(layers, x, hidden_activation, int(rule_params["free_steps"]),
+                                     rule_params["tolerance"])
 
 
 TRAINING_RULES = Registry("training rule")
-TRAINING_RULES.register("dual_propagation", TrainingRule(dual_propagation),
+TRAINING_RULES.register("dual_propagation", TrainingRule(dual_propagation, per_layer=("gamma",)),
                         "[mlp] dyadic closed-form inference, local updates (Høier 2023)")
 TRAINING_RULES.register("backprop", TrainingRule(backprop), "[mlp] gradient of the loss (the baseline)")
 TRAINING_RULES.register("equilibrium_propagation",
@@ -201,14 +206,22 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     factory = entry.factory
     parameters = inspect.signature(factory).parameters
     allowed = tuple(name for name in parameters if name not in ("hidden_activation", "output", "key", "loss"))
-    for name in spec.rule_params:
+    for name, value in spec.rule_params.items():
         check.known(name, f"{path}.rule_params.{name}", allowed, f"a parameter of rule {spec.rule!r}")
+        takes_text, takes_list = isinstance(parameters[name].default, str), name in entry.per_layer
+        if isinstance(value, str) != takes_text or (isinstance(value, list) and not takes_list):
+            check.fail(f"{path}.rule_params.{name}", repr(value),
+                       f"a quoted name (default {parameters[name].default!r})" if takes_text else
+                       f"a number or true/false{', or a list of numbers, one per weight layer' if takes_list else ''}")
     key_layers, key_batches, key_rule = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
     fixed_activation = COUNTER_CURRENT_ACTIVATION.get(spec.network, "elu") if counter_current_network else None
     hidden_activation = spec.hidden_activation or fixed_activation or "relu"
     if counter_current_network and hidden_activation != fixed_activation:
         check.fail(f"{path}.hidden_activation", repr(hidden_activation),
                    f"{fixed_activation!r} (the {spec.network} network uses {fixed_activation})")
+    if spec.init is not None and counter_current_network:
+        check.fail(f"{path}.init", repr(spec.init), f"no init with network = {spec.network!r} (it keeps its "
+                   "authors' initialisation); init is for network = 'mlp'")
     if spec.momentum is not None and spec.optimizer != "sgd":
         check.fail(f"{path}.momentum", repr(spec.momentum), f"only with optimizer = 'sgd' (got {spec.optimizer!r})")
     if spec.learning_rate_schedule == "cosine" and spec.min_learning_rate > spec.learning_rate:
@@ -251,9 +264,13 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     elif spec.network == "counter_current_conv_autoencoder":
         train_images, test_images, image_side = _pad_for_autoencoder(check, spec, dataset)
         layers = init_conv_autoencoder(key_layers, spec.sizes, image_side)
+    elif counter_current_network:
+        _check_dense_sizes(check, spec, dataset)
+        layers = init_counter_current(key_layers, tuple(spec.sizes))
     else:
         _check_dense_sizes(check, spec, dataset)
-        layers = (init_counter_current if counter_current_network else init_layers)(key_layers, tuple(spec.sizes))
+        layers = init_layers(key_layers, tuple(spec.sizes), spec.init or "he")
+        _check_rule_fits_layers(rule, layers, file, f"{path}.rule_params", spec.rule_params)
     n_train = examples_used(check, f"{path}.train_examples", spec.train_examples, len(train_images), spec.dataset, "training")
     n_test = examples_used(check, f"{path}.test_examples", spec.test_examples, len(test_images), spec.dataset, "test")
     train = (train_images[:n_train], dataset.train_labels[:n_train])
@@ -298,6 +315,28 @@ def build_training(protocol: TrainingProtocol, file: str, data_dir=None) -> Trai
     if counter_current_network:
         run = run._replace(probe=alignment_probe(run))
     return TrainingExperiment(protocol, run, layers, rule, optimizer, spec.epochs, key_batches)
+
+
+def _check_rule_fits_layers(rule, layers, file, path: str, rule_params):
+    """Trace one update on the layers' shapes (no arithmetic), so that a rule parameter that
+    does not fit the network -- a per-layer ``gamma`` of the wrong length -- fails before training.
+
+    Example
+    -------
+    >>> from bioplastic.rules.dual_propagation import dual_propagation
+    >>> layers = init_layers(jax.random.PRNGKey(0), (4, 3, 2))
+    >>> _check_rule_fits_layers(dual_propagation(gamma=[0.5]), layers, "p.toml", "training.rule_params", {"gamma": [0.5]})
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: p.toml: training.rule_params.gamma: got [0.5]; allowed: one number, or one per weight layer (2 here)
+    """
+    batch = tuple(jax.ShapeDtypeStruct((1, n), jnp.float32) for n in (layers[0].weights.shape[0],
+                                                                        layers[-1].weights.shape[1]))
+    try:
+        jax.eval_shape(lambda layers, batch: rule.update(rule.init(layers), layers, batch=batch), layers, batch)
+    except BadInput as error:
+        field = f".{error.where}" if error.where in rule_params else ""
+        raise relocate(error, file, f"{path}{field}") from None
 
 
 def alignment_probe(run: Trainer):

@@ -79,8 +79,13 @@ class TrainingSpec(Strict):
     input_scaling: Literal["unit", "standardize"] = Field(
         "unit", description="pixels to [0, 1], or standardized by the training set's pixel mean and std"
     )
-    rule_params: dict[str, Union[bool, int, float]] = Field(
-        default_factory=dict, description="the rule's own parameters (gamma, sweeps, beta, free_steps, ...)"
+    init: Optional[Literal["he", "glorot"]] = Field(
+        None, description="mlp only: weights uniform in +-sqrt(6 / n_in) (he, the default) or "
+        "+-sqrt(6 / (n_in + n_out)) (glorot); the counter-current networks keep their authors' init"
+    )
+    rule_params: dict[str, Union[bool, int, float, str, list[float]]] = Field(
+        default_factory=dict, description="the rule's own parameters (gamma, sweeps, beta, free_steps, ...); "
+        "a list gives one value per layer where the rule takes one (dual_propagation's gamma)"
     )
 
 
