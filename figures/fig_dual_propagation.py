@@ -1,15 +1,25 @@
-"""Dual propagation figure: accuracy per epoch (DP, BP, EP), time per step, cosine to backprop vs gamma.
+"""Dual propagation figure: accuracy per epoch (DP, its Kolen-Pollack variant, BP, EP two ways), time per step, cosine to backprop vs gamma.
 
-Four panels, all on one network, one dataset and one optimizer; every seed starts the three
-rules from the same weights and feeds them the same batches:
+Four panels, all on one network, one dataset and one optimizer; every seed starts the five
+rules from the same weights and feeds them the same batches (default: MNIST, 784-256-256-10
+hard-sigmoid MLP -- a bounded activation so that EP settles -- Adam 1e-3, batch 100, 5
+epochs, gamma 1):
 
-A. test accuracy per epoch of dual propagation, backprop and equilibrium propagation
-   (default: MNIST, 784-256-256-10 hard-sigmoid MLP -- a bounded activation so that EP
-   settles -- Adam 1e-3, batch 100, 5 epochs; EP with 40 free and 10 nudged sweeps): the
-   mean over seeds (default 0, 1, 2) with its t-based 95% interval as a band;
+* dual propagation, and its Kolen-Pollack variant (feedback weights of their own, started
+  at ``W^T`` and learned with the transposed local update at the same rate, 1e-3; no
+  weight transport after the start);
+* backprop;
+* equilibrium propagation with beta 0.5, every phase settled until no unit moves by more
+  than 1e-4 in a sweep (at most 200 free and 100 nudged sweeps), with the one-sided
+  estimate and with the symmetric one (nudged at +beta and -beta, Laborieux et al. 2021).
+
+A. test accuracy per epoch: the mean over seeds (default 0, 1, 2) with its t-based 95%
+   interval as a band;
 B. the last epoch's test accuracy of every seed, with the mean and its 95% interval;
-C. seconds per training step of the three rules on that network and batch (mean over seeds);
-D. cosine between the DP update and the backprop gradient, per layer, against gamma (first seed).
+C. seconds per training step on that network and batch (mean over seeds);
+D. cosine between the DP update and the backprop gradient, per layer, against gamma
+   (first seed, initial weights): gamma at the output only (hidden gains 1, solid) and
+   gamma at every layer, as the authors' code sets it (dashed).
 
 Each seed's results are cached in ``figures/cache/`` (keyed by the settings and the seed),
 so re-plotting is instant and an interrupted call resumes at the next seed; ``--fresh``
@@ -42,7 +52,8 @@ from bioplastic.plotting.style import OTHER_COLORS, bioplastic_style
 from bioplastic.runs import write_json
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.dual_propagation import dual_propagation
-from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict
+from bioplastic.rules.equilibrium_propagation import equilibrium_propagation, predict, settle_until
+from bioplastic.layers.mlp import forward
 from bioplastic.layers.mlp import init_layers
 from bioplastic.train.batches import fit
 
@@ -50,14 +61,20 @@ HERE = pathlib.Path(__file__).resolve().parent
 GAMMAS = (1e-3, 0.1, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 1.9)
 
 
+EP_NAMES = ("EP one-sided", "EP symmetric")
+
+
 def rules(settings):
     activation = settings["activation"]
+    ep = dict(hidden_activation=activation, beta=settings["ep_beta"], free_steps=settings["ep_free"],
+              nudged_steps=settings["ep_nudged"], tolerance=settings["ep_tolerance"])
     return {
-        "dual propagation": dual_propagation(gamma=settings["gamma"], hidden_activation=activation),
+        "DP": dual_propagation(gamma=settings["gamma"], hidden_activation=activation),
+        "DP Kolen-Pollack": dual_propagation(gamma=settings["gamma"], hidden_activation=activation,
+                                             kolen_pollack=True, feedback_learning_rate=settings["learning_rate"]),
         "backprop": backprop(hidden_activation=activation),
-        "equilibrium propagation": equilibrium_propagation(
-            hidden_activation=activation, free_steps=settings["ep_free"], nudged_steps=settings["ep_nudged"]
-        ),
+        "EP one-sided": equilibrium_propagation(estimate="one_sided", **ep),
+        "EP symmetric": equilibrium_propagation(estimate="symmetric", **ep),
     }
 
 
@@ -67,32 +84,42 @@ def compute(settings) -> dict:
     train = (dataset.train_images[: settings["train_examples"]], dataset.train_labels[: settings["train_examples"]])
     test = (dataset.test_images, dataset.test_labels)
     layers = init_layers(jax.random.PRNGKey(settings["seed"]), tuple(settings["sizes"]))
-    out = {"accuracy": {}, "step_seconds": {}}
+    out = {"accuracy": {}, "step_seconds": {}, "free_sweeps": {}}
+    probe = jnp.asarray(test[0][:100].reshape(100, -1), jnp.float32) / 255.0
     for name, rule in rules(settings).items():
         print(f"training with {name} ...", file=sys.stderr, flush=True)
         prediction = None
-        if name == "equilibrium propagation":
-            prediction = lambda l, x: predict(l, x, settings["activation"], settings["ep_free"])  # noqa: E731
+        if name in EP_NAMES:
+            prediction = lambda l, x: predict(l, x, settings["activation"], settings["ep_free"],  # noqa: E731
+                                              settings["ep_tolerance"])
         history = fit(rule, layers, optax.adam(settings["learning_rate"]), train, test, epochs=settings["epochs"],
                       batch_size=100, key=jax.random.PRNGKey(settings["seed"] + 1),
                       hidden_activation=settings["activation"], predict=prediction,
                       on_epoch=lambda e, a: print(f"  epoch {e}: {a:.4f}", file=sys.stderr, flush=True))
         out["accuracy"][name] = history.test_accuracy
         out["step_seconds"][name] = history.step_seconds
+        if name in EP_NAMES:  # sweeps the trained network's free phase takes to the tolerance
+            start = forward(history.layers, probe, settings["activation"])
+            _, sweeps = settle_until(history.layers, start, jnp.zeros_like(start[-1]), 0.0, settings["ep_free"],
+                                     settings["ep_tolerance"], settings["activation"])
+            out["free_sweeps"][name] = int(sweeps)
     x = jnp.asarray(train[0][:100].reshape(100, -1), jnp.float32) / 255.0
     y = jax.nn.one_hot(train[1][:100], dataset.n_classes)
     gradient, _ = backprop(hidden_activation=settings["activation"]).update((), layers, batch=(x, y))
-    out["cosine"] = []
+    out["cosine"] = {"output": [], "every layer": []}
     for gamma in GAMMAS:
-        delta, _ = dual_propagation(gamma=gamma, hidden_activation=settings["activation"]).update((), layers, batch=(x, y))
-        out["cosine"].append([float(jnp.vdot(d.weights, g.weights) / (jnp.linalg.norm(d.weights) * jnp.linalg.norm(g.weights)))
-                              for d, g in zip(delta, gradient)])
+        for where, strengths in (("output", (1.0,) * (len(layers) - 1) + (gamma,)), ("every layer", gamma)):
+            delta, _ = dual_propagation(gamma=strengths, hidden_activation=settings["activation"]).update(
+                (), layers, batch=(x, y))
+            out["cosine"][where].append([
+                float(jnp.vdot(d.weights, g.weights) / (jnp.linalg.norm(d.weights) * jnp.linalg.norm(g.weights)))
+                for d, g in zip(delta, gradient)])
     return out
 
 
 def draw(settings, runs: list) -> Figure:
     """The four panels from every seed's :func:`compute` output (``runs``, the first seed first)."""
-    fig = Figure(figsize=(16.0, 3.8), layout="constrained")
+    fig = Figure(figsize=(18.0, 4.0), layout="constrained")
     ax_acc, ax_last, ax_time, ax_cos = fig.subplots(1, 4, width_ratios=(1.3, 1, 1, 1.1))
     names = list(runs[0]["accuracy"])
     bands = {}
@@ -112,12 +139,14 @@ def draw(settings, runs: list) -> Figure:
     ax_time.set_xticks(range(len(names)), [n.replace(" ", "\n") for n in names])
     ax_time.set_ylabel("ms per training step")
     ax_time.set_title("C. time per step (batch 100)")
-    cosine = np.asarray(runs[0]["cosine"])
-    for layer in range(cosine.shape[1]):
-        ax_cos.plot(GAMMAS, cosine[:, layer], marker="o", label=f"layer {layer + 1}")
+    for where, style in (("output", "-o"), ("every layer", "--")):
+        cosine = np.asarray(runs[0]["cosine"][where])
+        for layer in range(cosine.shape[1]):
+            ax_cos.plot(GAMMAS, cosine[:, layer], style, color=f"C{layer}", markersize=3,
+                        label=f"layer {layer + 1}" if where == "output" else None)
     ax_cos.set_xlabel("gamma")
     ax_cos.set_ylabel("cosine(DP update, -BP gradient)")
-    ax_cos.legend()
+    ax_cos.legend(title="solid: output gamma\ndashed: every layer", fontsize="small")
     ax_cos.set_title("D. DP matches BP as gamma -> 0")
     return fig
 
@@ -133,7 +162,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     settings = dict(dataset=args.dataset, epochs=args.epochs, train_examples=args.train_examples,
                     sizes=[int(s) for s in args.sizes.split(",")], activation="hard_sigmoid", gamma=1.0,
-                    learning_rate=1e-3, ep_free=40, ep_nudged=10)
+                    learning_rate=1e-3, ep_beta=0.5, ep_free=200, ep_nudged=100, ep_tolerance=1e-4)
     runs = []
     for seed in (int(text) for text in args.seeds.split(",")):
         chosen = {**settings, "seed": seed}
@@ -151,7 +180,9 @@ def main(argv=None):
     print(f"wrote {path}")
     for name in runs[0]["accuracy"]:
         print(f"  {name}: last-epoch test accuracy {as_text([run['accuracy'][name][-1] for run in runs], 100)} %, "
-              f"{np.mean([run['step_seconds'][name] for run in runs]) * 1e3:.1f} ms/step")
+              f"{np.mean([run['step_seconds'][name] for run in runs]) * 1e3:.1f} ms/step"
+              + (f", free phase settles in {[run['free_sweeps'][name] for run in runs]} sweeps"
+                 if name in EP_NAMES else ""))
     return path
 
 
