@@ -115,10 +115,21 @@ EXPECTED = {
     "boolean_for_a_number": 'simulation.duration_ms: got true; allowed: a valid number',
     "training_negative_learning_rate": 'training.learning_rate: got -0.0001; allowed: greater than 0',
     "continual_negative_hlop_learning_rate": 'continual.hlop.learning_rates[1]: got -0.01; allowed: greater than 0',
+    "continual_gpm_threshold_above_one": "continual.gpm.threshold: got 1.2; allowed: less than or equal to 1",
+    "continual_gpm_threshold_not_positive": "continual.gpm.threshold[1]: got 0.0; allowed: greater than 0",
+    "continual_gpm_threshold_per_layer": "continual.gpm.threshold: got [0.95, 0.99]; allowed: one number, or one per weight layer (3 here)",
+    "continual_gpm_threshold_grows_above_one": "continual.gpm.threshold_increment: got 0.01; allowed: an increment that keeps every task's threshold <= 1: layer 1's would reach 1.06 at task 10 (0.97 + 9 x 0.01)",
+    "continual_gpm_samples_beyond_task": "continual.gpm.samples: got 2000; allowed: at most the 1000 training examples of a task",
     "theta_negative_learning_rate": 'theta.learning_rate: got -0.001; allowed: greater than or equal to 0',
     "training_batch_larger_than_dataset": 'training.batch_size: got 5000; allowed: at most the 1000 training examples',
     "number_beyond_float32": "model.populations.exc.params.tau_ms: got 1e+39; allowed: a number within float32's range, at most 3.403e+38 in size",
     "binary_file": '(file): got a file that is not UTF-8 text (byte 128); allowed: a TOML text file (UTF-8)',
+    # issue 22: single manipulations (identity switch) and error-modulated consolidation
+    "prediction_switch_outcomes_per_cue": "prediction.task.switch.outcomes: got ['Y']; allowed: one value per cue (2: A, B)",
+    "prediction_switch_outcomes_without_outcomes": "prediction.task.switch.outcomes: got ['Y', 'X']; allowed: new outcomes only when prediction.task.outcomes names each cue's outcome before the switch",
+    "prediction_empty_outcome_name": "prediction.task.outcomes[1]: got ''; allowed: String should have at least 1 character",
+    "prediction_switch_with_no_new_values": "prediction.task.switch: got a switch with no new values; allowed: latencies_ms, probabilities and/or outcomes",
+    "prediction_negative_error_gain": "prediction.readout.what_error_gain: got -1.0; allowed: greater than or equal to 0",
 }
 
 

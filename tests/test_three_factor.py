@@ -1,5 +1,6 @@
 """Three-factor learning, FORCE, the reservoir and the what/when readouts (Yamada & Chao 2025)."""
 
+import dataclasses
 import re
 
 import jax
@@ -326,3 +327,190 @@ def test_readout_plot_rejects_bad_arrays():
         aligned_predictions(np.zeros((3, 10)), [0, 1, 0], range(3), ["A", "B"])
     with pytest.raises(BadInput, match=re.escape("which: got 'both'; allowed: prediction, when, what")):
         aligned_predictions(np.zeros((3, 10, 2)), [0, 1, 0], range(3), ["A", "B"], which="both")
+
+
+# ----------------------------------------------------------------------------- single manipulations (issue 22)
+
+
+def _prediction_experiment(task, switch_trial=None):
+    from bioplastic.experiments.prediction.build import build_prediction
+    from bioplastic.experiments.prediction.schema import PredictionProtocol
+
+    spec = {"trials": 60, "baseline_trials": 10, "running_trials": 5, "reservoir": {"n_exc": 8, "n_inh": 2},
+            "task": {"trial_ms": 800.0, "cues": ["A", "B"], "latencies_ms": [300.0, 600.0],
+                     "probabilities": [0.25, 0.75], **task}, "readout": {"window_ms": 700.0}}
+    if switch_trial is not None:
+        spec["switch_trial"] = switch_trial
+    return build_prediction(PredictionProtocol(name="manipulation", seed=3, prediction=spec), "manipulation.toml")
+
+
+# name -> (task tables, the per-trial fields and per-step arrays that may change, the values after the switch per cue)
+MANIPULATIONS = {
+    "identity": ({"outcomes": ["X", "Y"]}, {"outcomes": ["Y", "X"]}, {"identity", "what_target"}, ("identity", [1, 0])),
+    "latency": ({}, {"latencies_ms": [600.0, 300.0]}, {"latency_ms", "outcome_step", "when_target", "outcome"},
+                ("latency_ms", [600.0, 300.0])),
+    "probability": ({}, {"probabilities": [0.75, 0.25]}, {"probability", "rewarded", "what_target", "outcome"},
+                    ("probability", [0.75, 0.25])),
+}
+
+
+def _schedule(experiment):
+    """Every per-trial field and every per-step array of a repeat's task, as numpy arrays."""
+    repeat = experiment.prepare_repeat(0)
+    trials = repeat.task.trials
+    per_trial = {name: np.asarray(getattr(trials, name)) for name in trials._fields}
+    per_step = {name: np.asarray(getattr(repeat.inputs.signals, name)) for name in repeat.inputs.signals._fields}
+    per_step.update(cue_inputs=np.asarray(repeat.inputs.cues), outcome=np.asarray(repeat.task.outcome))
+    return per_trial, per_step, repeat.task.outcome_names
+
+
+@pytest.mark.parametrize("manipulation", sorted(MANIPULATIONS))
+def test_a_single_manipulation_switch_changes_only_what_it_names(manipulation):
+    """The schedule with the switch equals the one without it, except for the named property after the switch."""
+    task, switch, changing, (field, after_per_cue) = MANIPULATIONS[manipulation]
+    switch_trial, steps = 30, 800
+    switched, switched_steps, names = _schedule(_prediction_experiment({**task, "switch": switch}, switch_trial))
+    plain, plain_steps, plain_names = _schedule(_prediction_experiment(task))
+    assert names == plain_names == (("X", "Y") if manipulation == "identity" else ("outcome",))
+    for schedule, unchanged, cut in ((switched, plain, switch_trial), (switched_steps, plain_steps, switch_trial * steps)):
+        for name in schedule:
+            if name in changing:
+                np.testing.assert_array_equal(schedule[name][:cut], unchanged[name][:cut], err_msg=name)
+                assert not np.array_equal(schedule[name][cut:], unchanged[name][cut:]), name
+            else:
+                np.testing.assert_array_equal(schedule[name], unchanged[name], err_msg=name)
+    cue = switched["cue"]
+    assert set(cue[switch_trial:]) == {0, 1}                       # both cues are seen after the switch
+    np.testing.assert_array_equal(switched[field][switch_trial:], np.asarray(after_per_cue)[cue[switch_trial:]])
+    # the per-cue values of the two properties not named stay those before the switch, in every trial
+    per_cue = {"latency_ms": [300.0, 600.0], "probability": [0.25, 0.75],
+               "identity": [0, 1] if manipulation == "identity" else [0, 0]}
+    for other, before in per_cue.items():
+        if other != field:
+            np.testing.assert_array_equal(switched[other], np.asarray(before, switched[other].dtype)[cue])
+
+
+def test_an_identity_switch_moves_the_what_teaching_signal_between_outcomes():
+    experiment = _prediction_experiment({"outcomes": ["X", "Y"], "switch": {"outcomes": ["Y", "X"]}}, 30)
+    repeat = experiment.prepare_repeat(0)
+    trials = jax.tree_util.tree_map(np.asarray, repeat.task.trials)
+    what = np.asarray(repeat.inputs.signals.what_target).reshape(60, 800, 2)
+    expected = trials.rewarded[:, None] * np.eye(2)[trials.identity]          # (trial, outcome): 1 for the delivered one
+    np.testing.assert_array_equal(what, np.broadcast_to(expected[:, None, :], what.shape))
+    np.testing.assert_array_equal(trials.identity, np.where(np.arange(60) < 30, trials.cue, 1 - trials.cue))
+    for learner in ("three_factor", "force"):
+        assert experiment.initial_state(repeat, learner).learner.weights.shape == (3, 11)   # when, what X, what Y
+
+
+def test_two_outcome_summary_counts_the_error_of_every_outcome():
+    """A predictor that keeps the identities from before an identity swap is wrong after it, in both outcomes."""
+    cue = np.array([0, 1] * 20)
+    latency, probability = np.where(cue == 0, 300.0, 600.0), np.where(cue == 0, 0.25, 0.75)
+    before, after = cue, 1 - cue                                  # cue 0 -> X, cue 1 -> Y; then swapped at trial 20
+    identity = np.where(np.arange(40) < 20, before, after)
+    bump = ideal_prediction(latency, probability, 1000, 50.0)
+    readouts = np.zeros((40, 1000, 3))
+    readouts[..., 0] = 1.0
+    readouts[np.arange(40), :, 1 + before] = bump                 # the old identities throughout
+    summary = prediction_summary(readouts, cue, latency, probability, 50.0, switch_trial=20, baseline_trials=10,
+                                 running_trials=5, identity=identity)
+    errors = summary["errors"]
+    assert float(np.abs(errors[:20]).max()) == 0.0
+    np.testing.assert_allclose(errors[20:], 2 * np.mean(bump[20:] ** 2, axis=1), rtol=1e-12)   # missed + false alarm
+    assert summary["trials_to_recover"] is None
+    readouts[20:] = 0.0
+    readouts[..., 0] = 1.0
+    readouts[np.arange(40), :, 1 + identity] = bump               # the right identities: no error anywhere
+    assert float(np.abs(prediction_summary(readouts, cue, latency, probability, 50.0, identity=identity)["errors"]).max()) == 0.0
+
+
+# ----------------------------------------------------------------------------- error-modulated consolidation (issue 22)
+
+
+def test_surprise_modulated_rate_is_the_base_rate_without_error_and_grows_with_it():
+    from bioplastic.rules.three_factor import running_surprise, surprise_modulated_rate
+
+    assert surprise_modulated_rate(4e-3, 0.0, gain=3.0, reference=0.5) == 4e-3
+    assert surprise_modulated_rate(4e-3, 0.7, gain=0.0, reference=0.5) == 4e-3
+    errors = np.linspace(0.0, 1.0, 21)
+    surprise = [running_surprise(0.2, eps, error_trials=5.0) for eps in errors]
+    rates = np.array([surprise_modulated_rate(4e-3, s, gain=2.0, reference=0.5) for s in surprise])
+    assert np.all(np.diff(surprise) > 0) and np.all(np.diff(rates) > 0)
+    np.testing.assert_allclose(rates, 4e-3 * (1 + 2.0 * np.asarray(surprise) / 0.5), rtol=1e-12)
+    s, tau = 0.0, 7.0                                             # a constant error eps: S_n = eps (1 - exp(-n / tau))
+    for n in range(1, 30):
+        s = running_surprise(s, 0.4, error_trials=tau)
+        assert s == pytest.approx(0.4 * (1 - np.exp(-n / tau)), rel=1e-12)
+
+
+def _what_trials(learner, weights_what, inputs, outcomes, gated=15, steps=20):
+    """Run trials of ``steps`` steps (the first ``gated`` gated) with the "what" weights fixed; end the block."""
+    state = learner.init(len(weights_what))
+    state = state._replace(weights=state.weights.at[WHAT].set(jnp.asarray(weights_what, jnp.float32)))
+    for trial, outcome in enumerate(outcomes):
+        for n in range(steps):
+            x = jnp.asarray(inputs[trial, n], jnp.float32)
+            state, _ = learner.step(state, x, signals(gate=float(n < gated), what=outcome, end=n == steps - 1))
+    return state, learner.end_block(state, switch_next=False)
+
+
+def test_error_modulated_consolidation_follows_its_closed_form():
+    """rate = base (1 + gain S / reference), S the running mean of the trials' mean |y - z_what| over gated steps."""
+    base, gain, reference, tau = 0.2, 1.5, 0.5, 3.0
+    rng = np.random.default_rng(4)
+    inputs, outcomes, w_what = rng.normal(size=(3, 20, 3)), [1.0, 0.0, 1.0], np.array([0.3, -0.1, 0.2])
+    plain = ThreeFactorReadouts(WhatWhenSettings(what_learning_rate=base, when_learning_rate=1e-9, block_trials=3))
+    modulated = ThreeFactorReadouts(dataclasses.replace(plain.settings, what_error_gain=gain,
+                                                        what_error_reference=reference, what_error_trials=tau))
+    before, after_plain = _what_trials(plain, w_what, inputs, outcomes)
+    _, after = _what_trials(modulated, w_what, inputs, outcomes)
+    s = 0.0
+    for trial, outcome in enumerate(outcomes):
+        eps = np.mean(np.abs(outcome - inputs[trial, :15] @ w_what))
+        s = s + (1 - np.exp(-1 / tau)) * (eps - s)
+    assert float(after.surprise) == pytest.approx(s, rel=1e-5)
+    assert float(before.surprise) == float(after_plain.surprise) == 0.0                 # off: never tracked
+    change_plain = np.asarray(after_plain.weights[WHAT] - before.weights[WHAT], np.float64)
+    change = np.asarray(after.weights[WHAT] - before.weights[WHAT], np.float64)
+    np.testing.assert_allclose(change, change_plain * (1 + gain * s / reference), rtol=1e-4)
+    np.testing.assert_array_equal(after.weights[WHEN], after_plain.weights[WHEN])      # "when" is not modulated
+
+
+def test_error_modulated_consolidation_without_error_is_the_base_rule_and_grows_with_the_error():
+    x = np.broadcast_to(np.array([0.5, -1.0, 1.0]), (2, 20, 3))           # the last input is constant
+    w_exact = np.array([0.0, 0.0, 1.0])                                   # z_what = 1 = the outcome: no error
+    settings = WhatWhenSettings(what_learning_rate=0.3, when_learning_rate=1e-9, block_trials=2)
+    on = ThreeFactorReadouts(dataclasses.replace(settings, what_error_gain=4.0, what_error_reference=0.25))
+    _, exact_on = _what_trials(on, w_exact, x, [1.0, 1.0])
+    _, exact_off = _what_trials(ThreeFactorReadouts(settings), w_exact, x, [1.0, 1.0])
+    assert float(exact_on.surprise) == 0.0
+    np.testing.assert_array_equal(exact_on.weights, exact_off.weights)
+    ratios = []
+    for error in (0.1, 0.3, 0.9):                                         # z_what = 1 - error on every gated step
+        w = w_exact * (1 - error)
+        _, with_gain = _what_trials(on, w, x, [1.0, 1.0])
+        _, without = _what_trials(ThreeFactorReadouts(settings), w, x, [1.0, 1.0])
+        ratios.append(float((with_gain.weights[WHAT, 2] - w[2]) / (without.weights[WHAT, 2] - w[2])))
+        s = error * (1 - np.exp(-2 / settings.what_error_trials))        # two trials of constant error
+        assert ratios[-1] == pytest.approx(1 + 4.0 * s / 0.25, rel=1e-4)
+    assert ratios[0] < ratios[1] < ratios[2]
+
+
+def test_a_toy_run_with_an_identity_switch_and_error_modulated_consolidation_completes(tmp_path):
+    import json
+
+    from bioplastic.experiments import run_protocol
+    from bioplastic.runs import read_npz
+    from toy_protocols import ROOT, TOY
+
+    overrides = TOY["three_factor_what_when"] + [
+        "prediction.learners=['three_factor', 'force']", "prediction.readout.what_error_gain=2.0",
+        'prediction.task.outcomes=["X", "Y"]', 'prediction.task.switch={outcomes=["Y", "X"]}']
+    run_dir = run_protocol(ROOT / "protocols" / "three_factor_what_when.toml", tmp_path, overrides=overrides,
+                           progress=False)
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert np.all(np.isfinite(metrics["details"]["three_factor"]["mean_errors"]))
+    for learner in ("three_factor", "force"):
+        data = read_npz(run_dir / f"readouts_{learner}_seed1.npz")
+        assert data["readouts"].shape == (8, 1000, 3) and data["weights"].shape == (3, 51)
+        np.testing.assert_array_equal(data["identity"], np.where(np.arange(8) < 4, data["cue"], 1 - data["cue"]))

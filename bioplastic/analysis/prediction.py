@@ -5,6 +5,8 @@ functions turn them into the numbers of the experiment. Times are in steps of 1 
 
 - :func:`ideal_prediction` -- what a perfect predictor outputs in each trial: the
   outcome's probability times the timing bump at its latency;
+- :func:`own_outcome` -- the "when" readout and the "what" readout of each trial's own
+  outcome identity, out of one "what" readout per identity;
 - :func:`trial_errors` -- the mean squared difference per trial;
 - :func:`peak` -- time and height of a trace's maximum;
 - :func:`running_mean` -- means over a sliding window of trials;
@@ -58,6 +60,26 @@ def ideal_prediction(latency_ms, probability, window_steps: int, kernel_ms: floa
     t = np.arange(window_steps, dtype=np.float64)
     latency = np.asarray(latency_ms, np.float64)[:, None]
     return np.asarray(probability, np.float64)[:, None] * np.exp(-0.5 * ((t[None] - latency) / kernel_ms) ** 2)
+
+
+def own_outcome(readouts, identity=None) -> np.ndarray:
+    """``[when, what of the trial's outcome]`` per trial: (n_trials, window, 2) from (n_trials, window, 1 + n_outcomes).
+
+    ``identity`` (n_trials,) is each trial's outcome index (``None``: 0 throughout, which
+    returns a task with one outcome unchanged).
+
+    Example
+    -------
+    >>> readouts = np.zeros((2, 3, 3))
+    >>> readouts[..., 1], readouts[..., 2] = 0.2, 0.7                  # what X = 0.2, what Y = 0.7
+    >>> own_outcome(readouts, identity=[0, 1])[:, 0, 1].tolist()
+    [0.2, 0.7]
+    """
+    readouts = np.asarray(readouts)
+    if identity is None:
+        return readouts[..., :2]
+    what = np.take_along_axis(readouts[..., 1:], np.asarray(identity, int)[:, None, None], axis=2)
+    return np.concatenate([readouts[..., :1], what], axis=2)
 
 
 def trial_errors(prediction, ideal) -> np.ndarray:
@@ -157,13 +179,19 @@ def cosine(a, b) -> float:
 
 
 def prediction_summary(readouts, cue, latency_ms, probability, kernel_ms: float, switch_trial=None,
-                       baseline_trials: int = 30, running_trials: int = 10) -> dict:
+                       baseline_trials: int = 30, running_trials: int = 10, identity=None) -> dict:
     """The experiment's numbers for one learner's readouts.
+
+    With one "what" readout per outcome identity the prediction of outcome ``k`` is
+    ``when * what_k`` and its ideal the trial's bump where ``k`` is the trial's outcome,
+    0 elsewhere; a trial's error is the sum over outcomes of their mean squared
+    difference (with one outcome: that outcome's). Peaks and amplitudes are those of each
+    trial's own outcome.
 
     Parameters
     ----------
-    readouts : array (n_trials, window, 2)
-        ``[when, what]`` per trial and ms from cue onset; the prediction is their product.
+    readouts : array (n_trials, window, 1 + n_outcomes)
+        ``[when, what...]`` per trial and ms from cue onset; the prediction is their product.
     cue, latency_ms, probability : arrays (n_trials,)
         Each trial's cue and the latency and probability in force.
     kernel_ms : float
@@ -172,6 +200,8 @@ def prediction_summary(readouts, cue, latency_ms, probability, kernel_ms: float,
     baseline_trials, running_trials : int
         See :func:`trials_to_recover`; ``baseline_trials`` also sets the trials whose
         mean traces give the peaks (the last ones before the switch, and the last ones).
+    identity : array (n_trials,) or None
+        Each trial's outcome index (a column of the "what" readouts); ``None``: 0 throughout.
 
     Returns
     -------
@@ -191,12 +221,29 @@ def prediction_summary(readouts, cue, latency_ms, probability, kernel_ms: float,
     >>> summary = prediction_summary(readouts, cue, latency, p, kernel_ms=10.0, baseline_trials=4)
     >>> summary["errors"].tolist(), summary["peaks"]["end"][1]["peak_ms"], round(summary["amplitude_ratio"]["end"], 6)
     ([0.0, 0.0, 0.0, 0.0], 100.0, 3.0)
+
+    Two outcome identities, X after cue 0 and Y after cue 1; a learner that predicts X
+    perfectly and Y never misses Y's ideal on cue 1's trials only:
+
+    >>> two = np.zeros((4, 200, 3))
+    >>> two[..., 0] = 1.0
+    >>> two[cue == 0, :, 1] = ideal_prediction(latency, p, 200, kernel_ms=10.0)[cue == 0]
+    >>> errors = prediction_summary(two, cue, latency, p, kernel_ms=10.0, baseline_trials=4, identity=cue)["errors"]
+    >>> errors.tolist()[::2], round(float(errors[1]), 6) == round(float(np.mean(ideal_prediction([100.0], [0.3], 200, 10.0) ** 2)), 6)
+    ([0.0, 0.0], True)
     """
     readouts = np.asarray(readouts, np.float64)
     cue = np.asarray(cue)
     n_trials, window = readouts.shape[:2]
-    prediction = readouts[..., 0] * readouts[..., 1]
-    errors = trial_errors(prediction, ideal_prediction(latency_ms, probability, window, kernel_ms))
+    n_outcomes = readouts.shape[2] - 1
+    identity = np.zeros(n_trials, int) if identity is None else np.asarray(identity, int)
+    predictions = readouts[..., :1] * readouts[..., 1:]
+    ideal = ideal_prediction(latency_ms, probability, window, kernel_ms)
+    if ideal.shape != predictions.shape[:2]:
+        raise BadInput("prediction", f"shape {predictions.shape[:2]}", f"the shape of ideal {ideal.shape}")
+    errors = np.sum([trial_errors(predictions[..., k], np.where((identity == k)[:, None], ideal, 0.0))
+                     for k in range(n_outcomes)], axis=0)
+    prediction = np.take_along_axis(predictions, identity[:, None, None], axis=2)[..., 0]
     phases = {"before_switch": (max(0, switch_trial - baseline_trials), switch_trial)} if switch_trial else {}
     phases["end"] = (max(0, n_trials - baseline_trials), n_trials)
     peaks, ratios = {}, {}

@@ -14,8 +14,8 @@ coefficients, so they must be concrete (static under ``jax.jit``); the key may b
 - :func:`place_cells` -- Gaussian place fields on the ring (periodic distance), with a
   remapped or shifted second environment.
 - :func:`cue_outcome_task` -- trials of a cue followed, with a cue-specific probability,
-  by an outcome at a cue-specific latency; the latency or probability can switch at a
-  scheduled trial.
+  by an outcome (of a cue-specific identity) at a cue-specific latency; the latency, the
+  probability and the identity can each switch at a scheduled trial.
 
 Example
 -------
@@ -359,7 +359,8 @@ def place_cells(positions, n_cells: int, width_m: float, length_m: float, key: j
 class Trials(NamedTuple):
     """Per-trial metadata, each (n_trials,): ``cue`` index, ``latency_ms`` and ``probability`` in
     force, ``rewarded`` (the outcome was delivered), ``start_step``, ``outcome_step`` (absolute step
-    the outcome is due, delivered or not).
+    the outcome is due, delivered or not), ``identity`` (index, in the task's ``outcome_names``, of
+    the outcome in force for the trial's cue, delivered or not).
 
     Example
     -------
@@ -368,6 +369,8 @@ class Trials(NamedTuple):
     ([0, 1, 0, 1], [300.0, 600.0, 300.0, 600.0])
     >>> trials.outcome_step.tolist(), trials.rewarded.tolist()             # steps of 10 ms
     ([30, 160, 230, 360], [False, True, False, True])
+    >>> trials.identity.tolist()                                           # one outcome, shared by both cues
+    [0, 0, 0, 0]
     """
 
     cue: jax.Array
@@ -376,23 +379,29 @@ class Trials(NamedTuple):
     rewarded: jax.Array
     start_step: jax.Array
     outcome_step: jax.Array
+    identity: jax.Array
 
 
 class CueOutcomeTask(NamedTuple):
-    """``cue_inputs`` (n_steps, n_cues) 0/1, ``outcome`` (n_steps,) 0/1, and per-trial :class:`Trials`.
+    """``cue_inputs`` (n_steps, n_cues) 0/1, ``outcome`` (n_steps,) 0/1, per-trial :class:`Trials`, ``outcome_names``.
 
-    Returned by :func:`cue_outcome_task`; one step is its ``dt_ms``.
+    Returned by :func:`cue_outcome_task`; one step is its ``dt_ms``. ``outcome`` marks a
+    delivered outcome whatever its identity; ``trials.identity`` says which of
+    ``outcome_names`` it is.
 
     Example
     -------
     >>> task = cue_outcome_task(jax.random.PRNGKey(4), 4, dt_ms=10.0, trial_ms=1000.0)
     >>> task.cue_inputs.shape, task.outcome.shape, float(task.outcome.sum())     # two of four trials rewarded
     ((400, 2), (400,), 2.0)
+    >>> task.outcome_names
+    ('outcome',)
     """
 
     cue_inputs: jax.Array
     outcome: jax.Array
     trials: Trials
+    outcome_names: tuple = ("outcome",)
 
 
 def _per_cue(values, n_cues: int, where: str) -> np.ndarray:
@@ -403,18 +412,49 @@ def _per_cue(values, n_cues: int, where: str) -> np.ndarray:
     return array
 
 
+SHARED_OUTCOME = "outcome"      # the name of the one outcome when a task names none
+
+
+def outcome_names(outcomes=None, switched=None) -> tuple:
+    """The distinct outcome identities of a task, in order of first appearance (before, then after a switch).
+
+    ``outcomes`` and ``switched`` name each cue's outcome before and after the switch;
+    ``None`` before the switch means one outcome, ``SHARED_OUTCOME``, for every cue.
+
+    Example
+    -------
+    >>> outcome_names(["X", "Y"], ["Y", "X"]), outcome_names(["X", "X", "Y"]), outcome_names()
+    (('X', 'Y'), ('X', 'Y'), ('outcome',))
+    >>> outcome_names(["X", "Y"], ["Z", "X"])                   # a new outcome after the switch
+    ('X', 'Y', 'Z')
+    """
+    names = [SHARED_OUTCOME] if outcomes is None else list(outcomes)
+    return tuple(dict.fromkeys(names + list(switched or ())))
+
+
+def _outcomes_per_cue(values, n_cues: int, where: str) -> list:
+    if isinstance(values, str) or len(values) != n_cues or not all(isinstance(v, str) and v for v in values):
+        raise BadInput(where, f"{values!r}", f"one outcome name (a non-empty string) per cue ({n_cues})")
+    return list(values)
+
+
 def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"), latencies_ms=(300.0, 600.0),
                      probabilities=(0.25, 0.75), trial_ms: float = 1500.0, cue_ms: float = 100.0,
                      outcome_ms: float | None = None, switch_trial: int | None = None,
-                     switch: dict | None = None) -> CueOutcomeTask:
+                     switch: dict | None = None, outcomes=None) -> CueOutcomeTask:
     """Back-to-back trials: a random cue, then (with the cue's probability) an outcome at the cue's latency.
 
     Trial ``k`` occupies steps ``[k S, (k + 1) S)``, ``S = round(trial_ms / dt_ms)``. Its
     cue -- uniform among ``cues`` -- is on (input 1 on that cue's channel) for the first
     ``round(cue_ms / dt_ms)`` steps; the outcome is due ``round(latency / dt_ms)`` steps
     after trial start and is delivered (1 for ``round(outcome_ms / dt_ms)`` steps, one
-    step when ``outcome_ms`` is ``None``) with the cue's probability. From trial
-    ``switch_trial`` on, the values in ``switch`` replace the initial ones.
+    step when ``outcome_ms`` is ``None``) with the cue's probability. Each cue's outcome has
+    an identity (``outcomes``: a name per cue; by default one outcome shared by every
+    cue). From trial ``switch_trial`` on, the values in ``switch`` replace the initial
+    ones; each of the three properties (identity, latency, probability) switches alone
+    when ``switch`` names only it. The random draws (each trial's cue, and whether its
+    outcome is delivered: a uniform number below the probability) come from ``key``
+    alone, so two tasks from one key differ only where their values do.
 
     Parameters
     ----------
@@ -433,13 +473,18 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
     switch_trial : int or None
         First trial with the switched values.
     switch : dict
-        New ``latencies_ms`` and/or ``probabilities`` (one per cue), e.g.
-        ``dict(probabilities=(0.75, 0.25))`` for a reversal.
+        New ``latencies_ms``, ``probabilities`` and/or ``outcomes`` (one per cue), e.g.
+        ``dict(probabilities=(0.75, 0.25))`` for a reversal of probabilities, or
+        ``dict(outcomes=("Y", "X"))`` for two cues that swap their outcomes.
+    outcomes : sequence of str or None
+        The name of each cue's outcome (cues may share one); ``None``: one outcome,
+        ``SHARED_OUTCOME``, for every cue.
 
     Returns
     -------
     CueOutcomeTask
-        ``cue_inputs`` (n_trials S, n_cues) and ``outcome`` (n_trials S,), float32, and ``trials``.
+        ``cue_inputs`` (n_trials S, n_cues) and ``outcome`` (n_trials S,), float32, ``trials``,
+        and ``outcome_names`` (:func:`outcome_names`; ``trials.identity`` indexes it).
 
     Example
     -------
@@ -450,22 +495,38 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
     ((400, 2), [0, 100, 200, 300])
     >>> [float(task.cue_inputs[:10].sum()), float(task.cue_inputs[10:100].sum())]
     [10.0, 0.0]
+
+    The two cues swap their outcomes at trial 2; latencies and probabilities stay:
+
+    >>> swap = cue_outcome_task(jax.random.PRNGKey(4), 4, 10.0, trial_ms=1000.0, outcomes=("X", "Y"), switch_trial=2,
+    ...                         switch=dict(outcomes=("Y", "X")))
+    >>> swap.outcome_names, swap.trials.cue.tolist(), swap.trials.identity.tolist()
+    (('X', 'Y'), [0, 1, 0, 1], [0, 1, 1, 0])
+    >>> swap.trials.latency_ms.tolist(), swap.trials.probability.tolist()
+    ([300.0, 600.0, 300.0, 600.0], [0.25, 0.75, 0.25, 0.75])
     """
     n_trials = check_size(n_trials, "n_trials")
     dt = check_dt(dt_ms)
     cues = tuple(cues)
     n_cues = check_size(len(cues), "len(cues)")
     before = {"latencies_ms": _per_cue(latencies_ms, n_cues, "latencies_ms"),
-              "probabilities": _per_cue(probabilities, n_cues, "probabilities")}
+              "probabilities": _per_cue(probabilities, n_cues, "probabilities"),
+              "outcomes": [SHARED_OUTCOME] * n_cues if outcomes is None else _outcomes_per_cue(outcomes, n_cues, "outcomes")}
     after = dict(before)
     if switch_trial is not None:
         if isinstance(switch_trial, bool) or not isinstance(switch_trial, (int, np.integer)) or not 0 <= switch_trial < n_trials:
             raise BadInput("switch_trial", f"{switch_trial!r}", f"a trial index in [0, {n_trials})")
         if not switch:
-            raise BadInput("switch", f"{switch!r}", "a dict with new 'latencies_ms' and/or 'probabilities'")
+            raise BadInput("switch", f"{switch!r}", "a dict with new 'latencies_ms', 'probabilities' and/or 'outcomes'")
         for name, values in switch.items():
             check_choice(name, "switch", tuple(before))
-            after[name] = _per_cue(values, n_cues, f"switch[{name!r}]")
+            if name == "outcomes":
+                if outcomes is None:
+                    raise BadInput("switch['outcomes']", f"{values!r}", "new outcomes only for a task that names its "
+                                   "outcomes (outcomes=...)")
+                after[name] = _outcomes_per_cue(values, n_cues, "switch['outcomes']")
+            else:
+                after[name] = _per_cue(values, n_cues, f"switch[{name!r}]")
     elif switch:
         raise BadInput("switch_trial", f"None with switch={switch!r}", "the trial index the switch happens at")
     check_positive(trial_ms, "trial_ms", "ms")
@@ -510,6 +571,9 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
         """
         return jnp.where(switched, jnp.asarray(second, dtype)[cue], jnp.asarray(first, dtype)[cue])
 
+    names = outcome_names(before["outcomes"], after["outcomes"])
+    identity_of = {label: np.array([names.index(name) for name in phase["outcomes"]], np.int32)
+                   for label, phase in (("before", before), ("after", after))}
     trial_latency_steps = per_trial(steps_of["before"], steps_of["after"], jnp.int32)
     probability = per_trial(before["probabilities"], after["probabilities"], jnp.float32)
     rewarded = jax.random.uniform(key_reward, (n_trials,)) < probability
@@ -527,5 +591,6 @@ def cue_outcome_task(key: jax.Array, n_trials: int, dt_ms: float, cues=("A", "B"
         rewarded=rewarded,
         start_step=start_step,
         outcome_step=start_step + trial_latency_steps,
+        identity=per_trial(identity_of["before"], identity_of["after"], jnp.int32),
     )
-    return CueOutcomeTask(cue_inputs, outcome, trials)
+    return CueOutcomeTask(cue_inputs, outcome, trials, names)

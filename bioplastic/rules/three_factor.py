@@ -48,7 +48,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic._checks import check_dt, check_finite, check_positive
+from bioplastic._checks import check_dt, check_finite, check_nonnegative, check_positive
 from bioplastic.rules.base import Rule
 
 
@@ -219,29 +219,96 @@ def online_readout(tau_eligibility_ms: float, learning_rate: float, *, dt_ms: fl
 
 
 class ConsolidationState(NamedTuple):
-    """This trial's gated sums ``sum(e)`` and ``sum(z e)`` (n_in,); the block's tags (n_in,) and gated steps.
+    """The state of :func:`consolidated_readout`.
+
+    ``trial_eligibility`` (n_in,): this trial's gated ``sum(e)``; ``trial_weighted`` and
+    ``block_tags`` (shaped like the weights: (n_in,) or (n_out, n_in)): this trial's
+    gated ``sum(z e)`` and the block's finished trials' tags; ``block_steps``: the
+    block's gated steps. For the surprise (all scalars; they stay 0 when
+    ``error_gain`` is 0): ``trial_error``, this trial's gated ``sum(|y - z|)``;
+    ``trial_steps``, its gated steps; ``surprise``, the running mean of the trials'
+    mean absolute errors.
 
     Example
     -------
-    >>> consolidated_readout(0.1).init(jnp.zeros(3)).block_tags.shape
-    (3,)
+    >>> state = consolidated_readout(0.1).init(jnp.zeros(3))
+    >>> state.block_tags.shape, consolidated_readout(0.1).init(jnp.zeros((2, 3))).block_tags.shape
+    ((3,), (2, 3))
     """
 
     trial_eligibility: jax.Array
     trial_weighted: jax.Array
     block_tags: jax.Array
     block_steps: jax.Array
+    trial_error: jax.Array
+    trial_steps: jax.Array
+    surprise: jax.Array
 
 
-def consolidated_readout(learning_rate: float) -> Rule:
-    """The offline three-factor rule of a linear readout ``z = w . x``: tags within a block, learning after it.
+def surprise_modulated_rate(base_rate, surprise, gain, reference):
+    """The consolidation rate ``base_rate * (1 + gain * surprise / reference)``.
 
-    Within a trial the gated steps add ``e`` and ``z e`` (``trace`` = the readout's
-    eligibility ``e``, ``output`` = ``z``); at the trial's end its tag
+    ``surprise`` (units of the readout's teaching signal; for the "what" readout, whose
+    target is an outcome indicator, dimensionless, about 0 to 1) is the recent mean
+    absolute error (:func:`running_surprise`); ``reference`` (same units, > 0) the
+    surprise at which the rate is ``1 + gain`` times the base; ``gain`` (>= 0,
+    dimensionless). With ``gain = 0`` or no surprise the rate is ``base_rate``; it grows
+    linearly with the surprise.
+
+    Example
+    -------
+    >>> surprise_modulated_rate(4e-3, 0.0, gain=2.0, reference=0.5)
+    0.004
+    >>> round(surprise_modulated_rate(4e-3, 0.25, gain=2.0, reference=0.5), 6)      # 4e-3 * (1 + 2 * 0.5)
+    0.008
+    """
+    return base_rate * (1.0 + gain * surprise / reference)
+
+
+def running_surprise(surprise, trial_error, error_trials):
+    """One trial's step of the running mean of the absolute error: ``S + (1 - exp(-1 / error_trials)) (eps - S)``.
+
+    ``trial_error`` ``eps`` is the trial's mean absolute error over its gated steps;
+    ``error_trials`` (> 0, in trials) the time constant: after a step change of the
+    error, ``S`` covers ``1 - exp(-n / error_trials)`` of it in ``n`` trials. This is the
+    associability of Pearce & Hall (1980), ``alpha_n = gamma |lambda - V| + (1 - gamma) alpha_{n-1}``,
+    with ``gamma = 1 - exp(-1 / error_trials)``.
+
+    Example
+    -------
+    >>> s = 0.0
+    >>> for _ in range(10):
+    ...     s = running_surprise(s, 1.0, error_trials=10.0)
+    >>> round(float(s), 6), round(1 - float(np.exp(-1.0)), 6)
+    (0.632121, 0.632121)
+    """
+    step = 1.0 - float(np.exp(-1.0 / error_trials))
+    return surprise + step * (trial_error - surprise)
+
+
+def consolidated_readout(learning_rate: float, error_gain: float = 0.0, error_reference: float = 1.0,
+                         error_trials: float = 10.0) -> Rule:
+    """The offline three-factor rule of linear readouts ``z = W x``: tags within a block, learning after it.
+
+    Within a trial the gated steps add ``e`` and ``z e`` (``trace`` = the readouts'
+    common eligibility ``e`` (n_in,), ``output`` = ``z``: a scalar for one readout with
+    weights (n_in,), or (n_out,) for weights (n_out, n_in)); at the trial's end its tag
     ``target * sum(e) - sum(z e)`` (the summed error times eligibility, for an outcome
-    ``target`` known only then) joins the block's. At ``block_end`` (a Python bool: the call
-    between blocks) the change is ``learning_rate * tags / gated steps`` and the tags clear;
-    within a block the change is zero, so ``w`` stays fixed while the block runs.
+    ``target`` known only then, shaped like ``output``) joins the block's. At
+    ``block_end`` (a Python bool: the call between blocks) the change is
+    ``rate * tags / gated steps`` and the tags clear; within a block the change is zero,
+    so ``W`` stays fixed while the block runs.
+
+    The rate is ``learning_rate`` when ``error_gain`` is 0 (the default). Otherwise the
+    consolidation is error-modulated: each trial's mean absolute error over its gated
+    steps, ``eps = sum(g |target - z|) / sum(g)`` (averaged over the readouts), feeds the
+    running mean ``S`` of :func:`running_surprise` (time constant ``error_trials``
+    trials), and the block is consolidated at
+
+        rate = learning_rate * (1 + error_gain * S / error_reference)
+
+    (:func:`surprise_modulated_rate`): a surprising recent past consolidates faster.
+    ``S`` starts at 0 and includes the block's own trials.
 
     Example
     -------
@@ -257,24 +324,55 @@ def consolidated_readout(learning_rate: float) -> Rule:
     ...                             trial_end=False, block_end=True)
     >>> change.tolist(), state.block_tags.tolist()
     ([0.5, 0.5], [0.0, 0.0])
+
+    With ``error_gain = 1`` the trial's error ``|1 - 0| = 1`` raises the surprise to
+    ``1 - exp(-1 / error_trials)`` and the rate with it:
+
+    >>> rule = consolidated_readout(learning_rate=0.5, error_gain=1.0, error_reference=0.5, error_trials=1.0)
+    >>> _, state = rule.update(rule.init(jnp.zeros(2)), None, trace=jnp.ones(2), output=0.0, target=1.0, gate=1.0,
+    ...                        trial_end=True, block_end=False)
+    >>> surprise = 1 - float(np.exp(-1.0))
+    >>> round(float(state.surprise), 6) == round(surprise, 6)
+    True
+    >>> change, _ = rule.update(state, None, trace=jnp.zeros(2), output=0.0, target=0.0, gate=0.0,
+    ...                         trial_end=False, block_end=True)
+    >>> round(float(change[0]), 5) == round(0.5 * (1 + surprise / 0.5), 5)
+    True
     """
+    check_nonnegative(error_gain, "error_gain")
+    check_positive(error_reference, "error_reference")
+    check_positive(error_trials, "error_trials", "trials")
+    modulated = error_gain > 0
 
     def init(weights) -> ConsolidationState:
-        row = jnp.zeros(jnp.shape(weights)[-1], jnp.float32)
-        return ConsolidationState(row, row, row, jnp.zeros((), jnp.float32))
+        scalar = jnp.zeros((), jnp.float32)
+        return ConsolidationState(jnp.zeros(jnp.shape(weights)[-1], jnp.float32), jnp.zeros(jnp.shape(weights), jnp.float32),
+                                  jnp.zeros(jnp.shape(weights), jnp.float32), scalar, scalar, scalar, scalar)
 
     def update(state: ConsolidationState, weights, *, trace, output, target, gate, trial_end, block_end):
+        output = jnp.asarray(output)
+        target = jnp.broadcast_to(target, output.shape)
         trial_eligibility = state.trial_eligibility + gate * trace
-        trial_weighted = state.trial_weighted + gate * output * trace
-        tag = target * trial_eligibility - trial_weighted
+        trial_weighted = state.trial_weighted + gate * output[..., None] * trace
+        tag = target[..., None] * trial_eligibility - trial_weighted
         block_tags = state.block_tags + jnp.where(trial_end, tag, 0.0)
         clear = jnp.where(trial_end, 0.0, 1.0)
         block_steps = state.block_steps + gate
+        trial_error, trial_steps, surprise = state.trial_error, state.trial_steps, state.surprise
+        if modulated:
+            trial_error = trial_error + gate * jnp.mean(jnp.abs(target - output))
+            trial_steps = trial_steps + gate
+            finished = trial_end & (trial_steps > 0)
+            surprise = jnp.where(finished, running_surprise(surprise, trial_error / jnp.maximum(trial_steps, 1.0),
+                                                            error_trials), surprise)
+            trial_error, trial_steps = trial_error * clear, trial_steps * clear
+        kept = (trial_eligibility * clear, trial_weighted * clear)
         if not block_end:
-            return jnp.zeros_like(block_tags), ConsolidationState(trial_eligibility * clear, trial_weighted * clear,
-                                                                  block_tags, block_steps)
-        change = learning_rate * block_tags / jnp.maximum(block_steps, 1.0)
-        return change, ConsolidationState(trial_eligibility * clear, trial_weighted * clear,
-                                          jnp.zeros_like(block_tags), jnp.zeros_like(block_steps))
+            return jnp.zeros_like(block_tags), ConsolidationState(*kept, block_tags, block_steps, trial_error,
+                                                                  trial_steps, surprise)
+        rate = surprise_modulated_rate(learning_rate, surprise, error_gain, error_reference) if modulated else learning_rate
+        change = rate * block_tags / jnp.maximum(block_steps, 1.0)
+        return change, ConsolidationState(*kept, jnp.zeros_like(block_tags), jnp.zeros_like(block_steps), trial_error,
+                                          trial_steps, surprise)
 
     return Rule(init, update, ("trace", "output", "target", "gate", "trial_end", "block_end"))

@@ -145,8 +145,17 @@ class PredictionExperiment:
         True
         >>> three_factor.learner.weights.shape                   # [when, what] x (10 neurons + bias)
         (2, 11)
+
+        One "what" readout per outcome identity:
+
+        >>> swap = build_prediction(PredictionProtocol(name="tiny", prediction={
+        ...     "trials": 4, "baseline_trials": 2, "running_trials": 1, "switch_trial": 2, "reservoir": {"n_exc": 8, "n_inh": 2},
+        ...     "task": {"outcomes": ["X", "Y"], "switch": {"outcomes": ["Y", "X"]}}}), "tiny.toml")
+        >>> swap.initial_state(swap.prepare_repeat(0), "three_factor").learner.weights.shape   # when, what X, what Y
+        (3, 11)
         """
-        state = make_learner(self.settings[learner]).init(repeat.reservoir.config.size + 1)
+        state = make_learner(self.settings[learner]).init(repeat.reservoir.config.size + 1,
+                                                          n_outcomes=len(repeat.task.outcome_names))
         return repeat.start._replace(learner=state)
 
 
@@ -156,7 +165,7 @@ def _task(spec, key, dt_ms: float):
                                                if value is not None}
     return cue_outcome_task(key, spec.trials, dt_ms, cues=task.cues, latencies_ms=task.latencies_ms,
                             probabilities=task.probabilities, trial_ms=task.trial_ms, cue_ms=task.cue_ms,
-                            switch_trial=spec.switch_trial if switch else None, switch=switch)
+                            switch_trial=spec.switch_trial if switch else None, switch=switch, outcomes=task.outcomes)
 
 
 def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExperiment:
@@ -199,15 +208,18 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     for where, value in [(f"{path}.task.trial_ms", task.trial_ms), (f"{path}.task.cue_ms", task.cue_ms),
                          (f"{path}.readout.window_ms", spec.readout.window_ms), *latencies]:
         check.call(where, check_whole_steps, value, ReservoirConfig.dt_ms, where)
-    for name in ("latencies_ms", "probabilities"):
+    for name in ("latencies_ms", "probabilities", "outcomes"):
         values = getattr(task, name)
-        if len(values) != n_cues:
+        if values is not None and len(values) != n_cues:
             check.fail(f"{path}.task.{name}", repr(values), f"one value per cue ({n_cues}: {', '.join(task.cues)})")
         after = None if task.switch is None else getattr(task.switch, name)
         if after is not None and len(after) != n_cues:
             check.fail(f"{path}.task.switch.{name}", repr(after), f"one value per cue ({n_cues}: {', '.join(task.cues)})")
-    if task.switch is not None and task.switch.latencies_ms is None and task.switch.probabilities is None:
-        check.fail(f"{path}.task.switch", "a switch with no new values", "latencies_ms and/or probabilities")
+    if task.switch is not None and all(value is None for value in task.switch.model_dump().values()):
+        check.fail(f"{path}.task.switch", "a switch with no new values", "latencies_ms, probabilities and/or outcomes")
+    if task.switch is not None and task.switch.outcomes is not None and task.outcomes is None:
+        check.fail(f"{path}.task.switch.outcomes", repr(task.switch.outcomes),
+                   "new outcomes only when prediction.task.outcomes names each cue's outcome before the switch")
     if task.switch is not None and spec.switch_trial is None:
         check.fail(f"{path}.switch_trial", "none with a [prediction.task.switch]", "the trial the switch happens at")
     if task.switch is None and spec.switch_trial is not None:
@@ -251,22 +263,24 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
                                 settings)
 
 
-def true_values(task) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(cue, latency_ms, probability)`` of every trial of a task, as numpy arrays.
+def true_values(task) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(cue, latency_ms, probability, identity)`` of every trial of a task, as numpy arrays.
 
-    ``cue`` is the cue's index; ``latency_ms`` (ms) and ``probability`` are the values in
-    force for that cue at that trial (after a switch, the switched ones).
+    ``cue`` is the cue's index; ``latency_ms`` (ms), ``probability`` and ``identity`` (the
+    index of the outcome in ``task.outcome_names``) are the values in force for that cue at
+    that trial (after a switch, the switched ones).
 
     Example
     -------
     >>> from bioplastic.data.synthetic import cue_outcome_task
     >>> task = cue_outcome_task(jax.random.PRNGKey(0), 4, 1.0, cues=["A", "B"], latencies_ms=[300.0, 600.0],
     ...                         probabilities=[0.25, 0.75], trial_ms=1500.0, cue_ms=100.0)
-    >>> cue, latency_ms, probability = true_values(task)
+    >>> cue, latency_ms, probability, identity = true_values(task)
     >>> cue.shape, np.array_equal(latency_ms, np.where(cue == 0, 300.0, 600.0))
     ((4,), True)
-    >>> np.array_equal(probability, np.where(cue == 0, 0.25, 0.75))
-    True
+    >>> np.array_equal(probability, np.where(cue == 0, 0.25, 0.75)), identity.tolist()    # one outcome
+    (True, [0, 0, 0, 0])
     """
     trials = task.trials
-    return np.asarray(trials.cue), np.asarray(trials.latency_ms), np.asarray(trials.probability)
+    return (np.asarray(trials.cue), np.asarray(trials.latency_ms), np.asarray(trials.probability),
+            np.asarray(trials.identity))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.figure import Figure
 
+from bioplastic.analysis.prediction import own_outcome
 from bioplastic.experiments.prediction.summary import readouts_file
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.prediction import aligned_predictions, switch_errors
@@ -15,8 +16,8 @@ from bioplastic.runs.folder import read_npz
 def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
     """Draw the plots of a prediction protocol from the run folder's readouts (first repeat).
 
-    ``prediction_traces``: the mean prediction per cue in the first trials, before the
-    switch and at the end, one panel per learner; ``prediction_errors``: each learner's
+    ``prediction_traces``: the mean prediction per cue (of the cue's own outcome) in the
+    first trials, before the switch and at the end, one panel per learner; ``prediction_errors``: each learner's
     error per trial, averaged over repeats (``metrics``, from
 :func:`bioplastic.experiments.prediction.summary.summarize`), across the switch.
 
@@ -72,7 +73,8 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
                     for ax, (label, trials) in zip(row, phases):
                         latencies = [data["latency_ms"][trials][data["cue"][trials] == c][0]
                                      if np.any(data["cue"][trials] == c) else np.nan for c in range(len(spec.task.cues))]
-                        aligned_predictions(data["readouts"], data["cue"], trials, spec.task.cues, latencies, ax=ax)
+                        aligned_predictions(own_outcome(data["readouts"], data.get("identity")), data["cue"], trials,
+                                            spec.task.cues, latencies, ax=ax)
                         ax.set_title(f"{learner}, {label}", fontsize="small")
             fig.suptitle(plot.title or name)
             written.append(save_figure(fig, run_dir / f"{name}.png"))

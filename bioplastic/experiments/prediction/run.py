@@ -1,8 +1,8 @@
 """The units of work of a prediction protocol: each learner on each repeat.
 
 Every (repeat, learner) unit writes ``readouts_<learner>_seed<seed>.npz`` (the readouts
-of each trial's gate window, the final readout weights, the trials' cues, latencies and
-probabilities) atomically as soon as it is done; the engine's checkpoint counts the
+[when, what...] of each trial's gate window, the final readout weights, the trials' cues,
+latencies, probabilities and outcome identities) atomically as soon as it is done; the engine's checkpoint counts the
 finished units, so ``--resume`` loses at most the unit in progress. At the end
 ``metrics.json`` gets, per learner, the numbers of
 :func:`~bioplastic.experiments.prediction.summary.summarize`; then the plots are drawn.
@@ -68,7 +68,7 @@ class PredictionWork(Work):
         if self._repeat[0] != index_of_repeat:
             self._repeat = (index_of_repeat, e.prepare_repeat(index_of_repeat))
         repeat = self._repeat[1]
-        cue, latency, probability = true_values(repeat.task)
+        cue, latency, probability, identity = true_values(repeat.task)
 
         def on_block(done):
             if done % PROGRESS_EVERY == 0 or done == spec.trials:
@@ -79,7 +79,7 @@ class PredictionWork(Work):
                                              e.window_steps, spec.switch_trial if spec.task.switch else None, on_block)
         self._outputs = {"readouts": readouts.astype(np.float32), "weights": np.asarray(readout_weights(learner_state.learner))}
         write_npz(run_dir / readouts_file(name, e.protocol.seed + index_of_repeat),
-                  {**self._outputs, "cue": cue, "latency_ms": latency, "probability": probability})
+                  {**self._outputs, "cue": cue, "latency_ms": latency, "probability": probability, "identity": identity})
         return state
 
     def watched(self, state):

@@ -22,28 +22,38 @@ _READOUT = WhatWhenSettings()      # the readouts' defaults, written once, in th
 
 Latency = Annotated[float, Field(gt=0)]               # ms after the cue
 Probability = Annotated[float, Field(ge=0, le=1)]
+OutcomeName = Annotated[str, Field(min_length=1)]
 
 
 class CueTaskSwitchSpec(Strict):
     """New per-cue values from the switch trial on; a list left out keeps the values before the switch.
 
+    A switch that names one list changes only that property of the task: ``outcomes``
+    the identities (e.g. two cues swap their outcomes), ``latencies_ms`` the timing,
+    ``probabilities`` how often the outcome comes; every trial's other values, and the
+    random draws, stay those of the task without the switch.
+
     Example
     -------
     >>> switch = CueTaskSwitchSpec(probabilities=[0.75, 0.25])
-    >>> switch.latencies_ms, switch.probabilities
-    (None, [0.75, 0.25])
+    >>> switch.latencies_ms, switch.probabilities, switch.outcomes
+    (None, [0.75, 0.25], None)
     """
 
     latencies_ms: Optional[list[Latency]] = Field(None, description="outcome latency of each cue after the switch (ms)")
     probabilities: Optional[list[Probability]] = Field(None, description="outcome probability of each cue after the switch")
+    outcomes: Optional[list[OutcomeName]] = Field(None, description="outcome identity of each cue after the switch "
+                                                  "(names; needs task.outcomes)")
 
 
 class CueTaskSpec(Strict):
     """The cue-outcome task (bioplastic.data.synthetic.cue_outcome_task), at 1-ms steps.
 
     Each trial shows one cue for ``cue_ms`` (ms); its outcome follows ``latencies_ms`` after
-    cue onset with the cue's probability. Every list has one value per cue (checked when the
-    protocol is built).
+    cue onset with the cue's probability. ``outcomes`` names the identity of each cue's
+    outcome (cues may share one); left out, every cue leads to the same outcome. Each
+    distinct outcome gets its own "what" readout. Every list has one value per cue
+    (checked when the protocol is built).
 
     Example
     -------
@@ -57,6 +67,8 @@ class CueTaskSpec(Strict):
     cues: list[str] = Field(["A", "B"], min_length=1, description="cue names")
     latencies_ms: list[Latency] = Field([300.0, 600.0], description="outcome latency of each cue (ms)")
     probabilities: list[Probability] = Field([0.25, 0.75], description="outcome probability of each cue")
+    outcomes: Optional[list[OutcomeName]] = Field(None, description="outcome identity of each cue (names); "
+                                                  "default: one outcome shared by every cue")
     trial_ms: float = Field(1500.0, gt=0, description="trial length, cue onset to the next cue (ms)")
     cue_ms: float = Field(100.0, gt=0, description="how long the cue is on (ms)")
     switch: Optional[CueTaskSwitchSpec] = None
@@ -102,7 +114,10 @@ class ReservoirSpec(Strict):
 class ReadoutSpec(Strict):
     """How the "what" and "when" readouts learn (bioplastic.experiments.prediction.trials.WhatWhenSettings).
 
-    Times in ms; FORCE starts from ``P(0) = I / force_alpha``.
+    Times in ms; FORCE starts from ``P(0) = I / force_alpha``. With ``what_error_gain`` > 0
+    the three-factor "what" consolidation is error-modulated: its rate is
+    ``what_learning_rate * (1 + what_error_gain * S / what_error_reference)``, ``S`` the
+    running mean (over ``what_error_trials`` trials) of each trial's mean ``|y - z_what|``.
 
     Example
     -------
@@ -122,6 +137,12 @@ class ReadoutSpec(Strict):
     when_learning_rate: float = Field(_READOUT.when_learning_rate, gt=0, description="online three-factor rate of the 'when' readout")
     what_learning_rate: float = Field(_READOUT.what_learning_rate, gt=0, description="offline consolidation rate of the 'what' readout")
     block_trials: int = Field(_READOUT.block_trials, ge=1, description="trials between two offline consolidations of 'what'")
+    what_error_gain: float = Field(_READOUT.what_error_gain, ge=0, description="error-modulated consolidation: rate = "
+                                   "what_learning_rate (1 + gain S / what_error_reference); 0: off")
+    what_error_reference: float = Field(_READOUT.what_error_reference, gt=0, description="surprise S (recent mean "
+                                        "|what error|, units of the outcome indicator) at which the rate is 1 + gain times")
+    what_error_trials: float = Field(_READOUT.what_error_trials, gt=0, description="time constant of the running mean "
+                                     "of the trials' mean |what error| (trials)")
     force_alpha: float = Field(_READOUT.force_alpha, gt=0, description="FORCE: P(0) = I / alpha")
     force_every: int = Field(_READOUT.force_every, ge=1, description="FORCE: an RLS update every this many gated steps")
 

@@ -12,11 +12,11 @@ Example
 
 from __future__ import annotations
 
+from bioplastic.data.synthetic import outcome_names
 from bioplastic.experiments.prediction.schema import PredictionProtocol
 from bioplastic.experiments.size import BYTES_PER_DRAWN_SYNAPSE, BYTES_PER_NEURON, FLOAT32, Estimate
 from bioplastic.networks.reservoir import ReservoirConfig
 
-READOUT_OUTPUTS = 2              # the 'what' and the 'when' readout
 
 
 def estimate_prediction(protocol: PredictionProtocol) -> Estimate:
@@ -39,7 +39,9 @@ def estimate_prediction(protocol: PredictionProtocol) -> Estimate:
     neurons = reservoir.n_exc + reservoir.n_inh
     trial_steps = int(round(spec.task.trial_ms / ReservoirConfig.dt_ms))
     window_steps = int(round(spec.readout.window_ms / ReservoirConfig.dt_ms))
-    per_trial = trial_steps * (len(spec.task.cues) + 2) + 2 * window_steps * READOUT_OUTPUTS * len(spec.learners)
+    switched = None if spec.task.switch is None else spec.task.switch.outcomes
+    readouts = 1 + len(outcome_names(spec.task.outcomes, switched))       # 'when' and one 'what' per outcome
+    per_trial = trial_steps * (len(spec.task.cues) + readouts) + 2 * window_steps * readouts * len(spec.learners)
     memory = {
         "prediction.reservoir.n_exc": neurons * BYTES_PER_NEURON
         + int(reservoir.connection_probability * neurons**2 * BYTES_PER_DRAWN_SYNAPSE),

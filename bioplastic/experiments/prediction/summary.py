@@ -34,8 +34,10 @@ def summarize(run_dir, protocol) -> dict:
     The headline numbers are flat keys ``<learner>_<measure>`` (means over repeats):
     ``peak_error_ms`` (the largest distance, over cues, between the peak of the mean
     prediction and the true latency, before the switch), ``amplitude_ratio`` (before the
-    switch), ``cosine_what_when``, ``pre_switch_error`` and ``trials_to_recover`` (both of
-    the error averaged over repeats); ``details[learner]`` holds everything per repeat.
+    switch), ``cosine_what_when`` (with several outcome identities, the mean over their
+    "what" readouts), ``pre_switch_error`` and ``trials_to_recover`` (both of the error
+    averaged over repeats); ``details[learner]`` holds everything per repeat. A readouts
+    file without ``identity`` (written before outcomes had identities) has one outcome.
 
     Example
     -------
@@ -73,10 +75,12 @@ def summarize(run_dir, protocol) -> dict:
             seed = protocol.seed + index
             data = read_npz(pathlib.Path(run_dir) / readouts_file(name, seed))
             summary = prediction_summary(data["readouts"], data["cue"], data["latency_ms"], data["probability"],
-                                         spec.readout.kernel_ms, switch, spec.baseline_trials, spec.running_trials)
+                                         spec.readout.kernel_ms, switch, spec.baseline_trials, spec.running_trials,
+                                         data.get("identity"))
             errors.append(summary.pop("errors"))
             weights = data["weights"]
-            summary["cosine_what_when"] = cosine(weights[WHAT, :-1], weights[WHEN, :-1])
+            summary["cosine_what_when"] = float(np.mean([cosine(what[:-1], weights[WHEN, :-1])
+                                                         for what in weights[WHAT:]]))
             per_seed[str(seed)] = summary
         mean_errors = np.mean(errors, axis=0)
         details[name] = {"seeds": per_seed, "mean_errors": mean_errors.tolist()}

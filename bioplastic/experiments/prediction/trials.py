@@ -22,8 +22,15 @@ after 150 trials).
   (the time of the event is observed whether or not it is the outcome).
 - **what**, ``z_what = w_what . x``, learns which outcome follows the cue: its teaching
   signal is 1 through the trial when the outcome was delivered, else 0, so it converges
-  to the outcome's probability given the cue.
-- The **prediction** of the outcome is their product, ``z_what(t) z_when(t)``: it
+  to the outcome's probability given the cue. A task whose outcomes have several
+  identities (``outcomes``, one name per cue: :func:`~bioplastic.data.synthetic.cue_outcome_task`)
+  gets one "what" readout per identity ``k``, ``z_what_k = w_what_k . x``, taught 1
+  when outcome ``k`` was delivered: it converges to ``P(outcome k | cue)``. The
+  "when" readout stays one: it learns the event's time whatever its identity. (We chose
+  identities as separate "what" readouts because "what" is the identity of the outcome
+  and "when" its time: an identity switch, e.g. two cues that swap their outcomes,
+  then moves only the "what" targets and leaves every cue's latency and probability.)
+- The **prediction** of outcome ``k`` is the product ``z_what_k(t) z_when(t)``: it
   peaks at the expected time, with an amplitude proportional to the probability.
 
 Learning happens only while the **attention gate** is open: from each cue onset for
@@ -44,6 +51,15 @@ the gain of a linear readout unit), and
   consolidation but adapt more slowly (measured on three reservoirs, swap of latencies and
   probabilities at trial 150: 1 trial per block, back to the pre-switch error after
   13-26 trials; 2 trials, 31-69; 5 trials, 84-142).
+- **error-modulated consolidation** (``what_error_gain`` > 0; off by default): the
+  consolidation rate grows with recent surprise,
+  ``what_learning_rate * (1 + what_error_gain * S / what_error_reference)``, where ``S``
+  is the running mean (time constant ``what_error_trials`` trials) of each trial's
+  mean absolute "what" error ``|y - z_what|`` over its gated steps -- the
+  associability of Pearce & Hall (1980). ``S`` and ``what_error_reference`` are in the
+  units of the "what" target (an outcome indicator: dimensionless, 0 to 1); the gain
+  is dimensionless. The paper calls the plasticity error-modulated; the form is ours
+  (:func:`bioplastic.rules.three_factor.consolidated_readout`).
 
 ``learner = "force"`` (:mod:`bioplastic.rules.force`): both readouts learn online by
 recursive least squares every ``force_every`` gated steps, from one shared ``P``, with
@@ -73,7 +89,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from bioplastic._checks import BadInput, check_positive, check_size
+from bioplastic._checks import BadInput, check_nonnegative, check_positive, check_size
 from bioplastic.networks.reservoir import Reservoir, ReservoirState
 from bioplastic.rules.force import ForceState, force, reset_inverse_correlation
 from bioplastic.rules.three_factor import ConsolidationState, consolidated_readout, online_readout
@@ -103,6 +119,9 @@ class WhatWhenSettings:
     when_learning_rate: float = 4e-4
     what_learning_rate: float = 4e-3
     block_trials: int = 1
+    what_error_gain: float = 0.0
+    what_error_reference: float = 1.0
+    what_error_trials: float = 10.0
     force_alpha: float = 1000.0
     force_every: int = 2
     force_reset_at_switch: bool = False
@@ -112,14 +131,19 @@ class WhatWhenSettings:
         if self.learner not in LEARNERS:
             raise BadInput("learner", f"{self.learner!r}", ', '.join(LEARNERS))
         for name in ("window_ms", "kernel_ms", "input_scale_hz", "tau_eligibility_ms", "when_learning_rate",
-                     "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input", "dt_ms"):
+                     "what_learning_rate", "force_alpha", "baseline_tau_ms", "bias_input", "dt_ms",
+                     "what_error_reference", "what_error_trials"):
             check_positive(getattr(self, name), name)
+        check_nonnegative(self.what_error_gain, "what_error_gain")
         check_size(self.block_trials, "block_trials")
         check_size(self.force_every, "force_every")
 
 
 class StepSignals(NamedTuple):
-    """What the readouts are told at one step: ``gate`` (0/1), the two teaching signals, ``trial_end``.
+    """What the readouts are told at one step: ``gate`` (0/1), the teaching signals, ``trial_end``.
+
+    ``what_target`` has one value per outcome identity (n_outcomes,), or is a scalar that
+    every "what" readout shares.
 
     Example
     -------
@@ -134,20 +158,24 @@ class StepSignals(NamedTuple):
 
 
 class ThreeFactorState(NamedTuple):
-    """Weights (2, n_in) [when, what]; eligibility (1, n_in); the "what" tags of this trial and block.
+    """Weights (1 + n_outcomes, n_in) [when, what...]; eligibility (1, n_in); the "what" tags of this trial and block.
 
-    Both readouts are linear units (postsynaptic factor 1), so every synapse from input
-    ``j`` has the same trace: one row serves both.
+    All readouts are linear units (postsynaptic factor 1), so every synapse from input
+    ``j`` has the same trace: one row serves all.
 
-    ``trial_eligibility`` and ``trial_weighted`` (n_in,) are this trial's gated sums
-    ``sum(e)`` and ``sum(z_what e)``; ``block_tags`` (n_in,) the block's finished trials'
-    tags; ``block_steps`` the block's number of gated steps.
+    ``trial_eligibility`` (n_in,) and ``trial_weighted`` (n_outcomes, n_in) are this
+    trial's gated sums ``sum(e)`` and ``sum(z_what e)``; ``block_tags`` (n_outcomes, n_in)
+    the block's finished trials' tags; ``block_steps`` the block's number of gated steps;
+    ``trial_error``, ``trial_steps`` and ``surprise`` the error modulation's
+    (:class:`~bioplastic.rules.three_factor.ConsolidationState`; 0 when it is off).
 
     Example
     -------
     >>> state = ThreeFactorReadouts(WhatWhenSettings()).init(n_inputs=3)
     >>> state.weights.shape, state.eligibility.shape, state.block_tags.shape, float(state.block_steps)
-    ((2, 3), (1, 3), (3,), 0.0)
+    ((2, 3), (1, 3), (1, 3), 0.0)
+    >>> ThreeFactorReadouts(WhatWhenSettings()).init(n_inputs=3, n_outcomes=2).weights.shape   # when, what X, what Y
+    (3, 3)
     """
 
     weights: jax.Array
@@ -156,6 +184,9 @@ class ThreeFactorState(NamedTuple):
     trial_weighted: jax.Array
     block_tags: jax.Array
     block_steps: jax.Array
+    trial_error: jax.Array
+    trial_steps: jax.Array
+    surprise: jax.Array
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,8 +201,8 @@ class ThreeFactorReadouts:
 
     settings: WhatWhenSettings
 
-    def init(self, n_inputs: int) -> ThreeFactorState:
-        """Zero weights, traces and tags.
+    def init(self, n_inputs: int, n_outcomes: int = 1) -> ThreeFactorState:
+        """Zero weights, traces and tags: one "when" readout and ``n_outcomes`` "what" readouts.
 
         Example
         -------
@@ -179,9 +210,13 @@ class ThreeFactorReadouts:
         >>> state.weights.tolist(), state.eligibility.tolist()
         ([[0.0, 0.0], [0.0, 0.0]], [[0.0, 0.0]])
         """
-        row = jnp.zeros(n_inputs, jnp.float32)
-        return ThreeFactorState(jnp.zeros((2, n_inputs), jnp.float32), row[None], row, row, row,
-                                jnp.zeros((), jnp.float32))
+        weights = jnp.zeros((1 + check_size(n_outcomes, "n_outcomes"), n_inputs), jnp.float32)
+        what = self._consolidation().init(weights[WHAT:])
+        return ThreeFactorState(weights, jnp.zeros((1, n_inputs), jnp.float32), *what)
+
+    def _consolidation(self):
+        s = self.settings
+        return consolidated_readout(s.what_learning_rate, s.what_error_gain, s.what_error_reference, s.what_error_trials)
 
     def step(self, state: ThreeFactorState, x: jax.Array, signals: StepSignals):
         """One step: readouts ``z`` (2,), eligibility, online "when" change, "what" tags.
@@ -198,7 +233,8 @@ class ThreeFactorReadouts:
         Returns
         -------
         tuple
-            ``(state, z)``, with ``z`` (2,) [when, what] ``= weights @ x`` computed before this step's change.
+            ``(state, z)``, with ``z`` (1 + n_outcomes,) [when, what...] ``= weights @ x`` computed before this
+            step's change.
 
         Example
         -------
@@ -218,16 +254,17 @@ class ThreeFactorReadouts:
         z = state.weights @ x
         when_change, eligibility = online_readout(s.tau_eligibility_ms, s.when_learning_rate, dt_ms=s.dt_ms).update(
             state.eligibility, state.weights[WHEN], pre=x, error=signals.when_target - z[WHEN], gate=signals.gate)
-        _, what = consolidated_readout(s.what_learning_rate).update(   # "what" does not change within a block
-            _what_state(state), state.weights[WHAT], trace=eligibility[0], output=z[WHAT], target=signals.what_target,
+        _, what = self._consolidation().update(   # "what" does not change within a block
+            _what_state(state), state.weights[WHAT:], trace=eligibility[0], output=z[WHAT:], target=signals.what_target,
             gate=signals.gate, trial_end=signals.trial_end, block_end=False)
         return ThreeFactorState(state.weights.at[WHEN].add(when_change), eligibility, *what), z
 
     def end_block(self, state: ThreeFactorState, switch_next: bool) -> ThreeFactorState:
         """Offline consolidation of "what": apply the block's tags, then clear them.
 
-        ``w_what += what_learning_rate * block_tags / block_steps``; ``switch_next`` is
-        ignored here (it matters to :class:`ForceReadouts`).
+        ``w_what += rate * block_tags / block_steps``, ``rate = what_learning_rate`` (times
+        ``1 + what_error_gain * surprise / what_error_reference`` when the consolidation
+        is error-modulated); ``switch_next`` is ignored here (it matters to :class:`ForceReadouts`).
 
         Example
         -------
@@ -238,20 +275,20 @@ class ThreeFactorReadouts:
         >>> last = StepSignals(gate=1.0, when_target=0.0, what_target=1.0, trial_end=True)
         >>> state, _ = learner.step(learner.init(n_inputs=2), jnp.array([1.0, 1.0]), last)
         >>> state.block_tags.tolist(), float(state.block_steps)
-        ([1.0, 1.0], 1.0)
+        ([[1.0, 1.0]], 1.0)
         >>> state = learner.end_block(state, switch_next=False)
         >>> state.weights[WHAT].tolist(), state.block_tags.tolist()
-        ([0.5, 0.5], [0.0, 0.0])
+        ([0.5, 0.5], [[0.0, 0.0]])
         """
-        zero = jnp.zeros_like(state.block_tags)
-        change, what = consolidated_readout(self.settings.what_learning_rate).update(
-            _what_state(state), state.weights[WHAT], trace=zero, output=0.0, target=0.0, gate=0.0, trial_end=False,
+        change, what = self._consolidation().update(
+            _what_state(state), state.weights[WHAT:], trace=jnp.zeros_like(state.trial_eligibility),
+            output=jnp.zeros(state.weights.shape[0] - WHAT, jnp.float32), target=0.0, gate=0.0, trial_end=False,
             block_end=True)
-        return ThreeFactorState(state.weights.at[WHAT].add(change), state.eligibility, *what)
+        return ThreeFactorState(state.weights.at[WHAT:].add(change), state.eligibility, *what)
 
 
 def _what_state(state: ThreeFactorState) -> ConsolidationState:
-    return ConsolidationState(state.trial_eligibility, state.trial_weighted, state.block_tags, state.block_steps)
+    return ConsolidationState(*state[2:])
 
 
 class ForceReadoutState(NamedTuple):
@@ -281,8 +318,8 @@ class ForceReadouts:
 
     settings: WhatWhenSettings
 
-    def init(self, n_inputs: int) -> ForceReadoutState:
-        """Zero weights, ``P = I / force_alpha``.
+    def init(self, n_inputs: int, n_outcomes: int = 1) -> ForceReadoutState:
+        """Zero weights (1 + n_outcomes, n_in) [when, what...], ``P = I / force_alpha``.
 
         Example
         -------
@@ -290,7 +327,7 @@ class ForceReadouts:
         >>> state.weights.tolist(), state.force.inverse.tolist()
         ([[0.0, 0.0], [0.0, 0.0]], [[0.25, 0.0], [0.0, 0.25]])
         """
-        weights = jnp.zeros((2, n_inputs), jnp.float32)
+        weights = jnp.zeros((1 + check_size(n_outcomes, "n_outcomes"), n_inputs), jnp.float32)
         return ForceReadoutState(weights, force(self.settings.force_alpha).init(weights), jnp.zeros((), jnp.int32))
 
     def step(self, state: ForceReadoutState, x: jax.Array, signals: StepSignals):
@@ -304,12 +341,12 @@ class ForceReadouts:
             The readouts' input (dimensionless).
         signals : StepSignals
             A gate > 0 counts the step; the update runs when the count before it is a multiple of ``force_every``,
-            towards ``[when_target, what_target]``. ``trial_end`` is unused.
+            towards ``[when_target, what_target...]``. ``trial_end`` is unused.
 
         Returns
         -------
         tuple
-            ``(state, z)``, with ``z`` (2,) [when, what] computed before this step's update.
+            ``(state, z)``, with ``z`` (1 + n_outcomes,) [when, what...] computed before this step's update.
 
         Example
         -------
@@ -328,7 +365,8 @@ class ForceReadouts:
         z = state.weights @ x
         gated = jnp.asarray(signals.gate) > 0
         due = gated & (state.gated_steps % self.settings.force_every == 0)
-        target = jnp.stack([signals.when_target, signals.what_target])
+        target = jnp.concatenate([jnp.reshape(signals.when_target, (1,)),
+                                  jnp.broadcast_to(signals.what_target, z[WHAT:].shape)])
         rule = force(self.settings.force_alpha)
 
         def learn(learned):
@@ -370,7 +408,7 @@ def make_learner(settings: WhatWhenSettings):
 
 
 def readout_weights(learner_state) -> jax.Array:
-    """The (2, n_in) weights [when, what] of either learner's state.
+    """The (1 + n_outcomes, n_in) weights [when, what...] of either learner's state.
 
     Example
     -------
@@ -404,8 +442,9 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     """The per-step gate and teaching signals of a cue-outcome task (1-ms steps).
 
     The gate is open for the first ``window_ms`` of each trial; the "when" signal is the bump
-    ``exp(-(t - t_event)^2 / (2 kernel_ms^2))``; the "what" signal the trial's delivered
-    flag; ``trial_end`` marks each trial's last step.
+    ``exp(-(t - t_event)^2 / (2 kernel_ms^2))``; the "what" signal of outcome ``k`` is 1
+    through a trial whose outcome was delivered and is ``k``, else 0; ``trial_end`` marks
+    each trial's last step.
 
     Parameters
     ----------
@@ -419,7 +458,8 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     Returns
     -------
     TrialSignals
-        ``task.cue_inputs`` (n_steps, n_cues) and :class:`StepSignals` arrays (n_trials * trial_steps,).
+        ``task.cue_inputs`` (n_steps, n_cues) and :class:`StepSignals` arrays (n_trials * trial_steps,), but
+        ``what_target`` (n_trials * trial_steps, n_outcomes).
 
     Example
     -------
@@ -450,9 +490,12 @@ def trial_signals(task, trial_steps: int, settings: WhatWhenSettings) -> TrialSi
     event = (task.trials.outcome_step - task.trials.start_step).astype(jnp.float32)
     bump = jnp.exp(-0.5 * ((within[None, :] - event[:, None]) / (settings.kernel_ms / settings.dt_ms)) ** 2)
     gate = jnp.broadcast_to((within < window).astype(jnp.float32), (n_trials, trial_steps))
-    delivered = jnp.broadcast_to(task.trials.rewarded.astype(jnp.float32)[:, None], (n_trials, trial_steps))
+    n_outcomes = len(task.outcome_names)
+    which = jax.nn.one_hot(task.trials.identity, n_outcomes, dtype=jnp.float32)            # (n_trials, n_outcomes)
+    delivered = task.trials.rewarded.astype(jnp.float32)[:, None] * which
+    delivered = jnp.broadcast_to(delivered[:, None, :], (n_trials, trial_steps, n_outcomes))
     last = jnp.broadcast_to(within == trial_steps - 1, (n_trials, trial_steps))
-    signals = StepSignals(gate.ravel(), bump.ravel(), delivered.ravel(), last.ravel())
+    signals = StepSignals(gate.ravel(), bump.ravel(), delivered.reshape(-1, n_outcomes), last.ravel())
     return TrialSignals(task.cue_inputs, signals)
 
 
@@ -508,7 +551,7 @@ def run_steps(reservoir: Reservoir, learner, state: RunState, inputs: TrialSigna
     Returns
     -------
     tuple
-        The new :class:`RunState` and the readouts ``z`` (n_steps, 2) [when, what].
+        The new :class:`RunState` and the readouts ``z`` (n_steps, 1 + n_outcomes) [when, what...].
 
     Example
     -------
@@ -595,8 +638,8 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
 
     Returns
     -------
-    (RunState, array (n_trials, window_steps, 2))
-        The final state and the readouts [when, what] of each trial's first ``window_steps`` steps.
+    (RunState, array (n_trials, window_steps, 1 + n_outcomes))
+        The final state and the readouts [when, what...] of each trial's first ``window_steps`` steps.
 
     Raises
     ------
@@ -639,7 +682,7 @@ def run_trials(reservoir: Reservoir, learner, state: RunState, inputs: TrialSign
     readouts = []
     for first in range(0, n_trials, block):
         state, z = run(state, block_inputs(inputs, first // block, block * trial_steps))
-        z = np.asarray(z).reshape(block, trial_steps, 2)[:, :window_steps]
+        z = np.asarray(z).reshape(block, trial_steps, -1)[:, :window_steps]
         if not np.all(np.isfinite(z)):
             raise RunError(f"prediction: the readouts of {learner.settings.learner} became NaN or inf in trials "
                            f"{first + 1} to {first + block}; lower prediction.readout.when_learning_rate or "
