@@ -20,13 +20,25 @@ E. prediction error per trial (running mean of 10, averaged over repeats) across
    legend the median over repeats of the same measure on each repeat's own error;
 F. cosine between the "what" and "when" weight vectors at the end, per learner and repeat.
 
+G-I. single manipulations (issue 22): three more runs of the shipped protocol, each with a
+   switch at trial 150 that changes one property only (the ``--set`` commands of the
+   protocol's header): G the identity of the outcomes (two outcomes, X after A and Y after
+   B, swapped; one "what" readout each), H the latencies (swapped), I the probabilities
+   (swapped). Per learner, the trials until each repeat's running mean error is back below
+   its pre-switch level (dots; x: not within the run), their median (bar), and the
+   recovery of the error averaged over repeats (in the tick label).
+
 Runs are cached (run folders under ``figures/cache/runs/``, their paths in
 ``figures/cache/fig_three_factor-*.json``), so re-plotting is instant; ``--fresh`` reruns.
-Writes ``figures/out/fig_three_factor.png`` and prints the headline numbers.
+Writes ``figures/out/fig_three_factor.png`` and prints the headline numbers. ``--toy``
+runs everything at a toy size (50 neurons, a few trials, 2 repeats; a couple of minutes)
+into ``figures/out/fig_three_factor_toy.png``, to check that the figure draws: its numbers
+mean nothing.
 
 Usage::
 
-    python figures/fig_three_factor.py        # about 12 min on 2 cores
+    python figures/fig_three_factor.py        # about 12 min on 2 cores, plus 3 runs for G-I (each like the main one)
+    python figures/fig_three_factor.py --toy  # check that it draws
 """
 
 from __future__ import annotations
@@ -53,6 +65,20 @@ PROTOCOL = HERE.parent / "protocols" / "three_factor_what_when.toml"
 LABELS = {"three_factor": "three-factor", "force": "FORCE", "force_reset": "FORCE, P reset at switch"}
 SWEEP = {"cues": ["A", "B", "C", "D"], "latencies_ms": [300.0, 400.0, 500.0, 600.0],
          "probabilities": [0.2, 0.4, 0.6, 0.8]}
+# One property switched at a time: the --set commands of the protocol's header.
+MANIPULATIONS = {
+    "identity": ['prediction.task.outcomes=["X","Y"]', 'prediction.task.switch={outcomes=["Y","X"]}'],
+    "latency": ["prediction.task.switch={latencies_ms=[600.0,300.0]}"],
+    "probability": ["prediction.task.switch={probabilities=[0.75,0.25]}"],
+}
+MANIPULATION_TITLES = {"identity": "identity only (A, B swap outcomes X, Y)", "latency": "latency only (300 <-> 600 ms)",
+                       "probability": "probability only (0.25 <-> 0.75)"}
+# --toy: every run at a size that only checks the figure draws.
+TOY = ["prediction.trials=12", "prediction.switch_trial=6", "prediction.baseline_trials=3",
+       "prediction.running_trials=3", "prediction.repeats=2", "prediction.reservoir.n_exc=40",
+       "prediction.reservoir.n_inh=10"]
+TOY_SWEEP = ["prediction.trials=8", "prediction.baseline_trials=4", "prediction.running_trials=2",
+             "prediction.reservoir.n_exc=40", "prediction.reservoir.n_inh=10"]
 
 
 def sweep_protocol() -> pathlib.Path:
@@ -71,14 +97,42 @@ def sweep_protocol() -> pathlib.Path:
     return path
 
 
-def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path) -> Figure:
+def draw_recoveries(ax, run_dir: pathlib.Path, title: str):
+    """Per learner: each repeat's trials to recover (dots; x at the top: never), their median (bar)."""
+    spec = tomllib.loads((run_dir / "protocol.toml").read_text())["prediction"]
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    after = spec["trials"] - spec["switch_trial"]
+    labels = []
+    for position, name in enumerate(spec["learners"]):
+        per_repeat = [summary["trials_to_recover"] for summary in metrics["details"][name]["seeds"].values()]
+        found = [n for n in per_repeat if n is not None]
+        offsets = np.linspace(-0.15, 0.15, len(per_repeat))
+        color = f"C{position}"
+        ax.scatter(position + offsets[:len(found)], found, s=30, color=color)
+        if len(found) < len(per_repeat):
+            ax.scatter(position + offsets[len(found):], np.full(len(per_repeat) - len(found), after), marker="x",
+                       s=40, color=color)
+        median = metrics[f"{name}_median_trials_to_recover"]
+        if median is not None:
+            ax.hlines(median, position - 0.3, position + 0.3, color=color, linewidth=2)
+        pooled = metrics[f"{name}_trials_to_recover"]
+        labels.append(f"{LABELS[name]}\n(mean error: {'never' if pooled is None else pooled})")
+    ax.axhline(after, color="0.6", linestyle=":", linewidth=1)
+    ax.set_xticks(range(len(labels)), labels, fontsize="small")
+    ax.set_xlim(-0.6, len(labels) - 0.4)
+    ax.set_ylim(0, 1.08 * after)
+    ax.set_ylabel(f"trials to recover (x: not in {after})")
+    ax.set_title(title)
+
+
+def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dict) -> Figure:
     spec = tomllib.loads((main_dir / "protocol.toml").read_text())
     prediction = spec["prediction"]
     seed, switch, learners = spec["seed"], prediction["switch_trial"], prediction["learners"]
     cues = prediction["task"]["cues"]
     metrics = json.loads((main_dir / "metrics.json").read_text())
-    fig = Figure(figsize=(16.0, 8.4), layout="constrained")
-    (ax_tf, ax_force, ax_parts), (ax_amp, ax_err, ax_cos) = fig.subplots(2, 3)
+    fig = Figure(figsize=(16.0, 12.6), layout="constrained")
+    (ax_tf, ax_force, ax_parts), (ax_amp, ax_err, ax_cos), row_manipulations = fig.subplots(3, 3)
     before = range(switch - prediction["baseline_trials"], switch)
     for ax, learner, letter in ((ax_tf, "three_factor", "A"), (ax_force, "force", "B")):
         data = read_npz(main_dir / readouts_file(learner, seed))
@@ -148,17 +202,25 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path) -> Figure:
     ax_cos.set_ylabel("cos(w_what, w_when)")
     ax_cos.legend(fontsize="small")
     ax_cos.set_title("F. what and when weight vectors at the end")
+
+    for ax, (letter, (name, run_dir)) in zip(row_manipulations, zip("GHI", manipulation_dirs.items())):
+        draw_recoveries(ax, run_dir, f"{letter}. {MANIPULATION_TITLES[name]}")
     return fig
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
+    parser.add_argument("--toy", action="store_true", help="every run at a toy size: checks that the figure draws")
     args = parser.parse_args(argv)
-    main_dir = cached_run("fig_three_factor", PROTOCOL, args.fresh)
-    sweep_dir = cached_run("fig_three_factor", sweep_protocol(), args.fresh)
+    toy, toy_sweep = (TOY, TOY_SWEEP) if args.toy else ([], [])
+    main_dir = cached_run("fig_three_factor", PROTOCOL, args.fresh, toy)
+    sweep_dir = cached_run("fig_three_factor", sweep_protocol(), args.fresh, toy_sweep)
+    manipulation_dirs = {name: cached_run("fig_three_factor", PROTOCOL, args.fresh, [*overrides, *toy])
+                         for name, overrides in MANIPULATIONS.items()}
     with bioplastic_style():
-        out = save_figure(draw(main_dir, sweep_dir), HERE / "out" / "fig_three_factor.png")
+        out = save_figure(draw(main_dir, sweep_dir, manipulation_dirs),
+                          HERE / "out" / ("fig_three_factor_toy.png" if args.toy else "fig_three_factor.png"))
     print(f"wrote {out}")
     metrics = json.loads((main_dir / "metrics.json").read_text())
     for name in LABELS:
@@ -173,6 +235,12 @@ def main(argv=None):
             print(f"    over repeats, mean +- 95% interval (n): peak error {as_text(peak_errors, digits=1)} ms, "
                   f"amplitude ratio {as_text([r['amplitude_ratio']['before_switch'] for r in repeats])}, "
                   f"cos(what, when) {as_text([r['cosine_what_when'] for r in repeats], digits=3)}")
+    for manipulation, run_dir in manipulation_dirs.items():
+        found = json.loads((run_dir / "metrics.json").read_text())
+        parts = [f"{LABELS[name]} {found[f'{name}_trials_to_recover']} (per repeat "
+                 f"{[s['trials_to_recover'] for s in found['details'][name]['seeds'].values()]})"
+                 for name in LABELS if f"{name}_trials_to_recover" in found]
+        print(f"  {manipulation} only, trials to recover (mean error): " + "; ".join(parts))
     return out
 
 
