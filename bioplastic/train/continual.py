@@ -8,6 +8,9 @@ budget and seed:
 - ``"finetune"``: plain training on each task in turn (forgets);
 - ``"hlop"``: the gradient projected off the Hebbian subspaces of earlier tasks
   (:mod:`bioplastic.rules.hlop`);
+- ``"gpm"``: the gradient projected off bases of earlier tasks' layer inputs found by
+  singular value decomposition after each task (gradient projection memory,
+  :mod:`bioplastic.rules.gpm`);
 - ``"ewc"``: the gradient plus elastic weight consolidation's penalty
   (:mod:`bioplastic.rules.ewc`);
 - ``"multitask"``: every task's data at once, shuffled together, for the same number of
@@ -48,11 +51,14 @@ import optax
 from bioplastic._checks import BadInput, check_choice, check_positive, check_size
 from bioplastic.rules.combine import chain
 from bioplastic.rules.ewc import consolidate, ewc_penalty, fisher_diagonal, init_ewc
+from bioplastic.rules.gpm import (GPMState, active_bases, extend_bases, gpm_projection, init_gpm,
+                                  representation_sample, task_thresholds)
 from bioplastic.rules.hlop import frozen_bases, frozen_rows_of, hlop_projection, init_hlop, rows_schedule, start_task
 from bioplastic.train.batches import mean_over_blocks, prepare_images, train_epoch
 
 METHODS = {          # name -> description; the one place a continual method is named
     "hlop": "Hebbian orthogonal projection of the gradient (Xiao 2024)",
+    "gpm": "gradient projection memory: the gradient projected off SVD bases of old inputs (Saha 2021)",
     "finetune": "plain training on one task after another (forgets)",
     "ewc": "elastic weight consolidation (Kirkpatrick 2017)",
     "multitask": "all tasks' data at once, same steps (the upper bound)",
@@ -66,7 +72,10 @@ class ContinualSettings:
     ``hlop_rows_first`` / ``hlop_rows_added`` / ``hlop_fewer_every`` / ``hlop_fewer_by``:
     lateral rows per layer (see :func:`bioplastic.rules.hlop.rows_schedule`);
     ``hlop_learning_rates``: per layer; ``ewc_strength`` and ``fisher_examples``: EWC's
-    penalty weight and how many of a task's training images estimate its Fisher.
+    penalty weight and how many of a task's training images estimate its Fisher;
+    ``gpm_threshold`` (one number or one per layer, in (0, 1]), ``gpm_threshold_increment``
+    (added per task) and ``gpm_samples`` (training images per task in the representation
+    matrices): GPM's (see :func:`bioplastic.rules.gpm.task_thresholds`).
 
     Example
     -------
@@ -76,7 +85,11 @@ class ContinualSettings:
     >>> ContinualSettings(method="sgd")
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: method: got 'sgd'; allowed: 'hlop', 'finetune', 'ewc', 'multitask'
+    bioplastic._checks.BadInput: method: got 'sgd'; allowed: 'hlop', 'gpm', 'finetune', 'ewc', 'multitask'
+    >>> ContinualSettings(method="gpm", gpm_threshold=(0.95, 1.2))
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: gpm_threshold: got 1.2 for layer 2; allowed: 0 < threshold <= 1
     """
 
     method: str = "hlop"
@@ -93,6 +106,9 @@ class ContinualSettings:
     hlop_spike_levels: Optional[int] = None
     ewc_strength: float = 10.0
     fisher_examples: int = 1000
+    gpm_threshold: object = 0.97
+    gpm_threshold_increment: float = 0.003
+    gpm_samples: int = 125
 
     def __post_init__(self):
         check_choice(self.method, "method", tuple(METHODS))
@@ -100,14 +116,20 @@ class ContinualSettings:
         check_size(self.epochs_per_task, "epochs_per_task")
         check_positive(self.ewc_strength, "ewc_strength")
         check_size(self.fisher_examples, "fisher_examples")
+        check_size(self.gpm_samples, "gpm_samples")
+        try:
+            task_thresholds(self.gpm_threshold, self.gpm_threshold_increment, 0, np.size(self.gpm_threshold))
+        except BadInput as error:
+            raise BadInput(f"gpm_{error.where}", error.got, error.allowed) from None
 
 
 class ContinualState(NamedTuple):
     """Everything a sequence needs to go on after a task: a checkpoint.
 
     ``accuracy`` (tasks x tasks, NaN where not measured), ``weights``, ``subspaces`` (HLOP)
-    or ``ewc`` (EWC) or ``None``, ``task_seconds`` (training time per task) and
-    ``tasks_done``.
+    or ``ewc`` (EWC) or ``None``, ``task_seconds`` (training time per task),
+    ``tasks_done`` and ``gpm`` (GPM's bases and their sizes after each task,
+    :class:`~bioplastic.rules.gpm.GPMState`, or ``None``).
 
     Example
     -------
@@ -121,8 +143,8 @@ class ContinualState(NamedTuple):
     >>> predict = lambda w, x: x @ w[0]
     >>> _, state = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks,
     ...                             ContinualSettings(method="finetune", batch_size=8), optax.sgd(0.1), jax.random.PRNGKey(1))
-    >>> state.accuracy.tolist(), state.tasks_done, state.task_seconds, state.subspaces, state.ewc
-    ([[nan, nan], [nan, nan]], 0, (), None, None)
+    >>> state.accuracy.tolist(), state.tasks_done, state.task_seconds, state.subspaces, state.ewc, state.gpm
+    ([[nan, nan], [nan, nan]], 0, (), None, None, None)
     """
 
     accuracy: np.ndarray
@@ -131,13 +153,16 @@ class ContinualState(NamedTuple):
     ewc: Optional[object]
     task_seconds: tuple
     tasks_done: int
+    gpm: Optional[GPMState] = None
 
 
 class ContinualRun(NamedTuple):
     """A prepared sequence: the tasks' data, the compiled evaluation and the settings.
 
     ``data[t]`` is ``((train_x, train_y), (test_x, test_y))`` of task ``t``, images
-    flattened to float32; ``schedule`` is HLOP's rows per layer and task (else ``None``).
+    flattened to float32; ``schedule`` is HLOP's rows per layer and task (else ``None``);
+    ``traces`` is the compiled ``traces(weights, x, labels)``, each layer's presynaptic
+    activity (GPM's representation matrices), or ``None``.
 
     Example
     -------
@@ -164,6 +189,7 @@ class ContinualRun(NamedTuple):
     key: jax.Array
     schedule: Optional[list]
     projects: bool = False
+    traces: Optional[Callable] = None
 
 
 def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
@@ -174,7 +200,8 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     ----------
     gradients : callable
         ``gradients(weights, x, labels) -> (loss, gradient, traces)``; ``traces[l]`` is the
-        presynaptic activity (batch x n_in) of layer ``l`` that HLOP learns from.
+        presynaptic activity (batch x n_in) of layer ``l`` that HLOP learns from (and whose
+        values on a sample of each task form GPM's representation matrices).
     predict : callable
         ``predict(weights, x) -> logits`` (batch x classes).
     weights : sequence of arrays
@@ -184,12 +211,13 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     optimizer : optax.GradientTransformation
         Re-initialised at the start of every task.
     key : jax key
-        Seeds the batch order and HLOP's new rows.
+        Seeds the batch order, HLOP's new rows and GPM's samples.
     projects : bool
         ``gradients`` takes a fourth argument, each layer's frozen HLOP rows
-        (:func:`~bioplastic.rules.hlop.frozen_bases`), and returns its gradient already
+        (:func:`~bioplastic.rules.hlop.frozen_bases`) or GPM basis
+        (:func:`~bioplastic.rules.gpm.active_bases`), and returns its gradient already
         projected off them (as :func:`~bioplastic.networks.spiking_mlp.spiking_gradients`
-        does with DSR, at less cost); HLOP then skips its own projection.
+        does with DSR, at less cost); HLOP and GPM then skip their own projection.
 
     Example
     -------
@@ -216,15 +244,19 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     n_tasks = len(tasks)
     data = [(_prepare(t.train_x, t.train_y, settings), _prepare(t.test_x, t.test_y, settings)) for t in tasks]
     evaluate = jax.jit(lambda w, x, y: jnp.sum(jnp.argmax(predict(w, x), axis=-1) == y))
-    schedule = subspaces = ewc = None
+    schedule = subspaces = ewc = gpm = traces = None
     if settings.method == "hlop":
         schedule = rows_schedule(n_tasks, settings.hlop_rows_first, settings.hlop_rows_added,
                                  settings.hlop_fewer_every, settings.hlop_fewer_by)
         subspaces = init_hlop(jax.random.fold_in(key, 10_000), [w.shape[0] for w in weights], schedule[0])
     if settings.method == "ewc":
         ewc = init_ewc(weights)
-    run = ContinualRun(gradients, evaluate, data, settings, optimizer, key, schedule, projects)
-    return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0)
+    if settings.method == "gpm":
+        task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, n_tasks - 1, len(weights))
+        gpm = init_gpm([w.shape[0] for w in weights])
+        traces = jax.jit(lambda w, x, y: tuple(gradients(w, x, y)[2]))
+    run = ContinualRun(gradients, evaluate, data, settings, optimizer, key, schedule, projects, traces)
+    return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0, gpm)
 
 
 def phases(run: ContinualRun) -> int:
@@ -275,6 +307,15 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
     >>> second = train_next(run, first)
     >>> second.subspaces[0].frozen.tolist(), np.isnan(second.accuracy).tolist()
     ([True, True, False], [[False, True], [False, False]])
+
+    With GPM, each task ends by growing the basis of each layer's inputs (4 pixels here):
+
+    >>> run, state = prepare_sequence(gradients, predict, (jnp.zeros((4, 2)),), tasks,
+    ...                               ContinualSettings(method="gpm", batch_size=8), optax.sgd(0.1), jax.random.PRNGKey(1))
+    >>> state = train_next(run, train_next(run, state))
+    >>> sizes = state.gpm.sizes
+    >>> sizes.shape, bool(1 <= sizes[0, 0] <= sizes[1, 0] <= 4), state.gpm.bases[0].shape == (sizes[1, 0], 4)
+    ((2, 1), True, True)
     """
     settings, data = run.settings, run.data
     task = state.tasks_done
@@ -289,23 +330,30 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
         accuracy[-1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data]
         return state._replace(accuracy=accuracy, weights=weights, tasks_done=len(data),
                               task_seconds=(time.perf_counter() - start,))
-    subspaces, ewc = state.subspaces, state.ewc
+    subspaces, ewc, gpm = state.subspaces, state.ewc, state.gpm
     if settings.method == "hlop" and task > 0:
         subspaces = start_task(subspaces, jax.random.fold_in(run.key, 10_000 + task), run.schedule[task])
     train_x, train_y = data[task][0]
+    bases = None if gpm is None else active_bases(gpm)
     step = continual_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None,
-                          None if subspaces is None else frozen_rows_of(subspaces), run.projects)
+                          None if subspaces is None else frozen_rows_of(subspaces), run.projects, use_gpm=gpm is not None)
     start = time.perf_counter()
-    weights, (subspaces, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (subspaces, ewc),
-                                            train_x, train_y, settings, jax.random.fold_in(run.key, task))
+    weights, (subspaces, _, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights),
+                                               (subspaces, ewc, bases), train_x, train_y, settings,
+                                               jax.random.fold_in(run.key, task))
     seconds = time.perf_counter() - start
     if settings.method == "ewc":
         n = min(settings.fisher_examples, len(train_x))
         example = lambda w, x1, y1: run.gradients(w, x1, y1)[1]  # noqa: E731
         ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
+    if settings.method == "gpm":          # after the task, as EWC's Fisher: not counted in the training time
+        picked = representation_sample(jax.random.fold_in(run.key, 20_000 + task), len(train_x), settings.gpm_samples)
+        representations = run.traces(weights, train_x[picked], jnp.asarray(train_y)[picked])
+        thresholds = task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, task, len(weights))
+        gpm = extend_bases(gpm, [np.asarray(r) for r in representations], thresholds)
     accuracy = state.accuracy.copy()
     accuracy[task, : task + 1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data[: task + 1]]
-    return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1)
+    return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1, gpm)
 
 
 def train_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
@@ -326,7 +374,7 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
     optimizer : optax.GradientTransformation
         Re-initialised at the start of every task.
     key : jax key
-        Seeds the batch order and HLOP's new rows.
+        Seeds the batch order, HLOP's new rows and GPM's samples.
     on_task : callable, optional
         ``on_task(task_index, accuracy)``, called after each task (after the single joint phase for
         ``"multitask"``, with the last task's index) with the accuracy matrix so far.
@@ -367,12 +415,15 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
 
 
 def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool, frozen_rows=None,
-                   projects: bool = False):
-    """A jitted ``step(weights, opt_state, (subspaces, ewc), x, y) -> (weights, opt_state, (subspaces, ewc))``.
+                   projects: bool = False, use_gpm: bool = False):
+    """A jitted ``step(weights, opt_state, (subspaces, ewc[, bases]), x, y) -> (weights, opt_state, (subspaces, ewc[, bases]))``.
 
     One per task (the subspaces grow, so shapes change). The loss gradient goes through
-    ``chain(hlop_projection, ewc_penalty)`` (each only if used): with ``use_hlop`` it is
-    projected and the lateral rows learn, with ``use_ewc`` the penalty gradient is added.
+    ``chain(hlop_projection, gpm_projection, ewc_penalty)`` (each only if used): with
+    ``use_hlop`` it is projected and the lateral rows learn, with ``use_gpm`` it is projected
+    off the GPM bases (fixed during a task), with ``use_ewc`` the penalty gradient is added.
+    ``extra`` holds the methods' states, ``bases`` (GPM, :func:`~bioplastic.rules.gpm.active_bases`)
+    last and only when given; it comes back as long as it went in.
 
     Parameters
     ----------
@@ -390,8 +441,10 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         (:func:`~bioplastic.rules.hlop.frozen_rows_of`), so that their part is computed once
         per step; ``None`` reads the subspaces' masks.
     projects : bool
-        With HLOP, ``gradients`` takes each layer's frozen rows as a fourth argument and
-        projects its gradient itself (see :func:`prepare_sequence`).
+        With HLOP or GPM, ``gradients`` takes each layer's frozen rows or basis as a fourth
+        argument and projects its gradient itself (see :func:`prepare_sequence`).
+    use_gpm : bool
+        Project the gradient off the GPM bases, ``extra[2]`` (one (k, n_in) array or None per layer).
 
     Example
     -------
@@ -408,12 +461,21 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="ewc", ewc_strength=1.0), False, True)
     >>> step(w, optax.sgd(0.5).init(w), (None, ewc), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
     [0.5]
+
+    GPM with the basis ``e_1`` of two inputs: the gradient ``w`` loses its first component:
+
+    >>> w2 = (jnp.array([2.0, 4.0]),)
+    >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="gpm"), False, False, use_gpm=True)
+    >>> step(w2, optax.sgd(0.5).init(w2), (None, None, (jnp.array([[1.0, 0.0]]),)), x, y)[0][0].tolist()
+    [2.0, 2.0]
     """
 
     transform = chain(*([hlop_projection(settings.hlop_learning_rates, settings.hlop_iterations, settings.hlop_momentum,
                                          settings.hlop_spike_levels, frozen_rows=frozen_rows,
                                          projected=projects)] if use_hlop else []),
+                      *([gpm_projection(projected=projects)] if use_gpm else []),
                       *([ewc_penalty(settings.ewc_strength)] if use_ewc else []))
+    used = (use_hlop, use_ewc, use_gpm)
 
     @jax.jit
     def step(weights, opt_state, extra, x, y):
@@ -425,20 +487,29 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         opt_state : pytree
             The optimizer's state.
         extra : tuple
-            ``(subspaces, ewc)``: HLOP's subspaces (they learn) and the EWCState (unchanged), None where unused.
+            ``(subspaces, ewc)`` or ``(subspaces, ewc, bases)``: HLOP's subspaces (they learn),
+            the EWCState and GPM's bases (both unchanged), None where unused.
         x : array
             Inputs ``(batch, ...)``.
         y : array
             Class indices ``(batch,)``.
         """
-        if use_hlop and projects:
-            loss, gradient, traces = gradients(weights, x, y, frozen_bases(extra[0], frozen_rows))
-        else:
+        given = len(extra)
+        extra = tuple(extra) + (None,) * (3 - given)
+        frozen = None
+        if projects and use_hlop:
+            frozen = frozen_bases(extra[0], frozen_rows)
+        elif projects and use_gpm and any(b is not None for b in extra[2]):
+            frozen = extra[2]
+        if frozen is None:
             loss, gradient, traces = gradients(weights, x, y)
-        states = tuple(state for state, used in zip(extra, (use_hlop, use_ewc)) if used)
+        else:
+            loss, gradient, traces = gradients(weights, x, y, frozen)
+        order = (0, 2, 1)             # the chain's order: HLOP, GPM, EWC
+        states = tuple(extra[i] for i in order if used[i])
         gradient, states = transform.update(states, weights, gradient=tuple(gradient), traces=traces)
-        learned = iter(states)
-        extra = tuple(next(learned) if used else None for used in (use_hlop, use_ewc))
+        learned = dict(zip([i for i in order if used[i]], states))
+        extra = tuple(learned.get(i) for i in range(3))[:given]
         updates, opt_state = optimizer.update(gradient, opt_state, weights)
         return optax.apply_updates(weights, updates), opt_state, extra
 

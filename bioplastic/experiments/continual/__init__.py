@@ -21,5 +21,5 @@ def _summary(experiment) -> str:
 
 KIND = Kind("continual", ContinualProtocol, build_continual, estimate_continual,
             ContinualWork, _summary, tuple(CONTINUAL_PLOTS),
-            "a spiking MLP trained on permuted tasks one after another (HLOP, EWC, fine-tuning, multitask)",
+            "a spiking MLP trained on permuted tasks one after another (HLOP, GPM, EWC, fine-tuning, multitask)",
             registries=(("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),))

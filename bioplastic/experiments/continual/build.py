@@ -2,10 +2,11 @@
 
 A protocol with a ``[continual]`` table trains a spiking MLP
 (:mod:`bioplastic.networks.spiking_mlp`, DSR or BPTT) on permuted versions of a dataset,
-one task after another, with a continual-learning method (``hlop``, ``finetune``, ``ewc``
-or ``multitask``, :mod:`bioplastic.train.continual`). :func:`build_continual` checks what
-the schema cannot (layer sizes against the dataset, one HLOP number per layer, lateral
-rows that fit their layer, enough examples for a batch) and prepares the sequence.
+one task after another, with a continual-learning method (``hlop``, ``gpm``, ``finetune``,
+``ewc`` or ``multitask``, :mod:`bioplastic.train.continual`). :func:`build_continual`
+checks what the schema cannot (layer sizes against the dataset, one HLOP number per layer,
+lateral rows that fit their layer, one GPM threshold or one per layer that stays <= 1 at
+every task, enough examples for a batch and for GPM's sample) and prepares the sequence.
 
 Example
 -------
@@ -110,7 +111,8 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     ProtocolError
         The first problem found, located by ``file`` and key path: an unknown dataset, one
         not in the cache of ``data_dir`` (with the command that fetches it), sizes that do
-        not fit it, HLOP numbers that do not fit the layers, a batch larger than a task.
+        not fit it, HLOP numbers that do not fit the layers, GPM thresholds that are not one
+        per layer or pass 1 at a later task, a batch or GPM sample larger than a task.
 
     Example
     -------
@@ -149,11 +151,23 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
                 check.fail(f"{path}.hlop.rows_added", repr(spec.hlop.rows_added),
                            f"rows that fit layer {layer + 1}: after {spec.tasks} tasks it would have {total} lateral "
                            f"rows for {n_in} inputs (at most {n_in})")
+    gpm = spec.gpm
+    if isinstance(gpm.threshold, list) and len(gpm.threshold) != n_layers:
+        check.fail(f"{path}.gpm.threshold", repr(gpm.threshold), f"one number, or one per weight layer ({n_layers} here)")
+    firsts = gpm.threshold if isinstance(gpm.threshold, list) else [gpm.threshold] * n_layers
+    for layer, first in enumerate(firsts):
+        last = first + (spec.tasks - 1) * gpm.threshold_increment
+        if spec.method == "gpm" and last > 1 + 1e-12:
+            check.fail(f"{path}.gpm.threshold_increment", repr(gpm.threshold_increment),
+                       f"an increment that keeps every task's threshold <= 1: layer {layer + 1}'s would reach "
+                       f"{last:.4g} at task {spec.tasks} ({first:g} + {spec.tasks - 1} x {gpm.threshold_increment:g})")
     n_train = examples_used(check, f"{path}.train_examples", spec.train_examples, len(dataset.train_images), spec.dataset,
                         "training")
     n_test = examples_used(check, f"{path}.test_examples", spec.test_examples, len(dataset.test_images), spec.dataset, "test")
     if spec.batch_size > n_train:
         check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_train} training examples of a task")
+    if spec.method == "gpm" and gpm.samples > n_train:
+        check.fail(f"{path}.gpm.samples", repr(gpm.samples), f"at most the {n_train} training examples of a task")
     for name, plot in protocol.plots.items():
         check.registered(PLOTS, plot.type, f"plots.{name}.type")
         if plot.type not in CONTINUAL_PLOTS:
@@ -174,12 +188,14 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         hlop_fewer_every=hlop.fewer_every, hlop_fewer_by=hlop.fewer_by,
         hlop_learning_rates=tuple(hlop.learning_rates), hlop_iterations=hlop.iterations,
         hlop_momentum=hlop.momentum, hlop_spike_levels=hlop.spike_levels,
-        ewc_strength=spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples)
+        ewc_strength=spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples,
+        gpm_threshold=tuple(gpm.threshold) if isinstance(gpm.threshold, list) else gpm.threshold,
+        gpm_threshold_increment=gpm.threshold_increment, gpm_samples=gpm.samples)
     trainer = spec.trainer
     run, state = check.call(
         path, prepare_sequence,
         lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen),
         lambda w, x: spiking_forward(w, x, trainer, config)[0],
         init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run,
-        projects=trainer == "dsr")        # DSR projects HLOP's frozen rows in its backward pass, at less cost
+        projects=trainer == "dsr")        # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
     return ContinualExperiment(protocol, run, state)

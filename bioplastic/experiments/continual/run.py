@@ -1,10 +1,12 @@
 """The units of work of a continual protocol: tasks, one after another.
 
 After every task the engine checkpoints the accuracy matrix, weights and method state
-(HLOP's lateral subspaces, EWC's sums), so
+(HLOP's lateral subspaces, EWC's sums, GPM's bases), so
 ``--resume`` continues at the next task with the same batches. The run folder gets
 ``accuracy.npz`` (the matrix and training seconds per task), ``metrics.json`` (ACC, BWT
-and times), ``weights.npz``, ``subspaces.npz`` (HLOP) and the plots.
+and times; with GPM each layer's final basis size), ``weights.npz``, ``subspaces.npz``
+(HLOP's lateral weights; or GPM's bases ``basis_<l>`` and ``basis_sizes``, tasks x layers:
+each layer's basis size after each task) and the plots.
 
 Example
 -------
@@ -25,6 +27,7 @@ from bioplastic.experiments.continual.build import ContinualExperiment
 from bioplastic.experiments.continual.plots import draw_continual_plots
 from bioplastic.train.continual import ContinualState, phases, train_next
 from bioplastic.rules.ewc import EWCState
+from bioplastic.rules.gpm import GPMState
 from bioplastic.rules.hebbian_subspace import Subspace
 from bioplastic.runs import Work, write_npz
 
@@ -33,7 +36,8 @@ def state_arrays(state: ContinualState) -> dict:
     """The state as named arrays (what the checkpoint holds).
 
     ``weights_<i>`` per layer; with HLOP ``subspace_<i>_weights``, ``_velocity`` and
-    ``_frozen``; with EWC ``ewc_<i>_importance`` and ``ewc_<i>_anchor``.
+    ``_frozen``; with EWC ``ewc_<i>_importance`` and ``ewc_<i>_anchor``; with GPM
+    ``gpm_<i>_basis`` (k_i x n_in, float64) and ``gpm_basis_sizes`` (tasks done x layers).
 
     Example
     -------
@@ -44,6 +48,10 @@ def state_arrays(state: ContinualState) -> dict:
     ['accuracy', 'subspace_0_frozen', 'subspace_0_velocity', 'subspace_0_weights', 'task_seconds', 'tasks_done', 'weights_0']
     >>> arrays["task_seconds"].tolist(), int(arrays["tasks_done"]), arrays["subspace_0_weights"].shape
     ([1.5, 2.0], 2, (1, 3))
+    >>> gpm = GPMState((np.eye(2, 2),), np.array([[1], [2]]))              # GPM: 2 basis vectors after task 2
+    >>> arrays = state_arrays(ContinualState(accuracy, (jnp.ones((2, 3)),), None, None, (1.5, 2.0), 2, gpm))
+    >>> arrays["gpm_0_basis"].shape, arrays["gpm_basis_sizes"].tolist()
+    ((2, 2), [[1], [2]])
     """
     arrays = {"accuracy": state.accuracy, "task_seconds": np.asarray(state.task_seconds),
               "tasks_done": np.asarray(state.tasks_done)}
@@ -53,14 +61,17 @@ def state_arrays(state: ContinualState) -> dict:
     if state.ewc is not None:
         for i, (importance, anchor) in enumerate(zip(state.ewc.importance, state.ewc.anchor)):
             arrays.update({f"ewc_{i}_importance": np.asarray(importance), f"ewc_{i}_anchor": np.asarray(anchor)})
+    if state.gpm is not None:
+        arrays.update({f"gpm_{i}_basis": np.asarray(basis) for i, basis in enumerate(state.gpm.bases)})
+        arrays["gpm_basis_sizes"] = np.asarray(state.gpm.sizes)
     return arrays
 
 
 def state_from_arrays(data, like: ContinualState) -> ContinualState:
     """Rebuild a state saved by :func:`state_arrays` (subspaces take the saved shapes).
 
-    ``like`` gives the number of layers and which method state (HLOP subspaces, EWC sums)
-    there is; HLOP's subspaces grow from task to task, so their saved shapes win.
+    ``like`` gives the number of layers and which method state (HLOP subspaces, EWC sums,
+    GPM bases) there is; subspaces and bases grow from task to task, so their saved shapes win.
 
     Example
     -------
@@ -72,6 +83,11 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
     >>> state = state_from_arrays(saved, like)
     >>> state.tasks_done, state.task_seconds, state.subspaces[0].weights.shape, state.weights[0].tolist()
     (1, (1.5,), (2, 3), [[1.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    >>> from bioplastic.rules.gpm import init_gpm
+    >>> like = ContinualState(np.full((2, 2), np.nan), (jnp.zeros((2, 3)),), None, None, (), 0, init_gpm((2,)))
+    >>> saved = state_arrays(like._replace(gpm=GPMState((np.eye(1, 2),), np.array([[1]])), tasks_done=1))
+    >>> state_from_arrays(saved, like).gpm.bases[0].tolist(), state_from_arrays(saved, like).gpm.sizes.tolist()
+    ([[1.0, 0.0]], [[1]])
     """
     n = len(like.weights)
     subspaces = None
@@ -82,8 +98,12 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
     if like.ewc is not None:
         ewc = EWCState(tuple(jnp.asarray(data[f"ewc_{i}_importance"]) for i in range(n)),
                        tuple(jnp.asarray(data[f"ewc_{i}_anchor"]) for i in range(n)))
+    gpm = None
+    if like.gpm is not None:
+        gpm = GPMState(tuple(np.asarray(data[f"gpm_{i}_basis"], dtype=np.float64) for i in range(n)),
+                       np.asarray(data["gpm_basis_sizes"], dtype=np.int64).reshape(-1, n))
     return ContinualState(np.asarray(data["accuracy"]), tuple(jnp.asarray(data[f"weights_{i}"]) for i in range(n)),
-                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]))
+                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]), gpm)
 
 
 class ContinualWork(Work):
@@ -133,8 +153,13 @@ class ContinualWork(Work):
         write_npz(run_dir / "weights.npz", {k: v for k, v in arrays.items() if k.startswith("weights_")})
         if state.subspaces is not None:
             write_npz(run_dir / "subspaces.npz", {k: v for k, v in arrays.items() if k.startswith("subspace_")})
+        if state.gpm is not None:
+            write_npz(run_dir / "subspaces.npz", {**{f"basis_{i}": b for i, b in enumerate(state.gpm.bases)},
+                                                  "basis_sizes": np.asarray(state.gpm.sizes)})
         metrics = {"tasks": len(state.accuracy), "acc": average_accuracy(state.accuracy),
                    "train_seconds": float(np.sum(state.task_seconds))}
+        if state.gpm is not None:
+            metrics.update({f"basis_size_layer_{i + 1}": len(b) for i, b in enumerate(state.gpm.bases)})
         if protocol.continual.method != "multitask":
             metrics["bwt"] = backward_transfer(state.accuracy)
             metrics["seconds_per_task"] = float(np.mean(state.task_seconds))

@@ -9,9 +9,9 @@ Example
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag
 
 from bioplastic.protocol.schema import ExperimentProtocol, Strict
 from bioplastic.networks.spiking_mlp import TRAINERS
@@ -93,26 +93,77 @@ class EWCSpec(Strict):
     fisher_examples: int = Field(_SETTINGS.fisher_examples, ge=1, description="training images per task for the Fisher estimate")
 
 
+_Fraction = Annotated[float, Field(gt=0, le=1)]
+
+
+def _number_or_list(value):
+    """The form of a threshold: ``"list"``, ``"number"`` or None (neither: one error that names both)."""
+    if isinstance(value, list):
+        return "list"
+    return "number" if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# one number for every layer, or a list of one per layer; the discriminator picks the form, so
+# an error names the entry at fault ("threshold[1]") instead of both forms' complaints
+_Thresholds = Annotated[Union[Annotated[_Fraction, Tag("number")], Annotated[list[_Fraction], Tag("list")]],
+                        Discriminator(_number_or_list, custom_error_type="number_or_list",
+                                      custom_error_message="Input should be a number, or a list of one per weight layer")]
+
+
+class GPMSpec(Strict):
+    """Gradient projection memory (the gpm method; Saha, Garg & Roy, ICLR 2021).
+
+    After each task, each layer's basis grows until it holds the fraction ``threshold`` of
+    the energy of its inputs on ``samples`` of the task's training images;
+    ``threshold_increment`` is added at every later task (every task's threshold must stay
+    <= 1, checked when the protocol is built, as is one threshold per weight layer when a
+    list is given). The defaults are the paper's 10-split CIFAR-100 setting; its permuted
+    MNIST setting is ``threshold = [0.95, 0.99, 0.99]``, ``threshold_increment = 0``,
+    ``samples = 300``.
+
+    Example
+    -------
+    >>> gpm = GPMSpec()
+    >>> gpm.threshold, gpm.threshold_increment, gpm.samples
+    (0.97, 0.003, 125)
+    >>> GPMSpec(threshold=[0.95, 0.99, 0.99]).threshold
+    [0.95, 0.99, 0.99]
+    >>> GPMSpec(threshold=[0.95, 1.2])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for GPMSpec
+    threshold.list.1
+      Input should be less than or equal to 1 [type=less_than_equal, input_value=1.2, input_type=float]
+    ...
+    """
+
+    threshold: _Thresholds = Field(_SETTINGS.gpm_threshold, description="energy fraction each layer's basis keeps "
+                                   "(0 < threshold <= 1), one number or one per weight layer")
+    threshold_increment: float = Field(_SETTINGS.gpm_threshold_increment, ge=0,
+                                       description="added to the threshold at each later task")
+    samples: int = Field(_SETTINGS.gpm_samples, ge=1, description="training images per task in the representation matrices")
+
+
 class ContinualSpec(Strict):
     """A spiking MLP trained on permuted versions of a dataset, one task after another.
 
     The defaults follow the HLOP code: 10 tasks (task 0 permuted too), the rate-based
     ``dsr`` trainer, the ``hlop`` method, batches of 64 and standardized pixels; the
-    neuron, HLOP and EWC tables take their own defaults.
+    neuron, HLOP, EWC and GPM tables take their own defaults.
 
     Example
     -------
     >>> spec = ContinualSpec(dataset="mnist", sizes=[784, 100, 100, 10], learning_rate=0.1)
     >>> spec.tasks, spec.first_unpermuted, spec.trainer, spec.method, spec.batch_size, spec.input_scaling
     (10, False, 'dsr', 'hlop', 64, 'standardize')
-    >>> spec.neuron.time_steps, spec.hlop.rows_first, spec.ewc.strength
-    (20, [80, 200, 100], 10.0)
+    >>> spec.neuron.time_steps, spec.hlop.rows_first, spec.ewc.strength, spec.gpm.threshold
+    (20, [80, 200, 100], 10.0, 0.97)
     >>> ContinualSpec(dataset="mnist", sizes=[784, 10], learning_rate=0.1, method="si")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     pydantic_core._pydantic_core.ValidationError: 1 validation error for ContinualSpec
     method
-      Input should be 'hlop', 'finetune', 'ewc' or 'multitask' [type=literal_error, input_value='si', input_type=str]
+      Input should be 'hlop', 'gpm', 'finetune', 'ewc' or 'multitask' [type=literal_error, input_value='si', input_type=str]
     ...
     """
 
@@ -131,6 +182,7 @@ class ContinualSpec(Strict):
     neuron: SpikingNeuronSpec = Field(default_factory=SpikingNeuronSpec)
     hlop: HLOPSpec = Field(default_factory=HLOPSpec)
     ewc: EWCSpec = Field(default_factory=EWCSpec)
+    gpm: GPMSpec = Field(default_factory=GPMSpec)
 
 
 class ContinualProtocol(ExperimentProtocol):
