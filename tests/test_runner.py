@@ -186,7 +186,9 @@ def test_every_kind_has_a_resumable_protocol():
         assert kind_of(load_protocol(path, overrides)[1]).table == kind
 
 
-@pytest.mark.parametrize("kind", sorted(RESUMABLE))
+# The kinds whose toy runs take longest resume bit for bit in the long checks (pytest -m slow).
+@pytest.mark.parametrize("kind", [pytest.param(kind, marks=pytest.mark.slow) if kind in ("continual", "prediction", "theta")
+                                  else kind for kind in sorted(RESUMABLE)])
 def test_an_interrupted_run_of_every_kind_resumes_bit_for_bit(kind, tmp_path):
     path, overrides = RESUMABLE[kind]
     whole = run_protocol(path, tmp_path / "whole", overrides=overrides, progress=False)
@@ -399,9 +401,10 @@ def _header_commands(path):
 
 @pytest.mark.parametrize("path", PROTOCOLS, ids=lambda p: p.stem)
 def test_the_commands_in_a_protocols_comments_are_valid(path, capsys):
+    """Each command's overrides validate, on the toy-size protocol (the full size validates above)."""
     for command in _header_commands(path):
         assert command[:3] == ["bioplastic", "run", f"protocols/{path.name}"]
-        overrides = [item for flag, item in zip(command[3:], command[4:]) if flag == "--set"]
+        overrides = TOY[path.stem] + [item for flag, item in zip(command[3:], command[4:]) if flag == "--set"]
         assert main(["validate", str(path), *(part for o in overrides for part in ("--set", o))]) == 0, command
 
 
