@@ -158,6 +158,7 @@ def test_gpm_leaves_each_layers_response_to_old_inputs_in_its_basis_unchanged(tr
         assert np.abs(f - b).max() > 0.5, (layer, np.abs(f - b).max())   # without projection they move
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 def test_gpm_forgets_less_than_fine_tuning_end_to_end(tmp_path):
     """``hlop_pmnist_small`` at toy size (TOY), with 1024 training images and two epochs per task so
     that the first task is learned. Measured (seeds 2022, 1, 2): BWT -0.04, -0.05, -0.02 (GPM)

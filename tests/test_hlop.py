@@ -211,6 +211,7 @@ def test_bptt_gradient_matches_finite_differences_of_the_smooth_one_step_network
     np.testing.assert_allclose(along, (plus - minus) / (2 * eps), rtol=2e-2)
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 @pytest.mark.parametrize("trainer", ["dsr", "bptt"])
 def test_hlop_forgets_less_than_fine_tuning_with_either_trainer(trainer):
     from bioplastic.data.registry import load

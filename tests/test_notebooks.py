@@ -17,6 +17,7 @@ def test_there_are_the_three_notebooks():
     assert [path.stem for path in NOTEBOOKS] == ["01_tour", "02_rules_side_by_side", "03_run_folder"]
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda path: path.stem)
 def test_notebook_runs_top_to_bottom(path, monkeypatch):
     monkeypatch.setenv("BIOPLASTIC_NOTEBOOK_TOY", "1")

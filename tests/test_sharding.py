@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bioplastic.cli import main
 
 from toy_protocols import ROOT, TOY
@@ -38,6 +40,7 @@ print("identical")
 """
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 def test_the_sharded_coba_gives_the_spikes_of_the_unsharded_one(tmp_path):
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
     toy = [o for o in TOY["coba"] if not o.startswith("simulation.duration_ms")] + ["simulation.duration_ms=60"]
@@ -56,6 +59,7 @@ def test_more_devices_than_jax_sees_are_refused_before_anything_runs(tmp_path, c
         f"JAX sees: {n} {jax.devices()[0].platform}; XLA_FLAGS=--xla_force_host_platform_device_count=N makes N of a CPU)")
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 def test_two_processes_joined_by_jax_distributed_give_the_spikes_of_one(tmp_path):
     """Two processes stand in for two hosts: the example script's network split over them equals one process's."""
     import socket

@@ -125,6 +125,7 @@ def test_a_sweep_table_is_the_default_plan_and_the_command_line_replaces_its_see
                                                "and protocol.toml; allowed: the folder of a sweep, as bioplastic sweep made it")
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 def test_the_same_sweep_on_a_local_ray_instance_gives_identical_run_folders(tmp_path):
     from toy_protocols import fingerprint
 
