@@ -11,8 +11,10 @@ A. test accuracy per epoch, mean and 95% interval (t-based, n = 3);
 B. DP minus BP per epoch, paired by seed (mean and 95% interval), against the target
    band of +-0.1 points;
 C. the test accuracy each run reports (the epoch of lowest validation loss), every seed a
-   dot, with the mean and its interval;
-D. median seconds per training step of each rule, every seed a dot.
+   dot, with the mean and its interval.
+
+Time per step is measured side by side in ``benchmarks/dual_propagation.py``, not here: the
+sweep's runs share the machine with whatever else runs.
 
 Sweeps are cached in ``figures/cache/sweeps/`` (an interrupted sweep resumes at its first
 unfinished point); ``--fresh`` reruns them. Writes ``figures/out/fig_dp_paper.png`` and
@@ -69,8 +71,8 @@ def paired_gaps(data: dict) -> np.ndarray:
 
 
 def draw(data: dict) -> Figure:
-    fig = Figure(figsize=(17.0, 4.0), layout="constrained")
-    ax_acc, ax_gap, ax_selected, ax_time = fig.subplots(1, 4, width_ratios=(1.3, 1.3, 1.0, 0.8))
+    fig = Figure(figsize=(14.0, 4.0), layout="constrained")
+    ax_acc, ax_gap, ax_selected = fig.subplots(1, 3, width_ratios=(1.3, 1.3, 1.0))
     means_with_intervals({RULES[rule]: curve_band(data[rule], "test_accuracy") for rule in RULES},
                          ax=ax_acc, xlabel="epoch", ylabel="test accuracy (%)")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
@@ -83,19 +85,16 @@ def draw(data: dict) -> Figure:
                                       [c["ci_high"] for c in columns])},
                          ax=ax_gap, xlabel="epoch", ylabel="DP - BP test accuracy (points)")
     for seed, row in zip(SEEDS, gaps):
-        ax_gap.plot(epochs, row, lw=0.6, alpha=0.5, color="grey")
+        ax_gap.plot(epochs, row, ":", lw=0.8, color="C7")
     ax_gap.axhspan(-TARGET_POINTS, TARGET_POINTS, color="green", alpha=0.12, label=f"target +-{TARGET_POINTS}")
     ax_gap.axhline(0.0, color="black", lw=0.6)
     ax_gap.legend(fontsize="small")
-    ax_gap.set_title("B. DP - BP, paired by seed (grey: each seed)")
+    ax_gap.set_title("B. DP - BP, paired by seed (dotted: each seed)")
 
     repeats_with_intervals({RULES[rule]: [run["metrics"]["selected_test_accuracy"] for run in data[rule]]
                             for rule in RULES}, ax=ax_selected, ylabel="test accuracy at lowest validation loss (%)",
                            scale=100)
     ax_selected.set_title("C. every seed, selected epoch")
-    repeats_with_intervals({RULES[rule]: [run["metrics"]["step_seconds"] * 1e3 for run in data[rule]]
-                            for rule in RULES}, ax=ax_time, ylabel="ms per training step (median)")
-    ax_time.set_title("D. time per step")
     return fig
 
 
@@ -104,8 +103,7 @@ def main(argv=None):
     for rule, name in RULES.items():
         runs = data[rule]
         print(f"  {name}: selected test accuracy {as_text([r['metrics']['selected_test_accuracy'] for r in runs], 100)} %,"
-              f" epoch {EPOCHS} {as_text([r['curves']['test_accuracy'][-1] for r in runs], 100)} %,"
-              f" {np.mean([r['metrics']['step_seconds'] for r in runs]) * 1e3:.1f} ms/step")
+              f" epoch {EPOCHS} {as_text([r['curves']['test_accuracy'][-1] for r in runs], 100)} %")
     gaps = paired_gaps(data)
     within = sum(abs(mean_interval(gaps[:, k])["mean"]) <= TARGET_POINTS for k in range(gaps.shape[1]))
     print(f"  DP - BP at epoch {gaps.shape[1]}: {as_text(gaps[:, -1])} points; per-epoch mean within "
