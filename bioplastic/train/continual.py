@@ -324,7 +324,7 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
         y = np.concatenate([train[1] for train, _ in data])
         step = continual_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False)
         start = time.perf_counter()
-        weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None), x, y,
+        weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None, None), x, y,
                                    settings, jax.random.fold_in(run.key, 0))
         accuracy = state.accuracy.copy()
         accuracy[-1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data]
@@ -416,14 +416,13 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
 
 def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool, frozen_rows=None,
                    projects: bool = False, use_gpm: bool = False):
-    """A jitted ``step(weights, opt_state, (subspaces, ewc[, bases]), x, y) -> (weights, opt_state, (subspaces, ewc[, bases]))``.
+    """A jitted ``step(weights, opt_state, (subspaces, ewc, bases), x, y) -> (weights, opt_state, (subspaces, ewc, bases))``.
 
     One per task (the subspaces grow, so shapes change). The loss gradient goes through
-    ``chain(hlop_projection, gpm_projection, ewc_penalty)`` (each only if used): with
-    ``use_hlop`` it is projected and the lateral rows learn, with ``use_gpm`` it is projected
-    off the GPM bases (fixed during a task), with ``use_ewc`` the penalty gradient is added.
-    ``extra`` holds the methods' states, ``bases`` (GPM, :func:`~bioplastic.rules.gpm.active_bases`)
-    last and only when given; it comes back as long as it went in.
+    ``chain(hlop_projection, ewc_penalty, gpm_projection)`` (each only if used): with
+    ``use_hlop`` it is projected and the lateral rows learn, with ``use_ewc`` the penalty
+    gradient is added, with ``use_gpm`` it is projected off the GPM bases
+    (:func:`~bioplastic.rules.gpm.active_bases`, fixed during a task).
 
     Parameters
     ----------
@@ -455,11 +454,11 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     >>> gradients = lambda w, x, y: (0.0, (w[0],), (x,))
     >>> w, x, y = (jnp.array([2.0]),), jnp.zeros((1, 1)), jnp.zeros(1)
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="finetune"), False, False)
-    >>> step(w, optax.sgd(0.5).init(w), (None, None), x, y)[0][0].tolist()
+    >>> step(w, optax.sgd(0.5).init(w), (None, None, None), x, y)[0][0].tolist()
     [1.0]
     >>> ewc = EWCState(importance=(jnp.array([1.0]),), anchor=(jnp.array([1.0]),))
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="ewc", ewc_strength=1.0), False, True)
-    >>> step(w, optax.sgd(0.5).init(w), (None, ewc), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
+    >>> step(w, optax.sgd(0.5).init(w), (None, ewc, None), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
     [0.5]
 
     GPM with the basis ``e_1`` of two inputs: the gradient ``w`` loses its first component:
@@ -473,9 +472,9 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     transform = chain(*([hlop_projection(settings.hlop_learning_rates, settings.hlop_iterations, settings.hlop_momentum,
                                          settings.hlop_spike_levels, frozen_rows=frozen_rows,
                                          projected=projects)] if use_hlop else []),
-                      *([gpm_projection(projected=projects)] if use_gpm else []),
-                      *([ewc_penalty(settings.ewc_strength)] if use_ewc else []))
-    used = (use_hlop, use_ewc, use_gpm)
+                      *([ewc_penalty(settings.ewc_strength)] if use_ewc else []),
+                      *([gpm_projection(projected=projects)] if use_gpm else []))
+    used = (use_hlop, use_ewc, use_gpm)        # the chain's order, and that of extra
 
     @jax.jit
     def step(weights, opt_state, extra, x, y):
@@ -487,15 +486,13 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         opt_state : pytree
             The optimizer's state.
         extra : tuple
-            ``(subspaces, ewc)`` or ``(subspaces, ewc, bases)``: HLOP's subspaces (they learn),
-            the EWCState and GPM's bases (both unchanged), None where unused.
+            ``(subspaces, ewc, bases)``: HLOP's subspaces (they learn), the EWCState and GPM's
+            bases (both unchanged), None where unused.
         x : array
             Inputs ``(batch, ...)``.
         y : array
             Class indices ``(batch,)``.
         """
-        given = len(extra)
-        extra = tuple(extra) + (None,) * (3 - given)
         frozen = None
         if projects and use_hlop:
             frozen = frozen_bases(extra[0], frozen_rows)
@@ -505,11 +502,10 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
             loss, gradient, traces = gradients(weights, x, y)
         else:
             loss, gradient, traces = gradients(weights, x, y, frozen)
-        order = (0, 2, 1)             # the chain's order: HLOP, GPM, EWC
-        states = tuple(extra[i] for i in order if used[i])
+        states = tuple(state for state, use in zip(extra, used) if use)
         gradient, states = transform.update(states, weights, gradient=tuple(gradient), traces=traces)
-        learned = dict(zip([i for i in order if used[i]], states))
-        extra = tuple(learned.get(i) for i in range(3))[:given]
+        learned = iter(states)
+        extra = tuple(next(learned) if use else None for use in used)
         updates, opt_state = optimizer.update(gradient, opt_state, weights)
         return optax.apply_updates(weights, updates), opt_state, extra
 
