@@ -87,6 +87,10 @@ def test_one_gamma_sets_every_layer_as_the_authors_code_does():
         dual_propagation(gamma=[0.5, 0.5]).update((), LAYERS, batch=(X, Y))
     with pytest.raises(BadInput, match=r"^gamma: got -1.0; allowed: a finite number > 0$"):
         dual_propagation(gamma=[-1.0, 0.5, 0.5])
+    for wrong in ("1", True, [True, 0.5, 0.5], []):
+        with pytest.raises(BadInput) as error:
+            dual_propagation(gamma=wrong)
+        assert str(error.value) == f"gamma: got {wrong!r}; allowed: a number > 0, or a list of them, one per weight layer"
 
 
 def test_small_gamma_at_every_layer_equals_the_backprop_gradient_in_float64():

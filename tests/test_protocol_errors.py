@@ -61,6 +61,7 @@ EXPECTED = {
     "training_validation_takes_every_example": "training.validation_examples: got 500; allowed: fewer than the 500 training examples",
     "training_gamma_per_layer_too_short": "training.rule_params.gamma: got [1.0, 1.0, 0.5]; allowed: one number, or one per weight layer (5 here)",
     "training_init_on_counter_current_network": "training.init: got 'glorot'; allowed: no init with network = 'counter_current_mlp' (it keeps its authors' initialisation); init is for network = 'mlp'",
+    "training_text_for_a_number": "training.rule_params.gamma: got 'large'; allowed: a number or true/false, or a list of numbers, one per weight layer",
     "training_rule_parameter_of_the_wrong_type": "training.rule_params.sweeps: got [1.0, 2.0]; allowed: a number or true/false",
     "training_equilibrium_propagation_symmetric_beta_one": "training.rule_params.beta: got 1.0; allowed: 0 < beta < 1 when a phase nudges at -beta (its output divides by 1 - beta)",
     "training_unknown_rule_parameter": "training.rule_params.gama: got an unknown key, not a parameter of rule 'dual_propagation'; allowed: gamma, sweeps, kolen_pollack, feedback_learning_rate, feedback_decay (did you mean 'gamma'?)",
