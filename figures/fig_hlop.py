@@ -80,7 +80,7 @@ def subspace_angles(path, overrides, run_dir) -> list:
     weights = read_npz(run_dir / "weights.npz")
     weights = tuple(weights[f"weights_{i}"] for i in range(len(spec.sizes) - 1))
     x = experiment.run.data[0][0][0][:TRACE_IMAGES]
-    _, traces = spiking_forward(weights, x, spec.trainer, config)
+    _, traces = spiking_forward(weights, x, "dsr", config)      # the forward pass is every trainer's
     subspaces = read_npz(run_dir / "subspaces.npz")
     angles = []
     for layer, (trace, k) in enumerate(zip(traces, spec.hlop.rows_first)):

@@ -192,6 +192,49 @@ def test_dsr_gradient_matches_its_closed_form():
     np.testing.assert_allclose(gradient[0], x.T @ d_current, rtol=1e-4, atol=1e-7)
 
 
+
+def test_feedback_alignment_sends_the_error_down_through_its_fixed_matrix():
+    """dsr_fa: the readout's gradient is DSR's, the hidden layer's is DSR's closed form with
+    W_2 replaced by the feedback matrix B_2 in the error sent down, and B = W is DSR itself."""
+    config = SpikingMLPConfig()
+    w1 = jax.random.uniform(jax.random.PRNGKey(0), (6, 5), minval=-1.0, maxval=3.0)
+    w2 = jax.random.normal(jax.random.PRNGKey(1), (5, 3))
+    b1, b2 = jax.random.normal(jax.random.PRNGKey(3), (6, 5)), jax.random.normal(jax.random.PRNGKey(4), (5, 3))
+    x = jax.random.uniform(jax.random.PRNGKey(2), (4, 6))
+    labels = jnp.array([0, 1, 2, 1])
+    _, dsr, _ = spiking_gradients((w1, w2), x, labels, "dsr", config)
+    _, fa, traces = spiking_gradients((w1, w2), x, labels, "dsr_fa", config, feedback=(b1, b2))
+    np.testing.assert_allclose(fa[1], dsr[1], rtol=1e-6)
+    error = (jax.nn.softmax(traces[1] @ w2) - jax.nn.one_hot(labels, 3)) / 4
+    current = x @ w1
+    gate = (current > 0) & (current < config.v_th * config.tau / config.dt)
+    d_current = np.where(gate, config.time_steps * np.sum(config.rate_weights**2) * (error @ b2.T) / config.tau, 0.0)
+    np.testing.assert_allclose(fa[0], x.T @ d_current, rtol=1e-4, atol=1e-7)
+    assert float(jnp.abs(fa[0] - dsr[0]).max()) > 1e-2 * float(jnp.abs(dsr[0]).max())
+    weights = init_spiking_mlp(jax.random.PRNGKey(5), (8, 7, 6, 3))
+    x = jax.random.uniform(jax.random.PRNGKey(6), (5, 8), maxval=3.0)
+    labels = jnp.arange(5) % 3
+    _, dsr, _ = spiking_gradients(weights, x, labels, "dsr")
+    _, same, _ = spiking_gradients(weights, x, labels, "dsr_fa", feedback=weights)
+    for a, b in zip(dsr, same):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_feedback_matrices_go_with_dsr_fa_only_one_per_layer():
+    weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 4, 3))
+    x, labels = jnp.ones((2, 6)), jnp.array([0, 1])
+    with pytest.raises(BadInput) as error:
+        spiking_gradients(weights, x, labels, "dsr_fa")
+    assert str(error.value) == ("feedback: got none; allowed: with trainer 'dsr_fa', one fixed matrix per layer shaped "
+                                "like its weights: [(6, 4), (4, 3)]")
+    with pytest.raises(BadInput) as error:
+        spiking_gradients(weights, x, labels, "dsr_fa", feedback=weights[:1])
+    assert str(error.value) == ("feedback: got arrays of shapes [(6, 4)]; allowed: with trainer 'dsr_fa', one fixed "
+                                "matrix per layer shaped like its weights: [(6, 4), (4, 3)]")
+    with pytest.raises(BadInput) as error:
+        spiking_gradients(weights, x, labels, "dsr", feedback=weights)
+    assert str(error.value) == "feedback: got feedback matrices with trainer 'dsr'; allowed: feedback only with trainer 'dsr_fa'"
+
 def test_bptt_gradient_matches_finite_differences_of_the_smooth_one_step_network():
     config = SpikingMLPConfig(time_steps=1, surrogate=Surrogate("arctan", width=0.2, forward="smooth"))
     weights = init_spiking_mlp(jax.random.PRNGKey(0), (5, 4, 3))
@@ -312,7 +355,7 @@ def test_frozen_rows_need_the_dsr_trainer_and_one_array_per_layer():
     x, labels = jnp.ones((2, 6)), jnp.array([0, 1])
     with pytest.raises(BadInput) as error:
         spiking_gradients(weights, x, labels, "bptt", frozen=(None, None))
-    assert str(error.value) == ("frozen: got frozen rows with trainer 'bptt'; allowed: trainer 'dsr' "
+    assert str(error.value) == ("frozen: got frozen rows with trainer 'bptt'; allowed: trainer 'dsr' or 'dsr_fa' "
                                 "(with 'bptt' project the gradient: bioplastic.rules.hlop.hlop_update)")
     with pytest.raises(BadInput) as error:
         spiking_gradients(weights, x, labels, "dsr", frozen=(jnp.zeros((2, 5)), None))

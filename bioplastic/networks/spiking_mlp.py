@@ -21,7 +21,11 @@ Two trainers give the gradient of the cross-entropy of the logits:
 - ``"dsr"``: differentiation on spike representation (Meng et al. 2022), the HLOP code's
   default: each layer is differentiated as the rate map ``r = clip(a / tau, 0, v_th / dt)``
   of its weighted mean input current ``a``: the gradient of ``I_t`` is
-  ``(1 / T) (g / tau) [0 < a < v_th tau / dt]`` at every step, with ``g = T sum_t w_t g_t / sum_t w_t``.
+  ``(1 / T) (g / tau) [0 < a < v_th tau / dt]`` at every step, with ``g = T sum_t w_t g_t / sum_t w_t``;
+- ``"dsr_fa"``: DSR with feedback alignment (Lillicrap et al. 2016; the HLOP code's
+  ``-feedback_alignment``): the same layer derivative, but the error reaches the layer
+  below through a fixed random matrix ``B_l`` (``feedback``, shaped like ``W_l``) instead of
+  ``W_l``; each weight gradient is still the layer's own presynaptic activity times its error.
 
 Both also return each layer's *presynaptic trace*: the input itself for the first layer,
 the weighted firing rate of the layer below for the others (``batch x n_in`` each), which
@@ -53,7 +57,9 @@ from bioplastic.rules.hebbian_subspace import off_span
 TRAINERS = {          # name -> description; the one place a trainer is named
     "bptt": "backpropagation through time, surrogate spike derivative",
     "dsr": "differentiation on spike representation (the HLOP code's)",
+    "dsr_fa": "DSR with feedback alignment: errors sent down by fixed random matrices, not the weights",
 }
+RATE_TRAINERS = ("dsr", "dsr_fa")     # differentiated by DSR: they can project frozen rows in their backward pass
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,69 +171,78 @@ def _currents(inputs, w, config: SpikingMLPConfig):
     return inputs @ w
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(3, 4))
-def _dsr_layer(inputs, w, frozen, config: SpikingMLPConfig, held: bool):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(4, 5))
+def _dsr_layer(inputs, w, frozen, feedback, config: SpikingMLPConfig, held: bool):
     """Spikes (T, batch, n_out) of a layer driven by ``inputs @ w``, differentiated by DSR.
 
     ``inputs``: the spikes of the layer below (T, batch, n_in), or the input (batch, n_in)
     held for ``T`` steps. ``frozen`` (k x n_in, or None): rows whose span the weight
     gradient is projected off (HLOP's frozen subspace); it gets no gradient itself.
-    ``held``: ``inputs`` is the held input (``inputs.ndim == 2``).
+    ``feedback`` (shaped like ``w``, or None: ``w`` itself): the matrix that sends the
+    error to ``inputs``; it gets no gradient. ``held``: ``inputs`` is the held input (``inputs.ndim == 2``).
     """
     return _integrate(_currents(inputs, w, config), config, bptt=False)
 
 
-def _dsr_forward(inputs, w, frozen, config, held):
+def _dsr_forward(inputs, w, frozen, feedback, config, held):
     currents = _currents(inputs, w, config)
     mean_current = jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * currents, axis=0)
     summed = inputs if held else jnp.sum(inputs, axis=0)     # a held input's sum over steps is T x inputs
-    return _integrate(currents, config, bptt=False), (summed, w, frozen, mean_current)
+    return _integrate(currents, config, bptt=False), (summed, w, frozen, feedback, mean_current)
 
 
 def _dsr_backward(config, held, residuals, g):
     """DSR's gradient of every step's current is the same (batch, n_out) array, so the
     products with ``w`` and with the input are taken once, on the input summed over steps,
     instead of once per step: the same sums, ``T`` times fewer multiplications."""
-    summed, w, frozen, mean_current = residuals
+    summed, w, frozen, feedback, mean_current = residuals
+    down = w if feedback is None else feedback           # the matrix the error goes down through
     rate_gradient = config.time_steps * jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * g, axis=0)
     gate = (mean_current > 0) & (mean_current < config.v_th * config.tau / config.dt)
     per_step = jnp.where(gate, rate_gradient / config.tau, 0.0) / config.time_steps
     if held:
         per_step_sum = config.time_steps * per_step
-        d_inputs = per_step_sum @ w.T
+        d_inputs = per_step_sum @ down.T
         presynaptic, postsynaptic = summed, per_step_sum
     else:
-        d_inputs = jnp.broadcast_to(per_step @ w.T, (config.time_steps,) + summed.shape)
+        d_inputs = jnp.broadcast_to(per_step @ down.T, (config.time_steps,) + summed.shape)
         presynaptic, postsynaptic = summed, per_step
     if frozen is not None:
         presynaptic = off_span(presynaptic, frozen)
-    d_frozen = None if frozen is None else jnp.zeros_like(frozen)
-    return d_inputs, presynaptic.T @ postsynaptic, d_frozen
+    return d_inputs, presynaptic.T @ postsynaptic, _no_gradient(frozen), _no_gradient(feedback)
+
+
+def _no_gradient(constant):
+    """The cotangent of an argument that takes no gradient: zeros, or None for None."""
+    return None if constant is None else jnp.zeros_like(constant)
 
 
 _dsr_layer.defvjp(_dsr_forward, _dsr_backward)
 
 
 @jax.custom_vjp
-def _readout(rates, w, frozen):
-    """``rates @ w``, whose weight gradient is projected off the span of the rows ``frozen`` (k x n_in)."""
+def _readout(rates, w, frozen, feedback):
+    """``rates @ w``, whose weight gradient is projected off the span of the rows ``frozen`` (k x n_in, or None),
+    and whose error reaches ``rates`` through ``feedback`` (shaped like ``w``; None: ``w``)."""
     return rates @ w
 
 
-def _readout_forward(rates, w, frozen):
-    return rates @ w, (rates, w, frozen)
+def _readout_forward(rates, w, frozen, feedback):
+    return rates @ w, (rates, w, frozen, feedback)
 
 
 def _readout_backward(residuals, g):
-    rates, w, frozen = residuals
-    presynaptic = off_span(rates, frozen)
-    return g @ w.T, presynaptic.T @ g, jnp.zeros_like(frozen)
+    rates, w, frozen, feedback = residuals
+    presynaptic = rates if frozen is None else off_span(rates, frozen)
+    down = w if feedback is None else feedback
+    return g @ down.T, presynaptic.T @ g, _no_gradient(frozen), _no_gradient(feedback)
 
 
 _readout.defvjp(_readout_forward, _readout_backward)
 
 
-def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(), frozen=None):
+def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(), frozen=None,
+                    feedback=None):
     """Logits (batch x classes) and the presynaptic trace of every layer.
 
     Parameters
@@ -236,15 +251,18 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
         From :func:`init_spiking_mlp`.
     x : array (batch, n_in)
         Input currents, held for ``config.time_steps`` steps.
-    trainer : {"bptt", "dsr"}
+    trainer : {"bptt", "dsr", "dsr_fa"}
         Which gradient flows through the spikes (the forward pass is the same).
     config : SpikingMLPConfig
     frozen : tuple of arrays, optional
-        With ``"dsr"``: each layer's frozen rows (k_l x n_in_l, as HLOP keeps them:
+        With ``"dsr"`` or ``"dsr_fa"``: each layer's frozen rows (k_l x n_in_l, as HLOP keeps them:
         :func:`bioplastic.rules.hlop.frozen_bases`), or None for a layer without. Every weight gradient is then projected
         off their span in the backward pass, on the presynaptic activity (batch x n_in)
         rather than on the gradient (n_in x n_out): :func:`~bioplastic.rules.hebbian_subspace.project_gradient`'s
         result with fewer multiplications. The forward pass is unchanged.
+    feedback : tuple of arrays
+        With ``"dsr_fa"`` (and only then): one fixed matrix per layer, shaped like its weights
+        (e.g. a second :func:`init_spiking_mlp`), through which the error goes down.
 
     Returns
     -------
@@ -264,24 +282,31 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     check_choice(trainer, "trainer", TRAINERS)
     if frozen is not None:
         frozen = _checked_frozen(frozen, weights, trainer)
+    feedback = _checked_feedback(feedback, weights, trainer)
+    frozen_of = (lambda layer: None) if frozen is None else (lambda layer: frozen[layer])
+    feedback_of = (lambda layer: None) if feedback is None else (lambda layer: feedback[layer])
     rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
     traces = [x]
     inputs = x   # the input: a constant current, so its product is taken once
     for layer, w in enumerate(weights[:-1]):
-        if trainer == "dsr":
-            inputs = _dsr_layer(inputs, w, None if frozen is None else frozen[layer], config, inputs.ndim == 2)
+        if trainer in RATE_TRAINERS:
+            inputs = _dsr_layer(inputs, w, frozen_of(layer), feedback_of(layer), config, inputs.ndim == 2)
         else:
             inputs = _integrate(_currents(inputs, w, config), config, bptt=True)
         traces.append(jnp.sum(rate_weights * inputs, axis=0))
-    logits = traces[-1] @ weights[-1] if frozen is None or frozen[-1] is None else _readout(traces[-1], weights[-1], frozen[-1])
+    last = len(weights) - 1
+    if frozen_of(last) is None and feedback_of(last) is None:
+        logits = traces[-1] @ weights[-1]
+    else:
+        logits = _readout(traces[-1], weights[-1], frozen_of(last), feedback_of(last))
     return logits, tuple(jax.lax.stop_gradient(t) for t in traces)
 
 
 def _checked_frozen(frozen, weights, trainer: str) -> tuple:
     """``frozen`` as a tuple of one (k, n_in) array per layer, checked against ``weights`` and the trainer."""
-    if trainer != "dsr":
+    if trainer not in RATE_TRAINERS:
         raise BadInput("frozen", f"frozen rows with trainer {trainer!r}",
-                       "trainer 'dsr' (with 'bptt' project the gradient: bioplastic.rules.hlop.hlop_update)")
+                       "trainer 'dsr' or 'dsr_fa' (with 'bptt' project the gradient: bioplastic.rules.hlop.hlop_update)")
     frozen = tuple(frozen)
     shapes = [None if h is None else tuple(np.shape(h)) for h in frozen]
     if len(frozen) != len(weights) or any(s is not None and (len(s) != 2 or s[1] != w.shape[0])
@@ -291,8 +316,21 @@ def _checked_frozen(frozen, weights, trainer: str) -> tuple:
     return frozen
 
 
+def _checked_feedback(feedback, weights, trainer: str):
+    """``feedback`` as a tuple shaped like ``weights`` for ``"dsr_fa"``; None for the other trainers."""
+    if trainer != "dsr_fa":
+        if feedback is not None:
+            raise BadInput("feedback", f"feedback matrices with trainer {trainer!r}", "feedback only with trainer 'dsr_fa'")
+        return None
+    shapes = None if feedback is None else [tuple(np.shape(b)) for b in feedback]
+    if shapes != [tuple(w.shape) for w in weights]:
+        raise BadInput("feedback", "none" if shapes is None else f"arrays of shapes {shapes}",
+                       f"with trainer 'dsr_fa', one fixed matrix per layer shaped like its weights: {[w.shape for w in weights]}")
+    return tuple(feedback)
+
+
 def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(),
-                      frozen=None):
+                      frozen=None, feedback=None):
     """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``.
 
     The loss is the mean cross-entropy (nats) of the logits of :func:`spiking_forward`;
@@ -306,12 +344,14 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
         Input currents (units of ``config.v_th``), held for ``config.time_steps`` steps.
     labels : int array (batch,)
         Class indices in ``[0, n_classes)``.
-    trainer : {"bptt", "dsr"}
+    trainer : {"bptt", "dsr", "dsr_fa"}
         Which gradient flows through the spikes (see the module docstring).
     config : SpikingMLPConfig
     frozen : tuple of arrays, optional
-        With ``"dsr"``: each layer's frozen rows; the gradient comes back projected off
+        With ``"dsr"`` or ``"dsr_fa"``: each layer's frozen rows; the gradient comes back projected off
         them (see :func:`spiking_forward`).
+    feedback : tuple of arrays
+        With ``"dsr_fa"``: the fixed feedback matrices (see :func:`spiking_forward`).
 
     Returns
     -------
@@ -331,7 +371,7 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
     """
 
     def loss(weights):
-        logits, traces = spiking_forward(weights, x, trainer, config, frozen)
+        logits, traces = spiking_forward(weights, x, trainer, config, frozen, feedback)
         log_p = jax.nn.log_softmax(logits)
         return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1)), traces
 

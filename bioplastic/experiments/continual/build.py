@@ -24,7 +24,8 @@ import numpy as np
 import optax
 
 from bioplastic.data.tasks import permuted_tasks
-from bioplastic.networks.spiking_mlp import TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward, spiking_gradients
+from bioplastic.networks.spiking_mlp import (RATE_TRAINERS, TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward,
+                                             spiking_gradients)
 from bioplastic.neurons.surrogate import Surrogate
 from bioplastic.protocol.checker import Checker, examples_used, load_dataset, plots_without_sources
 from bioplastic.protocol.components import PLOTS
@@ -192,10 +193,12 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         gpm_threshold=tuple(gpm.threshold) if isinstance(gpm.threshold, list) else gpm.threshold,
         gpm_threshold_increment=gpm.threshold_increment, gpm_samples=gpm.samples)
     trainer = spec.trainer
+    # feedback alignment's fixed matrices: drawn as the weights are, from a key of their own
+    feedback = init_spiking_mlp(jax.random.fold_in(key_weights, 1), tuple(spec.sizes)) if trainer == "dsr_fa" else None
     run, state = check.call(
         path, prepare_sequence,
-        lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen),
-        lambda w, x: spiking_forward(w, x, trainer, config)[0],
+        lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen, feedback),
+        lambda w, x: spiking_forward(w, x, trainer, config, feedback=feedback)[0],
         init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run,
-        projects=trainer == "dsr")        # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
+        projects=trainer in RATE_TRAINERS)   # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
     return ContinualExperiment(protocol, run, state)

@@ -171,7 +171,8 @@ class ContinualSpec(Strict):
     tasks: int = Field(10, ge=1, description="permuted tasks")
     first_unpermuted: bool = Field(False, description="task 0 the dataset as is (the HLOP code permutes it too)")
     sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
-    trainer: Literal[tuple(TRAINERS)] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate")
+    trainer: Literal[tuple(TRAINERS)] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate; "
+                                              "dsr_fa: DSR with feedback alignment (fixed random feedback matrices)")
     method: Literal[tuple(METHODS)] = _SETTINGS.method
     learning_rate: float = Field(gt=0, description="SGD learning rate")
     batch_size: int = Field(_SETTINGS.batch_size, ge=1)
