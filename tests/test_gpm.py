@@ -166,7 +166,9 @@ def test_gpm_forgets_less_than_fine_tuning_end_to_end(tmp_path):
     from bioplastic.experiments import run_protocol
     from toy_protocols import TOY
 
-    overrides = TOY["hlop_pmnist_small"] + ["continual.train_examples=1024", "continual.epochs_per_task=2"]
+    overrides = TOY["hlop_pmnist_small"] + [                # 1024 images trained on (32 held out), GPM's CIFAR setting
+        "continual.train_examples=1056", "continual.epochs_per_task=2", "continual.gpm.threshold=0.97",
+        "continual.gpm.threshold_increment=0.003", "continual.gpm.samples=125"]
     out = tmp_path
     result = {}
     for method in ("gpm", "finetune"):

@@ -37,7 +37,8 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
     assert manifest["status"] == "completed" and manifest["seed"] == protocol["seed"]
     if "continual" in protocol:
         accuracy = read_npz(run_dir / "accuracy.npz")["accuracy"]
-        n = protocol["continual"]["tasks"]
+        continual = protocol["continual"]
+        n = len(continual["datasets"]) if continual.get("sequence") == "datasets" else continual["tasks"]
         assert accuracy.shape == (n, n) and np.isnan(accuracy[0, 1]) and np.all(np.isfinite(np.tril(accuracy)))
         assert metrics["acc"] == pytest.approx(average_accuracy(accuracy))
         assert metrics["bwt"] == pytest.approx(backward_transfer(accuracy))

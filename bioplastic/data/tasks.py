@@ -14,6 +14,8 @@ identity (``task_id`` and the ``permutation`` or ``classes`` that define it).
 - :func:`split_tasks`: task ``t`` holds only the examples of ``class_pairs[t]`` (Split
   MNIST); labels stay the dataset's unless ``relabel``, which numbers them 0, 1, ...
   in the order the group lists them.
+- :func:`dataset_tasks`: one task per dataset, in order (Fashion-MNIST then MNIST).
+- :func:`hold_out`: each task's last training examples kept apart (a validation split).
 
 Arrays are NumPy and read-only; dtypes are kept (uint8 images stay uint8).
 
@@ -211,8 +213,91 @@ def split_tasks(images, labels, class_pairs=((0, 1), (2, 3), (4, 5), (6, 7), (8,
     return tasks
 
 
+
+def dataset_tasks(images, labels) -> list[Task]:
+    """One task per dataset, in order (e.g. Fashion-MNIST, then MNIST).
+
+    Parameters
+    ----------
+    images : sequence of (train_images, test_images)
+        One pair per dataset; every dataset's examples must have the same shape.
+    labels : sequence of (train_labels, test_labels)
+        One pair per dataset, kept as they are.
+
+    Returns
+    -------
+    list of Task
+        With ``permutation=None`` and ``classes=None``.
+
+    Example
+    -------
+    >>> first = (np.zeros((3, 2, 2), np.uint8), np.zeros((1, 2, 2), np.uint8))
+    >>> second = (np.ones((2, 2, 2), np.uint8), np.ones((1, 2, 2), np.uint8))
+    >>> tasks = dataset_tasks([first, second], [(np.array([0, 1, 2]), np.array([1])), (np.array([2, 0]), np.array([0]))])
+    >>> [(t.task_id, len(t.train_y), int(t.train_x.max())) for t in tasks]
+    [(0, 3, 0), (1, 2, 1)]
+    >>> dataset_tasks([first, (np.ones((2, 4)), np.ones((1, 4)))], [(np.zeros(3), np.zeros(1)), (np.zeros(2), np.zeros(1))])
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: images[1]: got examples of shape (4,); allowed: the shape of dataset 0's: (2, 2)
+    """
+    if len(images) != len(labels) or not len(images):
+        raise BadInput("images", f"{len(images)} datasets with {len(labels)} label sets", "one label pair per dataset, at least one")
+    tasks = []
+    for task_id, (pair, label_pair) in enumerate(zip(images, labels)):
+        train_x, train_y, test_x, test_y = _split_pairs(pair, label_pair)
+        if tasks and train_x.shape[1:] != tasks[0].train_x.shape[1:]:
+            raise BadInput(f"images[{task_id}]", f"examples of shape {train_x.shape[1:]}",
+                           f"the shape of dataset 0's: {tasks[0].train_x.shape[1:]}")
+        tasks.append(Task(task_id, *(_read_only(np.array(a)) for a in (train_x, train_y, test_x, test_y))))
+    return tasks
+
 def _relabel(y: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
     """Vectorised ``y -> index of y in group`` (every ``y`` is in ``group``)."""
     order = np.argsort(group)
     sorted_group = np.asarray(group)[order]
     return order[np.searchsorted(sorted_group, y)].astype(y.dtype)
+
+
+def hold_out(tasks: list[Task], examples: int) -> tuple[list[Task], list[tuple[np.ndarray, np.ndarray]]]:
+    """Hold the last ``examples`` training examples of every task out of its training set.
+
+    The held-out examples are never trained on: they score choices made before the test
+    sets are seen (a validation split). The tasks' test sets are passed on untouched and
+    are not read.
+
+    Parameters
+    ----------
+    tasks : list of Task
+    examples : int
+        Examples held out per task, fewer than each task's training examples.
+
+    Returns
+    -------
+    kept : list of Task
+        The tasks with their training sets shortened by ``examples`` (the same test sets).
+    held_out : list of (images, labels)
+        The held-out training examples of each task.
+
+    Example
+    -------
+    >>> x = (np.arange(24, dtype=np.uint8).reshape(6, 2, 2), np.arange(8, dtype=np.uint8).reshape(2, 2, 2))
+    >>> y = (np.array([0, 1, 2, 3, 0, 1], np.uint8), np.array([2, 3], np.uint8))
+    >>> kept, held_out = hold_out(split_tasks(x, y, ((0, 1), (2, 3))), 1)
+    >>> [t.train_y.tolist() for t in kept], [labels.tolist() for _, labels in held_out], kept[1].test_y.tolist()
+    ([[0, 1, 0], [2]], [[1], [3]], [2, 3])
+    >>> hold_out(kept, 1)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: examples: got 1 of task 1's 1 training examples; allowed: fewer than every task's training examples
+    """
+    examples = check_size(examples, "examples")
+    kept, held_out = [], []
+    for task in tasks:
+        n = len(task.train_y)
+        if examples >= n:
+            raise BadInput("examples", f"{examples} of task {task.task_id}'s {n} training examples",
+                           "fewer than every task's training examples")
+        kept.append(dataclasses.replace(task, train_x=task.train_x[: n - examples], train_y=task.train_y[: n - examples]))
+        held_out.append((task.train_x[n - examples:], task.train_y[n - examples:]))
+    return kept, held_out

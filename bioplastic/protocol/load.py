@@ -368,6 +368,8 @@ def schema_error(error: ValidationError, raw: dict, file: str, root) -> Protocol
     'p.toml: simulation.duration_ms: got nothing (the key is required); allowed: simulated time (ms)'
     >>> message({"name": "x", "simulation": {"dt_ms": "0.1 ms", "duration_ms": 1.0}, "model": {}})
     "p.toml: simulation.dt_ms: got '0.1 ms'; allowed: a valid number (units go in the key name, never in the value: e.g. dt_ms = 0.1)"
+    >>> message({"name": "x", "simulation": {"dt_ms": 0.1, "duration_ms": 1.0}, "model": {}, "learning": {"phases": []}})
+    'p.toml: learning.phases: got a list of 0; allowed: a list of at least 1 item'
     """
     first = error.errors()[0]
     path = _clean_location(first["loc"], raw)
@@ -382,4 +384,7 @@ def schema_error(error: ValidationError, raw: dict, file: str, root) -> Protocol
         allowed += " (units go in the key name, never in the value: e.g. dt_ms = 0.1)"
     if kind == "model_type" or kind == "dict_type":
         allowed = _expected(path, root)
+    if kind == "too_short" and isinstance(value, list):
+        least = first["ctx"]["min_length"]
+        return ProtocolError(file, _dotted(path), f"a list of {len(value)}", f"a list of at least {least} item{'s' * (least > 1)}")
     return ProtocolError(file, _dotted(path), _describe(value), allowed)

@@ -242,7 +242,8 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     """
     weights = tuple(weights)
     n_tasks = len(tasks)
-    data = [(_prepare(t.train_x, t.train_y, settings), _prepare(t.test_x, t.test_y, settings)) for t in tasks]
+    data = [(_prepare(t.train_x, t.train_y, settings), prepare_images((t.test_x, t.test_y), settings.standardize))
+            for t in tasks]
     evaluate = jax.jit(lambda w, x, y: jnp.sum(jnp.argmax(predict(w, x), axis=-1) == y))
     schedule = subspaces = ewc = gpm = traces = None
     if settings.method == "hlop":

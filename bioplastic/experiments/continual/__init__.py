@@ -16,10 +16,11 @@ from bioplastic.experiments.continual.size import estimate_continual
 def _summary(experiment) -> str:
     continual = experiment.protocol.continual
     return (f"{continual.method} with {continual.trainer}, {'-'.join(map(str, continual.sizes))} spiking network, "
-            f"{continual.tasks} tasks of {len(experiment.run.data[0][0][0])} {continual.dataset} examples")
+            f"{continual.n_tasks} {continual.sequence} tasks of {len(experiment.run.data[0][0][0])} "
+            f"{' then '.join(continual.dataset_names)} examples")
 
 
 KIND = Kind("continual", ContinualProtocol, build_continual, estimate_continual,
             ContinualWork, _summary, tuple(CONTINUAL_PLOTS),
-            "a spiking MLP trained on permuted tasks one after another (HLOP, GPM, EWC, fine-tuning, multitask)",
+            "a spiking MLP trained on tasks one after another (HLOP, GPM, EWC, fine-tuning, multitask)",
             registries=(("continual methods and trainers ([continual] protocols)", CONTINUAL_METHODS),))

@@ -12,18 +12,19 @@ Example
 -------
 >>> from bioplastic.experiments.continual.build import ContinualExperiment
 >>> sorted(f.name for f in __import__("dataclasses").fields(ContinualExperiment))
-['protocol', 'run', 'state']
+['protocol', 'run', 'state', 'strengths', 'validation_run']
 """
 
 from __future__ import annotations
 
 import dataclasses
+from typing import Optional
 
 import jax
 import numpy as np
 import optax
 
-from bioplastic.data.tasks import permuted_tasks
+from bioplastic.data.tasks import dataset_tasks, hold_out, permuted_tasks, split_tasks
 from bioplastic.networks.spiking_mlp import (RATE_TRAINERS, TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward,
                                              spiking_gradients)
 from bioplastic.neurons.surrogate import Surrogate
@@ -34,6 +35,7 @@ from bioplastic.experiments.continual.schema import ContinualProtocol
 from bioplastic.train.continual import METHODS, ContinualRun, ContinualSettings, ContinualState, prepare_sequence
 from bioplastic.rules.hlop import rows_schedule
 from bioplastic.train.batches import pixel_statistics
+from bioplastic.train.selection import scored_on
 
 CONTINUAL_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
     "accuracy_matrix": ("continual", "accuracy on each task after each task (continual protocols)"),
@@ -52,13 +54,17 @@ for _name, _description in TRAINERS.items():
 class ContinualExperiment:
     """A built continual protocol: the prepared sequence and its state before the first task.
 
+    With a grid of EWC strengths, ``strengths`` holds it and ``validation_run`` is ``run``
+    scored on the held-out training examples (:func:`bioplastic.train.selection.scored_on`);
+    ``run``'s own strength is then set once one is chosen. Otherwise both are None.
+
     Made by :func:`build_continual`, which needs the dataset; the last lines are therefore
     not run.
 
     Example
     -------
     >>> [f.name for f in dataclasses.fields(ContinualExperiment)], ContinualExperiment.__dataclass_params__.frozen
-    (['protocol', 'run', 'state'], True)
+    (['protocol', 'run', 'state', 'strengths', 'validation_run'], True)
     >>> from bioplastic.experiments import validate_protocol
     >>> experiment = validate_protocol("protocols/hlop_pmnist_small.toml")          # doctest: +SKIP
     >>> experiment.state.tasks_done, experiment.state.accuracy.shape                # doctest: +SKIP
@@ -68,6 +74,8 @@ class ContinualExperiment:
     protocol: ContinualProtocol
     run: ContinualRun
     state: ContinualState
+    strengths: Optional[tuple] = None
+    validation_run: Optional[ContinualRun] = None
 
 
 def spiking_config(neuron) -> SpikingMLPConfig:
@@ -87,6 +95,36 @@ def spiking_config(neuron) -> SpikingMLPConfig:
     """
     return SpikingMLPConfig(neuron.time_steps, neuron.tau, neuron.dt, neuron.alpha, neuron.v_th,
                             Surrogate("fast_sigmoid", width=neuron.surrogate_width))
+
+
+def _sequence_datasets(check, spec, path: str, data_dir) -> tuple[list, list]:
+    """The names and loaded datasets of the sequence, the keys that name them checked against ``sequence``."""
+    if spec.sequence == "datasets":
+        if spec.dataset is not None:
+            check.fail(f"{path}.dataset", repr(spec.dataset), "no dataset with sequence = 'datasets' (its tasks are "
+                       "continual.datasets)")
+        if spec.datasets is None or len(spec.datasets) < 2:
+            check.fail(f"{path}.datasets", "nothing (the key is required)" if spec.datasets is None else repr(spec.datasets),
+                       "two or more datasets, one task each (sequence = 'datasets'), e.g. [\"fashion_mnist\", \"mnist\"]")
+        if "tasks" in spec.model_fields_set and spec.tasks != len(spec.datasets):
+            check.fail(f"{path}.tasks", repr(spec.tasks), f"{len(spec.datasets)}, one task per dataset of continual.datasets "
+                       "(or no tasks key)")
+        places = [(name, f"{path}.datasets[{i}]") for i, name in enumerate(spec.datasets)]
+    else:
+        if spec.datasets is not None:
+            check.fail(f"{path}.datasets", repr(spec.datasets), f"no datasets unless sequence = 'datasets' (sequence "
+                       f"{spec.sequence!r} reads continual.dataset)")
+        if spec.dataset is None:
+            check.fail(f"{path}.dataset", "nothing (the key is required)",
+                       f"a dataset name (bioplastic data list) for sequence = {spec.sequence!r}")
+        places = [(spec.dataset, f"{path}.dataset")]
+    loaded = [load_dataset(check, name, where, data_dir) for name, where in places]
+    first = loaded[0]
+    for (name, where), later in zip(places[1:], loaded[1:]):
+        if later.train_images.shape[1:] != first.train_images.shape[1:] or later.n_classes != first.n_classes:
+            check.fail(where, repr(name), f"a dataset with the examples and classes of {places[0][0]!r} "
+                       f"({first.train_images.shape[1:]} pixels, {first.n_classes} classes)")
+    return [name for name, _ in places], loaded
 
 
 def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> ContinualExperiment:
@@ -133,42 +171,64 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     """
     check = Checker(file)
     spec, path = protocol.continual, "continual"
-    dataset = load_dataset(check, spec.dataset, f"{path}.dataset", data_dir)
+    names, loaded = _sequence_datasets(check, spec, path, data_dir)
+    dataset, n_tasks = loaded[0], spec.n_tasks
     pixels = int(np.prod(dataset.train_images.shape[1:]))
-    if spec.sizes[0] != pixels or spec.sizes[-1] != dataset.n_classes or min(spec.sizes) < 1:
+    outputs, output_words = dataset.n_classes, "its classes"
+    if spec.sequence == "split":
+        if dataset.n_classes % spec.tasks or dataset.n_classes // spec.tasks < 2:
+            splits = [k for k in range(1, dataset.n_classes // 2 + 1) if dataset.n_classes % k == 0]
+            check.fail(f"{path}.tasks", repr(spec.tasks), f"a number of tasks that splits the {dataset.n_classes} classes of "
+                       f"{names[0]!r} into equal groups of 2 or more: {', '.join(map(str, splits))}")
+        outputs, output_words = dataset.n_classes // spec.tasks, "the classes of a task"
+    if spec.sizes[0] != pixels or spec.sizes[-1] != outputs or min(spec.sizes) < 1:
         check.fail(f"{path}.sizes", repr(spec.sizes),
-                   f"sizes from {pixels} (pixels of {spec.dataset!r}) to {dataset.n_classes} (its classes), all >= 1")
+                   f"sizes from {pixels} (pixels of {names[0]!r}) to {outputs} ({output_words}), all >= 1")
     n_layers = len(spec.sizes) - 1
     for name in ("rows_first", "rows_added", "learning_rates"):
         value = getattr(spec.hlop, name)
         if len(value) != n_layers:
             check.fail(f"{path}.hlop.{name}", repr(value), f"{n_layers} numbers, one per weight layer of {spec.sizes}")
     if spec.method == "hlop":
-        schedule = rows_schedule(spec.tasks, spec.hlop.rows_first, spec.hlop.rows_added, spec.hlop.fewer_every,
+        schedule = rows_schedule(n_tasks, spec.hlop.rows_first, spec.hlop.rows_added, spec.hlop.fewer_every,
                                  spec.hlop.fewer_by)
         totals = np.sum(schedule, axis=0)
         for layer, (total, n_in) in enumerate(zip(totals, spec.sizes[:-1])):
             if total > n_in:
                 check.fail(f"{path}.hlop.rows_added", repr(spec.hlop.rows_added),
-                           f"rows that fit layer {layer + 1}: after {spec.tasks} tasks it would have {total} lateral "
+                           f"rows that fit layer {layer + 1}: after {n_tasks} tasks it would have {total} lateral "
                            f"rows for {n_in} inputs (at most {n_in})")
     gpm = spec.gpm
     if isinstance(gpm.threshold, list) and len(gpm.threshold) != n_layers:
         check.fail(f"{path}.gpm.threshold", repr(gpm.threshold), f"one number, or one per weight layer ({n_layers} here)")
     firsts = gpm.threshold if isinstance(gpm.threshold, list) else [gpm.threshold] * n_layers
     for layer, first in enumerate(firsts):
-        last = first + (spec.tasks - 1) * gpm.threshold_increment
+        last = first + (n_tasks - 1) * gpm.threshold_increment
         if spec.method == "gpm" and last > 1 + 1e-12:
             check.fail(f"{path}.gpm.threshold_increment", repr(gpm.threshold_increment),
                        f"an increment that keeps every task's threshold <= 1: layer {layer + 1}'s would reach "
-                       f"{last:.4g} at task {spec.tasks} ({first:g} + {spec.tasks - 1} x {gpm.threshold_increment:g})")
-    n_train = examples_used(check, f"{path}.train_examples", spec.train_examples, len(dataset.train_images), spec.dataset,
-                        "training")
-    n_test = examples_used(check, f"{path}.test_examples", spec.test_examples, len(dataset.test_images), spec.dataset, "test")
-    if spec.batch_size > n_train:
-        check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_train} training examples of a task")
-    if spec.method == "gpm" and gpm.samples > n_train:
-        check.fail(f"{path}.gpm.samples", repr(gpm.samples), f"at most the {n_train} training examples of a task")
+                       f"{last:.4g} at task {n_tasks} ({first:g} + {n_tasks - 1} x {gpm.threshold_increment:g})")
+    cuts = [(examples_used(check, f"{path}.train_examples", spec.train_examples, len(d.train_images), name, "training"),
+             examples_used(check, f"{path}.test_examples", spec.test_examples, len(d.test_images), name, "test"))
+            for name, d in zip(names, loaded)]
+    groups = [tuple(range(k * outputs, (k + 1) * outputs)) for k in range(n_tasks)] if spec.sequence == "split" else None
+    if groups:          # a split task holds only its classes' examples
+        n_train = min(int(np.isin(dataset.train_labels[:cuts[0][0]], group).sum()) for group in groups)
+    else:
+        n_train = min(n for n, _ in cuts)
+    grid = isinstance(spec.ewc.strength, list)
+    if grid and spec.method == "ewc" and spec.validation_examples is None:
+        check.fail(f"{path}.ewc.strength", repr(spec.ewc.strength), "one number, or a grid with continual.validation_examples "
+                   "set (the held-out training examples that choose from it)")
+    if spec.validation_examples is not None and spec.validation_examples >= n_train:
+        check.fail(f"{path}.validation_examples", repr(spec.validation_examples),
+                   f"fewer than the {n_train} training examples of a task")
+    n_fit = n_train - (spec.validation_examples or 0)          # the training examples trained on
+    held = f" ({n_train} less the {spec.validation_examples} held out)" if spec.validation_examples else ""
+    if spec.batch_size > n_fit:
+        check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_fit} training examples of a task{held}")
+    if spec.method == "gpm" and gpm.samples > n_fit:
+        check.fail(f"{path}.gpm.samples", repr(gpm.samples), f"at most the {n_fit} training examples of a task{held}")
     for name, plot in protocol.plots.items():
         check.registered(PLOTS, plot.type, f"plots.{name}.type")
         if plot.type not in CONTINUAL_PLOTS:
@@ -177,19 +237,28 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
     plots_without_sources(check, protocol.plots)
 
     key_tasks, key_weights, key_run = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
-    images = (dataset.train_images[:n_train], dataset.test_images[:n_test])
-    labels = (dataset.train_labels[:n_train], dataset.test_labels[:n_test])
-    tasks = permuted_tasks(images, labels, spec.tasks, key_tasks, first_unpermuted=spec.first_unpermuted)
+    images = [(d.train_images[:n_train_d], d.test_images[:n_test_d]) for d, (n_train_d, n_test_d) in zip(loaded, cuts)]
+    labels = [(d.train_labels[:n_train_d], d.test_labels[:n_test_d]) for d, (n_train_d, n_test_d) in zip(loaded, cuts)]
+    if spec.sequence == "permuted":
+        tasks = permuted_tasks(images[0], labels[0], n_tasks, key_tasks, first_unpermuted=spec.first_unpermuted)
+    elif spec.sequence == "split":
+        tasks = split_tasks(images[0], labels[0], groups, relabel=True)
+    else:
+        tasks = dataset_tasks(images, labels)
+    held_out = None
+    if spec.validation_examples is not None:
+        tasks, held_out = hold_out(tasks, spec.validation_examples)
     config = spiking_config(spec.neuron)
     hlop = spec.hlop
     settings = ContinualSettings(
         method=spec.method, batch_size=spec.batch_size, epochs_per_task=spec.epochs_per_task,
-        standardize=pixel_statistics(dataset.train_images) if spec.input_scaling == "standardize" else None,
+        standardize=(pixel_statistics(np.concatenate([d.train_images for d in loaded]))      # over every dataset
+                     if spec.input_scaling == "standardize" else None),
         hlop_rows_first=tuple(hlop.rows_first), hlop_rows_added=tuple(hlop.rows_added),
         hlop_fewer_every=hlop.fewer_every, hlop_fewer_by=hlop.fewer_by,
         hlop_learning_rates=tuple(hlop.learning_rates), hlop_iterations=hlop.iterations,
         hlop_momentum=hlop.momentum, hlop_spike_levels=hlop.spike_levels,
-        ewc_strength=spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples,
+        ewc_strength=spec.ewc.strength[0] if grid else spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples,
         gpm_threshold=tuple(gpm.threshold) if isinstance(gpm.threshold, list) else gpm.threshold,
         gpm_threshold_increment=gpm.threshold_increment, gpm_samples=gpm.samples)
     trainer = spec.trainer
@@ -201,4 +270,6 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         lambda w, x: spiking_forward(w, x, trainer, config, feedback=feedback)[0],
         init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run,
         projects=trainer in RATE_TRAINERS)   # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
+    if grid and spec.method == "ewc":
+        return ContinualExperiment(protocol, run, state, tuple(spec.ewc.strength), scored_on(run, held_out))
     return ContinualExperiment(protocol, run, state)

@@ -29,7 +29,9 @@ from bioplastic.train.continual import ContinualState, phases, train_next
 from bioplastic.rules.ewc import EWCState
 from bioplastic.rules.gpm import GPMState
 from bioplastic.rules.hebbian_subspace import Subspace
-from bioplastic.runs import Work, write_npz
+from bioplastic.runs import RunError, Work, write_npz
+from bioplastic.train.selection import choose, validation_accuracy, with_strength
+from bioplastic._checks import BadInput
 
 
 def state_arrays(state: ContinualState) -> dict:
@@ -109,44 +111,86 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
 class ContinualWork(Work):
     """A continual protocol's run: one unit per task (one in all for multitask training).
 
-    The checkpoint holds :func:`state_arrays` of the state; the non-finite watch looks at
-    the weights.
+    With a grid of EWC strengths, the first units are one whole sequence per strength,
+    scored on the held-out training examples; the tasks of the run with the chosen strength
+    follow. The state is ``(validation_acc, state)``: ACC on the held-out examples per
+    strength (NaN until tried, or when its weights became NaN or inf) and the
+    :class:`~bioplastic.train.continual.ContinualState` of the run scored on the test sets.
+    The checkpoint holds :func:`state_arrays` of the latter (and ``validation_acc``); the
+    non-finite watch looks at its weights.
 
     Example
     -------
     >>> from types import SimpleNamespace
-    >>> work = ContinualWork(SimpleNamespace(run=SimpleNamespace(settings=SimpleNamespace(method="multitask"), data=[0, 1, 2])))
+    >>> run = SimpleNamespace(settings=SimpleNamespace(method="multitask"), data=[0, 1, 2])
+    >>> work = ContinualWork(SimpleNamespace(run=run, strengths=None))
     >>> work.n_units, work.unit
     (1, 'phase')
+    >>> work = ContinualWork(SimpleNamespace(run=SimpleNamespace(settings=SimpleNamespace(method="ewc"), data=[0, 1, 2]),
+    ...                                      strengths=(1.0, 10.0)))
+    >>> work.n_units, work.unit_name(1), work.unit_name(2), work.progress_at(3)      # 2 x 3 tasks + 1
+    (5, 'EWC strength 10 on held-out examples (2 of 2)', 'task 1 of 3', 7)
     """
 
     def __init__(self, experiment: ContinualExperiment):
         self.experiment = experiment
-        self.n_units = phases(experiment.run)
+        self.strengths = experiment.strengths or ()
+        self.tasks_per_run = phases(experiment.run)
+        self.n_units = len(self.strengths) + self.tasks_per_run
         self.unit = "tasks" if self.n_units > 1 else "phase"
 
     def start(self):
-        return self.experiment.state
+        return np.full(len(self.strengths), np.nan), self.experiment.state
 
-    def run_unit(self, index, state, run_dir, advance):
-        return train_next(self.experiment.run, state)
+    def progress_at(self, units_done):
+        """Tasks trained: a whole sequence per strength tried, then one per task."""
+        tried = min(units_done, len(self.strengths))
+        return tried * self.tasks_per_run + units_done - tried
 
-    def checkpointed(self, state):
-        return state_arrays(state)
+    def unit_name(self, index):
+        if index < len(self.strengths):
+            return (f"EWC strength {self.strengths[index]:g} on held-out examples "
+                    f"({index + 1} of {len(self.strengths)})")
+        return f"task {index - len(self.strengths) + 1} of {self.tasks_per_run}"
+
+    def final_run(self, validation_acc):
+        """The run scored on the test sets: with a grid, at the strength of best held-out ACC."""
+        if not self.strengths:
+            return self.experiment.run
+        try:
+            return with_strength(self.experiment.run, choose(self.strengths, validation_acc))
+        except BadInput as error:
+            raise RunError(f"continual: {error}") from None
+
+    def run_unit(self, index, work_state, run_dir, advance):
+        validation_acc, state = work_state
+        if index < len(self.strengths):
+            validation_acc = validation_acc.copy()
+            validation_acc[index] = validation_accuracy(with_strength(self.experiment.validation_run, self.strengths[index]),
+                                                        self.experiment.state)
+            return validation_acc, state
+        return validation_acc, train_next(self.final_run(validation_acc), state)
+
+    def checkpointed(self, work_state):
+        validation_acc, state = work_state
+        return {**state_arrays(state), **({"validation_acc": validation_acc} if self.strengths else {})}
 
     def restored(self, tree, start, run_dir, units_done):
-        return state_from_arrays(tree, start)
+        validation_acc = np.asarray(tree["validation_acc"]) if self.strengths else start[0]
+        return validation_acc, state_from_arrays(tree, start[1])
 
-    def watched(self, state):
-        return state.weights
+    def watched(self, work_state):
+        return work_state[1].weights
 
     def nonfinite_message(self, index, before, path):
         method = self.experiment.run.settings.method
         layer = int(path.strip("[]")) + 1
-        return (f"continual: the weights of layer {layer} became NaN or inf while training task {index + 1} ({method}); "
+        return (f"continual: the weights of layer {layer} became NaN or inf while training task "
+                f"{index - len(self.strengths) + 1} ({method}); "
                 f"lower continual.learning_rate{' or continual.ewc.strength' if method == 'ewc' else ''}")
 
-    def finish(self, run_dir, state):
+    def finish(self, run_dir, work_state):
+        validation_acc, state = work_state
         protocol = self.experiment.protocol
         arrays = state_arrays(state)
         write_npz(run_dir / "accuracy.npz", {"accuracy": state.accuracy, "task_seconds": arrays["task_seconds"]})
@@ -160,6 +204,11 @@ class ContinualWork(Work):
                    "train_seconds": float(np.sum(state.task_seconds))}
         if state.gpm is not None:
             metrics.update({f"basis_size_layer_{i + 1}": len(b) for i, b in enumerate(state.gpm.bases)})
+        if self.strengths:
+            chosen = self.final_run(validation_acc).settings.ewc_strength
+            metrics.update({"ewc_strength": chosen, "validation_acc": float(np.nanmax(validation_acc)),
+                            "validation_acc_per_strength": {f"{s:g}": None if np.isnan(a) else float(a)
+                                                            for s, a in zip(self.strengths, validation_acc)}})
         if protocol.continual.method != "multitask":
             metrics["bwt"] = backward_transfer(state.accuracy)
             metrics["seconds_per_task"] = float(np.mean(state.task_seconds))

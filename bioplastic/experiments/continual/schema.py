@@ -20,6 +20,12 @@ from bioplastic.train.continual import METHODS, ContinualSettings
 
 
 _SETTINGS = ContinualSettings()      # the trainer's defaults, written once, in its settings
+SEQUENCES = {          # name -> description; the one place a task sequence is named
+    "permuted": "tasks pixel permutations of dataset",
+    "split": "the classes of dataset in tasks equal groups of consecutive classes, each example labelled by its "
+             "place in its group (one shared head of that many outputs: domain-incremental)",
+    "datasets": "one task per dataset of datasets, in order, all with the same pixels and classes",
+}
 
 
 class SpikingNeuronSpec(Strict):
@@ -76,23 +82,6 @@ class HLOPSpec(Strict):
     spike_levels: Optional[int] = Field(_SETTINGS.hlop_spike_levels, ge=1, description="spiking lateral neurons: response levels")
 
 
-class EWCSpec(Strict):
-    """Elastic weight consolidation (the ewc method).
-
-    Example
-    -------
-    >>> ewc = EWCSpec()
-    >>> ewc.strength, ewc.fisher_examples
-    (10.0, 1000)
-    """
-
-    strength: float = Field(
-        _SETTINGS.ewc_strength, gt=0, description="weight of the quadratic penalty (10: the best ACC of 3, 10 and 30 on "
-        "hlop_pmnist_small; 100 diverges with SGD lr 0.1)"
-    )
-    fisher_examples: int = Field(_SETTINGS.fisher_examples, ge=1, description="training images per task for the Fisher estimate")
-
-
 _Fraction = Annotated[float, Field(gt=0, le=1)]
 
 
@@ -108,6 +97,34 @@ def _number_or_list(value):
 _Thresholds = Annotated[Union[Annotated[_Fraction, Tag("number")], Annotated[list[_Fraction], Tag("list")]],
                         Discriminator(_number_or_list, custom_error_type="number_or_list",
                                       custom_error_message="Input should be a number, or a list of one per weight layer")]
+_Strengths = Annotated[Union[Annotated[float, Field(gt=0), Tag("number")],
+                             Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1), Tag("list")]],
+                       Discriminator(_number_or_list, custom_error_type="number_or_list",
+                                     custom_error_message="Input should be a number, or a list of numbers (a grid)")]
+
+
+class EWCSpec(Strict):
+    """Elastic weight consolidation (the ewc method).
+
+    ``strength`` is one number, or a grid: then every value trains the whole sequence on
+    the training sets less ``continual.validation_examples`` per task, the one with the best
+    ACC on those held-out examples is chosen, and only its run is scored on the test sets
+    (:mod:`bioplastic.train.selection`).
+
+    Example
+    -------
+    >>> ewc = EWCSpec()
+    >>> ewc.strength, ewc.fisher_examples
+    (10.0, 1000)
+    >>> EWCSpec(strength=[1, 3, 10, 30]).strength
+    [1.0, 3.0, 10.0, 30.0]
+    """
+
+    strength: _Strengths = Field(
+        _SETTINGS.ewc_strength, description="weight of the quadratic penalty, or a grid of them chosen on held-out "
+        "training examples (continual.validation_examples)"
+    )
+    fisher_examples: int = Field(_SETTINGS.fisher_examples, ge=1, description="training images per task for the Fisher estimate")
 
 
 class GPMSpec(Strict):
@@ -154,8 +171,10 @@ class ContinualSpec(Strict):
     Example
     -------
     >>> spec = ContinualSpec(dataset="mnist", sizes=[784, 100, 100, 10], learning_rate=0.1)
-    >>> spec.tasks, spec.first_unpermuted, spec.trainer, spec.method, spec.batch_size, spec.input_scaling
-    (10, False, 'dsr', 'hlop', 64, 'standardize')
+    >>> spec.sequence, spec.tasks, spec.first_unpermuted, spec.trainer, spec.method, spec.batch_size, spec.input_scaling
+    ('permuted', 10, False, 'dsr', 'hlop', 64, 'standardize')
+    >>> ContinualSpec(sequence="datasets", datasets=["fashion_mnist", "mnist"], sizes=[784, 10], learning_rate=0.1).n_tasks
+    2
     >>> spec.neuron.time_steps, spec.hlop.rows_first, spec.ewc.strength, spec.gpm.threshold
     (20, [80, 200, 100], 10.0, 0.97)
     >>> ContinualSpec(dataset="mnist", sizes=[784, 10], learning_rate=0.1, method="si")  # doctest: +ELLIPSIS
@@ -167,8 +186,11 @@ class ContinualSpec(Strict):
     ...
     """
 
-    dataset: str = Field(description="dataset name (bioplastic data list)")
-    tasks: int = Field(10, ge=1, description="permuted tasks")
+    sequence: Literal[tuple(SEQUENCES)] = Field("permuted", description="how the tasks are made: " + "; ".join(
+        f"{name}: {description}" for name, description in SEQUENCES.items()))
+    dataset: Optional[str] = Field(None, description="dataset name (bioplastic data list); sequences permuted and split")
+    datasets: Optional[list[str]] = Field(None, description="sequence datasets: one task per dataset, in this order")
+    tasks: int = Field(10, ge=1, description="tasks (permuted, split: groups of classes; datasets: as many as datasets)")
     first_unpermuted: bool = Field(False, description="task 0 the dataset as is (the HLOP code permutes it too)")
     sizes: list[int] = Field(min_length=2, description="layer sizes, input (pixels) to output (classes)")
     trainer: Literal[tuple(TRAINERS)] = Field("dsr", description="dsr: rate-based gradient (HLOP code); bptt: surrogate; "
@@ -179,11 +201,23 @@ class ContinualSpec(Strict):
     epochs_per_task: int = Field(_SETTINGS.epochs_per_task, ge=1)
     input_scaling: Literal["unit", "standardize"] = "standardize"
     train_examples: Optional[int] = Field(None, ge=1, description="the first N training images of each task")
+    validation_examples: Optional[int] = Field(None, ge=1, description="the last N of those held out of training "
+                                               "(every method): they choose ewc.strength from a grid")
     test_examples: Optional[int] = Field(None, ge=1, description="the first N test images of each task")
     neuron: SpikingNeuronSpec = Field(default_factory=SpikingNeuronSpec)
     hlop: HLOPSpec = Field(default_factory=HLOPSpec)
     ewc: EWCSpec = Field(default_factory=EWCSpec)
     gpm: GPMSpec = Field(default_factory=GPMSpec)
+
+    @property
+    def n_tasks(self) -> int:
+        """The tasks of the sequence: one per dataset for ``datasets``, else ``tasks``."""
+        return len(self.datasets or ()) if self.sequence == "datasets" else self.tasks
+
+    @property
+    def dataset_names(self) -> list:
+        """The datasets the sequence reads (those named; the build checks that the right key names them)."""
+        return list(self.datasets or ()) if self.sequence == "datasets" else [self.dataset] if self.dataset else []
 
 
 class ContinualProtocol(ExperimentProtocol):

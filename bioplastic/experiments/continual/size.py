@@ -37,19 +37,22 @@ def estimate_continual(protocol: ContinualProtocol) -> Estimate:
         Parts: the tasks' images and accuracy matrix (``continual.tasks``), the network with its
         HLOP subspaces or, with GPM, its bases at their largest (n_in x n_in float64 per layer)
         (``continual.sizes``), a batch's activations (``continual.batch_size``)
-        and the dataset (``continual.dataset``); steps: tasks x epochs x batches per task.
+        and the datasets (``continual.dataset``); steps: tasks x epochs x batches per task.
     """
     spec = protocol.continual
-    n_train, n_test, pixels = dataset_examples(spec.dataset)
+    names, tasks = spec.dataset_names, spec.n_tasks
+    n_train, n_test, pixels = dataset_examples(names[0]) if names else (0, 0, 0)
     n_train, n_test = spec.train_examples or n_train, spec.test_examples or n_test
+    if spec.sequence == "split":            # each task holds its classes' share of the examples
+        n_train, n_test = ceil_div(n_train, tasks), ceil_div(n_test, tasks)
     weights = sum(a * b for a, b in zip(spec.sizes, spec.sizes[1:]))
-    hlop_rows = sum(spec.hlop.rows_first) + (spec.tasks - 1) * sum(spec.hlop.rows_added)
+    hlop_rows = sum(spec.hlop.rows_first) + (tasks - 1) * sum(spec.hlop.rows_added)
     gpm_bases = 2 * sum(n * n for n in spec.sizes[:-1]) if spec.method == "gpm" else 0     # float64: two float32s
     memory = {
-        "continual.tasks": spec.tasks * (n_train + n_test) * pixels * TASK_IMAGE_COPIES + spec.tasks**2 * FLOAT32,
+        "continual.tasks": tasks * (n_train + n_test) * pixels * TASK_IMAGE_COPIES + tasks**2 * FLOAT32,
         "continual.sizes": (weights * PARAMETER_COPIES + hlop_rows * max(spec.sizes) + gpm_bases) * FLOAT32,
         "continual.batch_size": spec.batch_size * sum(spec.sizes) * spec.neuron.time_steps * FLOAT32 * ACTIVATION_COPIES,
-        "continual.dataset": dataset_bytes(spec.dataset),
+        "continual.dataset": sum(dataset_bytes(name) for name in names),
     }
-    steps = spec.tasks * spec.epochs_per_task * ceil_div(max(n_train, 1), spec.batch_size)
+    steps = tasks * spec.epochs_per_task * ceil_div(max(n_train, 1), spec.batch_size)
     return Estimate(memory, steps, "continual.tasks", "optimizer steps")
