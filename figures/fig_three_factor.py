@@ -26,7 +26,13 @@ G-I. single manipulations (issue 22): three more runs of the shipped protocol, e
    B, swapped; one "what" readout each), H the latencies (swapped), I the probabilities
    (swapped). Per learner, the trials until each repeat's running mean error is back below
    its pre-switch level (dots; x: not within the run), their median (bar), and the
-   recovery of the error averaged over repeats (in the tick label).
+   recovery of the error averaged over repeats (in the tick label). The script prints in how many
+   reservoirs the three-factor rule recovers within half of FORCE's trials.
+
+J, K. error-modulated consolidation (``prediction.readout.what_error_gain = 2``, three-factor
+   only) against the plain rule, for the main switch and each single manipulation, on the same
+   reservoirs (paired by a line): J the mean error over the trials before the switch, K the
+   trials to recover.
 
 Runs are cached (run folders under ``figures/cache/runs/``, their paths in
 ``figures/cache/fig_three_factor-*.json``), so re-plotting is instant; ``--fresh`` reruns.
@@ -37,7 +43,7 @@ mean nothing.
 
 Usage::
 
-    python figures/fig_three_factor.py        # about 12 min on 2 cores, plus 3 runs for G-I (each like the main one)
+    python figures/fig_three_factor.py        # about 12 min on 2 cores, 3 runs for G-I (each like the main one), 4 for J-K (a third each)
     python figures/fig_three_factor.py --toy  # check that it draws
 """
 
@@ -71,6 +77,11 @@ MANIPULATIONS = {
     "latency": ["prediction.task.switch={latencies_ms=[600.0,300.0]}"],
     "probability": ["prediction.task.switch={probabilities=[0.75,0.25]}"],
 }
+# Error-modulated consolidation of "what" (the protocol header's option), three-factor only: the main
+# switch and each single manipulation again, to compare with the plain rule on the same reservoirs.
+ERROR_MODULATED = ["prediction.readout.what_error_gain=2.0", 'prediction.learners=["three_factor"]']
+SETTING_TITLES = {"both": "latency and probability", "identity": "identity", "latency": "latency",
+                  "probability": "probability"}
 MANIPULATION_TITLES = {"identity": "identity only (A, B swap outcomes X, Y)", "latency": "latency only (300 <-> 600 ms)",
                        "probability": "probability only (0.25 <-> 0.75)"}
 # --toy: every run at a size that only checks the figure draws.
@@ -125,14 +136,45 @@ def draw_recoveries(ax, run_dir: pathlib.Path, title: str):
     ax.set_title(title)
 
 
-def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dict) -> Figure:
+def per_repeat(run_dir: pathlib.Path, learner: str, key: str) -> list:
+    """``key`` of every repeat of ``learner`` in a run's metrics (None where not measured)."""
+    seeds = json.loads((run_dir / "metrics.json").read_text())["details"][learner]["seeds"]
+    return [summary[key] for summary in seeds.values()]
+
+
+def draw_modulation(ax, plain_dirs: dict, modulated_dirs: dict, key: str, ylabel: str, title: str):
+    """Per switch setting, each repeat's ``key`` for the plain three-factor rule and with error-modulated
+    consolidation (paired by a line: the same reservoir); x at the top: not measured (never recovered)."""
+    top = 0.0
+    for index, setting in enumerate(plain_dirs):
+        values = [per_repeat(plain_dirs[setting], "three_factor", key), per_repeat(modulated_dirs[setting], "three_factor", key)]
+        top = max([top] + [v for group in values for v in group if v is not None])
+    for index, setting in enumerate(plain_dirs):
+        plain = per_repeat(plain_dirs[setting], "three_factor", key)
+        modulated = per_repeat(modulated_dirs[setting], "three_factor", key)
+        for a, b in zip(plain, modulated):
+            ys = [1.1 * top if v is None else v for v in (a, b)]
+            ax.plot([index - 0.15, index + 0.15], ys, color="0.7", linewidth=0.8, zorder=1)
+            for x, v, y, color in ((index - 0.15, a, ys[0], "C0"), (index + 0.15, b, ys[1], "C3")):
+                ax.scatter(x, y, s=30, color=color, marker="x" if v is None else "o", zorder=2)
+    ax.scatter([], [], color="C0", label="three-factor")
+    ax.scatter([], [], color="C3", label="error-modulated what")
+    ax.set_xticks(range(len(plain_dirs)), [SETTING_TITLES[s] for s in plain_dirs], fontsize="small")
+    ax.set_xlabel("what the switch changes")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize="small")
+    ax.set_title(title)
+
+
+def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dict, modulated_dirs: dict) -> Figure:
     spec = tomllib.loads((main_dir / "protocol.toml").read_text())
     prediction = spec["prediction"]
     seed, switch, learners = spec["seed"], prediction["switch_trial"], prediction["learners"]
     cues = prediction["task"]["cues"]
     metrics = json.loads((main_dir / "metrics.json").read_text())
-    fig = Figure(figsize=(16.0, 12.6), layout="constrained")
-    (ax_tf, ax_force, ax_parts), (ax_amp, ax_err, ax_cos), row_manipulations = fig.subplots(3, 3)
+    fig = Figure(figsize=(16.0, 16.8), layout="constrained")
+    (ax_tf, ax_force, ax_parts), (ax_amp, ax_err, ax_cos), row_manipulations, (ax_pre, ax_recover, ax_none) = \
+        fig.subplots(4, 3)
     before = range(switch - prediction["baseline_trials"], switch)
     for ax, learner, letter in ((ax_tf, "three_factor", "A"), (ax_force, "force", "B")):
         data = read_npz(main_dir / readouts_file(learner, seed))
@@ -205,7 +247,22 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
 
     for ax, (letter, (name, run_dir)) in zip(row_manipulations, zip("GHI", manipulation_dirs.items())):
         draw_recoveries(ax, run_dir, f"{letter}. {MANIPULATION_TITLES[name]}")
+    plain_dirs = {"both": main_dir, **manipulation_dirs}
+    draw_modulation(ax_pre, plain_dirs, modulated_dirs, "pre_switch_error",
+                    f"mean error, {prediction['baseline_trials']} trials before the switch",
+                    "J. error-modulated consolidation: error before the switch")
+    draw_modulation(ax_recover, plain_dirs, modulated_dirs, "trials_to_recover", "trials to recover (x: never)",
+                    "K. error-modulated consolidation: trials to recover")
+    ax_none.axis("off")
     return fig
+
+
+def half_force(run_dir: pathlib.Path, baseline: str) -> tuple:
+    """``(repeats where the three-factor rule recovers in at most half the baseline's trials, repeats)``;
+    a baseline that never recovers counts as slower than any recovery."""
+    ours, theirs = per_repeat(run_dir, "three_factor", "trials_to_recover"), per_repeat(run_dir, baseline, "trials_to_recover")
+    met = sum(a is not None and (b is None or a <= b / 2) for a, b in zip(ours, theirs))
+    return met, len(ours)
 
 
 def main(argv=None):
@@ -218,8 +275,10 @@ def main(argv=None):
     sweep_dir = cached_run("fig_three_factor", sweep_protocol(), args.fresh, toy_sweep)
     manipulation_dirs = {name: cached_run("fig_three_factor", PROTOCOL, args.fresh, [*overrides, *toy])
                          for name, overrides in MANIPULATIONS.items()}
+    modulated_dirs = {name: cached_run("fig_three_factor", PROTOCOL, args.fresh, [*overrides, *ERROR_MODULATED, *toy])
+                      for name, overrides in {"both": [], **MANIPULATIONS}.items()}
     with bioplastic_style():
-        out = save_figure(draw(main_dir, sweep_dir, manipulation_dirs),
+        out = save_figure(draw(main_dir, sweep_dir, manipulation_dirs, modulated_dirs),
                           HERE / "out" / ("fig_three_factor_toy.png" if args.toy else "fig_three_factor.png"))
     print(f"wrote {out}")
     metrics = json.loads((main_dir / "metrics.json").read_text())
@@ -241,6 +300,17 @@ def main(argv=None):
                  f"{[s['trials_to_recover'] for s in found['details'][name]['seeds'].values()]})"
                  for name in LABELS if f"{name}_trials_to_recover" in found]
         print(f"  {manipulation} only, trials to recover (mean error): " + "; ".join(parts))
+        for baseline in ("force", "force_reset"):
+            met, n = half_force(run_dir, baseline)
+            print(f"    three-factor within half of {LABELS[baseline]}'s trials in {met} of {n} reservoirs")
+    for setting, run_dir in modulated_dirs.items():
+        plain_dir = main_dir if setting == "both" else manipulation_dirs[setting]
+        pre = [per_repeat(d, "three_factor", "pre_switch_error") for d in (plain_dir, run_dir)]
+        recover = [per_repeat(d, "three_factor", "trials_to_recover") for d in (plain_dir, run_dir)]
+        lower = sum(b < a for a, b in zip(*pre))
+        print(f"  error-modulated what, switch of {SETTING_TITLES[setting]}: pre-switch error {as_text(pre[0], digits=4)} "
+              f"-> {as_text(pre[1], digits=4)} (lower in {lower} of {len(pre[0])} reservoirs); trials to recover "
+              f"{recover[0]} -> {recover[1]}")
     return out
 
 
