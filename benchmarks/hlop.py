@@ -73,11 +73,11 @@ def main(argv=None):
     frozen_rows = frozen_rows_of(subspaces)
     seconds = seconds_per_step({
         "plain": (continual_step(gradients, optimizer, settings, False, False),
-                  (weights, optimizer.init(weights), (None, None, None))),
+                  (weights, optimizer.init(weights), (None, None, None, None))),
         "hlop": (continual_step(gradients, optimizer, settings, True, False, frozen_rows, projects=True),
-                 (weights, optimizer.init(weights), (subspaces, None, None))),
+                 (weights, optimizer.init(weights), (subspaces, None, None, None))),
         "hlop_gradient_projected": (continual_step(gradients, optimizer, settings, True, False, frozen_rows),
-                                    (weights, optimizer.init(weights), (subspaces, None, None))),
+                                    (weights, optimizer.init(weights), (subspaces, None, None, None))),
     }, x, y, args.steps, args.repeats)
     plain, hlop, after = seconds["plain"], seconds["hlop"], seconds["hlop_gradient_projected"]
     result = {"hlop_s": hlop * STEPS_PER_TASK, "plain_s": plain * STEPS_PER_TASK, "overhead": hlop / plain,

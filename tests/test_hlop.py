@@ -2,6 +2,8 @@
 ACC / BWT, EWC's penalty, the spiking MLP's DSR gradient in closed form, and less forgetting
 than fine-tuning with either trainer."""
 
+import pathlib
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -24,6 +26,7 @@ from bioplastic.rules.hebbian_subspace import (
 )
 from bioplastic.rules.hlop import frozen_rows_of, hlop_update, init_hlop, start_task
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 N, K = 20, 4
 
 
@@ -220,6 +223,26 @@ def test_feedback_alignment_sends_the_error_down_through_its_fixed_matrix():
         np.testing.assert_array_equal(a, b)
 
 
+
+def test_threshold_gradient_is_the_hlop_codes_sum_over_saturated_neurons_and_the_default_thresholds_change_nothing():
+    """With DSR, d loss / d v_th = dt sum_{b,j} [a_bj > v_th tau / dt] T sum_t w_t^2 (error W_2^T)_bj (the HLOP
+    code's train_Vth rule); given as config.v_th, the thresholds leave loss, gradient and traces unchanged."""
+    config = SpikingMLPConfig()
+    w1 = jax.random.uniform(jax.random.PRNGKey(0), (6, 5), minval=-1.0, maxval=3.0)
+    w2 = jax.random.normal(jax.random.PRNGKey(1), (5, 3))
+    x = jax.random.uniform(jax.random.PRNGKey(2), (4, 6), maxval=3.0)
+    labels = jnp.array([0, 1, 2, 1])
+    plain = spiking_gradients((w1, w2), x, labels, "dsr", config)
+    loss, gradient, traces, (d_v_th,) = spiking_gradients((w1, w2), x, labels, "dsr", config, thresholds=(config.v_th,))
+    assert float(loss) == float(plain[0])
+    for a, b in zip(gradient + traces, plain[1] + plain[2]):
+        np.testing.assert_array_equal(a, b)
+    error = (jax.nn.softmax(traces[1] @ w2) - jax.nn.one_hot(labels, 3)) / 4
+    saturated = x @ w1 > config.v_th * config.tau / config.dt
+    assert 0 < int(saturated.sum()) < saturated.size
+    rate_gradient = config.time_steps * np.sum(config.rate_weights**2) * (error @ w2.T)
+    np.testing.assert_allclose(d_v_th, config.dt * np.sum(np.where(saturated, rate_gradient, 0.0)), rtol=1e-4)
+
 def test_feedback_matrices_go_with_dsr_fa_only_one_per_layer():
     weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 4, 3))
     x, labels = jnp.ones((2, 6)), jnp.array([0, 1])
@@ -289,7 +312,7 @@ def _per_step_dsr_gradient(weights, x, labels, config):
 
     @jax.custom_vjp
     def layer(currents):
-        return _integrate(currents, config, bptt=False)
+        return _integrate(currents, config, False, config.v_th)
 
     def forward(currents):
         return layer(currents), currents
@@ -361,3 +384,28 @@ def test_frozen_rows_need_the_dsr_trainer_and_one_array_per_layer():
         spiking_gradients(weights, x, labels, "dsr", frozen=(jnp.zeros((2, 5)), None))
     assert str(error.value) == ("frozen: got arrays of shapes [(2, 5), None]; allowed: one (rows, n_in) array "
                                 "(or None: no projection) per layer, n_in = [6, 4]")
+
+
+def test_a_trainable_threshold_learns_during_the_first_task_only_and_stays_above_its_bound():
+    from bioplastic.experiments import validate_protocol
+    from bioplastic.protocol.errors import ProtocolError
+    from bioplastic.train.continual import train_next
+    from toy_protocols import TOY
+
+    path = ROOT / "protocols" / "hlop_pmnist_small.toml"
+    overrides = TOY["hlop_pmnist_small"] + ["continual.train_examples=544", "continual.neuron.train_v_th=true",
+                                            "continual.neuron.v_th=0.05"]       # neurons saturate above a = v_th tau / dt = 1
+    experiment = validate_protocol(path, overrides)
+    assert [float(t) for t in experiment.state.thresholds] == pytest.approx([0.05, 0.05])
+    first = train_next(experiment.run, experiment.state)
+    learned = [float(t) for t in first.thresholds]
+    assert all(abs(t - 0.05) > 1e-5 for t in learned), learned                 # the first task moved them
+    second = train_next(experiment.run, first)
+    assert [float(t) for t in second.thresholds] == learned                     # later tasks do not
+    assert float(jnp.abs(second.weights[0] - first.weights[0]).max()) > 0
+    bounded = validate_protocol(path, overrides + ["continual.neuron.v_th_bound=0.2"])
+    assert min(float(t) for t in train_next(bounded.run, bounded.state).thresholds) >= 0.2
+    with pytest.raises(ProtocolError) as error:
+        validate_protocol(path, overrides + ["continual.trainer=bptt"])
+    assert str(error.value) == (f"{path}: continual.neuron.train_v_th: got true; allowed: false with trainer 'bptt' "
+                                "(the threshold learns by DSR's rule: trainer 'dsr' or 'dsr_fa')")

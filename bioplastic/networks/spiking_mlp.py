@@ -147,19 +147,19 @@ def init_spiking_mlp(key: jax.Array, sizes) -> tuple:
                  for k, n_in, n_out in zip(keys, sizes[:-1], sizes[1:]))
 
 
-def _integrate(currents, config: SpikingMLPConfig, bptt: bool):
+def _integrate(currents, config: SpikingMLPConfig, bptt: bool, v_th):
     """Spikes (T, batch, n), each ``v_th / dt`` or 0, of LIF neurons driven by ``currents`` (T, batch, n)."""
     beta = config.beta
 
     def step(u, current):
         u = beta * u + (1.0 - beta) * current
         if bptt:
-            fired = spike(u - config.alpha * config.v_th, config.surrogate)
-            u = u - jax.lax.stop_gradient(fired) * config.v_th
+            fired = spike(u - config.alpha * v_th, config.surrogate)
+            u = u - jax.lax.stop_gradient(fired) * v_th
         else:
-            fired = (u >= config.alpha * config.v_th).astype(u.dtype)
-            u = u - fired * config.v_th
-        return u, fired * (config.v_th / config.dt)
+            fired = (u >= config.alpha * v_th).astype(u.dtype)
+            u = u - fired * v_th
+        return u, fired * (v_th / config.dt)
 
     return jax.lax.scan(step, jnp.zeros_like(currents[0]), currents)[1]
 
@@ -171,34 +171,39 @@ def _currents(inputs, w, config: SpikingMLPConfig):
     return inputs @ w
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(4, 5))
-def _dsr_layer(inputs, w, frozen, feedback, config: SpikingMLPConfig, held: bool):
+@functools.partial(jax.custom_vjp, nondiff_argnums=(5, 6))
+def _dsr_layer(inputs, w, frozen, feedback, v_th, config: SpikingMLPConfig, held: bool):
     """Spikes (T, batch, n_out) of a layer driven by ``inputs @ w``, differentiated by DSR.
 
     ``inputs``: the spikes of the layer below (T, batch, n_in), or the input (batch, n_in)
     held for ``T`` steps. ``frozen`` (k x n_in, or None): rows whose span the weight
     gradient is projected off (HLOP's frozen subspace); it gets no gradient itself.
     ``feedback`` (shaped like ``w``, or None: ``w`` itself): the matrix that sends the
-    error to ``inputs``; it gets no gradient. ``held``: ``inputs`` is the held input (``inputs.ndim == 2``).
+    error to ``inputs``; it gets no gradient. ``v_th``: the layer's threshold (a scalar), whose gradient
+    is the HLOP code's (``train_Vth``): ``dt`` times the sum of the rate gradient over the saturated
+    neurons (``a > v_th tau / dt``). ``held``: ``inputs`` is the held input (``inputs.ndim == 2``).
     """
-    return _integrate(_currents(inputs, w, config), config, bptt=False)
+    return _integrate(_currents(inputs, w, config), config, False, v_th)
 
 
-def _dsr_forward(inputs, w, frozen, feedback, config, held):
+def _dsr_forward(inputs, w, frozen, feedback, v_th, config, held):
     currents = _currents(inputs, w, config)
     mean_current = jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * currents, axis=0)
     summed = inputs if held else jnp.sum(inputs, axis=0)     # a held input's sum over steps is T x inputs
-    return _integrate(currents, config, bptt=False), (summed, w, frozen, feedback, mean_current)
+    return _integrate(currents, config, False, v_th), (summed, w, frozen, feedback, v_th, mean_current)
 
 
 def _dsr_backward(config, held, residuals, g):
     """DSR's gradient of every step's current is the same (batch, n_out) array, so the
     products with ``w`` and with the input are taken once, on the input summed over steps,
     instead of once per step: the same sums, ``T`` times fewer multiplications."""
-    summed, w, frozen, feedback, mean_current = residuals
+    summed, w, frozen, feedback, v_th, mean_current = residuals
     down = w if feedback is None else feedback           # the matrix the error goes down through
     rate_gradient = config.time_steps * jnp.sum(jnp.asarray(config.rate_weights)[:, None, None] * g, axis=0)
-    gate = (mean_current > 0) & (mean_current < config.v_th * config.tau / config.dt)
+    saturation = v_th * config.tau / config.dt
+    gate = (mean_current > 0) & (mean_current < saturation)
+    # the HLOP code's threshold gradient: dt (not 1 / dt, the rate map's derivative) times the saturated part
+    d_v_th = config.dt * jnp.sum(jnp.where(mean_current > saturation, rate_gradient, 0.0))
     per_step = jnp.where(gate, rate_gradient / config.tau, 0.0) / config.time_steps
     if held:
         per_step_sum = config.time_steps * per_step
@@ -209,7 +214,8 @@ def _dsr_backward(config, held, residuals, g):
         presynaptic, postsynaptic = summed, per_step
     if frozen is not None:
         presynaptic = off_span(presynaptic, frozen)
-    return d_inputs, presynaptic.T @ postsynaptic, _no_gradient(frozen), _no_gradient(feedback)
+    return d_inputs, presynaptic.T @ postsynaptic, _no_gradient(frozen), _no_gradient(feedback), d_v_th.astype(
+        jnp.result_type(v_th))
 
 
 def _no_gradient(constant):
@@ -242,7 +248,7 @@ _readout.defvjp(_readout_forward, _readout_backward)
 
 
 def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(), frozen=None,
-                    feedback=None):
+                    feedback=None, thresholds=None):
     """Logits (batch x classes) and the presynaptic trace of every layer.
 
     Parameters
@@ -263,6 +269,9 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     feedback : tuple of arrays
         With ``"dsr_fa"`` (and only then): one fixed matrix per layer, shaped like its weights
         (e.g. a second :func:`init_spiking_mlp`), through which the error goes down.
+    thresholds : tuple of scalars, optional
+        Each hidden layer's ``v_th`` (units of the input current), in place of ``config.v_th``;
+        differentiable (with DSR, by the HLOP code's rule: see :func:`spiking_gradients`).
 
     Returns
     -------
@@ -283,6 +292,9 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     if frozen is not None:
         frozen = _checked_frozen(frozen, weights, trainer)
     feedback = _checked_feedback(feedback, weights, trainer)
+    if thresholds is not None and len(thresholds) != len(weights) - 1:
+        raise BadInput("thresholds", f"{len(thresholds)} values", f"one per hidden layer ({len(weights) - 1})")
+    v_th_of = (lambda layer: config.v_th) if thresholds is None else (lambda layer: thresholds[layer])
     frozen_of = (lambda layer: None) if frozen is None else (lambda layer: frozen[layer])
     feedback_of = (lambda layer: None) if feedback is None else (lambda layer: feedback[layer])
     rate_weights = jnp.asarray(config.rate_weights)[:, None, None]
@@ -290,9 +302,10 @@ def spiking_forward(weights, x, trainer: str = "bptt", config: SpikingMLPConfig 
     inputs = x   # the input: a constant current, so its product is taken once
     for layer, w in enumerate(weights[:-1]):
         if trainer in RATE_TRAINERS:
-            inputs = _dsr_layer(inputs, w, frozen_of(layer), feedback_of(layer), config, inputs.ndim == 2)
+            inputs = _dsr_layer(inputs, w, frozen_of(layer), feedback_of(layer), jnp.asarray(v_th_of(layer), jnp.float32),
+                                config, inputs.ndim == 2)
         else:
-            inputs = _integrate(_currents(inputs, w, config), config, bptt=True)
+            inputs = _integrate(_currents(inputs, w, config), config, True, v_th_of(layer))
         traces.append(jnp.sum(rate_weights * inputs, axis=0))
     last = len(weights) - 1
     if frozen_of(last) is None and feedback_of(last) is None:
@@ -330,7 +343,7 @@ def _checked_feedback(feedback, weights, trainer: str):
 
 
 def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: SpikingMLPConfig = SpikingMLPConfig(),
-                      frozen=None, feedback=None):
+                      frozen=None, feedback=None, thresholds=None):
     """``(loss, gradient per layer, presynaptic trace per layer)`` for integer ``labels``.
 
     The loss is the mean cross-entropy (nats) of the logits of :func:`spiking_forward`;
@@ -352,6 +365,11 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
         them (see :func:`spiking_forward`).
     feedback : tuple of arrays
         With ``"dsr_fa"``: the fixed feedback matrices (see :func:`spiking_forward`).
+    thresholds : tuple of scalars, optional
+        Each hidden layer's ``v_th``; then their gradient is returned too. With DSR it is the
+        HLOP code's (``train_Vth``): ``dt sum g [a > v_th tau / dt]``, ``g`` the rate gradient
+        (see the module docstring) summed over the batch's saturated neurons. That is the
+        derivative of the rate map's ceiling ``v_th / dt`` times ``dt^2``, the code's scale.
 
     Returns
     -------
@@ -361,6 +379,8 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
         d loss / d weights, one per layer, shaped like ``weights``.
     traces : tuple of arrays
         Presynaptic trace per layer, as returned by :func:`spiking_forward`.
+    threshold_gradient : tuple of scalars
+        Only when ``thresholds`` is given: d loss / d thresholds.
 
     Example
     -------
@@ -370,10 +390,15 @@ def spiking_gradients(weights, x, labels, trainer: str = "bptt", config: Spiking
     (1.137, [(6, 8), (8, 3)])
     """
 
-    def loss(weights):
-        logits, traces = spiking_forward(weights, x, trainer, config, frozen, feedback)
+    def loss(weights, thresholds):
+        logits, traces = spiking_forward(weights, x, trainer, config, frozen, feedback, thresholds)
         log_p = jax.nn.log_softmax(logits)
         return -jnp.mean(jnp.take_along_axis(log_p, labels[:, None], axis=-1)), traces
 
-    (value, traces), gradient = jax.value_and_grad(loss, has_aux=True)(weights)
-    return value, gradient, traces
+    if thresholds is None:
+        (value, traces), gradient = jax.value_and_grad(loss, has_aux=True)(weights, None)
+        return value, gradient, traces
+    thresholds = tuple(jnp.asarray(t, jnp.float32) for t in thresholds)
+    (value, traces), (gradient, threshold_gradient) = jax.value_and_grad(loss, argnums=(0, 1), has_aux=True)(
+        weights, thresholds)
+    return value, gradient, traces, threshold_gradient

@@ -75,7 +75,9 @@ class ContinualSettings:
     penalty weight and how many of a task's training images estimate its Fisher;
     ``gpm_threshold`` (one number or one per layer, in (0, 1]), ``gpm_threshold_increment``
     (added per task) and ``gpm_samples`` (training images per task in the representation
-    matrices): GPM's (see :func:`bioplastic.rules.gpm.task_thresholds`).
+    matrices): GPM's (see :func:`bioplastic.rules.gpm.task_thresholds`). ``train_thresholds``:
+    the network's firing thresholds learn during the first task (by the optimizer, kept
+    ``>= threshold_floor``), then stay (the HLOP code's ``train_Vth`` and ``Vth_bound``).
 
     Example
     -------
@@ -109,6 +111,8 @@ class ContinualSettings:
     gpm_threshold: object = 0.97
     gpm_threshold_increment: float = 0.003
     gpm_samples: int = 125
+    train_thresholds: bool = False
+    threshold_floor: float = 0.0005
 
     def __post_init__(self):
         check_choice(self.method, "method", tuple(METHODS))
@@ -117,6 +121,7 @@ class ContinualSettings:
         check_positive(self.ewc_strength, "ewc_strength")
         check_size(self.fisher_examples, "fisher_examples")
         check_size(self.gpm_samples, "gpm_samples")
+        check_positive(self.threshold_floor, "threshold_floor")
         try:
             task_thresholds(self.gpm_threshold, self.gpm_threshold_increment, 0, np.size(self.gpm_threshold))
         except BadInput as error:
@@ -128,8 +133,9 @@ class ContinualState(NamedTuple):
 
     ``accuracy`` (tasks x tasks, NaN where not measured), ``weights``, ``subspaces`` (HLOP)
     or ``ewc`` (EWC) or ``None``, ``task_seconds`` (training time per task),
-    ``tasks_done`` and ``gpm`` (GPM's bases and their sizes after each task,
-    :class:`~bioplastic.rules.gpm.GPMState`, or ``None``).
+    ``tasks_done``, ``gpm`` (GPM's bases and their sizes after each task,
+    :class:`~bioplastic.rules.gpm.GPMState`, or ``None``) and ``thresholds`` (each hidden
+    layer's firing threshold when the network's are given to the sequence, else ``None``).
 
     Example
     -------
@@ -154,6 +160,7 @@ class ContinualState(NamedTuple):
     task_seconds: tuple
     tasks_done: int
     gpm: Optional[GPMState] = None
+    thresholds: Optional[tuple] = None
 
 
 class ContinualRun(NamedTuple):
@@ -161,8 +168,8 @@ class ContinualRun(NamedTuple):
 
     ``data[t]`` is ``((train_x, train_y), (test_x, test_y))`` of task ``t``, images
     flattened to float32; ``schedule`` is HLOP's rows per layer and task (else ``None``);
-    ``traces`` is the compiled ``traces(weights, x, labels)``, each layer's presynaptic
-    activity (GPM's representation matrices), or ``None``.
+    ``traces`` is the compiled ``traces(weights, x, labels, thresholds=None)``, each layer's
+    presynaptic activity (GPM's representation matrices), or ``None``.
 
     Example
     -------
@@ -193,7 +200,7 @@ class ContinualRun(NamedTuple):
 
 
 def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
-                     optimizer: optax.GradientTransformation, key: jax.Array, projects: bool = False):
+                     optimizer: optax.GradientTransformation, key: jax.Array, projects: bool = False, thresholds=None):
     """``(run, state)``: the prepared sequence and its state before the first task.
 
     Parameters
@@ -218,6 +225,11 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
         (:func:`~bioplastic.rules.gpm.active_bases`), and returns its gradient already
         projected off them (as :func:`~bioplastic.networks.spiking_mlp.spiking_gradients`
         does with DSR, at less cost); HLOP and GPM then skip their own projection.
+    thresholds : tuple of float, optional
+        The network's firing thresholds (one per hidden layer): ``gradients`` and ``predict``
+        then take them as the keyword ``thresholds``, and ``gradients`` returns their
+        gradient as a fourth value (as :func:`~bioplastic.networks.spiking_mlp.spiking_gradients`
+        does); they learn during the first task with ``settings.train_thresholds``.
 
     Example
     -------
@@ -244,7 +256,9 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     n_tasks = len(tasks)
     data = [(_prepare(t.train_x, t.train_y, settings), prepare_images((t.test_x, t.test_y), settings.standardize))
             for t in tasks]
-    evaluate = jax.jit(lambda w, x, y: jnp.sum(jnp.argmax(predict(w, x), axis=-1) == y))
+    # evaluate(network, x, y) with network = (weights, thresholds), thresholds None for a network without
+    evaluate = jax.jit(lambda network, x, y: jnp.sum(
+        jnp.argmax(predict(network[0], x, **_thresholds_given(network[1])), axis=-1) == y))
     schedule = subspaces = ewc = gpm = traces = None
     if settings.method == "hlop":
         schedule = rows_schedule(n_tasks, settings.hlop_rows_first, settings.hlop_rows_added,
@@ -255,9 +269,16 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
     if settings.method == "gpm":
         task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, n_tasks - 1, len(weights))
         gpm = init_gpm([w.shape[0] for w in weights])
-        traces = jax.jit(lambda w, x, y: tuple(gradients(w, x, y)[2]))
+        traces = jax.jit(lambda w, x, y, thresholds=None: tuple(gradients(w, x, y, **_thresholds_given(thresholds))[2]))
+    if thresholds is not None:
+        thresholds = tuple(jnp.asarray(t, jnp.float32) for t in thresholds)
     run = ContinualRun(gradients, evaluate, data, settings, optimizer, key, schedule, projects, traces)
-    return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0, gpm)
+    return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0, gpm, thresholds)
+
+
+def _thresholds_given(thresholds) -> dict:
+    """The keyword arguments that hand a network its thresholds: none for a network without."""
+    return {} if thresholds is None else {"thresholds": thresholds}
 
 
 def phases(run: ContinualRun) -> int:
@@ -323,38 +344,49 @@ def train_next(run: ContinualRun, state: ContinualState) -> ContinualState:
     if settings.method == "multitask":
         x = jnp.concatenate([train[0] for train, _ in data])
         y = np.concatenate([train[1] for train, _ in data])
-        step = continual_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False)
+        learn = settings.train_thresholds and state.thresholds is not None      # the one phase is the first
+        step = continual_step(run.gradients, run.optimizer, settings, use_hlop=False, use_ewc=False,
+                              learn_thresholds=learn)
         start = time.perf_counter()
-        weights, _ = _train_epochs(step, state.weights, run.optimizer.init(state.weights), (None, None, None), x, y,
-                                   settings, jax.random.fold_in(run.key, 0))
+        weights, extra = _train_epochs(step, state.weights, _optimizer_state(run, state, learn),
+                                       (None, None, None, state.thresholds), x, y, settings, jax.random.fold_in(run.key, 0))
+        thresholds = extra[3]
         accuracy = state.accuracy.copy()
-        accuracy[-1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data]
+        accuracy[-1] = [mean_over_blocks(run.evaluate, (weights, thresholds), *test) for _, test in data]
         return state._replace(accuracy=accuracy, weights=weights, tasks_done=len(data),
-                              task_seconds=(time.perf_counter() - start,))
+                              task_seconds=(time.perf_counter() - start,), thresholds=thresholds)
     subspaces, ewc, gpm = state.subspaces, state.ewc, state.gpm
     if settings.method == "hlop" and task > 0:
         subspaces = start_task(subspaces, jax.random.fold_in(run.key, 10_000 + task), run.schedule[task])
     train_x, train_y = data[task][0]
     bases = None if gpm is None else active_bases(gpm)
+    learn = settings.train_thresholds and task == 0 and state.thresholds is not None
     step = continual_step(run.gradients, run.optimizer, settings, subspaces is not None, ewc is not None,
-                          None if subspaces is None else frozen_rows_of(subspaces), run.projects, use_gpm=gpm is not None)
+                          None if subspaces is None else frozen_rows_of(subspaces), run.projects, use_gpm=gpm is not None,
+                          learn_thresholds=learn)
     start = time.perf_counter()
-    weights, (subspaces, _, _) = _train_epochs(step, state.weights, run.optimizer.init(state.weights),
-                                               (subspaces, ewc, bases), train_x, train_y, settings,
-                                               jax.random.fold_in(run.key, task))
+    weights, (subspaces, _, _, thresholds) = _train_epochs(step, state.weights, _optimizer_state(run, state, learn),
+                                                           (subspaces, ewc, bases, state.thresholds), train_x, train_y,
+                                                           settings, jax.random.fold_in(run.key, task))
     seconds = time.perf_counter() - start
+    given = _thresholds_given(thresholds)
     if settings.method == "ewc":
         n = min(settings.fisher_examples, len(train_x))
-        example = lambda w, x1, y1: run.gradients(w, x1, y1)[1]  # noqa: E731
+        example = lambda w, x1, y1: run.gradients(w, x1, y1, **given)[1]  # noqa: E731
         ewc = consolidate(ewc, weights, fisher_diagonal(example, weights, train_x[:n], train_y[:n]))
     if settings.method == "gpm":          # after the task, as EWC's Fisher: not counted in the training time
         picked = representation_sample(jax.random.fold_in(run.key, 20_000 + task), len(train_x), settings.gpm_samples)
-        representations = run.traces(weights, train_x[picked], jnp.asarray(train_y)[picked])
-        thresholds = task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, task, len(weights))
-        gpm = extend_bases(gpm, [np.asarray(r) for r in representations], thresholds)
+        representations = run.traces(weights, train_x[picked], jnp.asarray(train_y)[picked], thresholds)
+        energies = task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, task, len(weights))
+        gpm = extend_bases(gpm, [np.asarray(r) for r in representations], energies)
     accuracy = state.accuracy.copy()
-    accuracy[task, : task + 1] = [mean_over_blocks(run.evaluate, weights, *test) for _, test in data[: task + 1]]
-    return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1, gpm)
+    accuracy[task, : task + 1] = [mean_over_blocks(run.evaluate, (weights, thresholds), *test) for _, test in data[: task + 1]]
+    return ContinualState(accuracy, weights, subspaces, ewc, state.task_seconds + (seconds,), task + 1, gpm, thresholds)
+
+
+def _optimizer_state(run: ContinualRun, state: ContinualState, learn_thresholds: bool):
+    """The optimizer's fresh state for a task: of the weights, or of ``(weights, thresholds)`` when these learn."""
+    return run.optimizer.init((state.weights, state.thresholds) if learn_thresholds else state.weights)
 
 
 def train_sequence(gradients: Callable, predict: Callable, weights, tasks, settings: ContinualSettings,
@@ -416,8 +448,9 @@ def train_sequence(gradients: Callable, predict: Callable, weights, tasks, setti
 
 
 def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool, frozen_rows=None,
-                   projects: bool = False, use_gpm: bool = False):
-    """A jitted ``step(weights, opt_state, (subspaces, ewc, bases), x, y) -> (weights, opt_state, (subspaces, ewc, bases))``.
+                   projects: bool = False, use_gpm: bool = False, learn_thresholds: bool = False):
+    """A jitted ``step(weights, opt_state, extra, x, y) -> (weights, opt_state, extra)``,
+    ``extra = (subspaces, ewc, bases, thresholds)``.
 
     One per task (the subspaces grow, so shapes change). The loss gradient goes through
     ``chain(hlop_projection, ewc_penalty, gpm_projection)`` (each only if used): with
@@ -445,6 +478,10 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         argument and projects its gradient itself (see :func:`prepare_sequence`).
     use_gpm : bool
         Project the gradient off the GPM bases, ``extra[2]`` (one (k, n_in) array or None per layer).
+    learn_thresholds : bool
+        The network's thresholds, ``extra[3]``, learn by the optimizer with the weights (its state
+        then of ``(weights, thresholds)``), kept ``>= settings.threshold_floor``; without, they
+        (or None) are only handed to ``gradients``.
 
     Example
     -------
@@ -455,18 +492,18 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
     >>> gradients = lambda w, x, y: (0.0, (w[0],), (x,))
     >>> w, x, y = (jnp.array([2.0]),), jnp.zeros((1, 1)), jnp.zeros(1)
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="finetune"), False, False)
-    >>> step(w, optax.sgd(0.5).init(w), (None, None, None), x, y)[0][0].tolist()
+    >>> step(w, optax.sgd(0.5).init(w), (None, None, None, None), x, y)[0][0].tolist()
     [1.0]
     >>> ewc = EWCState(importance=(jnp.array([1.0]),), anchor=(jnp.array([1.0]),))
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="ewc", ewc_strength=1.0), False, True)
-    >>> step(w, optax.sgd(0.5).init(w), (None, ewc, None), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
+    >>> step(w, optax.sgd(0.5).init(w), (None, ewc, None, None), x, y)[0][0].tolist()      # 2 - 0.5 (2 + (2 - 1))
     [0.5]
 
     GPM with the basis ``e_1`` of two inputs: the gradient ``w`` loses its first component:
 
     >>> w2 = (jnp.array([2.0, 4.0]),)
     >>> step = continual_step(gradients, optax.sgd(0.5), ContinualSettings(method="gpm"), False, False, use_gpm=True)
-    >>> step(w2, optax.sgd(0.5).init(w2), (None, None, (jnp.array([[1.0, 0.0]]),)), x, y)[0][0].tolist()
+    >>> step(w2, optax.sgd(0.5).init(w2), (None, None, (jnp.array([[1.0, 0.0]]),), None), x, y)[0][0].tolist()
     [2.0, 2.0]
     """
 
@@ -487,8 +524,8 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         opt_state : pytree
             The optimizer's state.
         extra : tuple
-            ``(subspaces, ewc, bases)``: HLOP's subspaces (they learn), the EWCState and GPM's
-            bases (both unchanged), None where unused.
+            ``(subspaces, ewc, bases, thresholds)``: HLOP's subspaces (they learn), the EWCState and
+            GPM's bases (both unchanged), the network's thresholds; None where unused.
         x : array
             Inputs ``(batch, ...)``.
         y : array
@@ -499,16 +536,22 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
             frozen = frozen_bases(extra[0], frozen_rows)
         elif projects and use_gpm and any(b is not None for b in extra[2]):
             frozen = extra[2]
-        if frozen is None:
-            loss, gradient, traces = gradients(weights, x, y)
-        else:
-            loss, gradient, traces = gradients(weights, x, y, frozen)
+        thresholds = extra[3]
+        if learn_thresholds:          # kept >= the floor before each use, as the HLOP code's neurons keep theirs
+            thresholds = tuple(jnp.maximum(t, settings.threshold_floor) for t in thresholds)
+        results = gradients(weights, x, y, *(() if frozen is None else (frozen,)), **_thresholds_given(thresholds))
+        loss, gradient, traces = results[:3]
         states = tuple(state for state, use in zip(extra, used) if use)
         gradient, states = transform.update(states, weights, gradient=tuple(gradient), traces=traces)
         learned = iter(states)
-        extra = tuple(next(learned) if use else None for use in used)
-        updates, opt_state = optimizer.update(gradient, opt_state, weights)
-        return optax.apply_updates(weights, updates), opt_state, extra
+        if learn_thresholds:
+            updates, opt_state = optimizer.update((gradient, results[3]), opt_state, (weights, thresholds))
+            weights, thresholds = optax.apply_updates((weights, thresholds), updates)
+            thresholds = tuple(jnp.maximum(t, settings.threshold_floor) for t in thresholds)
+        else:
+            updates, opt_state = optimizer.update(gradient, opt_state, weights)
+            weights = optax.apply_updates(weights, updates)
+        return weights, opt_state, tuple(next(learned) if use else None for use in used) + (thresholds,)
 
     return step
 

@@ -216,6 +216,9 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         n_train = min(int(np.isin(dataset.train_labels[:cuts[0][0]], group).sum()) for group in groups)
     else:
         n_train = min(n for n, _ in cuts)
+    if spec.neuron.train_v_th and spec.trainer not in RATE_TRAINERS:
+        check.fail(f"{path}.neuron.train_v_th", "true", f"false with trainer {spec.trainer!r} (the threshold learns by DSR's "
+                   f"rule: trainer {' or '.join(repr(t) for t in RATE_TRAINERS)})")
     grid = isinstance(spec.ewc.strength, list)
     if grid and spec.method == "ewc" and spec.validation_examples is None:
         check.fail(f"{path}.ewc.strength", repr(spec.ewc.strength), "one number, or a grid with continual.validation_examples "
@@ -260,16 +263,18 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         hlop_momentum=hlop.momentum, hlop_spike_levels=hlop.spike_levels,
         ewc_strength=spec.ewc.strength[0] if grid else spec.ewc.strength, fisher_examples=spec.ewc.fisher_examples,
         gpm_threshold=tuple(gpm.threshold) if isinstance(gpm.threshold, list) else gpm.threshold,
-        gpm_threshold_increment=gpm.threshold_increment, gpm_samples=gpm.samples)
+        gpm_threshold_increment=gpm.threshold_increment, gpm_samples=gpm.samples,
+        train_thresholds=spec.neuron.train_v_th, threshold_floor=spec.neuron.v_th_bound)
     trainer = spec.trainer
     # feedback alignment's fixed matrices: drawn as the weights are, from a key of their own
     feedback = init_spiking_mlp(jax.random.fold_in(key_weights, 1), tuple(spec.sizes)) if trainer == "dsr_fa" else None
     run, state = check.call(
         path, prepare_sequence,
-        lambda w, x, y, frozen=None: spiking_gradients(w, x, y, trainer, config, frozen, feedback),
-        lambda w, x: spiking_forward(w, x, trainer, config, feedback=feedback)[0],
+        lambda w, x, y, frozen=None, thresholds=None: spiking_gradients(w, x, y, trainer, config, frozen, feedback, thresholds),
+        lambda w, x, thresholds=None: spiking_forward(w, x, trainer, config, feedback=feedback, thresholds=thresholds)[0],
         init_spiking_mlp(key_weights, tuple(spec.sizes)), tasks, settings, optax.sgd(spec.learning_rate), key_run,
-        projects=trainer in RATE_TRAINERS)   # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
+        projects=trainer in RATE_TRAINERS,   # DSR projects HLOP's frozen rows (GPM's bases) in its backward pass, at less cost
+        thresholds=(spec.neuron.v_th,) * (len(spec.sizes) - 2) if spec.neuron.train_v_th else None)
     if grid and spec.method == "ewc":
         return ContinualExperiment(protocol, run, state, tuple(spec.ewc.strength), scored_on(run, held_out))
     return ContinualExperiment(protocol, run, state)

@@ -39,7 +39,8 @@ def state_arrays(state: ContinualState) -> dict:
 
     ``weights_<i>`` per layer; with HLOP ``subspace_<i>_weights``, ``_velocity`` and
     ``_frozen``; with EWC ``ewc_<i>_importance`` and ``ewc_<i>_anchor``; with GPM
-    ``gpm_<i>_basis`` (k_i x n_in, float64) and ``gpm_basis_sizes`` (tasks done x layers).
+    ``gpm_<i>_basis`` (k_i x n_in, float64) and ``gpm_basis_sizes`` (tasks done x layers); with
+    learned thresholds ``thresholds`` (one per hidden layer).
 
     Example
     -------
@@ -66,6 +67,8 @@ def state_arrays(state: ContinualState) -> dict:
     if state.gpm is not None:
         arrays.update({f"gpm_{i}_basis": np.asarray(basis) for i, basis in enumerate(state.gpm.bases)})
         arrays["gpm_basis_sizes"] = np.asarray(state.gpm.sizes)
+    if state.thresholds is not None:
+        arrays["thresholds"] = np.asarray(state.thresholds, np.float32)
     return arrays
 
 
@@ -104,8 +107,10 @@ def state_from_arrays(data, like: ContinualState) -> ContinualState:
     if like.gpm is not None:
         gpm = GPMState(tuple(np.asarray(data[f"gpm_{i}_basis"], dtype=np.float64) for i in range(n)),
                        np.asarray(data["gpm_basis_sizes"], dtype=np.int64).reshape(-1, n))
+    thresholds = None if like.thresholds is None else tuple(jnp.asarray(t) for t in np.asarray(data["thresholds"]))
     return ContinualState(np.asarray(data["accuracy"]), tuple(jnp.asarray(data[f"weights_{i}"]) for i in range(n)),
-                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]), gpm)
+                          subspaces, ewc, tuple(np.asarray(data["task_seconds"]).tolist()), int(data["tasks_done"]), gpm,
+                          thresholds)
 
 
 class ContinualWork(Work):
@@ -194,7 +199,7 @@ class ContinualWork(Work):
         protocol = self.experiment.protocol
         arrays = state_arrays(state)
         write_npz(run_dir / "accuracy.npz", {"accuracy": state.accuracy, "task_seconds": arrays["task_seconds"]})
-        write_npz(run_dir / "weights.npz", {k: v for k, v in arrays.items() if k.startswith("weights_")})
+        write_npz(run_dir / "weights.npz", {k: v for k, v in arrays.items() if k.startswith("weights_") or k == "thresholds"})
         if state.subspaces is not None:
             write_npz(run_dir / "subspaces.npz", {k: v for k, v in arrays.items() if k.startswith("subspace_")})
         if state.gpm is not None:
@@ -204,6 +209,8 @@ class ContinualWork(Work):
                    "train_seconds": float(np.sum(state.task_seconds))}
         if state.gpm is not None:
             metrics.update({f"basis_size_layer_{i + 1}": len(b) for i, b in enumerate(state.gpm.bases)})
+        if state.thresholds is not None:
+            metrics["thresholds"] = [float(t) for t in state.thresholds]
         if self.strengths:
             chosen = self.final_run(validation_acc).settings.ewc_strength
             metrics.update({"ewc_strength": chosen, "validation_acc": float(np.nanmax(validation_acc)),

@@ -49,6 +49,10 @@ class SpikingNeuronSpec(Strict):
     alpha: float = Field(0.3, gt=0, description="a spike when u >= alpha * v_th")
     v_th: float = Field(0.3, gt=0, description="subtracted from u at a spike; spikes carry v_th / dt")
     surrogate_width: float = Field(0.1, gt=0, description="bptt only: width of the fast-sigmoid surrogate (in u)")
+    train_v_th: bool = Field(_SETTINGS.train_thresholds, description="each hidden layer's v_th learns during the first "
+                             "task, then stays (DSR trainers; the HLOP code's train_Vth)")
+    v_th_bound: float = Field(_SETTINGS.threshold_floor, gt=0, description="a learning v_th is kept >= this "
+                              "(the HLOP code's Vth_bound)")
 
 
 class HLOPSpec(Strict):
