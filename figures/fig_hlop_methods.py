@@ -1,7 +1,7 @@
 """HLOP against GPM, EWC, fine-tuning and multitask over three seeds, on three task sequences.
 
 Every point is a run of a shipped protocol (``bioplastic sweep``: the same code as the
-command) with seeds 2022-2024, only ``continual.method`` (and for B, the trainer) changed,
+command) with seeds 2022-2024, only ``continual.method`` (and for B the trainer, for C the neuron) changed,
 so every method sees the same tasks, network, trainer, batches and seed. Every method
 trains on each task's training images less the last ones, which are held out: EWC's strength
 is chosen from the protocol's grid [1, 3, 10, 30] by ACC on them, per seed, never by test
@@ -9,8 +9,10 @@ accuracy; GPM runs with its paper's permuted-MNIST thresholds (0.95, 0.99, 0.99;
 
 A. ``hlop_pmnist_small``: 5 permuted-MNIST tasks, 784-200-200-10 spiking MLP, DSR;
 B. the same with feedback alignment (``continual.trainer = "dsr_fa"``): HLOP, GPM, fine-tuning;
-C. ``hlop_split_mnist``: 5 tasks of two digits, one shared 2-way head (domain-incremental);
-D. ``hlop_fashion_then_mnist``: Fashion-MNIST, then MNIST.
+C. the same with each hidden layer's threshold learned during the first task
+   (``continual.neuron.train_v_th = true``, the HLOP code's default): HLOP, GPM, fine-tuning;
+D. ``hlop_split_mnist``: 5 tasks of two digits, one shared 2-way head (domain-incremental);
+E. ``hlop_fashion_then_mnist``: Fashion-MNIST, then MNIST.
 
 Top row ACC (mean final accuracy over the tasks), bottom row BWT (backward transfer; < 0 is
 forgetting; multitask has none): every seed a dot, the mean and its t-based 95% interval.
@@ -43,16 +45,19 @@ HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
 SEEDS = (2022, 2023, 2024)
 METHODS = {"hlop": "HLOP", "gpm": "GPM", "ewc": "EWC", "finetune": "fine-tuning", "multitask": "multitask"}
-FA_METHODS = ("hlop", "gpm", "finetune")
+VARIANT_METHODS = ("hlop", "gpm", "finetune")        # the methods of the trainer and neuron variants (B, C)
 # panel -> (title, protocol, plan): each a sweep of its own
 PANELS = {
     "A": ("permuted MNIST, DSR", "hlop_pmnist_small",
           SweepPlan(SEEDS, {"continual.method": tuple(f'"{m}"' for m in METHODS)})),
     "B": ("permuted MNIST, feedback alignment", "hlop_pmnist_small",
-          SweepPlan(SEEDS, {"continual.trainer": ('"dsr_fa"',), "continual.method": tuple(f'"{m}"' for m in FA_METHODS)})),
-    "C": ("split MNIST (2-way head)", "hlop_split_mnist",
+          SweepPlan(SEEDS, {"continual.trainer": ('"dsr_fa"',), "continual.method": tuple(f'"{m}"' for m in VARIANT_METHODS)})),
+    "C": ("permuted MNIST, v_th learned in task 1", "hlop_pmnist_small",
+          SweepPlan(SEEDS, {"continual.neuron.train_v_th": ("true",),
+                            "continual.method": tuple(f'"{m}"' for m in VARIANT_METHODS)})),
+    "D": ("split MNIST (2-way head)", "hlop_split_mnist",
           SweepPlan(SEEDS, {"continual.method": tuple(f'"{m}"' for m in METHODS)})),
-    "D": ("Fashion-MNIST then MNIST", "hlop_fashion_then_mnist",
+    "E": ("Fashion-MNIST then MNIST", "hlop_fashion_then_mnist",
           SweepPlan(SEEDS, {"continual.method": tuple(f'"{m}"' for m in METHODS)})),
 }
 
@@ -70,7 +75,7 @@ def compute(fresh: bool, jobs: int = 1) -> dict:
 
 
 def draw(data: dict) -> Figure:
-    fig = Figure(figsize=(18.0, 7.5), layout="constrained")
+    fig = Figure(figsize=(22.0, 7.5), layout="constrained")
     axes = fig.subplots(2, len(PANELS))
     for column, (panel, (title, protocol, _)) in enumerate(PANELS.items()):
         runs = data[panel]
