@@ -386,6 +386,7 @@ def test_frozen_rows_need_the_dsr_trainer_and_one_array_per_layer():
                                 "(or None: no projection) per layer, n_in = [6, 4]")
 
 
+@pytest.mark.slow  # a long check: pytest -m slow (CI runs it)
 def test_a_trainable_threshold_learns_during_the_first_task_only_and_stays_above_its_bound():
     from bioplastic.experiments import validate_protocol
     from bioplastic.protocol.errors import ProtocolError
