@@ -259,9 +259,12 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
 
 def half_force(run_dir: pathlib.Path, baseline: str) -> tuple:
     """``(repeats where the three-factor rule recovers in at most half the baseline's trials, repeats)``;
-    a baseline that never recovers counts as slower than any recovery."""
+    a baseline that never recovers is counted as recovering at the run's end (all trials after the
+    switch), the least it can have taken."""
+    spec = tomllib.loads((run_dir / "protocol.toml").read_text())["prediction"]
+    after = spec["trials"] - spec["switch_trial"]
     ours, theirs = per_repeat(run_dir, "three_factor", "trials_to_recover"), per_repeat(run_dir, baseline, "trials_to_recover")
-    met = sum(a is not None and (b is None or a <= b / 2) for a, b in zip(ours, theirs))
+    met = sum(a is not None and a <= (after if b is None else b) / 2 for a, b in zip(ours, theirs))
     return met, len(ours)
 
 
