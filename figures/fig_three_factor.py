@@ -29,10 +29,12 @@ G-I. single manipulations (issue 22): three more runs of the shipped protocol, e
    recovery of the error averaged over repeats (in the tick label). The script prints in how many
    reservoirs the three-factor rule recovers within half of FORCE's trials.
 
-J, K. error-modulated consolidation (``prediction.readout.what_error_gain = 2``, three-factor
-   only) against the plain rule, for the main switch and each single manipulation, on the same
-   reservoirs (paired by a line): J the mean error over the trials before the switch, K the
-   trials to recover.
+J, K. error-modulated consolidation (``what_learning_rate = 2e-3``, half the plain rule's, with
+   ``what_error_gain = 1``: the rate runs from half the plain rate to the plain rate as the
+   recent "what" error grows to 1; gain 2 at the plain rate diverges in the first trials),
+   three-factor only, against the plain rule, for the main switch and each single manipulation,
+   on the same reservoirs (paired by a line): J the mean error over the trials before the
+   switch, K the trials to recover.
 
 Runs are cached (run folders under ``figures/cache/runs/``, their paths in
 ``figures/cache/fig_three_factor-*.json``), so re-plotting is instant; ``--fresh`` reruns.
@@ -79,7 +81,9 @@ MANIPULATIONS = {
 }
 # Error-modulated consolidation of "what" (the protocol header's option), three-factor only: the main
 # switch and each single manipulation again, to compare with the plain rule on the same reservoirs.
-ERROR_MODULATED = ["prediction.readout.what_error_gain=2.0", 'prediction.learners=["three_factor"]']
+# Half the base rate and gain 1: the rate runs from half the plain rate (no surprise) to the plain rate.
+ERROR_MODULATED = ["prediction.readout.what_learning_rate=2e-3", "prediction.readout.what_error_gain=1.0",
+                   'prediction.learners=["three_factor"]']
 SETTING_TITLES = {"both": "latency and probability", "identity": "identity", "latency": "latency",
                   "probability": "probability"}
 MANIPULATION_TITLES = {"identity": "identity only (A, B swap outcomes X, Y)", "latency": "latency only (300 <-> 600 ms)",
