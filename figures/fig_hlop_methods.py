@@ -45,6 +45,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOLS = HERE.parent / "protocols"
 SEEDS = (2022, 2023, 2024)
 METHODS = {"hlop": "HLOP", "gpm": "GPM", "ewc": "EWC", "finetune": "fine-tuning", "multitask": "multitask"}
+COLORS = {label: f"C{index}" for index, label in enumerate(METHODS.values())}     # one colour per method in every panel
 VARIANT_METHODS = ("hlop", "gpm", "finetune")        # the methods of the trainer and neuron variants (B, C)
 # panel -> (title, protocol, plan): each a sweep of its own
 PANELS = {
@@ -81,12 +82,13 @@ def draw(data: dict) -> Figure:
         runs = data[panel]
         methods = [m for m in METHODS if m in runs]
         repeats_with_intervals({METHODS[m]: [r["metrics"]["acc"] for r in runs[m]] for m in methods},
-                               ax=axes[0, column], ylabel="ACC, mean final accuracy (%)" if column == 0 else "", scale=100)
+                               ax=axes[0, column], ylabel="ACC, mean final accuracy (%)" if column == 0 else "", scale=100,
+                               colors=COLORS)
         axes[0, column].set_title(f"{panel}. {title}\n{protocol}")
         with_bwt = [m for m in methods if m != "multitask"]
         repeats_with_intervals({METHODS[m]: [r["metrics"]["bwt"] for r in runs[m]] for m in with_bwt},
                                ax=axes[1, column], ylabel="BWT, backward transfer (points)" if column == 0 else "",
-                               scale=100)
+                               scale=100, colors=COLORS)
         axes[1, column].axhline(0.0, color="grey", linewidth=0.8)
     return fig
 

@@ -457,3 +457,14 @@ def test_bad_file_suffix_names_the_formats_matplotlib_writes(tmp_path):
         save_figure(fig, tmp_path / "figure.bmpx")
     assert str(error.value) == f"path: got {str(tmp_path / 'figure.bmpx')!r}; allowed: a file name ending in one of {formats}"
     assert os.listdir(tmp_path) == []
+
+
+def test_a_named_group_keeps_its_colour_whatever_its_position():
+    from bioplastic.plotting import repeats_with_intervals
+
+    colors = {"HLOP": "#000000", "GPM": "#00aa00"}
+    first = repeats_with_intervals({"HLOP": [1.0, 2.0], "GPM": [3.0]}, colors=colors)
+    second = repeats_with_intervals({"GPM": [3.0, 4.0], "other": [5.0]}, colors=colors)
+    assert [line.get_color() for line in first.lines[:2]] == ["#000000", "#00aa00"]
+    assert second.lines[0].get_color() == "#00aa00"
+    assert second.lines[1].get_color() == repeats_with_intervals({"a": [1.0], "other": [5.0]}).lines[1].get_color()

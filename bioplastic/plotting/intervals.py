@@ -82,7 +82,7 @@ def means_with_intervals(groups, ax=None, xlabel="", ylabel="", legend=True):
     return ax
 
 
-def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0):
+def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0, colors=None):
     """Draw each group's repeated values (seeds) as dots, with their mean and t-based 95% interval.
 
     Parameters
@@ -95,6 +95,9 @@ def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0):
         Label of the values' axis.
     scale : float
         Factor applied to every value (100: fractions shown as percent).
+    colors : mapping of str to color, optional
+        A group's dot colour (so that a method keeps its colour across panels that show
+        different groups); groups not named take the palette's colour of their position.
 
     Returns
     -------
@@ -104,9 +107,11 @@ def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0):
 
     Example
     -------
-    >>> ax = repeats_with_intervals({"BP": [0.97, 0.98, 0.975], "FA": [0.93]}, scale=100)
+    >>> ax = repeats_with_intervals({"BP": [0.97, 0.98, 0.975], "FA": [0.93]}, scale=100, colors={"FA": "red"})
     >>> ax.lines[0].get_ydata().tolist(), [tick.get_text() for tick in ax.get_xticklabels()]
     ([97.0, 98.0, 97.5], ['BP\\nn = 3', 'FA\\nn = 1'])
+    >>> ax.lines[1].get_color()
+    'red'
     """
     if not groups:
         raise BadInput("groups", "nothing", "at least one group of values")
@@ -118,7 +123,8 @@ def repeats_with_intervals(groups, ax=None, ylabel="", scale=1.0):
         if not values.size:
             raise BadInput(f"groups[{name!r}]", "no values", "at least one value")
         offsets = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else np.zeros(1)
-        ax.plot(index + offsets, values, "o", color=palette[index % len(palette)], alpha=0.8, markersize=5)
+        color = (colors or {}).get(name, palette[index % len(palette)])
+        ax.plot(index + offsets, values, "o", color=color, alpha=0.8, markersize=5)
         summaries.append(mean_interval(values))
     for index, summary in enumerate(summaries):
         if summary["ci_low"] is not None:
