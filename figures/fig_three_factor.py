@@ -149,13 +149,10 @@ def per_repeat(run_dir: pathlib.Path, learner: str, key: str) -> list:
 def draw_modulation(ax, plain_dirs: dict, modulated_dirs: dict, key: str, ylabel: str, title: str):
     """Per switch setting, each repeat's ``key`` for the plain three-factor rule and with error-modulated
     consolidation (paired by a line: the same reservoir); x at the top: not measured (never recovered)."""
-    top = 0.0
-    for index, setting in enumerate(plain_dirs):
-        values = [per_repeat(plain_dirs[setting], "three_factor", key), per_repeat(modulated_dirs[setting], "three_factor", key)]
-        top = max([top] + [v for group in values for v in group if v is not None])
-    for index, setting in enumerate(plain_dirs):
-        plain = per_repeat(plain_dirs[setting], "three_factor", key)
-        modulated = per_repeat(modulated_dirs[setting], "three_factor", key)
+    pairs = {setting: (per_repeat(plain_dirs[setting], "three_factor", key),
+                       per_repeat(modulated_dirs[setting], "three_factor", key)) for setting in plain_dirs}
+    top = max([0.0] + [v for pair in pairs.values() for group in pair for v in group if v is not None])
+    for index, (plain, modulated) in enumerate(pairs.values()):
         for a, b in zip(plain, modulated):
             ys = [1.1 * top if v is None else v for v in (a, b)]
             ax.plot([index - 0.15, index + 0.15], ys, color="0.7", linewidth=0.8, zorder=1)

@@ -213,7 +213,6 @@ def split_tasks(images, labels, class_pairs=((0, 1), (2, 3), (4, 5), (6, 7), (8,
     return tasks
 
 
-
 def dataset_tasks(images, labels) -> list[Task]:
     """One task per dataset, in order (e.g. Fashion-MNIST, then MNIST).
 
@@ -251,6 +250,7 @@ def dataset_tasks(images, labels) -> list[Task]:
                            f"the shape of dataset 0's: {tasks[0].train_x.shape[1:]}")
         tasks.append(Task(task_id, *(_read_only(np.array(a)) for a in (train_x, train_y, test_x, test_y))))
     return tasks
+
 
 def _relabel(y: np.ndarray, group: tuple[int, ...]) -> np.ndarray:
     """Vectorised ``y -> index of y in group`` (every ``y`` is in ``group``)."""

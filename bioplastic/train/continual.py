@@ -229,7 +229,8 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
         The network's firing thresholds (one per hidden layer): ``gradients`` and ``predict``
         then take them as the keyword ``thresholds``, and ``gradients`` returns their
         gradient as a fourth value (as :func:`~bioplastic.networks.spiking_mlp.spiking_gradients`
-        does); they learn during the first task with ``settings.train_thresholds``.
+        does), kept >= ``settings.threshold_floor``; they learn during the first task with
+        ``settings.train_thresholds``.
 
     Example
     -------
@@ -270,8 +271,8 @@ def prepare_sequence(gradients: Callable, predict: Callable, weights, tasks, set
         task_thresholds(settings.gpm_threshold, settings.gpm_threshold_increment, n_tasks - 1, len(weights))
         gpm = init_gpm([w.shape[0] for w in weights])
         traces = jax.jit(lambda w, x, y, thresholds=None: tuple(gradients(w, x, y, **_thresholds_given(thresholds))[2]))
-    if thresholds is not None:
-        thresholds = tuple(jnp.asarray(t, jnp.float32) for t in thresholds)
+    if thresholds is not None:         # kept >= the floor from the first use on, as the HLOP code's neurons keep theirs
+        thresholds = tuple(jnp.maximum(jnp.asarray(t, jnp.float32), settings.threshold_floor) for t in thresholds)
     run = ContinualRun(gradients, evaluate, data, settings, optimizer, key, schedule, projects, traces)
     return run, ContinualState(np.full((n_tasks, n_tasks), np.nan), weights, subspaces, ewc, (), 0, gpm, thresholds)
 
@@ -537,8 +538,6 @@ def continual_step(gradients, optimizer, settings, use_hlop: bool, use_ewc: bool
         elif projects and use_gpm and any(b is not None for b in extra[2]):
             frozen = extra[2]
         thresholds = extra[3]
-        if learn_thresholds:          # kept >= the floor before each use, as the HLOP code's neurons keep theirs
-            thresholds = tuple(jnp.maximum(t, settings.threshold_floor) for t in thresholds)
         results = gradients(weights, x, y, *(() if frozen is None else (frozen,)), **_thresholds_given(thresholds))
         loss, gradient, traces = results[:3]
         states = tuple(state for state, use in zip(extra, used) if use)
