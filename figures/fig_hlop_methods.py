@@ -23,7 +23,7 @@ whether HLOP meets the target (ACC at least GPM's minus 0.5 points, BWT at least
 
 Usage::
 
-    python figures/fig_hlop_methods.py              # about 3 hours on 2 cores the first time
+    python figures/fig_hlop_methods.py              # about 65 minutes on 2 cores (shared with other runs) the first time
     python figures/fig_hlop_methods.py --jobs 4     # on a machine with more cores
 """
 

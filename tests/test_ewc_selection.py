@@ -108,3 +108,25 @@ def test_a_strength_that_is_not_a_positive_number_or_grid_is_refused(value, mess
     with pytest.raises(ProtocolError) as error:
         validate_protocol(PROTOCOL, TOY + [f"continual.ewc.strength={value}"])
     assert str(error.value) == f"{PROTOCOL}: {message}"
+
+
+def test_a_grid_whose_every_strength_blows_up_stops_in_one_line_before_the_test_sets(tmp_path, capsys):
+    from bioplastic.cli import main
+
+    overrides = TOY + ["continual.validation_examples=240", "continual.ewc.strength=[1e7, 1e8]"]
+    args = [item for setting in overrides for item in ("--set", setting)]
+    assert main(["run", str(PROTOCOL), "--out", str(tmp_path), "--quiet", *args]) == 1
+    err = capsys.readouterr().err
+    assert ("continual: continual.ewc.strength: got [10000000.0, 100000000.0], every one of which made the weights NaN "
+            "or inf; allowed: a grid with smaller strengths (or a lower continual.learning_rate)") in err
+    assert "Traceback" not in err
+
+
+def test_held_out_sets_must_be_one_per_task():
+    from bioplastic._checks import BadInput
+    from bioplastic.train.selection import scored_on
+
+    experiment = validate_protocol(PROTOCOL, TOY + GRID)
+    with pytest.raises(BadInput) as error:
+        scored_on(experiment.run, [])
+    assert str(error.value) == "held_out: got 0 sets; allowed: one per task (2)"

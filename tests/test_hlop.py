@@ -242,6 +242,9 @@ def test_threshold_gradient_is_the_hlop_codes_sum_over_saturated_neurons_and_the
     assert 0 < int(saturated.sum()) < saturated.size
     rate_gradient = config.time_steps * np.sum(config.rate_weights**2) * (error @ w2.T)
     np.testing.assert_allclose(d_v_th, config.dt * np.sum(np.where(saturated, rate_gradient, 0.0)), rtol=1e-4)
+    with pytest.raises(BadInput) as error:
+        spiking_gradients((w1, w2), x, labels, "dsr", config, thresholds=(0.3, 0.3))
+    assert str(error.value) == "thresholds: got 2 values; allowed: one per hidden layer (1)"
 
 def test_feedback_matrices_go_with_dsr_fa_only_one_per_layer():
     weights = init_spiking_mlp(jax.random.PRNGKey(0), (6, 4, 3))
