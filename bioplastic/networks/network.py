@@ -67,7 +67,7 @@ from bioplastic.synapses.exponential import ExponentialSynapse
 from bioplastic.synapses.propagation import propagate_brainevent_shared, propagate_events_shared, propagate_rows
 from bioplastic.synapses.routes import ROUTES, choose_route
 
-SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron")
+SPIKING_MODELS = ("LIF", "Izhikevich", "BrainPyNeuron", "SpikeSource")
 PROJECTION_ROUTES = ("auto",) + ROUTES + ("rows",)     # what Projection.route takes
 
 
@@ -99,7 +99,7 @@ class Population:
         -------
         >>> from bioplastic.neurons.izhikevich import Izhikevich
         >>> Population("izh", Izhikevich(), 10).spiking, SPIKING_MODELS
-        (True, ('LIF', 'Izhikevich', 'BrainPyNeuron'))
+        (True, ('LIF', 'Izhikevich', 'BrainPyNeuron', 'SpikeSource'))
         """
         return type(self.model).__name__ in SPIKING_MODELS
 

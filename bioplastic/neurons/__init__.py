@@ -12,6 +12,7 @@ from bioplastic.neurons.dyadic import DyadicInput, DyadicUnit, dyad_activity, dy
 from bioplastic.neurons.izhikevich import PRESETS, Izhikevich, excitatory_inhibitory_params
 from bioplastic.neurons.lif import LIF, ConductanceInput
 from bioplastic.neurons.rate import RateUnit
+from bioplastic.neurons.spike_source import SpikeSource
 from bioplastic.neurons.surrogate import Surrogate, spike
 from bioplastic.neurons.two_compartment import TwoCompartmentInput, TwoCompartmentUnit
 
@@ -23,6 +24,7 @@ __all__ = [
     "PRESETS",
     "excitatory_inhibitory_params",
     "RateUnit",
+    "SpikeSource",
     "DyadicUnit",
     "DyadicInput",
     "dyad_activity",

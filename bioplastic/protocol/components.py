@@ -8,7 +8,7 @@ Example
 -------
 >>> from bioplastic.protocol.components import NEURONS, CONNECTIVITY
 >>> NEURONS.names()
-('lif', 'izhikevich', 'rate')
+('lif', 'izhikevich', 'rate', 'spike_source')
 >>> RULES.names()
 ('stdp', 'reward_stdp', 'reward_hebbian')
 >>> CONNECTIVITY.names()
@@ -25,6 +25,7 @@ import jax
 from bioplastic.neurons.izhikevich import PRESETS, Izhikevich, excitatory_inhibitory_params
 from bioplastic.neurons.lif import LIF
 from bioplastic.neurons.rate import RateUnit
+from bioplastic.neurons.spike_source import SpikeSource
 from bioplastic.protocol.registry import Registry
 from bioplastic.rules.stdp import reward_modulated_stdp, stdp
 from bioplastic.rules.three_factor import reward_modulated_hebbian
@@ -77,6 +78,10 @@ NEURONS.register(
 )
 NEURONS.register(
     "rate", NeuronType(RateUnit, ("activation", "leaky"), "current", {"u": "u"}), "rate unit (options: activation, leaky)"
+)
+NEURONS.register(
+    "spike_source", NeuronType(SpikeSource, (), "current", {}),
+    "spike source: a spike in every step whose input is > 0 (Poisson, correlated or periodic trains)",
 )
 
 
@@ -155,7 +160,13 @@ SYNAPSES.register(
 INPUTS = Registry("input")
 INPUTS.register("constant", ("current",), "the same current at every step (between start_ms and stop_ms)")
 INPUTS.register("step", ("current",), "a current switched on at start_ms and off at stop_ms")
-INPUTS.register("poisson", ("current", "rate_hz"), "independent Poisson trains; each spike injects the current for one step")
+INPUTS.register("poisson", ("current", "rate_hz", "correlation"),
+                "Poisson trains, independent or with a pairwise correlation; each spike injects the current for one step")
+INPUTS.register("periodic", ("current", "rate_hz"), "a pulse of the current every 1000 / rate_hz ms from start_ms")
+INPUTS.register("patterns", ("current", "patterns", "presentation_ms"),
+                "one of the patterns, chosen at random, for each presentation_ms, times the current")
+INPUTS.register("gaussian", ("current", "mean", "covariance", "presentation_ms"),
+                "a draw from N(mean, covariance) for each presentation_ms, times the current")
 
 PLOTS = Registry("plot")      # each protocol kind registers the plots it draws (bioplastic.experiments)
 

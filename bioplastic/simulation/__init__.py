@@ -15,6 +15,7 @@ from bioplastic.simulation.loop import (
     Constant,
     Events,
     ItemSequence,
+    Periodic,
     Poisson,
     Probe,
     Step,
@@ -26,5 +27,5 @@ from bioplastic.simulation.loop import (
     simulate,
 )
 
-__all__ = ["Constant", "Events", "ItemSequence", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
+__all__ = ["Constant", "Events", "ItemSequence", "Periodic", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
            "run_seeds", "simulate"]

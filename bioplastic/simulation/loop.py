@@ -13,7 +13,9 @@ population) are evaluated inside the loop at step ``n``:
 - :class:`Step` -- a value switched on at one step and off at another.
 - :class:`TimeSeries` -- ``values[n]`` from an array of shape ``(n_steps, ...)``.
 - :class:`Poisson` -- independent Poisson spike trains at ``rate_hz`` (0/1 per step with
-  probability ``rate_hz * dt / 1000``), times ``weight``; seeded by its own key.
+  probability ``rate_hz * dt / 1000``), times ``weight``; seeded by its own key; or
+  correlated trains (``correlation``).
+- :class:`Periodic` -- a pulse every ``period_steps`` steps (regular spike trains).
 - :class:`ItemSequence` -- items (images) shown one after another, as values or as the
   rates of Poisson trains.
 
@@ -179,11 +181,19 @@ class TimeSeries:
 
 
 @functools.partial(
-    jax.tree_util.register_dataclass, data_fields=["rate_hz", "key", "weight"], meta_fields=["shape"]
+    jax.tree_util.register_dataclass, data_fields=["rate_hz", "key", "weight"], meta_fields=["shape", "correlation"]
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class Poisson:
-    """Independent Poisson spike trains: ``weight`` times 0/1 draws, ``P(1) = rate_hz * dt / 1000``.
+    """Poisson spike trains: ``weight`` times 0/1 draws, ``P(1) = rate_hz * dt / 1000``.
+
+    With ``correlation = 0`` (the default) the trains are independent. With
+    ``correlation = c > 0`` they are correlated by the multiple interaction process (Kuhn,
+    Aertsen & Rotter 2003): one shared mother train fires at ``rate_hz / c``, and each train
+    copies each mother spike with probability ``c``. Every train is then Poisson at
+    ``rate_hz`` and the spike counts of two trains have correlation coefficient ``c`` (for
+    trains of one rate; the mother's draw is shared, so trains with different rates copy from
+    nested mothers).
 
     Parameters
     ----------
@@ -195,18 +205,28 @@ class Poisson:
         Seed of the trains; step ``n`` uses ``fold_in(key, n)``, so runs are reproducible.
     weight : float
         What one spike delivers (e.g. mV of current).
+    correlation : float
+        Pairwise correlation ``c`` in [0, 1] of the trains (a static number).
 
     Example
     -------
     >>> p = Poisson(rate_hz=1000.0, shape=4, key=jax.random.PRNGKey(0))
     >>> p.at(jnp.asarray(0), 1.0).tolist()  # rate * dt = 1: always a spike
     [1.0, 1.0, 1.0, 1.0]
+
+    Fully correlated trains (``c = 1``) are one train, copied:
+
+    >>> p = Poisson(rate_hz=200.0, shape=3, key=jax.random.PRNGKey(0), correlation=1.0)
+    >>> rows = [p.at(jnp.asarray(n), 1.0).tolist() for n in range(20)]
+    >>> all(len(set(row)) == 1 for row in rows), 0 < sum(row[0] for row in rows) < 20
+    (True, True)
     """
 
     rate_hz: Any
     shape: Any
     key: jax.Array
     weight: float = 1.0
+    correlation: float = 0.0
 
     def at(self, step: jax.Array, dt: float):
         """Spikes (times ``weight``) of step ``step``.
@@ -220,8 +240,14 @@ class Poisson:
         [0.0, 0.5]
         """
         shape = (self.shape,) if isinstance(self.shape, int) else tuple(self.shape)
-        draws = jax.random.uniform(jax.random.fold_in(self.key, step), shape)
-        return self.weight * (draws < jnp.asarray(self.rate_hz) * dt * 1e-3).astype(jnp.float32)
+        key = jax.random.fold_in(self.key, step)
+        probability = jnp.asarray(self.rate_hz) * dt * 1e-3
+        if self.correlation == 0:
+            return self.weight * (jax.random.uniform(key, shape) < probability).astype(jnp.float32)
+        mother_key, copy_key = jax.random.split(key)
+        mother = jax.random.uniform(mother_key) < probability / self.correlation
+        copied = jax.random.uniform(copy_key, shape) < self.correlation
+        return self.weight * (mother & copied).astype(jnp.float32)
 
     def check(self, n_steps: int, where: str):
         """Rates must be finite and >= 0 (Hz).
@@ -236,6 +262,57 @@ class Poisson:
         rate = np.asarray(self.rate_hz, dtype=float)
         if not np.all(np.isfinite(rate)) or np.any(rate < 0):
             raise BadInput(f"{where}.rate_hz", f"{self.rate_hz!r}", "finite rates >= 0 (Hz)")
+        if not 0 <= self.correlation <= 1:
+            raise BadInput(f"{where}.correlation", f"{self.correlation!r}", "a correlation in [0, 1]")
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["value"], meta_fields=["period_steps", "start_step", "stop_step"]
+)
+@dataclasses.dataclass(frozen=True, eq=False)
+class Periodic:
+    """A pulse of ``value`` every ``period_steps`` steps, from ``start_step`` (on) to ``stop_step`` (off).
+
+    Step ``n`` carries ``value`` when ``start_step <= n < stop_step`` and
+    ``(n - start_step)`` is a multiple of ``period_steps``, zeros otherwise: a regular spike
+    train, for pairing protocols (pre and post trains at one frequency, shifted by a delay).
+
+    Example
+    -------
+    >>> drive = Periodic(1.0, period_steps=3, start_step=1, stop_step=8)
+    >>> [float(drive.at(jnp.asarray(n), 0.1)) for n in range(9)]
+    [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    """
+
+    value: Any
+    period_steps: int
+    start_step: int
+    stop_step: int
+
+    def at(self, step: jax.Array, dt: float):
+        """``value`` at the pulses, zeros between (same shape either way).
+
+        Example
+        -------
+        >>> Periodic(jnp.array([1.0, 2.0]), period_steps=2, start_step=0, stop_step=4).at(jnp.asarray(2), 0.1).tolist()
+        [1.0, 2.0]
+        """
+        on = (step >= self.start_step) & (step < self.stop_step) & ((step - self.start_step) % self.period_steps == 0)
+        return jnp.where(on, jnp.asarray(self.value), jnp.zeros_like(jnp.asarray(self.value)))
+
+    def check(self, n_steps: int, where: str):
+        """A period of at least one step and a window that is not empty.
+
+        Example
+        -------
+        >>> Periodic(1.0, period_steps=0, start_step=0, stop_step=5).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.period_steps: got 0; allowed: a whole number >= 1
+        """
+        check_size(self.period_steps, f"{where}.period_steps")
+        if self.stop_step <= self.start_step:
+            raise BadInput(where, f"a window [{self.start_step}, {self.stop_step}) of steps", "start < stop")
 
 
 @functools.partial(
@@ -311,7 +388,7 @@ class ItemSequence:
             check_nonnegative(self.values, f"{where}.values", "Hz")
 
 
-INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, ItemSequence)
+INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, Periodic, ItemSequence)
 
 
 def _is_input(node) -> bool:

@@ -49,7 +49,7 @@ from bioplastic.protocol.components import (
 from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.errors import relocate
 from bioplastic.experiments.simulation.schema import SimulationProtocol
-from bioplastic.simulation import Constant, ItemSequence, Poisson, Probe, Step
+from bioplastic.simulation import Constant, ItemSequence, Periodic, Poisson, Probe, Step
 from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
@@ -196,7 +196,13 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None, wid
             check.fail(f"{path}.synapse.type", repr(spec.synapse.type), f"a current-based synapse: population {spec.post!r} is "
                        f"{types[spec.post][1].neuron!r}, and conductance synapses need 'lif'")
         n_pre, n_post = model.populations[spec.pre].size, model.populations[spec.post].size
-        connectivity[name] = check.call(f"{path}.connectivity", build_conn, key, n_pre, n_post, spec.connectivity, spec.weight)
+        drawn = not isinstance(spec.weight, float)
+        connectivity[name] = check.call(f"{path}.connectivity", build_conn, key, n_pre, n_post, spec.connectivity,
+                                        1.0 if drawn else spec.weight)
+        if drawn:
+            conn = connectivity[name]
+            connectivity[name] = conn.with_weights(_draw(check, f"{path}.weight", spec.weight,
+                                                         jax.random.fold_in(key, 1), conn.weights.shape))
         if widths and name in widths:
             connectivity[name] = connectivity[name].padded(widths[name])
         delay = check.call(f"{path}.delay_ms", SpikeDelay.from_ms, spec.delay_ms, sim.dt_ms)
@@ -251,18 +257,22 @@ def _initial_state(check, name, kind_spec, network, params, key):
         path = f"model.populations.{name}.initial.{field}"
         check.member(field, path, tuple(kind.initial_keys), f"initial values of neuron type {spec.neuron!r}")
         variable = kind.initial_keys[field]
-        if isinstance(value, float):
-            values = jnp.full((population.size,), value, jnp.float32)
-        elif value.distribution == "normal":
-            if value.mean is None or value.std is None:
-                check.fail(path, "a normal distribution without mean and std", "distribution = 'normal', mean, std")
-            values = value.mean + value.std * jax.random.normal(field_key, (population.size,))
-        else:
-            if value.low is None or value.high is None or value.high < value.low:
-                check.fail(path, "a uniform distribution without low <= high", "distribution = 'uniform', low, high")
-            values = jax.random.uniform(field_key, (population.size,), minval=value.low, maxval=value.high)
-        state = state._replace(**{variable: values.astype(jnp.float32)})
+        values = _draw(check, path, value, field_key, (population.size,))
+        state = state._replace(**{variable: values})
     return state
+
+
+def _draw(check, path, value, key, shape) -> jax.Array:
+    """A number repeated over ``shape``, or draws from a :class:`Distribution` table (float32)."""
+    if isinstance(value, float):
+        return jnp.full(shape, value, jnp.float32)
+    if value.distribution == "normal":
+        if value.mean is None or value.std is None:
+            check.fail(path, "a normal distribution without mean and std", "distribution = 'normal', mean, std")
+        return (value.mean + value.std * jax.random.normal(key, shape)).astype(jnp.float32)
+    if value.low is None or value.high is None or value.high < value.low:
+        check.fail(path, "a uniform distribution without low <= high", "distribution = 'uniform', low, high")
+    return jax.random.uniform(key, shape, minval=value.low, maxval=value.high).astype(jnp.float32)
 
 
 def _amplitude(check, path, spec, kind, population_spec, target):
@@ -351,10 +361,7 @@ def _inputs(check, protocol, network, types, n_steps, key):
         needs = check.registered(INPUTS, spec.type, f"{path}.type")
         kind, population_spec = types[spec.target]
         amplitude = _amplitude(check, path, spec, kind, population_spec, spec.target)
-        if "rate_hz" in needs and spec.rate_hz is None:
-            check.fail(f"{path}.rate_hz", "nothing", "a rate in Hz: poisson inputs need rate_hz")
-        if "rate_hz" not in needs and spec.rate_hz is not None:
-            check.fail(f"{path}.rate_hz", repr(spec.rate_hz), f"no rate_hz: only poisson inputs take one, not {spec.type!r}")
+        _input_keys(check, path, spec, needs)
         if spec.rate_hz is not None:
             _at_most_one_spike_per_step(check, f"{path}.rate_hz", spec.rate_hz, dt)
         size = network.population(spec.target).size
@@ -373,13 +380,99 @@ def _inputs(check, protocol, network, types, n_steps, key):
             check.fail(f"{path}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         value = jnp.asarray(amplitudes)
         if spec.type == "poisson":
-            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=value)
+            correlation = spec.correlation or 0.0
+            if correlation > 0 and spec.rate_hz * dt / 1000.0 > correlation:
+                check.fail(f"{path}.correlation", repr(correlation), f"at least rate_hz * dt_ms / 1000 = "
+                           f"{spec.rate_hz * dt / 1000.0:g}: the shared mother train fires at rate_hz / correlation, "
+                           "at most once per step")
+            term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=value,
+                           correlation=correlation)
+        elif spec.type == "periodic":
+            term = Periodic(value, _period_steps(check, f"{path}.rate_hz", spec.rate_hz, dt), start, stop)
+        elif spec.type in ("patterns", "gaussian"):
+            term = _presentations(check, path, spec, indices, value, size, n_steps, dt, start, stop, input_key)
         elif spec.type == "step" or start > 0 or stop < n_steps:
             term = Step(value, start, stop)
         else:
             term = Constant(value)
         drive.setdefault(spec.target, []).append(term)
     return {target: tuple(terms) for target, terms in drive.items()}
+
+
+def _period_steps(check, path: str, rate_hz: float, dt_ms: float) -> int:
+    """Steps of ``dt_ms`` between the pulses of a periodic input at ``rate_hz``: a whole number >= 1."""
+    steps = 1000.0 / (rate_hz * dt_ms) if rate_hz > 0 else 0.0
+    if steps < 1 or not math.isclose(steps, round(steps), rel_tol=1e-9):
+        near = sorted({max(1, math.floor(steps)), max(1, math.ceil(steps))})
+        check.fail(path, repr(rate_hz), f"a rate whose period 1000 / rate_hz ms is a whole number of steps of dt_ms = "
+                   f"{dt_ms:g} (nearest: {' or '.join(f'{1000.0 / (n * dt_ms):g}' for n in near)} Hz)")
+    return round(steps)
+
+
+OPTIONAL_INPUT_KEYS = ("rate_hz", "correlation", "patterns", "mean", "covariance", "presentation_ms")
+
+
+def _input_keys(check, path, spec, needs) -> None:
+    """Each key an input type needs is given, and no other type's key is (``needs`` as registered in ``INPUTS``)."""
+    for key in OPTIONAL_INPUT_KEYS:
+        needed, given = key in needs, getattr(spec, key) is not None
+        if needed and not given and key != "correlation":
+            check.fail(f"{path}.{key}", "nothing", f"a value: {spec.type} inputs need {key}")
+        if given and not needed:
+            takers = [name for name in INPUTS.names() if key in INPUTS.get(name)]
+            check.fail(f"{path}.{key}", repr(getattr(spec, key)),
+                       f"no {key}: only {' and '.join(takers)} inputs take one, not {spec.type!r}")
+
+
+MAX_PRESENTATION_VALUES = 50_000_000   # floats of drawn patterns a run may hold (200 MB)
+
+
+def _presentations(check, path, spec, indices, value, size, n_steps, dt, start, stop, key):
+    """A ``patterns`` or ``gaussian`` input: one pattern or draw per presentation, drawn now from ``key``."""
+    if start > 0 or stop < n_steps:
+        check.fail(f"{path}.start_ms" if start > 0 else f"{path}.stop_ms", repr(spec.start_ms if start > 0 else spec.stop_ms),
+                   f"no window: {spec.type} inputs last the whole run")
+    steps = _steps(check, f"{path}.presentation_ms", spec.presentation_ms, dt)
+    if steps < 1:
+        check.fail(f"{path}.presentation_ms", repr(spec.presentation_ms), f"at least dt_ms = {dt:g}")
+    count = -(-n_steps // steps)
+    if count * size > MAX_PRESENTATION_VALUES:
+        check.fail(f"{path}.presentation_ms", repr(spec.presentation_ms),
+                   f"presentations that hold at most {MAX_PRESENTATION_VALUES:,} values in all (this run would hold "
+                   f"{count:,} presentations of {size} neurons): a longer presentation or a shorter run")
+    n = len(indices)
+    if spec.type == "patterns":
+        patterns = spec.patterns
+        if not patterns:
+            check.fail(f"{path}.patterns", "[]", "at least one pattern")
+        for index, pattern in enumerate(patterns):
+            if len(pattern) != n:
+                check.fail(f"{path}.patterns[{index}]", f"{len(pattern)} values",
+                           f"{n}, one per neuron the input reaches")
+        table = np.asarray(patterns, np.float32)
+        if not np.all(np.isfinite(table)):
+            check.fail(f"{path}.patterns", "a value that is not finite", "finite numbers")
+        chosen = np.asarray(jax.random.randint(key, (count,), 0, len(patterns)))
+        drawn = table[chosen]
+    else:
+        mean = np.broadcast_to(np.asarray(spec.mean, np.float64), (n,)) if not isinstance(spec.mean, list) \
+            else np.asarray(spec.mean, np.float64)
+        if mean.shape != (n,):
+            check.fail(f"{path}.mean", f"{len(spec.mean)} values", f"one number, or {n}: one per neuron the input reaches")
+        covariance = np.asarray(spec.covariance, np.float64) if all(len(row) == n for row in spec.covariance) else None
+        if covariance is None or covariance.shape != (n, n):
+            check.fail(f"{path}.covariance", f"{len(spec.covariance)} rows of lengths "
+                       f"{sorted({len(row) for row in spec.covariance})}", f"{n} rows of {n}: one per neuron the input reaches")
+        if not np.allclose(covariance, covariance.T) or np.linalg.eigvalsh(covariance).min() < -1e-9 * max(1.0, np.abs(covariance).max()):
+            check.fail(f"{path}.covariance", "a matrix that is not symmetric positive semidefinite",
+                       "a covariance: symmetric, with no negative eigenvalue")
+        values, vectors = np.linalg.eigh(covariance)
+        factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+        normal = np.asarray(jax.random.normal(key, (count, n)), np.float64)
+        drawn = (mean + normal @ factor.T).astype(np.float32)
+    items = np.zeros((count, size), np.float32)
+    items[:, indices] = drawn
+    return ItemSequence(jnp.asarray(items) * value, steps, None)
 
 
 def _at_most_one_spike_per_step(check, path: str, rate_hz: float, dt_ms: float) -> None:
@@ -412,6 +505,11 @@ def _probes(check, protocol, network, chunk_steps):
     probes = {}
     for name, spec in protocol.recordings.items():
         path = f"recordings.{name}"
+        if spec.projection is not None:
+            probes[f"recording.{name}"] = _weight_probe(check, path, spec, network)
+            continue
+        if spec.population is None:
+            check.fail(f"{path}.population", "nothing", "the population recorded, or projection = NAME for weights")
         check.member(spec.population, f"{path}.population", tuple(p.name for p in network.populations), "populations")
         population = network.population(spec.population)
         variables = tuple(dict.fromkeys(tuple(population.model.state_variables) + SPIKE_VARIABLES))
@@ -434,6 +532,22 @@ def _probes(check, protocol, network, chunk_steps):
         else:
             probes[f"recording.{name}"] = Probe(variable, neurons, spec.stride, spec.reduce)
     return probes
+
+
+def _weight_probe(check, path, spec, network) -> Probe:
+    """A recording of a plastic projection's weights, ``(n_pre, max_out)`` per row."""
+    if spec.population is not None:
+        check.fail(f"{path}.population", repr(spec.population),
+                   f"no population: the recording names projection {spec.projection!r}")
+    plastic = tuple(p.name for p in network.projections if p.rule is not None)
+    check.member(spec.projection, f"{path}.projection", plastic, "plastic projections (with a [plasticity] table)")
+    if spec.variable != "weight":
+        check.fail(f"{path}.variable", repr(spec.variable), "'weight': a projection's recording holds its weights")
+    if spec.neurons != "all":
+        check.fail(f"{path}.neurons", repr(spec.neurons), "'all': a projection's recording holds every synapse")
+    if spec.format == "events":
+        check.fail(f"{path}.format", "'events'", "'dense' or nothing: weights are not spikes")
+    return Probe(f"plastic.{spec.projection}.weights", None, spec.stride, spec.reduce)
 
 
 EVENTS_RATE_HZ = 100.0   # a chunk's spike buffer holds every recorded neuron firing at this rate

@@ -241,7 +241,8 @@ class ProjectionSpec(Strict):
     """Synapses from one population to another.
 
     ``weight`` is in the unit of the target's input for current synapses (mV of R*I for
-    LIF), or a conductance relative to the leak for conductance synapses; ``delay_ms`` (ms, default 0)
+    LIF), or a conductance relative to the leak for conductance synapses; a number, or a
+    :class:`Distribution` table drawn once per synapse from the seed; ``delay_ms`` (ms, default 0)
     is a transmission delay, added to the one step every projection takes (a spike moves the
     synapse in the step after it is emitted, as in Brian2 and BrainPy). Without a ``synapse`` table the synapse is ``delta``; without
     ``plasticity`` the weights are fixed.
@@ -263,7 +264,10 @@ class ProjectionSpec(Strict):
 
     pre: str
     post: str
-    weight: float = Field(description="synaptic weight: mV of current, or conductance relative to leak")
+    weight: Union[float, Distribution] = Field(
+        description="synaptic weight: mV of current, or conductance relative to leak; a number, or a "
+                    "distribution table drawn per synapse"
+    )
     connectivity: ConnectivitySpec
     synapse: SynapseSpec = Field(default_factory=SynapseSpec)
     delay_ms: float = Field(0.0, ge=0)
@@ -292,11 +296,15 @@ class InputSpec(Strict):
     """External drive of one population, in the unit of that population's input.
 
     Exactly one amplitude key must be given, the one of the target's neuron type:
-    ``current_mv`` (LIF), ``current_mv_per_ms`` (Izhikevich) or ``current`` (rate units);
-    ``poisson`` inputs also take ``rate_hz`` (Hz). The amplitude is one number, or a list
-    with one value per neuron chosen (for a ``poisson`` input: the weight of each train's
-    spikes). The input is on from ``start_ms`` to ``stop_ms`` (ms; ``None``: the end of the
-    run) for the ``neurons`` chosen.
+    ``current_mv`` (LIF), ``current_mv_per_ms`` (Izhikevich) or ``current`` (rate units
+    and spike sources). ``poisson`` inputs also take ``rate_hz`` (Hz) and, optionally, the
+    pairwise ``correlation`` of their trains; ``periodic`` inputs a ``rate_hz`` (one pulse
+    every ``1000 / rate_hz`` ms from ``start_ms``). ``patterns`` inputs show one of
+    ``patterns``, chosen at random, for each ``presentation_ms``; ``gaussian`` inputs a
+    fresh draw from N(``mean``, ``covariance``); both are scaled by the amplitude. The
+    amplitude is one number, or a list with one value per neuron chosen (for a ``poisson``
+    input: the weight of each train's spikes). The input is on from ``start_ms`` to
+    ``stop_ms`` (ms; ``None``: the end of the run) for the ``neurons`` chosen.
 
     Example
     -------
@@ -322,7 +330,18 @@ class InputSpec(Strict):
     current_mv: Optional[Union[float, list[float]]] = Field(None, description="current as R*I (LIF, brainpy LIF family)")
     current_mv_per_ms: Optional[Union[float, list[float]]] = Field(None, description="current in Izhikevich's units")
     current: Optional[Union[float, list[float]]] = Field(None, description="dimensionless input (rate units)")
-    rate_hz: Optional[float] = Field(None, ge=0, description="Poisson rate of each train")
+    rate_hz: Optional[float] = Field(None, ge=0, description="Poisson rate of each train, or a periodic input's rate")
+    correlation: Optional[float] = Field(
+        None, ge=0, le=1, description="pairwise correlation of poisson trains (multiple interaction process); default 0"
+    )
+    patterns: Optional[list[list[float]]] = Field(
+        None, description="patterns input: one vector per pattern over the neurons the input reaches"
+    )
+    mean: Optional[Union[float, list[float]]] = Field(None, description="gaussian input: the mean of each draw")
+    covariance: Optional[list[list[float]]] = Field(None, description="gaussian input: the covariance of each draw")
+    presentation_ms: Optional[float] = Field(
+        None, gt=0, description="patterns and gaussian inputs: how long each pattern or draw is held (ms)"
+    )
     start_ms: float = Field(0.0, ge=0)
     stop_ms: Optional[float] = Field(None, ge=0)
     neurons: Union[Literal["all"], list[int], IndexRange] = Field(
@@ -458,9 +477,11 @@ class LearningSpec(Strict):
 
 
 class RecordingSpec(Strict):
-    """What to keep of a run: one variable of one population.
+    """What to keep of a run: one variable of one population, or the weights of one plastic projection.
 
-    One row is kept every ``stride`` steps: the value at that step (``sample``), or the
+    A projection's weights (``projection = NAME``, ``variable = "weight"``) are kept as
+    rows of its padded out-lists, ``(n_pre, max_out)`` each (the targets are in
+    ``weights.npz``). One row is kept every ``stride`` steps: the value at that step (``sample``), or the
     ``sum`` or ``mean`` over the ``stride`` steps. The spikes of a spiking population
     (stride 1, ``sample``) are kept as events, the step and neuron of each spike, unless
     ``format = "dense"`` asks for a 0/1 row per step.
@@ -479,8 +500,10 @@ class RecordingSpec(Strict):
     ...
     """
 
-    population: str
-    variable: str = Field(description="a state variable of the neuron type, or 'spike' / 'output'")
+    population: Optional[str] = Field(None, description="the population recorded (or give projection)")
+    projection: Optional[str] = Field(None, description="a plastic projection whose weights are recorded")
+    variable: str = Field(description="a state variable of the neuron type, or 'spike' / 'output'; "
+                                      "'weight' for a projection")
     neurons: Union[Literal["all"], list[int], IndexRange] = Field(
         "all", description="neurons to record: 'all', a list of indices, or {start, stop}"
     )

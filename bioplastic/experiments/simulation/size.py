@@ -86,6 +86,10 @@ def estimate_simulation(protocol: SimulationProtocol) -> Estimate:
         memory[f"model.projections.{name}.connectivity"] = synapses * (2 if spec.plasticity else 1)
         memory[f"model.projections.{name}.delay_ms"] = (int(spec.delay_ms / sim.dt_ms) + 1) * sizes[spec.pre] * FLOAT32
     for name, spec in protocol.recordings.items():
+        projection = protocol.model.projections.get(spec.projection or "")
+        if projection is not None and projection.pre in sizes and projection.post in sizes:
+            synapses = _synapse_bytes(projection.connectivity, sizes[projection.pre], sizes[projection.post])
+            memory[f"recordings.{name}"] = 2 * (n_steps // spec.stride) * synapses
         if spec.population in sizes:
             neurons = _neurons(spec.neurons, sizes[spec.population])
             if _as_events(spec):
