@@ -96,7 +96,11 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
         return
     assert set(manifest["versions"]) >= {"bioplastic", "jax", "brainpy", "numpy"}
     assert metrics["simulated_ms"] == pytest.approx(protocol["simulation"]["duration_ms"])
-    assert "mean_rate_hz" in metrics and np.isfinite(metrics["mean_rate_hz"])
+    if "mean_rate_hz" in protocol.get("metrics", ["mean_rate_hz"]):
+        assert "mean_rate_hz" in metrics and np.isfinite(metrics["mean_rate_hz"])
+    if "mean_weight" in protocol.get("metrics", []):
+        plastic = [name for name, spec in protocol["model"]["projections"].items() if "plasticity" in spec]
+        assert all(np.isfinite(metrics[f"mean_weight_{name}"]) for name in plastic) and plastic
     recordings = spike_recordings(read_npz(run_dir / "recordings.npz"))
     assert set(recordings) - {"dataset_labels", "dataset_tasks"} == set(protocol.get("recordings", {}))
     for name in protocol.get("plots", {}):

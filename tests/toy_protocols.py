@@ -27,6 +27,8 @@ TOY = {
     "stdp_song2000": ["simulation.duration_ms=200", "simulation.chunk_ms=100", "model.populations.afferents.size=100",
                       "inputs.group_a.neurons.stop=50", "inputs.group_b.neurons.start=50", "inputs.group_b.neurons.stop=100",
                       "recordings.weights.stride=1000"],
+    "bcm_selectivity": ["simulation.duration_ms=2000", "simulation.chunk_ms=1000", "recordings.weights.stride=100"],
+    "oja_pca": ["simulation.duration_ms=3000", "simulation.chunk_ms=1500"],
     "coba": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=160",
              "model.populations.inh.size=40"],
     "quickstart": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=200",

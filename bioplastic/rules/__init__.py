@@ -9,8 +9,10 @@ Example
 
 from bioplastic.rules.backprop import backprop
 from bioplastic.rules.base import Rule
+from bioplastic.rules.bcm import bcm
 from bioplastic.rules.dual_propagation import dual_propagation
 from bioplastic.rules.equilibrium_propagation import equilibrium_propagation
+from bioplastic.rules.oja import oja
 from bioplastic.rules.stdp import reward_modulated_stdp, stdp
 
-__all__ = ["Rule", "stdp", "reward_modulated_stdp", "dual_propagation", "backprop", "equilibrium_propagation"]
+__all__ = ["Rule", "stdp", "reward_modulated_stdp", "dual_propagation", "backprop", "equilibrium_propagation", "bcm", "oja"]
