@@ -187,6 +187,11 @@ stride = 100
     ('[inputs.x]\ntarget = "trains"\ntype = "gaussian"\ncurrent = 1.0\nmean = 0.0\ncovariance = [[1.0]]\n'
      'presentation_ms = 1.0\nstart_ms = 5.0\n',
      "inputs.x.start_ms: got 5.0; allowed: no window: gaussian inputs last the whole run"),
+    ('[model.populations.cell]\nneuron = "rate"\nsize = 1\n[model.projections.p]\npre = "trains"\npost = "cell"\n'
+     'weight = 1.0\nconnectivity = { type = "dense" }\nplasticity = { rule = "bcm" }\n'
+     '[recordings.w]\nprojection = "p"\nvariable = "rule.thetas"\n',
+     "recordings.w.variable: got 'rule.thetas'; allowed: one of the variables of projection 'p' (its weights, and "
+     "the arrays of its rule's state): weight, rule.theta (did you mean 'rule.theta'?)"),
     ('[recordings.w]\nprojection = "none"\nvariable = "weight"\n',
      "recordings.w.projection: got 'none'; allowed: one of the plastic projections (with a [plasticity] table): "
      "(none defined)"),
@@ -195,3 +200,30 @@ def test_bad_inputs_and_weight_recordings_are_named_with_what_is_allowed(tmp_pat
     with pytest.raises(ProtocolError) as error:
         validate_protocol(_protocol(tmp_path, text, size=2))
     assert str(error.value).endswith(message)
+
+
+def test_a_rule_state_field_is_recorded_over_time(tmp_path):
+    """BCM's threshold under a constant response y = 2 follows y^2 (1 - exp(-t / tau_theta)) (its closed form)."""
+    path = _protocol(tmp_path, '''
+[model.populations.cell]
+neuron = "rate"
+size = 1
+options = { activation = "linear", leaky = false }
+[model.projections.p]
+pre = "trains"
+post = "cell"
+weight = 1.0
+connectivity = { type = "dense" }
+plasticity = { rule = "bcm", params = { tau_theta_ms = 50.0 } }
+[inputs.response]
+target = "cell"
+type = "constant"
+current = 2.0
+[recordings.theta]
+projection = "p"
+variable = "rule.theta"
+stride = 10
+''', duration=200.0)
+    theta = np.asarray(read_npz(run_protocol(path, tmp_path / "runs", progress=False) / "recordings.npz")["theta"])
+    t_ms = 10.0 * np.arange(1, 21)
+    np.testing.assert_allclose(theta[:, 0], 4.0 * (1 - np.exp(-t_ms / 50.0)), rtol=1e-5)

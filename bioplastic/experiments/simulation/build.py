@@ -226,7 +226,7 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None, wid
         if spec.stride > n_steps:
             check.fail(f"recordings.{name}.stride", repr(spec.stride), f"at most the number of steps, {n_steps}")
     chunk_steps = _chunk_steps(check, protocol, n_steps, [spec.stride for spec in protocol.recordings.values()])
-    probes = _probes(check, protocol, network, chunk_steps)
+    probes = _probes(check, protocol, network, chunk_steps, state)
     probes.update({f"count.{p.name}": Probe(f"outputs.{p.name}", reduce="sum", stride=chunk_steps)
                    for p in network.populations if p.spiking})
     _check_outputs(check, protocol, network)
@@ -501,12 +501,12 @@ def _indices(check, path, neurons, size, population) -> tuple[int, ...]:
     return indices
 
 
-def _probes(check, protocol, network, chunk_steps):
+def _probes(check, protocol, network, chunk_steps, state):
     probes = {}
     for name, spec in protocol.recordings.items():
         path = f"recordings.{name}"
         if spec.projection is not None:
-            probes[f"recording.{name}"] = _weight_probe(check, path, spec, network)
+            probes[f"recording.{name}"] = _projection_probe(check, path, spec, network, state)
             continue
         if spec.population is None:
             check.fail(f"{path}.population", "nothing", "the population recorded, or projection = NAME for weights")
@@ -534,20 +534,25 @@ def _probes(check, protocol, network, chunk_steps):
     return probes
 
 
-def _weight_probe(check, path, spec, network) -> Probe:
-    """A recording of a plastic projection's weights, ``(n_pre, max_out)`` per row."""
+def _projection_probe(check, path, spec, network, state) -> Probe:
+    """A recording of a plastic projection: its weights, ``(n_pre, max_out)`` per row, or a field of its rule's state."""
     if spec.population is not None:
         check.fail(f"{path}.population", repr(spec.population),
                    f"no population: the recording names projection {spec.projection!r}")
     plastic = tuple(p.name for p in network.projections if p.rule is not None)
     check.member(spec.projection, f"{path}.projection", plastic, "plastic projections (with a [plasticity] table)")
-    if spec.variable != "weight":
-        check.fail(f"{path}.variable", repr(spec.variable), "'weight': a projection's recording holds its weights")
+    rule_state = state["plastic"][spec.projection]["rule"]
+    fields = tuple(getattr(rule_state, "_fields", ()))
+    variables = ("weight",) + tuple(f"rule.{field}" for field in fields
+                                    if isinstance(getattr(rule_state, field), jax.Array))
+    check.member(spec.variable, f"{path}.variable", variables, f"variables of projection {spec.projection!r} "
+                 "(its weights, and the arrays of its rule's state)")
     if spec.neurons != "all":
         check.fail(f"{path}.neurons", repr(spec.neurons), "'all': a projection's recording holds every synapse")
     if spec.format == "events":
         check.fail(f"{path}.format", "'events'", "'dense' or nothing: weights are not spikes")
-    return Probe(f"plastic.{spec.projection}.weights", None, spec.stride, spec.reduce)
+    variable = "weights" if spec.variable == "weight" else spec.variable
+    return Probe(f"plastic.{spec.projection}.{variable}", None, spec.stride, spec.reduce)
 
 
 EVENTS_RATE_HZ = 100.0   # a chunk's spike buffer holds every recorded neuron firing at this rate

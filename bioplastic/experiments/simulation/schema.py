@@ -481,7 +481,8 @@ class RecordingSpec(Strict):
 
     A projection's weights (``projection = NAME``, ``variable = "weight"``) are kept as
     rows of its padded out-lists, ``(n_pre, max_out)`` each (the targets are in
-    ``weights.npz``). One row is kept every ``stride`` steps: the value at that step (``sample``), or the
+    ``weights.npz``); ``variable = "rule.FIELD"`` keeps a field of its rule's state instead
+    (e.g. BCM's thresholds, ``rule.theta``). One row is kept every ``stride`` steps: the value at that step (``sample``), or the
     ``sum`` or ``mean`` over the ``stride`` steps. The spikes of a spiking population
     (stride 1, ``sample``) are kept as events, the step and neuron of each spike, unless
     ``format = "dense"`` asks for a 0/1 row per step.
