@@ -9,6 +9,7 @@ import pytest
 from bioplastic._checks import BadInput
 from bioplastic.runs import read_npz
 from bioplastic.rules import reward_modulated_stdp, stdp
+from bioplastic.rules.events import incoming, weight_change
 from bioplastic.experiments import run_protocol
 from bioplastic.synapses.connectivity import dense, fixed_probability
 
@@ -21,7 +22,7 @@ def run_rule(rule, conn, pre, post, **signals):
     def body(state, inputs):
         p, q, extra = inputs
         delta, state = rule.update(state, conn, pre=p, post=q, **extra)
-        return state, delta
+        return state, weight_change(delta, conn)
 
     _, deltas = jax.lax.scan(body, rule.init(conn), (pre, post, signals))
     return deltas
@@ -68,7 +69,7 @@ def test_hard_bounds_hold():
     state = rule.init(conn)
     for _ in range(5):
         delta, state = rule.update(state, conn, pre=jnp.ones(1), post=jnp.ones(1))
-        conn = conn.with_weights(conn.weights + delta)
+        conn = conn.with_weights(conn.weights + weight_change(delta, conn))
         assert 0.0 <= float(conn.weights[0, 0]) <= 1.0
     assert float(conn.weights[0, 0]) == 1.0
 
@@ -159,3 +160,51 @@ def test_reward_stdp_in_a_protocol_changes_weights_only_when_rewarded(tmp_path):
     changed = run_protocol(write(tmp_path, "rewarded", 40.0, rule, rewarded), tmp_path / "b", progress=False)
     np.testing.assert_array_equal(final_weights(unchanged), 0.5)
     assert not np.allclose(final_weights(changed), 0.5)
+
+
+@pytest.mark.parametrize("connectivity", ["fixed_probability", "fixed_out_degree"])
+def test_spike_triggered_changes_equal_the_dense_route_step_by_step(connectivity):
+    """Weights learned by visiting only the synapses of spiking neurons equal adding the dense change.
+
+    The same float32 operations in another order (XLA fuses the loop and the dense sum differently):
+    equal to a few units in the last place after 400 steps.
+    """
+    from bioplastic.synapses.connectivity import fixed_out_degree
+
+    key = jax.random.PRNGKey(3)
+    if connectivity == "fixed_probability":
+        conn = fixed_probability(key, 40, 30, 0.2, 0.5)
+    else:
+        conn = fixed_out_degree(key, 40, 30, 7, 0.5)
+    index = incoming(conn)
+    rule = stdp(0.05, 0.06, TAU_PLUS, TAU_MINUS, w_min=0.3, w_max=0.7, dt_ms=1.0)   # the bounds are reached
+    pre = (jax.random.uniform(jax.random.PRNGKey(4), (400, 40)) < 0.08).astype(jnp.float32)
+    post = (jax.random.uniform(jax.random.PRNGKey(5), (400, 30)) < 0.08).astype(jnp.float32)
+
+    def body(carry, spikes):
+        (events_w, small_w, dense_w, state), (p, q) = carry, spikes
+        change, state = rule.update(state, conn.with_weights(events_w), pre=p, post=q)
+        events_w = change.apply(conn.with_weights(events_w), index, 0.5)
+        small_w = change.apply(conn.with_weights(small_w), index, 0.5, max_events=3)   # often full: the dense route
+        dense_w = dense_w + 0.5 * change.dense(conn.with_weights(dense_w))
+        return (events_w, small_w, dense_w, state), None
+
+    start = (conn.weights, conn.weights, conn.weights, rule.init(conn))
+    (events_w, small_w, dense_w, _), _ = jax.lax.scan(body, start, (pre, post))
+    np.testing.assert_allclose(np.asarray(events_w), np.asarray(dense_w), rtol=3e-7, atol=0)
+    np.testing.assert_allclose(np.asarray(small_w), np.asarray(dense_w), rtol=3e-7, atol=0)
+    moved = np.asarray(conn.mask) & (np.asarray(events_w) != 0.5)
+    assert moved.sum() > 0.5 * conn.n_synapses                           # most synapses learned
+    assert np.all(np.asarray(events_w)[~np.asarray(conn.mask)] == 0.0)    # padding stays empty
+    real = np.asarray(events_w)[np.asarray(conn.mask)]
+    assert 0.3 <= real.min() < 0.31 and real.max() <= 0.7              # the gated steps approach the lower bound
+
+
+def test_the_incoming_index_lists_every_synapse_onto_each_neuron_once():
+    conn = fixed_probability(jax.random.PRNGKey(8), 25, 12, 0.3, 1.0)
+    flat = np.asarray(incoming(conn).flat)
+    targets = np.asarray(conn.targets).ravel()
+    for j in range(12):
+        listed = flat[j][flat[j] < targets.size]
+        assert sorted(listed.tolist()) == np.flatnonzero(targets == j).tolist()
+    assert np.all(flat[flat < targets.size] >= 0) and flat.shape[1] == np.bincount(targets[targets < 12]).max()

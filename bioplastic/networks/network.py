@@ -61,6 +61,7 @@ from bioplastic._checks import BadInput, check_choice, check_size
 from bioplastic.neurons.base import NeuronModel
 from bioplastic.neurons.lif import LIF, ConductanceInput
 from bioplastic.rules.base import Rule
+from bioplastic.rules.events import Incoming, SpikeTriggeredChange, incoming
 from bioplastic.synapses.connectivity import Connectivity
 from bioplastic.synapses.delay import SpikeDelay
 from bioplastic.synapses.exponential import ExponentialSynapse
@@ -228,7 +229,7 @@ class Network:
         ...               projections=(Projection("ab", "a", "b", ExponentialSynapse(5.0), delay_steps=3),))
         >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
         >>> sorted(params), sorted(params["projections"])
-        (['populations', 'projections'], ['ab'])
+        (['incoming', 'populations', 'projections'], ['ab'])
 
         A connectivity drawn the wrong way round is refused:
 
@@ -249,6 +250,8 @@ class Network:
         return {
             "populations": {p.name: neuron_params[p.name] for p in self.populations},
             "projections": {p.name: connectivity[p.name] for p in self.projections},
+            "incoming": {p.name: index for p in self.projections
+                         if p.rule is not None and (index := _incoming_index(connectivity[p.name])) is not None},
         }
 
     def init(self, params: dict, key: jax.Array, initial: Optional[dict] = None) -> dict:
@@ -492,13 +495,13 @@ class Network:
             populations[population.name], outputs[population.name] = population.model.step(
                 params["populations"][population.name], state["populations"][population.name], neuron_input, dt
             )
-        plastic = self._learn(params, state, outputs, drive)
+        plastic = self._learn(params, state, outputs, drive, dt)
         new_state = {
             "populations": populations, "outputs": outputs, "synapses": synapses, "delays": delays, "plastic": plastic,
         }
         return new_state, outputs
 
-    def _learn(self, params, state, outputs, drive: NetworkInput) -> dict:
+    def _learn(self, params, state, outputs, drive: NetworkInput, dt: float) -> dict:
         """Apply every plastic projection's rule to this step's pre and post activity."""
         signals, gate = drive.signals or {}, _total(drive.gate)
         plastic = {}
@@ -511,9 +514,23 @@ class Network:
                 state["plastic"][projection.name]["rule"], conn,
                 pre=outputs[projection.pre], post=outputs[projection.post], **needed,
             )
-            plastic[projection.name] = {"weights": conn.weights + gate * delta, "rule": rule_state}
+            if isinstance(delta, SpikeTriggeredChange):      # only the synapses of the neurons that fired
+                neurons = max(self.population(projection.pre).size, self.population(projection.post).size)
+                weights = delta.apply(conn, params.get("incoming", {}).get(projection.name), gate,
+                                      max_events=max(32, math.ceil(neurons * 200.0 * dt * 1e-3)))
+            else:
+                weights = conn.weights + gate * delta
+            plastic[projection.name] = {"weights": weights, "rule": rule_state}
         return plastic
 
+
+
+def _incoming_index(conn: Connectivity) -> Optional[Incoming]:
+    """The synapses onto each neuron of a plastic projection, for spike-triggered changes; None for traced targets."""
+    try:
+        return incoming(conn)
+    except jax.errors.TracerArrayConversionError:      # built inside a trace: changes are added densely instead
+        return None
 
 
 class NetworkInput(NamedTuple):

@@ -89,7 +89,8 @@ def shard_network(network, params: dict, state: dict, drive, n_devices: int):
 
     sizes = {population.name: population.size for population in network.populations}
     params = {"populations": {name: per_neuron(value, sizes[name]) for name, value in params["populations"].items()},
-              "projections": jax.device_put(params["projections"], whole)}
+              "projections": jax.device_put(params["projections"], whole),
+              "incoming": jax.device_put(params.get("incoming", {}), whole)}
     state = {key: {name: per_neuron(value, sizes[name]) for name, value in part.items()} if key == "populations"
              else jax.device_put(part, whole) for key, part in state.items()}
     return params, state, jax.device_put(drive, whole)

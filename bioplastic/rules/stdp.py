@@ -11,7 +11,12 @@ so a presynaptic spike followed after ``s`` ms by a postsynaptic one changes the
 ``a_plus exp(-s / tau_plus)``, and the reverse order by ``-a_minus exp(-s / tau_minus)``
 (a pre and a post spike in the same step count as pre-before-post, ``+a_plus - a_minus``).
 Weights are kept in ``[w_min, w_max]`` (hard bounds): the returned change never takes a
-weight outside.
+weight outside. Pair STDP is event-driven: a synapse changes only in a step in which its
+presynaptic or postsynaptic neuron fires, and its change is returned as a
+:class:`~bioplastic.rules.events.SpikeTriggeredChange` that the network applies to those
+synapses alone (work per step: the spikes times the synapses per neuron, plus one trace per
+neuron). The reward-modulated form is not: its eligibility decays, and the modulator turns
+it into a change, at every synapse in every step.
 
 Reward-modulated STDP (Izhikevich 2007; Fremaux & Gerstner 2016) accumulates the same
 pair terms in an eligibility trace instead of the weight, and a third factor -- the
@@ -34,8 +39,8 @@ Example
 >>> _, state = rule.update(state, w, pre=jnp.array([1.0]), post=jnp.array([0.0]))   # pre at t = 0
 >>> for _ in range(9):                                                              # 10 ms later, post
 ...     _, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([0.0]))
->>> delta, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([1.0]))
->>> round(float(delta[0, 0]), 5), round(0.1 * float(jnp.exp(-10 / 20)), 5)
+>>> change, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([1.0]))
+>>> round(float(change.dense(w)[0, 0]), 5), round(0.1 * float(jnp.exp(-10 / 20)), 5)
 (0.06065, 0.06065)
 """
 
@@ -48,6 +53,7 @@ import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_finite, check_nonnegative, check_positive
 from bioplastic.rules.base import Rule
+from bioplastic.rules.events import SpikeTriggeredChange
 
 
 class STDPState(NamedTuple):
@@ -113,30 +119,32 @@ def _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms):
     check_dt(dt_ms)
 
 
-def _pair_terms(a_plus, a_minus, decay_plus, decay_minus):
-    """STDP trace update and the pair terms of one step, on padded out-lists."""
+def _pair_terms(a_plus, a_minus, decay_plus, decay_minus, w_min, w_max):
+    """STDP trace update and the pair terms of one step, as a spike-triggered change."""
 
-    def step(traces: STDPState, weights, pre, post):
+    def step(traces: STDPState, pre, post):
         """Decay the traces, add this step's spikes, and return ``(pair terms, new traces)``.
 
         Parameters
         ----------
         traces : STDPState
             Presynaptic (n_pre,) and postsynaptic (n_post,) traces before this step.
-        weights : Connectivity
-            Padded out-lists; only ``targets`` and ``mask`` are used.
         pre, post : array (n_pre,), array (n_post,)
             This step's spikes (0/1).
 
         Returns
         -------
         tuple
-            ``a_plus x post - a_minus pre y`` per synapse (n_pre, max_out), 0 on padding; and the new traces.
+            ``a_plus x post - a_minus pre y`` per synapse as a
+            :class:`~bioplastic.rules.events.SpikeTriggeredChange` (depression at the rows of the
+            presynaptic spikes, potentiation at the synapses onto the postsynaptic ones), kept
+            within ``[w_min, w_max]``; and the new traces.
         """
         pre_trace = traces.pre_trace * decay_plus + pre
         post_trace = traces.post_trace * decay_minus + post
-        terms = a_plus * pre_trace[:, None] * weights.at_targets(post) - a_minus * pre[:, None] * weights.at_targets(post_trace)
-        return jnp.where(weights.mask, terms, 0.0), STDPState(pre_trace, post_trace)
+        change = SpikeTriggeredChange(pre_gated=((-(a_minus * pre), post_trace),), post_gated=((a_plus * pre_trace, post),),
+                                      pre_events=pre, post_events=post, w_min=w_min, w_max=w_max)
+        return change, STDPState(pre_trace, post_trace)
 
     return step
 
@@ -173,19 +181,19 @@ def stdp(a_plus=0.01, a_minus=0.0105, tau_plus_ms=20.0, tau_minus_ms=20.0, w_min
     >>> _, state = rule.update(rule.init(w), w, pre=jnp.array([0.0]), post=jnp.array([1.0]))  # post at t = 0
     >>> for _ in range(4):
     ...     _, state = rule.update(state, w, pre=jnp.array([0.0]), post=jnp.array([0.0]))
-    >>> delta, _ = rule.update(state, w, pre=jnp.array([1.0]), post=jnp.array([0.0]))      # pre at t = 5 ms
-    >>> round(float(delta[0, 0]), 5), round(-0.12 * float(jnp.exp(-5 / 10)), 5)
+    >>> change, _ = rule.update(state, w, pre=jnp.array([1.0]), post=jnp.array([0.0]))      # pre at t = 5 ms
+    >>> round(float(change.dense(w)[0, 0]), 5), round(-0.12 * float(jnp.exp(-5 / 10)), 5)
     (-0.07278, -0.07278)
 
     Simultaneous spikes give ``a_plus - a_minus``; near ``w_max`` the change is cut to the bound:
 
-    >>> delta, _ = rule.update(rule.init(w), w, pre=jnp.array([1.0]), post=jnp.array([1.0]))
-    >>> round(float(delta[0, 0]), 5)
+    >>> change, _ = rule.update(rule.init(w), w, pre=jnp.array([1.0]), post=jnp.array([1.0]))
+    >>> round(float(change.dense(w)[0, 0]), 5)
     -0.02
     >>> strong = dense(1, 1, 0.95)
     >>> _, state = rule.update(rule.init(strong), strong, pre=jnp.array([1.0]), post=jnp.array([0.0]))
-    >>> delta, _ = rule.update(state, strong, pre=jnp.array([0.0]), post=jnp.array([1.0]))  # + 0.1 exp(-1/20)
-    >>> round(float(delta[0, 0]), 5)
+    >>> change, _ = rule.update(state, strong, pre=jnp.array([0.0]), post=jnp.array([1.0]))  # + 0.1 exp(-1/20)
+    >>> round(float(change.dense(strong)[0, 0]), 5)
     0.05
     >>> stdp(w_min=1.0, w_max=0.0, dt_ms=1.0)
     Traceback (most recent call last):
@@ -193,10 +201,15 @@ def stdp(a_plus=0.01, a_minus=0.0105, tau_plus_ms=20.0, tau_minus_ms=20.0, w_min
     bioplastic._checks.BadInput: w_max: got 0.0; allowed: a bound >= w_min = 1.0
     """
     _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms)
-    pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms))
+    pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms), w_min, w_max)
 
     def update(state: STDPState, weights, *, pre, post):
-        """One step: ``(delta, state)`` with ``delta`` (n_pre, max_out) kept within ``[w_min, w_max]``.
+        """One step: ``(change, state)``; ``change`` touches only the synapses of neurons that fired.
+
+        The change is a :class:`~bioplastic.rules.events.SpikeTriggeredChange` (the network
+        applies it row by row and column by column, so the work grows with the spikes);
+        ``change.dense(weights)`` is the same change as a (n_pre, max_out) array, kept within
+        ``[w_min, w_max]``.
 
         Parameters
         ----------
@@ -207,8 +220,7 @@ def stdp(a_plus=0.01, a_minus=0.0105, tau_plus_ms=20.0, tau_minus_ms=20.0, w_min
         pre, post : array (n_pre,), array (n_post,)
             This step's spikes (0/1).
         """
-        terms, state = pair(state, weights, pre, post)
-        return _bounded(weights, terms, w_min, w_max), state
+        return pair(state, pre, post)
 
     return Rule(init=_initial_traces, update=update, signals=())
 
@@ -249,7 +261,7 @@ def reward_modulated_stdp(
     _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms)
     check_positive(tau_eligibility_ms, "tau_eligibility_ms", "ms")
     check_finite(learning_rate, "learning_rate")
-    pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms))
+    pair = _pair_terms(a_plus, a_minus, jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_minus_ms), w_min, w_max)
     decay = jnp.exp(-dt_ms / tau_eligibility_ms)
 
     def init(weights) -> RewardSTDPState:
@@ -269,8 +281,8 @@ def reward_modulated_stdp(
         modulator : float or array
             Third factor (reward, dopamine, error) of this step; a scalar, or broadcastable to (n_pre, max_out).
         """
-        terms, traces = pair(state.traces, weights, pre, post)
-        eligibility = state.eligibility * decay + terms
+        change, traces = pair(state.traces, pre, post)
+        eligibility = state.eligibility * decay + change.terms(weights)
         change = learning_rate * modulator * eligibility
         return _bounded(weights, change, w_min, w_max), RewardSTDPState(traces, eligibility)
 

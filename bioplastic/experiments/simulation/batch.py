@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 
@@ -65,6 +66,7 @@ def batch_experiments(protocols: list, file: str, data_dir=None) -> list[Experim
         else build_experiment(protocol, file, data_dir, widths)
         for protocol, e in zip(protocols, experiments)
     ]
+    experiments = _common_incoming_widths(experiments)
     for protocol, experiment in zip(protocols[1:], experiments[1:]):
         difference = _difference(experiments[0], experiment)
         if difference:
@@ -72,6 +74,19 @@ def batch_experiments(protocols: list, file: str, data_dir=None) -> list[Experim
                            "seeds whose networks, inputs and recordings have the same shapes (run them without "
                            "--batch-seeds)")
     return experiments
+
+
+def _common_incoming_widths(experiments: list) -> list:
+    """Each plastic projection's index of incoming synapses padded to the widest seed's (in-degrees differ by seed)."""
+    names = experiments[0].params["incoming"]
+    widths = {name: max(e.params["incoming"][name].flat.shape[1] for e in experiments) for name in names}
+
+    def padded(e):
+        index = {name: e.params["incoming"][name].padded(widths[name], e.params["projections"][name].weights.size)
+                 for name in names}
+        return dataclasses.replace(e, params={**e.params, "incoming": index})
+
+    return [padded(e) for e in experiments]
 
 
 def _difference(a: Experiment, b: Experiment):
