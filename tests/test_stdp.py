@@ -208,3 +208,24 @@ def test_the_incoming_index_lists_every_synapse_onto_each_neuron_once():
         listed = flat[j][flat[j] < targets.size]
         assert sorted(listed.tolist()) == np.flatnonzero(targets == j).tolist()
     assert np.all(flat[flat < targets.size] >= 0) and flat.shape[1] == np.bincount(targets[targets < 12]).max()
+
+
+@pytest.mark.slow
+def test_seeds_run_batched_learn_the_weights_each_seed_learns_alone(tmp_path):
+    """Each seed's index of incoming synapses is padded to the widest seed's; the batch learns what single runs do."""
+    from bioplastic.experiments import run_seeds_batched
+    from toy_protocols import ROOT
+
+    protocol = ROOT / "protocols" / "stdp_song2000.toml"
+    toy = ["simulation.duration_ms=300", "simulation.chunk_ms=100", "recordings.weights.stride=1000",
+           "model.populations.afferents.size=200", "inputs.group_a.neurons.stop=100", "inputs.group_b.neurons.start=100",
+           "inputs.group_b.neurons.stop=200", 'model.projections.excitatory.connectivity.type="fixed_probability"',
+           "model.projections.excitatory.connectivity.p=0.9", "model.populations.neuron.size=3",
+           "model.projections.excitatory.weight.high=0.5", "model.projections.excitatory.plasticity.params.w_max=0.5"]
+    folders = [tmp_path / f"batch{seed}" for seed in (0, 1)]
+    batched = run_seeds_batched(protocol, [0, 1], folders, tmp_path / "work", toy, progress=False)
+    for seed, run_dir in zip((0, 1), batched):
+        alone = run_protocol(protocol, tmp_path / f"alone{seed}", overrides=toy + [f"seed={seed}"], progress=False)
+        learned, single = (read_npz(d / "weights.npz")["excitatory.weights"] for d in (run_dir, alone))
+        assert read_npz(alone / "recordings.npz")["output.steps"].size > 10          # the neurons fire: both sides learn
+        np.testing.assert_allclose(learned[:, :single.shape[1]], single, rtol=1e-6)
