@@ -29,6 +29,8 @@ TOY = {
                       "recordings.weights.stride=1000"],
     "bcm_selectivity": ["simulation.duration_ms=2000", "simulation.chunk_ms=1000", "recordings.weights.stride=100"],
     "oja_pca": ["simulation.duration_ms=3000", "simulation.chunk_ms=1500"],
+    "stdp_triplet_frequency": ["simulation.dt_ms=1.0", "inputs.pre.rate_hz=50.0", "inputs.post.rate_hz=50.0",
+                               "simulation.duration_ms=1205", "recordings.weight.stride=5"],
     "coba": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=160",
              "model.populations.inh.size=40"],
     "quickstart": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=200",

@@ -10,7 +10,7 @@ Example
 >>> NEURONS.names()
 ('lif', 'izhikevich', 'rate', 'spike_source')
 >>> RULES.names()
-('stdp', 'bcm', 'oja', 'reward_stdp', 'reward_hebbian')
+('stdp', 'triplet_stdp', 'bcm', 'oja', 'reward_stdp', 'reward_hebbian')
 >>> CONNECTIVITY.names()
 ('dense', 'fixed_probability', 'fixed_out_degree')
 """
@@ -30,6 +30,7 @@ from bioplastic.protocol.registry import Registry
 from bioplastic.rules.bcm import bcm
 from bioplastic.rules.oja import oja
 from bioplastic.rules.stdp import reward_modulated_stdp, stdp
+from bioplastic.rules.triplet_stdp import triplet_stdp
 from bioplastic.rules.three_factor import reward_modulated_hebbian
 from bioplastic.synapses.connectivity import dense, fixed_out_degree, fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
@@ -178,6 +179,7 @@ METRICS.register("mean_weight", None, "mean final weight of every plastic projec
 
 RULES = Registry("learning rule")
 RULES.register("stdp", stdp, "pair-based STDP with traces and hard bounds")
+RULES.register("triplet_stdp", triplet_stdp, "triplet STDP (Pfister & Gerstner 2006), all-to-all or nearest-spike")
 RULES.register("bcm", bcm, "BCM rate rule with a sliding threshold theta = running mean of post^2 (Intrator & Cooper 1992)")
 RULES.register("oja", oja, "Oja's single-neuron rule: Hebb with a post^2 w decay, w -> +-PC1 of the input")
 RULES.register("reward_stdp", reward_modulated_stdp, "STDP into an eligibility trace, gated by the 'modulator' signal")

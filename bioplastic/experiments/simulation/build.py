@@ -600,10 +600,17 @@ def _chunk_steps(check, protocol, n_steps, strides):
 def _rule(check, path, spec, protocol):
     """Build a projection's learning rule; its signals must be defined in [signals]."""
     factory = check.registered(RULES, spec.rule, f"{path}.rule")
-    hyperparameters = tuple(name for name in inspect.signature(factory).parameters if name != "dt_ms")
-    for name in spec.params:
+    signature = inspect.signature(factory).parameters
+    hyperparameters = tuple(name for name in signature if name != "dt_ms")
+    for name, value in spec.params.items():
         check.known(name, f"{path}.params.{name}", hyperparameters, f"a parameter of rule {spec.rule!r}")
-    rule = check.call(f"{path}.params", factory, dt_ms=protocol.simulation.dt_ms, **spec.params)
+        if isinstance(value, str) and not isinstance(signature[name].default, str):
+            check.fail(f"{path}.params.{name}", repr(value), f"a number: {name} of rule {spec.rule!r} is numeric")
+    try:
+        rule = factory(dt_ms=protocol.simulation.dt_ms, **spec.params)
+    except BadInput as error:                    # name the parameter when the rule does
+        key = f"{path}.params.{error.where}" if error.where in spec.params else f"{path}.params"
+        raise relocate(error, check.file, key) from None
     for signal in rule.signals:
         if signal not in protocol.signals:
             check.fail(f"{path}.rule", f"{spec.rule!r}, which needs the signal {signal!r} that the protocol does not provide",

@@ -217,24 +217,22 @@ class SynapseSpec(Strict):
 class PlasticitySpec(Strict):
     """A learning rule acting on a projection's weights: its registered name and parameters.
 
-    Parameters are numbers (a string is rejected); which names a rule takes is checked
-    when the network is built.
+    Parameters are numbers, or the name of one of a rule's options (``interaction =
+    "nearest"``); which names a rule takes, and that a number is a number, are checked when
+    the network is built.
 
     Example
     -------
     >>> PlasticitySpec(rule="stdp").params
     {}
-    >>> PlasticitySpec.model_validate({"rule": "stdp", "params": {"a_plus": "0.01"}})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    pydantic_core._pydantic_core.ValidationError: 1 validation error for PlasticitySpec
-    params.a_plus
-      Input should be a valid number [type=float_type, input_value='0.01', input_type=str]
-    ...
+    >>> PlasticitySpec.model_validate({"rule": "triplet_stdp", "params": {"interaction": "nearest", "a2_plus": 0.01}}).params
+    {'interaction': 'nearest', 'a2_plus': 0.01}
     """
 
     rule: str
-    params: dict[str, float] = Field(default_factory=dict)
+    params: dict[str, Union[float, str]] = Field(
+        default_factory=dict, description="the rule's hyperparameters: numbers, and names of options (interaction)"
+    )
 
 
 class ProjectionSpec(Strict):
