@@ -18,10 +18,9 @@ D. ``theta`` against that running mean for every unit, at every 100th step after
 E. One unit's response and threshold in the last second: 20 ms presentations, the preferred
    pattern answered with ``y`` near ``theta``, the others with 0.
 
-The protocol cannot record a rule's state, so ``theta`` is *replayed*: the rule
-(:func:`bioplastic.rules.bcm.bcm`, the same hyperparameters) is run on the recorded output
-rates, whose squares are all the threshold depends on. The running mean is computed from the
-same rates by a boxcar, independently of the rule.
+``theta`` is the rule's own state, recorded by the protocol (``variable = "rule.theta"``);
+the running mean is computed from the recorded output rates by a boxcar, independently of
+the rule.
 
 The run is cached (``figures/cache/runs/``); ``--fresh`` reruns, ``--toy`` runs a few seconds'
 version that only checks the figure draws. Writes ``figures/out/fig_bcm.png`` and prints the
@@ -37,17 +36,13 @@ from __future__ import annotations
 import argparse
 import pathlib
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.figure import Figure
 
 from bioplastic.experiments import load_protocol
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
-from bioplastic.rules.bcm import bcm
 from bioplastic.runs import read_npz
-from bioplastic.synapses.connectivity import dense
 
 from _runs import cached_run
 
@@ -72,14 +67,7 @@ def load(run_dir: pathlib.Path) -> dict:
     responses = np.maximum(np.einsum("kn,tnj->tjk", patterns, weights), 0.0)   # (rows, unit, pattern)
     y = recordings["responses"]                                            # (steps, n_out)
 
-    rule = bcm(**params, dt_ms=dt)
-    conn = dense(1, y.shape[1], 0.0)
-
-    def replay(state, post):
-        _, state = rule.update(state, conn, pre=jnp.zeros(1), post=post)
-        return state, state.theta
-
-    _, theta = jax.lax.scan(replay, rule.init(conn), jnp.asarray(y))
+    theta = recordings["theta"]                                            # (steps, n_out): the rule's state
     tau_steps = round(params.get("tau_theta_ms", 100.0) / dt)
     window = 2 * tau_steps
     cumulative = np.concatenate([np.zeros((1, y.shape[1])), np.cumsum(np.asarray(y, np.float64) ** 2, axis=0)])
@@ -134,7 +122,7 @@ def draw(data: dict) -> Figure:
     ax = axes["C"]
     unit = 0
     thin = max(1, len(data["times_s"]) // 4000)
-    ax.plot(data["times_s"][::thin], data["theta"][::thin, unit], label="theta (replayed)", linewidth=1.2)
+    ax.plot(data["times_s"][::thin], data["theta"][::thin, unit], label="theta", linewidth=1.2)
     ax.plot(data["times_s"][::thin], data["running"][::thin, unit], label=f"<y^2> over the last "
             f"{data['window_steps'] * data['dt_ms'] / 1000:g} s", linewidth=0.8)
     ax.set(xlabel="time (s)", ylabel="threshold, y^2", title=f"C. unit {unit}: theta and running <y^2>")
