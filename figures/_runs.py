@@ -95,3 +95,25 @@ def swept_figure(name: str, description: str, compute, draw, argv=None):
         path = save_figure(draw(data), HERE / "out" / f"{name}.png")
     print(f"wrote {path}")
     return path, data
+
+
+def protocol_figure(name: str, description: str, protocol: pathlib.Path, load, draw, summary, toy=(), argv=None):
+    """A one-run figure's command line: ``--fresh``, ``--toy``, then ``load(run folder)``, ``draw(data)`` to ``out/NAME.png``.
+
+    ``toy`` are the ``--set`` overrides of ``--toy`` (a few seconds' run that only checks the
+    figure draws, written to ``out/NAME_toy.png``); ``summary(data)`` gives the lines printed
+    after the figure. Returns the written path.
+    """
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
+    parser.add_argument("--toy", action="store_true", help="a few seconds' run: checks that the figure draws")
+    args = parser.parse_args(argv)
+    run_dir = cached_run(name, protocol, args.fresh, toy if args.toy else ())
+    data = load(run_dir)
+    with bioplastic_style():
+        path = save_figure(draw(data), HERE / "out" / (f"{name}_toy.png" if args.toy else f"{name}.png"))
+    print(f"wrote {path}")
+    print(f"run folder: {run_dir}")
+    for line in summary(data):
+        print("  " + line)
+    return path

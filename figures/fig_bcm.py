@@ -33,18 +33,15 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import pathlib
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from bioplastic.experiments import load_protocol
-from bioplastic.plotting import save_figure
-from bioplastic.plotting.style import bioplastic_style
 from bioplastic.runs import read_npz
 
-from _runs import cached_run
+from _runs import protocol_figure
 
 HERE = pathlib.Path(__file__).resolve().parent
 PROTOCOL = HERE.parent / "protocols" / "bcm_selectivity.toml"
@@ -185,18 +182,7 @@ def summary(data: dict) -> list:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fresh", action="store_true", help="rerun instead of using the cache")
-    parser.add_argument("--toy", action="store_true", help="a few seconds' run: checks that the figure draws")
-    args = parser.parse_args(argv)
-    run_dir = cached_run("fig_bcm", PROTOCOL, args.fresh, TOY if args.toy else ())
-    data = load(run_dir)
-    with bioplastic_style():
-        out = save_figure(draw(data), HERE / "out" / ("fig_bcm_toy.png" if args.toy else "fig_bcm.png"))
-    print(f"wrote {out}")
-    print(f"run folder: {run_dir}")
-    for line in summary(data):
-        print("  " + line)
+    return protocol_figure("fig_bcm", __doc__.split("\n")[0], PROTOCOL, load, draw, summary, TOY, argv)
 
 
 if __name__ == "__main__":
