@@ -71,7 +71,7 @@ EXPECTED = {
     "typo_in_metric": "metrics[0]: got 'mean_rate'; allowed: 'mean_rate_hz', 'mean_weight' (did you mean 'mean_rate_hz'?)",
     "typo_in_neuron_name": "model.populations.exc.neuron: got 'lfi'; allowed: 'lif', 'izhikevich', 'rate', 'spike_source' (did you mean 'lif'?)",
     "typo_in_plot_type": "plots.raster.type: got 'rastr'; allowed: 'raster', 'traces', 'population_rate', 'isi_histogram', 'weight_matrix', 'learning_curve', 'accuracy_matrix', 'task_accuracy', 'prediction_traces', 'prediction_errors', 'theta_losses', 'theta_autocorrelation', 'theta_decoding', 'theta_ring_weights', 'theta_path_integration' (did you mean 'raster'?)",
-    "typo_in_rule_name": "model.projections.exc_to_inh.plasticity.rule: got 'stpd'; allowed: 'stdp', 'triplet_stdp', 'bcm', 'oja', 'reward_stdp', 'reward_hebbian' (did you mean 'stdp'?)",
+    "typo_in_rule_name": "model.projections.exc_to_inh.plasticity.rule: got 'stpd'; allowed: 'stdp', 'triplet_stdp', 'bcm', 'oja', 'inhibitory_stdp', 'reward_stdp', 'dopamine_stdp', 'reward_hebbian' (did you mean 'stdp'?)",
     "typo_in_synapse_type": "model.projections.exc_to_inh.synapse.type: got 'exponential_conductence'; allowed: 'delta', 'exponential_current', 'exponential_conductance' (did you mean 'exponential_conductance'?)",
     "unit_in_key_wrong": "model.populations.exc.params.tau_s: got an unknown key, not a parameter of neuron type 'lif'; allowed: tau_ms, v_rest_mv, v_th_mv, v_reset_mv, tau_ref_ms (did you mean 'tau_ms'?)",
     "unit_in_value": "simulation.dt_ms: got '0.1 ms'; allowed: a valid number (units go in the key name, never in the value: e.g. dt_ms = 0.1)",

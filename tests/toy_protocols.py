@@ -27,6 +27,11 @@ TOY = {
     "stdp_song2000": ["simulation.duration_ms=200", "simulation.chunk_ms=100", "model.populations.afferents.size=100",
                       "inputs.group_a.neurons.stop=50", "inputs.group_b.neurons.start=50", "inputs.group_b.neurons.stop=100",
                       "recordings.weights.stride=1000"],
+    "istdp_vogels2011": ["simulation.duration_ms=200", "simulation.chunk_ms=100", "recordings.inhibitory_weights.stride=500"],
+    "istdp_vogels2011_network": ["simulation.duration_ms=200", "simulation.chunk_ms=100", "model.populations.exc.size=400",
+                                 "model.populations.inh.size=100", "recordings.exc_spikes.neurons.stop=100",
+                                 'learning.phases=[{ name = "before", duration_ms = 100.0, plasticity = false }, '
+                                 '{ name = "learning", duration_ms = 100.0 }]'],
     "bcm_selectivity": ["simulation.duration_ms=2000", "simulation.chunk_ms=1000", "recordings.weights.stride=100"],
     "oja_pca": ["simulation.duration_ms=3000", "simulation.chunk_ms=1500"],
     "stdp_triplet_frequency": ["simulation.dt_ms=1.0", "inputs.pre.rate_hz=50.0", "inputs.post.rate_hz=50.0",

@@ -10,7 +10,7 @@ Example
 >>> NEURONS.names()
 ('lif', 'izhikevich', 'rate', 'spike_source')
 >>> RULES.names()
-('stdp', 'triplet_stdp', 'bcm', 'oja', 'reward_stdp', 'reward_hebbian')
+('stdp', 'triplet_stdp', 'bcm', 'oja', 'inhibitory_stdp', 'reward_stdp', 'dopamine_stdp', 'reward_hebbian')
 >>> CONNECTIVITY.names()
 ('dense', 'fixed_probability', 'fixed_out_degree')
 """
@@ -28,10 +28,12 @@ from bioplastic.neurons.rate import RateUnit
 from bioplastic.neurons.spike_source import SpikeSource
 from bioplastic.protocol.registry import Registry
 from bioplastic.rules.bcm import bcm
+from bioplastic.rules.dopamine_stdp import dopamine_stdp
+from bioplastic.rules.inhibitory_stdp import inhibitory_stdp
 from bioplastic.rules.oja import oja
 from bioplastic.rules.stdp import reward_modulated_stdp, stdp
-from bioplastic.rules.triplet_stdp import triplet_stdp
 from bioplastic.rules.three_factor import reward_modulated_hebbian
+from bioplastic.rules.triplet_stdp import triplet_stdp
 from bioplastic.synapses.connectivity import dense, fixed_out_degree, fixed_probability
 from bioplastic.synapses.exponential import ExponentialSynapse
 
@@ -163,8 +165,9 @@ SYNAPSES.register(
 INPUTS = Registry("input")
 INPUTS.register("constant", ("current",), "the same current at every step (between start_ms and stop_ms)")
 INPUTS.register("step", ("current",), "a current switched on at start_ms and off at stop_ms")
-INPUTS.register("poisson", ("current", "rate_hz", "correlation"),
-                "Poisson trains, independent or with a pairwise correlation; each spike injects the current for one step")
+INPUTS.register("poisson", ("current", "rate_hz", "correlation", "rate_signal"),
+                "Poisson trains, independent or with a pairwise correlation, or with a rate that follows a time-varying "
+                "signal per group (rate_signal); each spike injects the current for one step")
 INPUTS.register("periodic", ("current", "rate_hz"), "a pulse of the current every 1000 / rate_hz ms from start_ms")
 INPUTS.register("patterns", ("current", "patterns", "presentation_ms"),
                 "one of the patterns, chosen at random, for each presentation_ms, times the current")
@@ -182,7 +185,10 @@ RULES.register("stdp", stdp, "pair-based STDP with traces and hard bounds")
 RULES.register("triplet_stdp", triplet_stdp, "triplet STDP (Pfister & Gerstner 2006), all-to-all or nearest-spike")
 RULES.register("bcm", bcm, "BCM rate rule with a sliding threshold theta = running mean of post^2 (Intrator & Cooper 1992)")
 RULES.register("oja", oja, "Oja's single-neuron rule: Hebb with a post^2 w decay, w -> +-PC1 of the input")
+RULES.register("inhibitory_stdp", inhibitory_stdp, "symmetric iSTDP: holds the post rate at target_rate_hz (Vogels et al. 2011)")
 RULES.register("reward_stdp", reward_modulated_stdp, "STDP into an eligibility trace, gated by the 'modulator' signal")
+RULES.register("dopamine_stdp", dopamine_stdp,
+               "Izhikevich (2007): STDP into an eligibility trace, times dopamine that the 'reward' signal releases")
 RULES.register("reward_hebbian", reward_modulated_hebbian,
                "pre x post coincidences into an eligibility trace, times the 'modulator' signal (three-factor)")
 

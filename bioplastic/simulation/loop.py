@@ -16,6 +16,8 @@ population) are evaluated inside the loop at step ``n``:
   probability ``rate_hz * dt / 1000``), times ``weight``; seeded by its own key; or
   correlated trains (``correlation``).
 - :class:`Periodic` -- a pulse every ``period_steps`` steps (regular spike trains).
+- :class:`ModulatedPoisson` -- Poisson trains whose rates follow one time-varying rate per
+  group of neurons (e.g. :func:`ornstein_uhlenbeck` signals), stored per group, not per neuron.
 - :class:`ItemSequence` -- items (images) shown one after another, as values or as the
   rates of Poisson trains.
 
@@ -52,8 +54,9 @@ from typing import Any, Callable, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.signal
 
-from bioplastic._checks import BadInput, check_choice, check_dt, check_nonnegative, check_size
+from bioplastic._checks import BadInput, check_choice, check_dt, check_nonnegative, check_positive, check_size
 
 
 # --------------------------------------------------------------------------- inputs
@@ -388,7 +391,132 @@ class ItemSequence:
             check_nonnegative(self.values, f"{where}.values", "Hz")
 
 
-INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, Periodic, ItemSequence)
+def ornstein_uhlenbeck(key: jax.Array, n_samples: int, n_signals: int, sample_ms: float, tau_ms: float, std=1.0,
+                       first: int = 0):
+    """``n_signals`` independent Ornstein-Uhlenbeck processes on a grid of ``sample_ms``, exactly: ``(n_samples, n_signals)``.
+
+    Each has mean 0, stationary standard deviation ``std`` and correlation time ``tau_ms``
+    (``<x(t) x(t + s)> = std^2 exp(-|s| / tau_ms)``): low-pass-filtered white noise. The
+    grid values are the exact discretisation (an AR(1) process)::
+
+        x_0 ~ N(0, std^2),   x_{k+1} = a x_k + std sqrt(1 - a^2) xi_k,   a = exp(-sample_ms / tau_ms)
+
+    with ``xi_k`` independent standard normals, so every sample already has the stationary
+    distribution (no transient) and the autocorrelation at lag ``k`` samples is ``a^k``.
+    Column ``k`` is signal number ``first + k``, drawn from ``fold_in(key, first + k)`` alone:
+    the same key and number give the same signal whatever else is drawn with it.
+
+    Parameters
+    ----------
+    key : jax.Array
+        The draws' seed.
+    n_samples, n_signals : int
+        Grid points and independent processes.
+    sample_ms, tau_ms : float
+        Grid step and correlation time (ms), both > 0.
+    std : float
+        Stationary standard deviation (in the unit of the result, e.g. Hz).
+    first : int
+        Number of the first signal (column 0).
+
+    Example
+    -------
+    >>> x = ornstein_uhlenbeck(jax.random.PRNGKey(0), 200_000, 2, sample_ms=1.0, tau_ms=10.0, std=3.0)
+    >>> x.shape, bool(abs(float(x.std()) - 3.0) < 0.1)
+    ((200000, 2), True)
+    >>> lag = 10                                             # one tau: correlation exp(-1) = 0.37
+    >>> c = float(jnp.mean(x[lag:] * x[:-lag]) / jnp.mean(x * x))
+    >>> bool(abs(c - math.exp(-1)) < 0.03)
+    True
+
+    Signal number 1 is the same drawn alone or as the second of two:
+
+    >>> two = ornstein_uhlenbeck(jax.random.PRNGKey(0), 100, 2, 1.0, 10.0, 3.0)
+    >>> bool((ornstein_uhlenbeck(jax.random.PRNGKey(0), 100, 1, 1.0, 10.0, 3.0, first=1)[:, 0] == two[:, 1]).all())
+    True
+    """
+    check_size(n_samples, "n_samples")
+    check_size(n_signals, "n_signals")
+    check_positive(sample_ms, "sample_ms", "ms")
+    check_positive(tau_ms, "tau_ms", "ms")
+    a = math.exp(-float(sample_ms) / float(tau_ms))
+    draws = np.stack([np.asarray(jax.random.normal(jax.random.fold_in(key, (int(first) + k) % 2**32), (int(n_samples),)),
+                                 np.float64) for k in range(n_signals)], axis=1)       # one compiled draw per length
+    draws[1:] *= math.sqrt(1.0 - a * a)
+    return jnp.asarray(float(std) * scipy.signal.lfilter([1.0], [1.0, -a], draws, axis=0), jnp.float32)   # x_k = a x_{k-1} + ...
+
+
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=["rates_hz", "groups", "key", "weight"], meta_fields=["steps_per_sample"]
+)
+@dataclasses.dataclass(frozen=True, eq=False)
+class ModulatedPoisson:
+    """Poisson trains whose rates follow one time-varying rate per group of neurons.
+
+    ``rates_hz`` (n_samples, n_groups) holds each group's rate (Hz) on a grid of
+    ``steps_per_sample`` steps: at step ``n`` neuron ``i`` fires with probability
+    ``rates_hz[n // steps_per_sample, groups[i]] * dt / 1000``, and a spike delivers
+    ``weight`` (one number or one per neuron). ``groups`` (n_neurons,) int gives each
+    neuron's group; ``n_groups`` (one past the last group) marks a neuron the input does not
+    reach (rate 0). The draws are seeded by ``key`` and the step, like :class:`Poisson`.
+    Memory: the groups' rates per sample, not a rate per neuron and step.
+
+    Example
+    -------
+    Two groups, rates switched every 2 steps; neuron 2 is not reached:
+
+    >>> trains = ModulatedPoisson(jnp.array([[1000.0, 0.0], [0.0, 1000.0]]), jnp.array([0, 1, 2]),
+    ...                           jax.random.PRNGKey(0), steps_per_sample=2)
+    >>> [trains.at(jnp.asarray(n), 1.0).tolist() for n in range(4)]    # rate * dt = 1: a sure spike
+    [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+
+    rates_hz: Any
+    groups: Any
+    key: jax.Array
+    weight: Any = 1.0
+    steps_per_sample: int = 1
+
+    def at(self, step: jax.Array, dt: float):
+        """Spikes (times ``weight``) of step ``step``.
+
+        Example
+        -------
+        >>> ModulatedPoisson(jnp.array([[0.0]]), jnp.array([0, 0]), jax.random.PRNGKey(1)).at(jnp.asarray(0), 1.0).tolist()
+        [0.0, 0.0]
+        """
+        rates = jnp.asarray(self.rates_hz)
+        row = rates[jnp.minimum(step // self.steps_per_sample, rates.shape[0] - 1)]
+        per_neuron = jnp.append(row, 0.0)[self.groups]
+        draws = jax.random.uniform(jax.random.fold_in(self.key, step), per_neuron.shape)
+        return self.weight * (draws < per_neuron * dt * 1e-3).astype(jnp.float32)
+
+    def check(self, n_steps: int, where: str):
+        """Samples for every step up to ``n_steps``, finite rates >= 0 (Hz), groups in range.
+
+        Example
+        -------
+        >>> ModulatedPoisson(jnp.ones((3, 1)), jnp.array([0]), jax.random.PRNGKey(0), steps_per_sample=2).check(8, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.rates_hz: got 3 samples of 2 steps; allowed: at least 8 steps, up to the end of the run
+        """
+        check_size(self.steps_per_sample, f"{where}.steps_per_sample")
+        rates = np.asarray(self.rates_hz, dtype=float)
+        if rates.ndim != 2 or rates.shape[0] < 1:
+            raise BadInput(f"{where}.rates_hz", f"shape {rates.shape}", "(n_samples >= 1, n_groups)")
+        if rates.shape[0] * self.steps_per_sample < n_steps:
+            raise BadInput(f"{where}.rates_hz", f"{rates.shape[0]} samples of {self.steps_per_sample} steps",
+                           f"at least {n_steps} steps, up to the end of the run")
+        if not np.all(np.isfinite(rates)) or np.any(rates < 0):
+            raise BadInput(f"{where}.rates_hz", "a rate that is negative or not finite", "finite rates >= 0 (Hz)")
+        groups = np.asarray(self.groups)
+        if groups.size and (groups.min() < 0 or groups.max() > rates.shape[1]):
+            raise BadInput(f"{where}.groups", f"groups from {groups.min()} to {groups.max()}",
+                           f"groups in [0, {rates.shape[1]}] ({rates.shape[1]}: not reached)")
+
+
+INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, Periodic, ModulatedPoisson, ItemSequence)
 
 
 def _is_input(node) -> bool:

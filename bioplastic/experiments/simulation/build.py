@@ -50,6 +50,7 @@ from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.errors import relocate
 from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.simulation import Constant, ItemSequence, Periodic, Poisson, Probe, Step
+from bioplastic.simulation.loop import ModulatedPoisson, ornstein_uhlenbeck
 from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
@@ -379,7 +380,9 @@ def _inputs(check, protocol, network, types, n_steps, key):
         if stop <= start:
             check.fail(f"{path}.stop_ms", repr(spec.stop_ms), f"a time after start_ms = {spec.start_ms}")
         value = jnp.asarray(amplitudes)
-        if spec.type == "poisson":
+        if spec.type == "poisson" and spec.rate_signal is not None:
+            term = _modulated_poisson(check, path, spec, indices, value, size, n_steps, dt, start, stop, input_key, key)
+        elif spec.type == "poisson":
             correlation = spec.correlation or 0.0
             if correlation > 0 and spec.rate_hz * dt / 1000.0 > correlation:
                 check.fail(f"{path}.correlation", repr(correlation), f"at least rate_hz * dt_ms / 1000 = "
@@ -409,14 +412,15 @@ def _period_steps(check, path: str, rate_hz: float, dt_ms: float) -> int:
     return round(steps)
 
 
-OPTIONAL_INPUT_KEYS = ("rate_hz", "correlation", "patterns", "mean", "covariance", "presentation_ms")
+OPTIONAL_INPUT_KEYS = ("rate_hz", "correlation", "patterns", "mean", "covariance", "presentation_ms", "rate_signal")
+NEVER_NEEDED_INPUT_KEYS = ("correlation", "rate_signal")     # keys an input type takes but does not need
 
 
 def _input_keys(check, path, spec, needs) -> None:
     """Each key an input type needs is given, and no other type's key is (``needs`` as registered in ``INPUTS``)."""
     for key in OPTIONAL_INPUT_KEYS:
         needed, given = key in needs, getattr(spec, key) is not None
-        if needed and not given and key != "correlation":
+        if needed and not given and key not in NEVER_NEEDED_INPUT_KEYS:
             check.fail(f"{path}.{key}", "nothing", f"a value: {spec.type} inputs need {key}")
         if given and not needed:
             takers = [name for name in INPUTS.names() if key in INPUTS.get(name)]
@@ -473,6 +477,43 @@ def _presentations(check, path, spec, indices, value, size, n_steps, dt, start, 
     items = np.zeros((count, size), np.float32)
     items[:, indices] = drawn
     return ItemSequence(jnp.asarray(items) * value, steps, None)
+
+
+SIGNAL_STREAM = 0x51A7     # the key of shared rate signals, fold_in(inputs key, SIGNAL_STREAM); signal s: fold_in(that, s)
+
+
+def _modulated_poisson(check, path, spec, indices, value, size, n_steps, dt, start, stop, input_key, inputs_key):
+    """A ``poisson`` input with a ``rate_signal``: one Ornstein-Uhlenbeck rate per group, drawn now, held per sample."""
+    signal, where = spec.rate_signal, f"{path}.rate_signal"
+    if start > 0 or stop < n_steps:
+        check.fail(f"{path}.start_ms" if start > 0 else f"{path}.stop_ms", repr(spec.start_ms if start > 0 else spec.stop_ms),
+                   "no window: poisson inputs with a rate_signal last the whole run")
+    if spec.correlation is not None:
+        check.fail(f"{path}.correlation", repr(spec.correlation), "no correlation: a rate_signal makes the trains of a "
+                   "group co-vary instead")
+    n = len(indices)
+    if signal.groups > n:
+        check.fail(f"{where}.groups", repr(signal.groups), f"at most {n}, the neurons the input reaches")
+    sample_ms = dt if signal.sample_ms is None else signal.sample_ms
+    steps = _steps(check, f"{where}.sample_ms", sample_ms, dt)
+    if steps < 1:
+        check.fail(f"{where}.sample_ms", repr(signal.sample_ms), f"at least dt_ms = {dt:g}")
+    count = -(-n_steps // steps)
+    if count * signal.groups > MAX_PRESENTATION_VALUES:
+        check.fail(f"{where}.sample_ms", repr(sample_ms),
+                   f"samples that hold at most {MAX_PRESENTATION_VALUES:,} values in all (this run would hold {count:,} "
+                   f"samples of {signal.groups} groups): a longer sample_ms, fewer groups or a shorter run")
+    base, first = (jax.random.fold_in(input_key, 1), 0) if signal.seed is None else \
+        (jax.random.fold_in(inputs_key, SIGNAL_STREAM), signal.seed)
+    x = ornstein_uhlenbeck(base, count, signal.groups, sample_ms, signal.tau_ms, signal.std_hz, first)   # group k: number first + k
+    rates = (spec.rate_hz + np.maximum(0.0, signal.mean_hz + np.asarray(x))).astype(np.float32)
+    highest = float(rates.max())
+    if highest * dt / 1000.0 > 1.0:
+        check.fail(where, f"a signal that reaches {highest:g} Hz", f"rates of at most {1000.0 / dt:g} Hz: one spike per "
+                   f"step of dt_ms = {dt:g} (a smaller std_hz or mean_hz)")
+    groups = np.full(size, signal.groups, np.int32)                 # not reached: the group past the last
+    groups[indices] = np.arange(n) * signal.groups // n
+    return ModulatedPoisson(jnp.asarray(rates), jnp.asarray(groups), input_key, value, steps)
 
 
 def _at_most_one_spike_per_step(check, path: str, rate_hz: float, dt_ms: float) -> None:

@@ -290,6 +290,54 @@ class ModelSpec(Strict):
     projections: dict[str, ProjectionSpec] = Field(default_factory=dict)
 
 
+class RateSignalSpec(Strict):
+    """A time-varying rate for a ``poisson`` input: one signal per group of the neurons it reaches.
+
+    The neurons the input reaches are split, in order, into ``groups`` contiguous groups of
+    equal size (within one neuron: the ``k``-th of ``n`` neurons is in group
+    ``floor(k groups / n)``). Group ``g`` fires Poisson trains at::
+
+        rate_g(t) = rate_hz + max(0, mean_hz + x_g(t))          (Hz)
+
+    ``x_g`` is an Ornstein-Uhlenbeck process (low-pass-filtered white noise) of mean 0,
+    stationary standard deviation ``std_hz`` and correlation time ``tau_ms``
+    (``<x(t) x(t + s)> = std_hz^2 exp(-|s| / tau_ms)``), drawn exactly on a grid of
+    ``sample_ms`` (default: ``dt_ms``) and held between samples; the groups' signals are
+    independent. ``rate_hz`` is the input's baseline rate. The mean rate is
+    ``rate_hz + m Phi(m / s) + s phi(m / s)`` with ``m = mean_hz``, ``s = std_hz`` (``phi``,
+    ``Phi``: the standard normal density and distribution). With a ``seed``, group ``k``
+    (counting from 0) follows signal number ``seed + k``, and inputs follow the same signal
+    wherever their numbers meet (with the same ``tau_ms``, ``std_hz``, ``mean_hz`` and
+    ``sample_ms``): so afferents in two populations -- the excitatory and the inhibitory
+    afferents of one input channel -- can share a signal, and a population of 8 groups
+    with ``seed = 1`` follows the signals of 8 one-group inputs with seeds 1 to 8. Without
+    ``seed`` an input's signals are its own. Only the signals are stored (``groups`` values
+    per sample), never a rate per neuron.
+
+    Example
+    -------
+    >>> spec = RateSignalSpec.model_validate({"groups": 8, "tau_ms": 50.0, "std_hz": 150.0})
+    >>> spec.mean_hz, spec.sample_ms, spec.seed
+    (0.0, None, None)
+    >>> RateSignalSpec(tau_ms=0.0, std_hz=1.0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for RateSignalSpec
+    tau_ms
+      Input should be greater than 0 [type=greater_than, input_value=0.0, input_type=float]
+    ...
+    """
+
+    groups: int = Field(1, ge=1, description="contiguous groups of the neurons reached, one signal each")
+    tau_ms: float = Field(gt=0, description="correlation time of each signal (ms)")
+    std_hz: float = Field(ge=0, description="stationary standard deviation of each signal (Hz)")
+    mean_hz: float = Field(0.0, description="mean of each signal before rectification (Hz)")
+    sample_ms: Optional[float] = Field(None, gt=0, description="grid on which the signals are drawn and held (ms); "
+                                                                "default dt_ms")
+    seed: Optional[int] = Field(None, ge=0, le=MAX_SEED,
+                                description="group k follows signal number seed + k, shared by inputs that name it")
+
+
 class InputSpec(Strict):
     """External drive of one population, in the unit of that population's input.
 
@@ -302,7 +350,9 @@ class InputSpec(Strict):
     fresh draw from N(``mean``, ``covariance``); both are scaled by the amplitude. The
     amplitude is one number, or a list with one value per neuron chosen (for a ``poisson``
     input: the weight of each train's spikes). The input is on from ``start_ms`` to
-    ``stop_ms`` (ms; ``None``: the end of the run) for the ``neurons`` chosen.
+    ``stop_ms`` (ms; ``None``: the end of the run) for the ``neurons`` chosen. A ``poisson``
+    input with a ``rate_signal`` table (:class:`RateSignalSpec`) fires at a rate that follows
+    one time-varying signal per group of its neurons, over the whole run.
 
     Example
     -------
@@ -339,6 +389,9 @@ class InputSpec(Strict):
     covariance: Optional[list[list[float]]] = Field(None, description="gaussian input: the covariance of each draw")
     presentation_ms: Optional[float] = Field(
         None, gt=0, description="patterns and gaussian inputs: how long each pattern or draw is held (ms)"
+    )
+    rate_signal: Optional[RateSignalSpec] = Field(
+        None, description="poisson inputs: a time-varying rate per group of neurons (rate_hz is its baseline)"
     )
     start_ms: float = Field(0.0, ge=0)
     stop_ms: Optional[float] = Field(None, ge=0)
