@@ -227,3 +227,12 @@ stride = 10
     theta = np.asarray(read_npz(run_protocol(path, tmp_path / "runs", progress=False) / "recordings.npz")["theta"])
     t_ms = 10.0 * np.arange(1, 21)
     np.testing.assert_allclose(theta[:, 0], 4.0 * (1 - np.exp(-t_ms / 50.0)), rtol=1e-5)
+
+
+def test_a_poisson_input_is_on_only_between_its_start_and_stop(tmp_path):
+    path = _protocol(tmp_path, '[inputs.trains]\ntarget = "trains"\ntype = "poisson"\nrate_hz = 500.0\ncurrent = 1.0\n'
+                               'start_ms = 100.0\nstop_ms = 300.0\n', duration=400.0, size=20)
+    spikes = _spikes(tmp_path, path)
+    assert not spikes[:100].any() and not spikes[300:].any()
+    # 20 trains at 500 Hz for 200 ms: 2000 spikes expected, s.d. 32
+    assert abs(spikes[100:300].sum() - 2000) < 5 * np.sqrt(2000)

@@ -20,6 +20,7 @@ from bioplastic.simulation.loop import (
     Probe,
     Step,
     TimeSeries,
+    Windowed,
     drive_at,
     lower_simulation,
     probe_shapes,
@@ -27,5 +28,5 @@ from bioplastic.simulation.loop import (
     simulate,
 )
 
-__all__ = ["Constant", "Events", "ItemSequence", "Periodic", "Poisson", "Probe", "Step", "TimeSeries", "drive_at", "lower_simulation", "probe_shapes",
+__all__ = ["Constant", "Events", "ItemSequence", "Periodic", "Poisson", "Probe", "Step", "TimeSeries", "Windowed", "drive_at", "lower_simulation", "probe_shapes",
            "run_seeds", "simulate"]

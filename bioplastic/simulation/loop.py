@@ -516,7 +516,49 @@ class ModulatedPoisson:
                            f"groups in [0, {rates.shape[1]}] ({rates.shape[1]}: not reached)")
 
 
-INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, Periodic, ModulatedPoisson, ItemSequence)
+@functools.partial(jax.tree_util.register_dataclass, data_fields=["term"], meta_fields=["start_step", "stop_step"])
+@dataclasses.dataclass(frozen=True, eq=False)
+class Windowed:
+    """Another input, on during steps ``start_step <= n < stop_step`` and zero elsewhere.
+
+    Example
+    -------
+    >>> trains = Windowed(Poisson(rate_hz=1000.0, shape=2, key=jax.random.PRNGKey(0)), start_step=2, stop_step=4)
+    >>> [drive_at(trains, n, 1.0).tolist() for n in range(5)]
+    [[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [1.0, 1.0], [0.0, 0.0]]
+    """
+
+    term: Any
+    start_step: int
+    stop_step: int
+
+    def at(self, step: jax.Array, dt: float):
+        """The inner input's value inside the window, zeros outside.
+
+        Example
+        -------
+        >>> Windowed(Constant(jnp.ones(2)), 1, 2).at(jnp.asarray(0), 0.1).tolist()
+        [0.0, 0.0]
+        """
+        value = self.term.at(step, dt)
+        return jnp.where((step >= self.start_step) & (step < self.stop_step), value, jnp.zeros_like(value))
+
+    def check(self, n_steps: int, where: str):
+        """The inner input's checks, and a window that is not empty.
+
+        Example
+        -------
+        >>> Windowed(Constant(1.0), 3, 3).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive: got a window [3, 3) of steps; allowed: start < stop
+        """
+        self.term.check(n_steps, where)
+        if self.stop_step <= self.start_step:
+            raise BadInput(where, f"a window [{self.start_step}, {self.stop_step}) of steps", "start < stop")
+
+
+INPUT_TYPES = (Constant, Step, TimeSeries, Poisson, Periodic, Windowed, ModulatedPoisson, ItemSequence)
 
 
 def _is_input(node) -> bool:

@@ -49,7 +49,7 @@ from bioplastic.protocol.components import (
 from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.errors import relocate
 from bioplastic.experiments.simulation.schema import SimulationProtocol
-from bioplastic.simulation import Constant, ItemSequence, Periodic, Poisson, Probe, Step
+from bioplastic.simulation import Constant, ItemSequence, Periodic, Poisson, Probe, Step, Windowed
 from bioplastic.simulation.loop import ModulatedPoisson, ornstein_uhlenbeck
 from bioplastic.synapses.delay import SpikeDelay
 
@@ -390,6 +390,8 @@ def _inputs(check, protocol, network, types, n_steps, key):
                            "at most once per step")
             term = Poisson(rate_hz=jnp.asarray(spec.rate_hz * mask), shape=size, key=input_key, weight=value,
                            correlation=correlation)
+            if start > 0 or stop < n_steps:
+                term = Windowed(term, start, stop)
         elif spec.type == "periodic":
             term = Periodic(value, _period_steps(check, f"{path}.rate_hz", spec.rate_hz, dt), start, stop)
         elif spec.type in ("patterns", "gaussian"):
