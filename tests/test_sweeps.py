@@ -66,8 +66,10 @@ def test_a_sweep_in_two_processes_summarizes_what_its_run_folders_hold(tmp_path,
 
 
 def test_a_sweep_stopped_by_ctrl_c_resumes_without_running_its_finished_points_again(tmp_path):
-    (tmp_path / "p.toml").write_text(NOISY.replace("duration_ms = 120.0", "duration_ms = 3000.0").replace(
-        "stop_ms = 110.0", "stop_ms = 2900.0"))
+    # points long enough (30 s simulated, about a second each once compiled) that Ctrl-C lands
+    # before the sixth finishes: at 3 s the remaining points could all finish between two polls
+    (tmp_path / "p.toml").write_text(NOISY.replace("duration_ms = 120.0", "duration_ms = 30000.0").replace(
+        "stop_ms = 110.0", "stop_ms = 29000.0"))
     command = [sys.executable, "-m", "bioplastic", "sweep", str(tmp_path / "p.toml"), "--seeds", "0-5", "--jobs", "1",
                "--out", str(tmp_path / "runs"), "--quiet"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
@@ -76,7 +78,7 @@ def test_a_sweep_stopped_by_ctrl_c_resumes_without_running_its_finished_points_a
         files = list((tmp_path / "runs").glob("*/sweep.json"))
         if files and sum(p["status"] == "completed" for p in json.loads(files[0].read_text())["points"]) >= 2:
             break
-        time.sleep(0.2)
+        time.sleep(0.05)
     process.send_signal(signal.SIGINT)
     _, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
