@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, NamedTuple
 
+import jax.numpy as jnp
+
 
 class Rule(NamedTuple):
     """``init(weights) -> state``; ``update(state, weights, *, pre, post, **signals) -> (delta, state)``.
@@ -53,3 +55,19 @@ class Rule(NamedTuple):
     init: Callable[[Any], Any]
     update: Callable[..., tuple[Any, Any]]
     signals: tuple[str, ...]
+
+
+
+def bounded_change(weights, change, w_min, w_max):
+    """``clip(w + change, w_min, w_max) - w`` at every synapse, 0 on padding: the change hard bounds allow.
+
+    ``weights`` is a :class:`~bioplastic.synapses.connectivity.Connectivity`; ``change`` has
+    the shape of ``weights.weights``.
+
+    Example
+    -------
+    >>> from bioplastic.synapses.connectivity import dense
+    >>> [round(float(x), 4) for x in bounded_change(dense(1, 2, 0.9), jnp.array([[0.3, -0.2]]), 0.0, 1.0)[0]]
+    [0.1, -0.2]
+    """
+    return jnp.where(weights.mask, jnp.clip(weights.weights + change, w_min, w_max) - weights.weights, 0.0)

@@ -82,7 +82,7 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_finite, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule
+from bioplastic.rules.base import Rule, bounded_change
 
 
 class DopamineSTDPState(NamedTuple):
@@ -236,7 +236,6 @@ def dopamine_stdp(
         eligibility = state.eligibility * decay_c + terms          # 0 on padding: both values read there are 0
         dopamine = state.dopamine * decay_d + reward
         change = learning_rate * dt_ms * eligibility * (dopamine + tonic)
-        delta = jnp.where(weights.mask, jnp.clip(weights.weights + change, w_min, w_max) - weights.weights, 0.0)
-        return delta, DopamineSTDPState(pre_trace, post_trace, eligibility, dopamine)
+        return bounded_change(weights, change, w_min, w_max), DopamineSTDPState(pre_trace, post_trace, eligibility, dopamine)
 
     return Rule(init=init, update=update, signals=("reward",))

@@ -54,6 +54,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from bioplastic._checks import BadInput
+from bioplastic.rules.base import bounded_change
 
 
 class Incoming(NamedTuple):
@@ -157,8 +158,7 @@ class SpikeTriggeredChange:
         >>> change.dense(dense(2, 1, 1.0)).tolist()            # 1 + 2 is cut to 1.5
         [[0.5], [0.5]]
         """
-        bounded = jnp.clip(conn.weights + self.terms(conn), self.w_min, self.w_max) - conn.weights
-        return jnp.where(conn.mask, bounded, 0.0)
+        return bounded_change(conn, self.terms(conn), self.w_min, self.w_max)
 
     def terms(self, conn) -> jax.Array:
         """``sum_k u_k[i] v_k[j]`` at every synapse, ``(n_pre, max_out)``, 0 on padding, before the bounds.

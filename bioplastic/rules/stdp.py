@@ -52,7 +52,7 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_finite, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule
+from bioplastic.rules.base import Rule, bounded_change
 from bioplastic.rules.events import SpikeTriggeredChange
 
 
@@ -147,10 +147,6 @@ def _pair_terms(a_plus, a_minus, decay_plus, decay_minus, w_min, w_max):
         return change, STDPState(pre_trace, post_trace)
 
     return step
-
-
-def _bounded(weights, change, w_min, w_max):
-    return jnp.where(weights.mask, jnp.clip(weights.weights + change, w_min, w_max) - weights.weights, 0.0)
 
 
 def _initial_traces(weights) -> STDPState:
@@ -284,6 +280,6 @@ def reward_modulated_stdp(
         change, traces = pair(state.traces, pre, post)
         eligibility = state.eligibility * decay + change.terms(weights)
         change = learning_rate * modulator * eligibility
-        return _bounded(weights, change, w_min, w_max), RewardSTDPState(traces, eligibility)
+        return bounded_change(weights, change, w_min, w_max), RewardSTDPState(traces, eligibility)
 
     return Rule(init=init, update=update, signals=("modulator",))

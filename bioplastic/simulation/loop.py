@@ -183,6 +183,11 @@ class TimeSeries:
                            f"at least {n_steps} rows, one per step up to the end of the run")
 
 
+def _bernoulli(key, step, probability, shape) -> jax.Array:
+    """0/1 spikes (float32) of one step with ``probability`` each: draws from ``fold_in(key, step)``, as every train uses."""
+    return (jax.random.uniform(jax.random.fold_in(key, step), shape) < probability).astype(jnp.float32)
+
+
 @functools.partial(
     jax.tree_util.register_dataclass, data_fields=["rate_hz", "key", "weight"], meta_fields=["shape", "correlation"]
 )
@@ -243,11 +248,10 @@ class Poisson:
         [0.0, 0.5]
         """
         shape = (self.shape,) if isinstance(self.shape, int) else tuple(self.shape)
-        key = jax.random.fold_in(self.key, step)
         probability = jnp.asarray(self.rate_hz) * dt * 1e-3
         if self.correlation == 0:
-            return self.weight * (jax.random.uniform(key, shape) < probability).astype(jnp.float32)
-        mother_key, copy_key = jax.random.split(key)
+            return self.weight * _bernoulli(self.key, step, probability, shape)
+        mother_key, copy_key = jax.random.split(jax.random.fold_in(self.key, step))
         mother = jax.random.uniform(mother_key) < probability / self.correlation
         copied = jax.random.uniform(copy_key, shape) < self.correlation
         return self.weight * (mother & copied).astype(jnp.float32)
@@ -361,8 +365,7 @@ class ItemSequence:
         item = values[(step // self.steps_per_item) % values.shape[0]]
         if not self.poisson:
             return self.weight * item
-        draws = jax.random.uniform(jax.random.fold_in(self.key, step), item.shape)
-        return self.weight * (draws < item * dt * 1e-3).astype(jnp.float32)
+        return self.weight * _bernoulli(self.key, step, item * dt * 1e-3, item.shape)
 
     def check(self, n_steps: int, where: str):
         """At least one item, shown for at least one step; with ``poisson``, a key and rates >= 0 (Hz).
@@ -488,8 +491,7 @@ class ModulatedPoisson:
         rates = jnp.asarray(self.rates_hz)
         row = rates[jnp.minimum(step // self.steps_per_sample, rates.shape[0] - 1)]
         per_neuron = jnp.append(row, 0.0)[self.groups]
-        draws = jax.random.uniform(jax.random.fold_in(self.key, step), per_neuron.shape)
-        return self.weight * (draws < per_neuron * dt * 1e-3).astype(jnp.float32)
+        return self.weight * _bernoulli(self.key, step, per_neuron * dt * 1e-3, per_neuron.shape)
 
     def check(self, n_steps: int, where: str):
         """Samples for every step up to ``n_steps``, finite rates >= 0 (Hz), groups in range.
