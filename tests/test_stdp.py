@@ -164,7 +164,8 @@ def test_reward_stdp_in_a_protocol_changes_weights_only_when_rewarded(tmp_path):
 
 @pytest.mark.parametrize("connectivity", ["fixed_probability", "fixed_out_degree"])
 def test_spike_triggered_changes_equal_the_dense_route_step_by_step(connectivity):
-    """Weights learned by visiting only the synapses of spiking neurons equal adding the dense change.
+    """Weights learned by visiting only the synapses of spiking neurons equal adding the dense change,
+    and do not depend on how many spikes one batch takes.
 
     The same float32 operations in another order (XLA fuses the loop and the dense sum differently):
     equal to a few units in the last place after 400 steps.
@@ -185,14 +186,14 @@ def test_spike_triggered_changes_equal_the_dense_route_step_by_step(connectivity
         (events_w, small_w, dense_w, state), (p, q) = carry, spikes
         change, state = rule.update(state, conn.with_weights(events_w), pre=p, post=q)
         events_w = change.apply(conn.with_weights(events_w), index, 0.5)
-        small_w = change.apply(conn.with_weights(small_w), index, 0.5, max_events=3)   # often full: the dense route
+        small_w = change.apply(conn.with_weights(small_w), index, 0.5, max_events=3)   # ~3 spikes a side: often several batches
         dense_w = dense_w + 0.5 * change.dense(conn.with_weights(dense_w))
         return (events_w, small_w, dense_w, state), None
 
     start = (conn.weights, conn.weights, conn.weights, rule.init(conn))
     (events_w, small_w, dense_w, _), _ = jax.lax.scan(body, start, (pre, post))
     np.testing.assert_allclose(np.asarray(events_w), np.asarray(dense_w), rtol=3e-7, atol=0)
-    np.testing.assert_allclose(np.asarray(small_w), np.asarray(dense_w), rtol=3e-7, atol=0)
+    np.testing.assert_array_equal(np.asarray(small_w), np.asarray(events_w))      # batches touch disjoint synapses
     moved = np.asarray(conn.mask) & (np.asarray(events_w) != 0.5)
     assert moved.sum() > 0.5 * conn.n_synapses                           # most synapses learned
     assert np.all(np.asarray(events_w)[~np.asarray(conn.mask)] == 0.0)    # padding stays empty

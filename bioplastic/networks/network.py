@@ -514,10 +514,8 @@ class Network:
                 state["plastic"][projection.name]["rule"], conn,
                 pre=outputs[projection.pre], post=outputs[projection.post], **needed,
             )
-            if isinstance(delta, SpikeTriggeredChange):      # only the synapses of the neurons that fired
-                neurons = max(self.population(projection.pre).size, self.population(projection.post).size)
-                weights = delta.apply(conn, params.get("incoming", {}).get(projection.name), gate,
-                                      max_events=max(32, math.ceil(neurons * 200.0 * dt * 1e-3)))
+            if isinstance(delta, SpikeTriggeredChange):      # only the synapses of the neurons that fired, 32 at a time
+                weights = delta.apply(conn, params.get("incoming", {}).get(projection.name), gate)
             else:
                 weights = conn.weights + gate * delta
             plastic[projection.name] = {"weights": weights, "rule": rule_state}
