@@ -26,6 +26,7 @@ from bioplastic.analysis.intervals import mean_interval
 from bioplastic.plotting import save_figure
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.runs import write_json
+from bioplastic.runs.checkpoint import FILE as CHECKPOINT
 from bioplastic.experiments import run_protocol
 from bioplastic.sweeps import SweepPlan, run_sweep
 
@@ -39,14 +40,24 @@ def cache_file(figure: str, path: pathlib.Path, overrides) -> pathlib.Path:
 
 
 def cached_run(figure: str, path: pathlib.Path, fresh: bool, overrides=()) -> pathlib.Path:
-    """The finished run folder of ``path`` (with ``overrides``), run now unless one is cached (or ``fresh``)."""
+    """The finished run folder of ``path`` (with ``overrides``), run now unless one is cached (or ``fresh``).
+
+    The runs of one key go to ``figures/cache/runs/<cache file's stem>/``; one that stopped
+    (Ctrl-C, a killed process) is resumed from its checkpoint unless ``fresh``.
+    """
     cache = cache_file(figure, path, overrides)
     if cache.exists() and not fresh:
         run_dir = pathlib.Path(json.loads(cache.read_text())["run_dir"])
         if (run_dir / "metrics.json").exists():
             return run_dir
-    print(f"running {path.name} ...", file=sys.stderr, flush=True)
-    run_dir = run_protocol(path, HERE / "cache" / "runs", overrides=list(overrides), progress=True)
+    home = HERE / "cache" / "runs" / cache.stem
+    stopped = [] if fresh else sorted(run.parent for run in home.glob(f"*/{CHECKPOINT}"))
+    if stopped:
+        print(f"resuming {stopped[-1]} ...", file=sys.stderr, flush=True)
+        run_dir = run_protocol(path, overrides=list(overrides), resume=stopped[-1], progress=True)
+    else:
+        print(f"running {path.name} ...", file=sys.stderr, flush=True)
+        run_dir = run_protocol(path, home, overrides=list(overrides), progress=True)
     cache.parent.mkdir(parents=True, exist_ok=True)
     write_json(cache, {"run_dir": str(run_dir)})
     return run_dir

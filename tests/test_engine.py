@@ -90,6 +90,8 @@ DIVERGING = {
                    "prediction: the "),
     "theta": ("theta_latents", TOY["theta_latents"] + ["theta.learning_rate=1e30"],
               "theta: the weights of connection "),
+    "distal_reward": ("distal_reward_izhikevich2007", TOY["distal_reward_izhikevich2007"]
+                      + ["distal_reward.noise_amplitude=1e30"], "neurons.v became NaN or inf during minute 1 of 2"),
 }
 
 

@@ -82,6 +82,13 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
         for name in protocol.get("plots", {}):
             assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         return
+    if "distal_reward" in protocol:
+        history = read_npz(run_dir / "history.npz")
+        assert history["time_s"].tolist() == list(range(1, protocol["distal_reward"]["seconds"] + 1))   # a row a second
+        assert metrics["chosen_final_weight_mv"] == history["chosen_weight"][-1] and metrics["chosen_final_rank"] >= 1
+        for name in protocol.get("plots", {}):
+            assert (run_dir / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        return
     if "training" in protocol:
         curves = read_npz(run_dir / "curves.npz")
         score = "test_mse" if protocol["training"].get("network", "").endswith("autoencoder") else "test_accuracy"
@@ -182,6 +189,8 @@ RESUMABLE = {
     "prediction": (ROOT / "protocols" / "three_factor_what_when.toml", TOY["three_factor_what_when"]
                    + ["prediction.repeats=2"]),
     "theta": (ROOT / "protocols" / "theta_path_integration.toml", TOY["theta_path_integration"] + ["theta.repeats=2"]),
+    "distal_reward": (ROOT / "protocols" / "distal_reward_izhikevich2007.toml", TOY["distal_reward_izhikevich2007"]
+                      + ["distal_reward.seconds=130"]),
 }
 
 

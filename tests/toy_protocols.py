@@ -32,6 +32,8 @@ TOY = {
                                  "model.populations.inh.size=100", "recordings.exc_spikes.neurons.stop=100",
                                  'learning.phases=[{ name = "before", duration_ms = 100.0, plasticity = false }, '
                                  '{ name = "learning", duration_ms = 100.0 }]'],
+    "distal_reward_izhikevich2007": ["distal_reward.seconds=70", "distal_reward.n_exc=80", "distal_reward.n_inh=20",
+                                     "distal_reward.synapses_per_neuron=20"],
     "bcm_selectivity": ["simulation.duration_ms=2000", "simulation.chunk_ms=1000", "recordings.weights.stride=100"],
     "oja_pca": ["simulation.duration_ms=3000", "simulation.chunk_ms=1500"],
     "stdp_triplet_frequency": ["simulation.dt_ms=1.0", "inputs.pre.rate_hz=50.0", "inputs.post.rate_hz=50.0",

@@ -5,7 +5,7 @@ A new kind is a folder with its schema, build, run and plots, plus one line here
 Example
 -------
 >>> list(KINDS)
-['simulation', 'training', 'continual', 'prediction', 'theta']
+['simulation', 'training', 'continual', 'prediction', 'theta', 'distal_reward']
 """
 
 # The order of these imports is the order kinds register their plots (and are listed).
@@ -14,6 +14,7 @@ from bioplastic.experiments import training  # isort: skip
 from bioplastic.experiments import continual  # isort: skip
 from bioplastic.experiments import prediction  # isort: skip
 from bioplastic.experiments import theta  # isort: skip
+from bioplastic.experiments import distal_reward  # isort: skip
 from bioplastic.experiments.kind import Kind
 
 KINDS: dict[str, Kind] = {kind.table: kind for kind in (
@@ -22,4 +23,5 @@ KINDS: dict[str, Kind] = {kind.table: kind for kind in (
     continual.KIND,
     prediction.KIND,
     theta.KIND,
+    distal_reward.KIND,
 )}

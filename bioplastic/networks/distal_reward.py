@@ -298,6 +298,9 @@ class DistalRewardConfig:
             if getattr(self, name) > self.w_max:
                 raise BadInput(name, f"{getattr(self, name)!r}", f"a weight in [0, w_max = {self.w_max!r}]")
         check_size(self.max_events, "max_events")
+        if self.reward_delay_max_ms < self.reward_delay_min_ms:
+            raise BadInput("reward_delay_max_ms", f"{self.reward_delay_max_ms!r}",
+                           f"a delay >= reward_delay_min_ms = {self.reward_delay_min_ms!r}")
         self.reward_rule()          # checks the reward's constants
         self.learning_rule()        # and the rule's
 
