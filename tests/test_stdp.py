@@ -221,7 +221,7 @@ def test_seeds_run_batched_learn_the_weights_each_seed_learns_alone(tmp_path):
     toy = ["simulation.duration_ms=300", "simulation.chunk_ms=100", "recordings.weights.stride=1000",
            "model.populations.afferents.size=200", "inputs.group_a.neurons.stop=100", "inputs.group_b.neurons.start=100",
            "inputs.group_b.neurons.stop=200", 'model.projections.excitatory.connectivity.type="fixed_probability"',
-           "model.projections.excitatory.connectivity.p=0.9", "model.populations.neuron.size=3",
+           "model.projections.excitatory.connectivity.p=0.9", "model.populations.neuron.size=100",   # 20 000 slots: events
            "model.projections.excitatory.weight.high=0.5", "model.projections.excitatory.plasticity.params.w_max=0.5"]
     folders = [tmp_path / f"batch{seed}" for seed in (0, 1)]
     batched = run_seeds_batched(protocol, [0, 1], folders, tmp_path / "work", toy, progress=False)
@@ -230,3 +230,32 @@ def test_seeds_run_batched_learn_the_weights_each_seed_learns_alone(tmp_path):
         learned, single = (read_npz(d / "weights.npz")["excitatory.weights"] for d in (run_dir, alone))
         assert read_npz(alone / "recordings.npz")["output.steps"].size > 10          # the neurons fire: both sides learn
         np.testing.assert_allclose(learned[:, :single.shape[1]], single, rtol=1e-6)
+
+
+def test_a_network_learns_the_same_weights_event_driven_as_densely():
+    """A plastic projection above DENSE_LEARNING_SLOTS visits only the spiking neurons' synapses; adding the
+    dense change instead (no incoming index) gives the same weights to float32 rounding, spike for spike."""
+    from bioplastic.experiments import validate_protocol
+    from bioplastic.networks.network import DENSE_LEARNING_SLOTS
+    from bioplastic.simulation import Probe, simulate
+    from toy_protocols import ROOT
+
+    e = validate_protocol(ROOT / "protocols" / "stdp_song2000.toml", [
+        "simulation.duration_ms=300", "recordings.weights.stride=1000", "model.populations.afferents.size=200",
+        "inputs.group_a.neurons.stop=100",
+        "inputs.group_b.neurons.start=100", "inputs.group_b.neurons.stop=200", "model.populations.neuron.size=100",
+        "model.projections.excitatory.weight.high=0.1", "model.projections.excitatory.plasticity.params.w_max=0.1",
+        "model.projections.excitatory.plasticity.params.a_plus=0.002", "model.projections.excitatory.plasticity.params.a_minus=0.0021"])
+    assert e.params["projections"]["excitatory"].weights.size > DENSE_LEARNING_SLOTS and "excitatory" in e.params["incoming"]
+    probes = {"spikes": Probe("outputs.neuron", stride=e.n_steps, reduce="sum")}
+    routes = {}
+    for route, params in (("events", e.params), ("dense", {**e.params, "incoming": {}})):
+        final, recorded = simulate(e.network.step, e.state, e.n_steps, params=params, drive=e.drive, dt=e.dt, probes=probes,
+                                   check=False)
+        routes[route] = (np.asarray(final["plastic"]["excitatory"]["weights"]), np.asarray(recorded["spikes"]))
+    (events_w, events_spikes), (dense_w, dense_spikes) = routes["events"], routes["dense"]
+    assert events_spikes.sum() > 100                                   # the neurons fire: both sides of the rule act
+    np.testing.assert_array_equal(events_spikes, dense_spikes)
+    np.testing.assert_allclose(events_w, dense_w, rtol=1e-6, atol=0)
+    initial = np.asarray(e.params["projections"]["excitatory"].weights)
+    assert np.mean(events_w != initial) > 0.5                             # most synapses learned

@@ -24,7 +24,9 @@ written back in one scatter, so no spike is ever dropped. Plus the rule's traces
 per neuron. Measured with pair STDP from 4000 spike sources onto 4000 LIF neurons, 250
 synapses each, both sides at 5 Hz, 1 ms steps, 2 CPU cores (``Network`` step, one scan):
 0.56 ms per step against 2.2 ms when the dense form is added and 0.20 ms without plasticity;
-0.49 ms at 1 Hz and 0.85 ms at 20 Hz. Each touched weight becomes
+0.49 ms at 1 Hz and 0.85 ms at 20 Hz. Below ~20 000 synapses the dense sum is the cheaper one
+(a fixed cost of ~20 us per step here), so a ``Network`` adds it for plastic projections of at most
+``bioplastic.networks.network.DENSE_LEARNING_SLOTS`` synapse slots. Each touched weight becomes
 ``w + gate * (clip(w + change, w_min, w_max) - w)``: exactly what the dense form,
 :meth:`SpikeTriggeredChange.dense`, adds, so the two routes give the same weights (tested).
 
