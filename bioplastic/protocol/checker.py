@@ -201,3 +201,35 @@ def plots_without_sources(check, plots: dict) -> None:
             if getattr(plot, key) is not None:
                 check.fail(f"plots.{name}.{key}", repr(getattr(plot, key)),
                            f"no {key}: a {plot.type} plot draws the run's own results")
+
+
+def plots_of_kind(check, plots: dict, registry, own, kind: str) -> None:
+    """The plots of a kind that draws its own results: each a registered type of ``own``, none with a recording.
+
+    Parameters
+    ----------
+    check : Checker
+        Raises the protocol errors of one file.
+    plots : dict
+        The protocol's ``[plots]``: name -> :class:`~bioplastic.protocol.schema.PlotSpec`.
+    registry : Registry
+        Every plot type (``bioplastic.protocol.components.PLOTS``), for an unknown one's error.
+    own : sequence of str
+        The plot types of this kind.
+    kind : str
+        The kind's table, for the error.
+
+    Example
+    -------
+    >>> from bioplastic.protocol.components import PLOTS
+    >>> from bioplastic.protocol.schema import PlotSpec
+    >>> plots_of_kind(Checker("t.toml"), {"spikes": PlotSpec(type="raster")}, PLOTS, ["learning_curve"], "training")
+    Traceback (most recent call last):
+    ...
+    bioplastic.protocol.errors.ProtocolError: t.toml: plots.spikes.type: got 'raster'; allowed: one of learning_curve (the plots of a training protocol)
+    """
+    for name, plot in plots.items():
+        check.registered(registry, plot.type, f"plots.{name}.type")
+        if plot.type not in own:
+            check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(own)} (the plots of a {kind} protocol)")
+    plots_without_sources(check, plots)

@@ -28,7 +28,7 @@ from bioplastic.data.tasks import dataset_tasks, hold_out, permuted_tasks, split
 from bioplastic.networks.spiking_mlp import (RATE_TRAINERS, TRAINERS, SpikingMLPConfig, init_spiking_mlp, spiking_forward,
                                              spiking_gradients)
 from bioplastic.neurons.surrogate import Surrogate
-from bioplastic.protocol.checker import Checker, examples_used, load_dataset, plots_without_sources
+from bioplastic.protocol.checker import Checker, examples_used, load_dataset, plots_of_kind
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.registry import Registry
 from bioplastic.experiments.continual.schema import ContinualProtocol
@@ -232,12 +232,7 @@ def build_continual(protocol: ContinualProtocol, file: str, data_dir=None) -> Co
         check.fail(f"{path}.batch_size", repr(spec.batch_size), f"at most the {n_fit} training examples of a task{held}")
     if spec.method == "gpm" and gpm.samples > n_fit:
         check.fail(f"{path}.gpm.samples", repr(gpm.samples), f"at most the {n_fit} training examples of a task{held}")
-    for name, plot in protocol.plots.items():
-        check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type not in CONTINUAL_PLOTS:
-            check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(CONTINUAL_PLOTS)} (the plots of a "
-                       "continual protocol)")
-    plots_without_sources(check, protocol.plots)
+    plots_of_kind(check, protocol.plots, PLOTS, CONTINUAL_PLOTS, "continual")
 
     key_tasks, key_weights, key_run = jax.random.split(jax.random.PRNGKey(protocol.seed), 3)
     images = [(d.train_images[:n_train_d], d.test_images[:n_test_d]) for d, (n_train_d, n_test_d) in zip(loaded, cuts)]

@@ -18,7 +18,7 @@ import jax
 from bioplastic._checks import BadInput
 from bioplastic.experiments.distal_reward.schema import DistalRewardProtocol, DistalRewardSpec
 from bioplastic.networks.distal_reward import DistalReward, DistalRewardConfig, DistalRewardParams, build_distal_reward
-from bioplastic.protocol.checker import Checker, plots_without_sources
+from bioplastic.protocol.checker import Checker, plots_of_kind
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.errors import relocate
 
@@ -94,10 +94,5 @@ def build_distal_reward_protocol(protocol: DistalRewardProtocol, file: str) -> D
         key = _KEYS.get(error.where, error.where)
         raise relocate(error, file, f"distal_reward.{key}" if key in DistalRewardSpec.model_fields else "distal_reward") \
             from None
-    for name, plot in protocol.plots.items():
-        check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type not in DISTAL_REWARD_PLOTS:
-            check.fail(f"plots.{name}.type", repr(plot.type),
-                       f"one of {', '.join(DISTAL_REWARD_PLOTS)} (the plots of a distal_reward protocol)")
-    plots_without_sources(check, protocol.plots)
+    plots_of_kind(check, protocol.plots, PLOTS, DISTAL_REWARD_PLOTS, "distal_reward")
     return DistalRewardExperiment(protocol, config, model, params)

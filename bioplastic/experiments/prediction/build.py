@@ -26,7 +26,7 @@ import numpy as np
 
 from bioplastic.data.synthetic import cue_outcome_task
 from bioplastic.networks.reservoir import Reservoir, ReservoirConfig, build_reservoir
-from bioplastic.protocol.checker import Checker, plots_without_sources
+from bioplastic.protocol.checker import Checker, plots_of_kind
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.schema import MAX_SEED
 from bioplastic._checks import check_whole_steps
@@ -249,12 +249,7 @@ def build_prediction(protocol: PredictionProtocol, file: str) -> PredictionExper
     if latest >= readout.window_ms:
         check.fail(f"{path}.readout.window_ms", repr(readout.window_ms),
                    f"a window that contains every outcome (latest latency: {latest} ms)")
-    for name, plot in protocol.plots.items():
-        check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type not in PREDICTION_PLOTS:
-            check.fail(f"plots.{name}.type", repr(plot.type),
-                       f"one of {', '.join(PREDICTION_PLOTS)} (the plots of a prediction protocol)")
-    plots_without_sources(check, protocol.plots)
+    plots_of_kind(check, protocol.plots, PLOTS, PREDICTION_PLOTS, "prediction")
     dt_ms = check.call(f"{path}.reservoir", ReservoirConfig, **spec.reservoir.model_dump()).dt_ms
     check.call(f"{path}.task", _task, spec, jax.random.PRNGKey(0), dt_ms)
     settings = {learner: check.call(f"{path}.readout", learner_settings, readout, learner, dt_ms)

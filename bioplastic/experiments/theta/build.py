@@ -28,7 +28,7 @@ import numpy as np
 
 from bioplastic.data.synthetic import gp_latents, mix_latents, place_cells, track_agent
 from bioplastic.networks.theta_network import RelayLayer, ThetaConnection, ThetaLayer, ThetaNetwork
-from bioplastic.protocol.checker import Checker, plots_without_sources
+from bioplastic.protocol.checker import Checker, plots_of_kind
 from bioplastic.protocol.components import PLOTS
 from bioplastic.protocol.schema import MAX_SEED
 from bioplastic._checks import check_whole_steps
@@ -388,12 +388,7 @@ def build_theta(protocol: ThetaProtocol, file: str) -> ThetaExperiment:
                        "(the second environment remaps its place cells)")
         for frozen in spec.transfer.freeze:
             check.member(frozen, f"{path}.transfer.freeze", list(spec.connections), "connections")
-    for name, plot in protocol.plots.items():
-        check.registered(PLOTS, plot.type, f"plots.{name}.type")
-        if plot.type not in THETA_PLOTS:
-            check.fail(f"plots.{name}.type", repr(plot.type), f"one of {', '.join(THETA_PLOTS)} (the plots of a theta "
-                       "protocol)")
-    plots_without_sources(check, protocol.plots)
+    plots_of_kind(check, protocol.plots, PLOTS, THETA_PLOTS, "theta")
     gate = spec.gate
     check.call(f"{path}.gate", theta_schedule, 1, spec.dt_ms, gate.frequency_hz, gate.duty, gate.phase, gate.shape,
                gate.jitter)
