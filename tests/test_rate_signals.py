@@ -9,7 +9,7 @@ import pytest
 
 from bioplastic.experiments import validate_protocol
 from bioplastic.protocol.errors import ProtocolError
-from bioplastic.simulation.loop import ModulatedPoisson, ornstein_uhlenbeck
+from bioplastic.simulation.inputs import ModulatedPoisson, ornstein_uhlenbeck
 
 SOURCES = """
 name = "signals"

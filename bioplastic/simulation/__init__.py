@@ -1,8 +1,9 @@
 """The time loop and what it is fed: inputs, probes, and input schedules such as the theta gate.
 
 :func:`simulate` runs one ``jax.lax.scan`` over time steps inside ``jit``
-(:mod:`bioplastic.simulation.loop`); :mod:`bioplastic.simulation.theta_gate` makes the theta
-schedules that switch two-compartment units between inference and generation.
+(:mod:`bioplastic.simulation.loop`), fed by the inputs of :mod:`bioplastic.simulation.inputs`;
+:mod:`bioplastic.simulation.theta_gate` makes the theta schedules that switch two-compartment
+units between inference and generation.
 
 Example
 -------
@@ -11,16 +12,10 @@ Example
 2.0
 """
 
+from bioplastic.simulation.inputs import Constant, ItemSequence, Periodic, Poisson, Step, TimeSeries, Windowed
 from bioplastic.simulation.loop import (
-    Constant,
     Events,
-    ItemSequence,
-    Periodic,
-    Poisson,
     Probe,
-    Step,
-    TimeSeries,
-    Windowed,
     drive_at,
     lower_simulation,
     probe_shapes,

@@ -50,7 +50,7 @@ from bioplastic.protocol.checker import Checker, load_dataset
 from bioplastic.protocol.errors import relocate
 from bioplastic.experiments.simulation.schema import SimulationProtocol
 from bioplastic.simulation import Constant, ItemSequence, Periodic, Poisson, Probe, Step, Windowed
-from bioplastic.simulation.loop import ModulatedPoisson, ornstein_uhlenbeck
+from bioplastic.simulation.inputs import ModulatedPoisson, ornstein_uhlenbeck
 from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
