@@ -33,6 +33,10 @@ second, 0.25-0.5 s of wall time depending on the load):
   min: no synapse at 4 mV, median 0.036 mV, 95th percentile 0.53 mV; so the others at 4 mV
   above are the rewards' doing (none of the 45 starts or ends at the chosen pair's neurons).
   The protocol's run of 75 min took 15 min of wall time (0.20 s per model second, one core).
+- The published ``daspnet.m`` itself (run in Octave 7.3 for this cross-check, its own seed 1,
+  60 min): the chosen synapse reaches 4 mV at 40 min and holds 3.99 mV at 60 min, rank 119 of
+  80 000, while 63 other synapses are at 4 mV (median 0.23 mV, 95th percentile 2.0 mV, 100
+  rewards): the few dozen others at the maximum are the published model's, not this port's.
 
 Usage::
 
