@@ -324,7 +324,7 @@ def protocol_json_schema(kind: Optional[str] = None) -> dict:
     -------
     >>> schema = protocol_json_schema()
     >>> len(schema["oneOf"]), protocol_json_schema("training")["title"]
-    (5, 'TrainingProtocol')
+    (6, 'TrainingProtocol')
     """
     if kind is not None:
         return KINDS[kind].schema.model_json_schema()
