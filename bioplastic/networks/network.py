@@ -495,13 +495,13 @@ class Network:
             populations[population.name], outputs[population.name] = population.model.step(
                 params["populations"][population.name], state["populations"][population.name], neuron_input, dt
             )
-        plastic = self._learn(params, state, outputs, drive, dt)
+        plastic = self._learn(params, state, outputs, drive)
         new_state = {
             "populations": populations, "outputs": outputs, "synapses": synapses, "delays": delays, "plastic": plastic,
         }
         return new_state, outputs
 
-    def _learn(self, params, state, outputs, drive: NetworkInput, dt: float) -> dict:
+    def _learn(self, params, state, outputs, drive: NetworkInput) -> dict:
         """Apply every plastic projection's rule to this step's pre and post activity."""
         signals, gate = drive.signals or {}, _total(drive.gate)
         plastic = {}

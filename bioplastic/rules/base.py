@@ -25,9 +25,12 @@ Example
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, NamedTuple
 
 import jax.numpy as jnp
+
+from bioplastic._checks import BadInput, check_finite
 
 
 class Rule(NamedTuple):
@@ -56,6 +59,39 @@ class Rule(NamedTuple):
     update: Callable[..., tuple[Any, Any]]
     signals: tuple[str, ...]
 
+
+
+def check_bounds(w_min, w_max, unbounded: str = "") -> None:
+    """Check a rule's hard weight bounds: numbers, ``w_max >= w_min``; raise ``BadInput`` naming the bound.
+
+    Parameters
+    ----------
+    w_min, w_max : float
+        The bounds.
+    unbounded : str
+        Empty: both must be finite. Otherwise infinite bounds (no bound) are allowed, and
+        this text says which (e.g. ``"inf for no upper bound"``) in the error for a NaN or a
+        non-number.
+
+    Example
+    -------
+    >>> check_bounds(0.0, 1.0); check_bounds(-math.inf, math.inf, "-inf / inf for no bound")
+    >>> check_bounds(1.0, 0.0)
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: w_max: got 0.0; allowed: a bound >= w_min = 1.0
+    >>> check_bounds(0.0, math.nan, "inf for no upper bound")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: w_max: got nan; allowed: a number (or inf for no upper bound)
+    """
+    for value, name in ((w_min, "w_min"), (w_max, "w_max")):
+        if not unbounded:
+            check_finite(value, name)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise BadInput(name, f"{value!r}", f"a number (or {unbounded})")
+    if w_max < w_min:
+        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
 
 
 def bounded_change(weights, change, w_min, w_max):

@@ -69,8 +69,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import BadInput, check_dt, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule
+from bioplastic._checks import check_dt, check_nonnegative, check_positive
+from bioplastic.rules.base import Rule, check_bounds
 
 
 class BCMState(NamedTuple):
@@ -89,15 +89,6 @@ class BCMState(NamedTuple):
     """
 
     theta: jax.Array
-
-
-def _check_bounds(w_min, w_max):
-    """Bounds may be infinite (no bound) but not NaN, and ``w_max >= w_min``."""
-    for value, name in ((w_min, "w_min"), (w_max, "w_max")):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise BadInput(name, f"{value!r}", "a number (or -inf / inf for no bound)")
-    if w_max < w_min:
-        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
 
 
 def bcm(learning_rate=1e-4, tau_theta_ms=100.0, theta_initial=0.0, w_min=-math.inf, w_max=math.inf, *,
@@ -148,7 +139,7 @@ def bcm(learning_rate=1e-4, tau_theta_ms=100.0, theta_initial=0.0, w_min=-math.i
     check_positive(learning_rate, "learning_rate", "1/ms")
     check_positive(tau_theta_ms, "tau_theta_ms", "ms")
     check_nonnegative(theta_initial, "theta_initial")
-    _check_bounds(w_min, w_max)
+    check_bounds(w_min, w_max, "-inf / inf for no bound")
     dt_ms = check_dt(dt_ms)
     decay = math.exp(-dt_ms / tau_theta_ms)
     step_rate = learning_rate * dt_ms

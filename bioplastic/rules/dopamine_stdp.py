@@ -82,7 +82,7 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_finite, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule, bounded_change
+from bioplastic.rules.base import Rule, bounded_change, check_bounds
 
 
 class DopamineSTDPState(NamedTuple):
@@ -182,10 +182,7 @@ def dopamine_stdp(
         check_positive(value, name, "ms")
     check_nonnegative(tonic, "tonic")
     check_finite(learning_rate, "learning_rate")
-    check_finite(w_min, "w_min")
-    check_finite(w_max, "w_max")
-    if w_max < w_min:
-        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
+    check_bounds(w_min, w_max)
     if isinstance(pre_groups, bool) or not isinstance(pre_groups, int) or pre_groups < 1:
         raise BadInput("pre_groups", f"{pre_groups!r}", "a whole number >= 1")
     dt_ms = check_dt(dt_ms)

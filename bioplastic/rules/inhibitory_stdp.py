@@ -65,7 +65,7 @@ import jax
 import jax.numpy as jnp
 
 from bioplastic._checks import BadInput, check_dt, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule
+from bioplastic.rules.base import Rule, check_bounds
 from bioplastic.rules.events import SpikeTriggeredChange
 
 
@@ -96,13 +96,9 @@ def _check(learning_rate, target_rate_hz, tau_ms, w_min, w_max, dt_ms):
     check_nonnegative(learning_rate, "learning_rate")
     check_nonnegative(target_rate_hz, "target_rate_hz", "Hz")
     check_positive(tau_ms, "tau_ms", "ms")
-    for value, name in ((w_min, "w_min"), (w_max, "w_max")):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise BadInput(name, f"{value!r}", "a number (or inf for no upper bound)")
+    check_bounds(w_min, w_max, "inf for no upper bound")
     if math.isinf(w_min):
         raise BadInput("w_min", f"{w_min!r}", "a finite lower bound (the paper's is 0)")
-    if w_max < w_min:
-        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
     check_dt(dt_ms)
 
 

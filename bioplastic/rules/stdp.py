@@ -51,8 +51,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import BadInput, check_dt, check_finite, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule, bounded_change
+from bioplastic._checks import check_dt, check_finite, check_nonnegative, check_positive
+from bioplastic.rules.base import Rule, bounded_change, check_bounds
 from bioplastic.rules.events import SpikeTriggeredChange
 
 
@@ -112,10 +112,7 @@ def _check(a_plus, a_minus, tau_plus_ms, tau_minus_ms, w_min, w_max, dt_ms):
     check_nonnegative(a_minus, "a_minus")
     check_positive(tau_plus_ms, "tau_plus_ms", "ms")
     check_positive(tau_minus_ms, "tau_minus_ms", "ms")
-    check_finite(w_min, "w_min")
-    check_finite(w_max, "w_max")
-    if w_max < w_min:
-        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
+    check_bounds(w_min, w_max)
     check_dt(dt_ms)
 
 

@@ -68,8 +68,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from bioplastic._checks import BadInput, check_choice, check_dt, check_finite, check_nonnegative, check_positive
-from bioplastic.rules.base import Rule
+from bioplastic._checks import check_choice, check_dt, check_nonnegative, check_positive
+from bioplastic.rules.base import Rule, check_bounds
 from bioplastic.rules.events import SpikeTriggeredChange
 
 INTERACTIONS = ("all_to_all", "nearest")
@@ -204,10 +204,7 @@ def triplet_stdp(
                         ("tau_y_ms", tau_y_ms)):
         check_positive(value, name, "ms")
     check_choice(interaction, "interaction", INTERACTIONS)
-    check_finite(w_min, "w_min")
-    check_finite(w_max, "w_max")
-    if w_max < w_min:
-        raise BadInput("w_max", f"{w_max!r}", f"a bound >= w_min = {w_min!r}")
+    check_bounds(w_min, w_max)
     dt_ms = check_dt(dt_ms)
     decay_r1, decay_r2 = jnp.exp(-dt_ms / tau_plus_ms), jnp.exp(-dt_ms / tau_x_ms)
     decay_o1, decay_o2 = jnp.exp(-dt_ms / tau_minus_ms), jnp.exp(-dt_ms / tau_y_ms)

@@ -30,11 +30,6 @@ for _name, (_needs, _description) in DISTAL_REWARD_PLOTS.items():
 
 UNIT_S = 60                 # one unit of work (a checkpoint, a history file): a minute of model time
 
-# Where the network's own checks name a part of it, the key of [distal_reward] that sets it.
-_KEYS = {"reward.window_ms": "coincidence_window_ms", "reward.delay_min_ms": "reward_delay_min_ms",
-         "reward.delay_max_ms": "reward_delay_max_ms", "reward.amount": "reward_dopamine"}
-
-
 @dataclasses.dataclass(frozen=True)
 class DistalRewardExperiment:
     """A checked distal-reward protocol: its constants and the network drawn from its seed.
@@ -91,8 +86,7 @@ def build_distal_reward_protocol(protocol: DistalRewardProtocol, file: str) -> D
         config = spec.config()
         model, params = build_distal_reward(jax.random.PRNGKey(protocol.seed), config)
     except BadInput as error:
-        key = _KEYS.get(error.where, error.where)
-        raise relocate(error, file, f"distal_reward.{key}" if key in DistalRewardSpec.model_fields else "distal_reward") \
-            from None
+        fields = DistalRewardSpec.model_fields                 # the network's checks name its constants, the table's keys
+        raise relocate(error, file, f"distal_reward.{error.where}" if error.where in fields else "distal_reward") from None
     plots_of_kind(check, protocol.plots, PLOTS, DISTAL_REWARD_PLOTS, "distal_reward")
     return DistalRewardExperiment(protocol, config, model, params)
