@@ -18,10 +18,15 @@ Example
 [0.0, 3.0, 7.0, 10.0]
 """
 
-from bioplastic import networks, neurons, rules, synapses
-from bioplastic._checks import BadInput
-from bioplastic.simulation import Constant, Poisson, Probe, TimeSeries, run_seeds, simulate
+from bioplastic._lazy import lazy_exports
 
 __version__ = "0.1.0"
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    **{package: f"bioplastic.{package}" for package in ("neurons", "synapses", "rules", "networks")},
+    "BadInput": "bioplastic._checks:BadInput",
+    **{name: f"bioplastic.simulation:{name}" for name in ("simulate", "run_seeds", "Constant", "TimeSeries", "Poisson",
+                                                            "Probe")},
+})
 
 __all__ = ["neurons", "synapses", "rules", "networks", "simulate", "run_seeds", "Constant", "TimeSeries", "Poisson", "Probe", "BadInput"]

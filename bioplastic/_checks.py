@@ -20,8 +20,8 @@ bioplastic._checks.BadInput: dt_ms: got -1.0; allowed: a finite number > 0 (mill
 from __future__ import annotations
 
 import math
+import sys
 
-import jax
 import numpy as np
 
 
@@ -67,7 +67,8 @@ def _describe(value) -> str:
 
 
 def _is_tracer(value) -> bool:
-    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
+    jax = sys.modules.get("jax")          # no value is a tracer before jax is imported (the CLI checks without it)
+    return jax is not None and any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(value))
 
 
 def check_dt(dt, where: str = "dt_ms") -> float:

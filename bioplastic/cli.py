@@ -1,11 +1,13 @@
-"""The ``bioplastic`` command: run, sweep, validate, list, schema.
+"""The ``bioplastic`` command: run, sweep, validate, export, list, schema, data.
 
 ::
 
+    bioplastic --version
     bioplastic run PROTOCOL [--out DIR] [--set key.path=value ...] [--resume RUN_DIR] [--data-dir DIR] [LIMITS]
     bioplastic sweep PROTOCOL [--seeds 1-10] [--grid key.path=v1,v2 ...] [--jobs N] [--batch-seeds] [--backend ray [--address A]]
                      [--out DIR] | --resume SWEEP_DIR
     bioplastic validate PROTOCOL [--set key.path=value ...] [--data-dir DIR] [LIMITS]
+    bioplastic export RUN_DIR [--nwb FILE.nwb] [--nir FILE.nir] [--overwrite]
     bioplastic list
     bioplastic schema [--kind KIND]
     bioplastic data list [--data-dir DIR]
@@ -40,23 +42,22 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import pathlib
 import sys
 import typing
 
+from bioplastic import __version__
 from bioplastic._checks import BadInput
-
-PROTOCOLS_DIR = pathlib.Path(__file__).resolve().parent.parent / "protocols"
+from bioplastic.experiments.size import DEFAULT_MAX_STEPS
+from bioplastic.protocol.shipped import PROTOCOLS_DIR, find_protocol
 
 
 def _parser() -> argparse.ArgumentParser:
-    from bioplastic.experiments import KINDS
-    from bioplastic.experiments.size import DEFAULT_MAX_STEPS
-
+    """The command line's parser; building it imports no JAX (``--help`` answers at once)."""
     parser = argparse.ArgumentParser(prog="bioplastic", description="Simulate biologically plausible learning.")
+    parser.add_argument("--version", action="version", version=f"bioplastic {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run a protocol into a new run folder")
-    run.add_argument("protocol", help="protocol TOML file")
+    run.add_argument("protocol", help="protocol TOML file, or the name of a shipped protocol (quickstart)")
     run.add_argument("--out", default="runs", help="folder that receives the run folder (default: runs)")
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
                      help="override a protocol value (TOML syntax), e.g. --set simulation.duration_ms=100")
@@ -85,7 +86,15 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE")
     commands.add_parser("list", help="components and shipped protocols")
     schema = commands.add_parser("schema", help="print the protocol JSON Schema of every kind (for editors)")
-    schema.add_argument("--kind", choices=tuple(KINDS), help="the schema of one protocol kind only")
+    schema.add_argument("--kind", help="the schema of one protocol kind only (bioplastic list names the kinds)")
+    export = commands.add_parser("export", help="write a finished run in another format: its recordings as NWB, "
+                                 "its network as NIR")
+    export.add_argument("run_dir", metavar="RUN_DIR", help="a finished run folder")
+    export.add_argument("--nwb", metavar="FILE.nwb", help="spikes, sampled variables and the protocol as a Neurodata "
+                        "Without Borders file (needs the nwb extra)")
+    export.add_argument("--nir", metavar="FILE.nir", help="the network as it stands after the run, as a Neuromorphic "
+                        "Intermediate Representation graph (needs the nir extra)")
+    export.add_argument("--overwrite", action="store_true", help="replace existing output files")
     data = commands.add_parser("data", help="datasets: list what is cached, fetch what is missing")
     data_commands = data.add_subparsers(dest="data_command", required=True)
     data_commands.add_parser("list", help="datasets, where they are cached, verified or not")
@@ -100,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
                          help="refuse a run estimated to need more memory (default: the memory available)")
         sub.add_argument("--max-steps", type=_positive(int), default=DEFAULT_MAX_STEPS, metavar="N",
                          help=f"refuse a run of more steps (default: {DEFAULT_MAX_STEPS:,})")
-    for sub in (parser, run, sweep, validate, data_commands.choices["list"], fetch):
+    for sub in (parser, run, sweep, validate, export, data_commands.choices["list"], fetch):
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                          help="show the traceback of an error (for a bug report)")
     return parser
@@ -137,6 +146,17 @@ def _sweep(args, command: list) -> None:
                           batch_seeds=args.batch_seeds)
     print(f"sweep folder: {sweep_dir}")
     print((sweep_dir / "summary.csv").read_text(), end="")
+
+
+def _export(args) -> None:
+    if args.nwb is None and args.nir is None:
+        raise BadInput("bioplastic export", "neither --nwb nor --nir", "--nwb FILE.nwb, --nir FILE.nir or both")
+    if args.nwb is not None:
+        from bioplastic.exchange.nwb_file import export_nwb
+        print(f"NWB file: {export_nwb(args.run_dir, args.nwb, overwrite=args.overwrite)}")
+    if args.nir is not None:
+        from bioplastic.exchange.nir_graph import export_nir
+        print(f"NIR graph: {export_nir(args.run_dir, args.nir, overwrite=args.overwrite)}")
 
 
 def _data(args) -> None:
@@ -234,20 +254,29 @@ def main(argv=None) -> int:
     ...     main(["--help"])
     ... except SystemExit as exit:
     ...     print("exit code", exit.code)                  # doctest: +ELLIPSIS
-    usage: bioplastic [-h] [--debug] {run,sweep,validate,list,schema,data} ...
+    usage: bioplastic [-h] [--version] [--debug]
+                      {run,sweep,validate,list,schema,export,data} ...
     <BLANKLINE>
     Simulate biologically plausible learning.
     ...
     exit code 0
+    >>> try:
+    ...     main(["--version"])
+    ... except SystemExit as exit:
+    ...     print("exit code", exit.code)                  # doctest: +ELLIPSIS
+    bioplastic 0...
+    exit code 0
     """
     args = _parser().parse_args(argv)
     from bioplastic.data.cache import data_dir
-    from bioplastic.experiments import Limits, describe, protocol_json_schema, run_protocol
+    from bioplastic.experiments import KINDS, Limits, describe, protocol_json_schema, run_protocol
     from bioplastic.runs import RunError, RunInterrupted
 
     try:
         if getattr(args, "data_dir", None) is not None:
             data_dir(args.data_dir)                   # a cache that cannot be one is refused before anything runs
+        if getattr(args, "protocol", None) is not None:
+            args.protocol = str(find_protocol(args.protocol))    # a shipped protocol's name means its file
         if getattr(args, "devices", None) is not None:
             args.overrides.append(f"simulation.devices={args.devices}")
         if args.command == "run":
@@ -270,7 +299,11 @@ def main(argv=None) -> int:
             _list()
         elif args.command == "data":
             _data(args)
+        elif args.command == "export":
+            _export(args)
         else:
+            if args.kind is not None and args.kind not in KINDS:
+                raise BadInput("--kind", repr(args.kind), " | ".join(KINDS))
             print(json.dumps(protocol_json_schema(args.kind), indent=2))
     except Exception as error:
         if getattr(args, "debug", False) or isinstance(error, BrokenPipeError):     # console() ends a closed pipe

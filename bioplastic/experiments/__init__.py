@@ -8,22 +8,20 @@ and name no kind.
 
 Example
 -------
+>>> from bioplastic.experiments import kind_of
 >>> kind_of({"name": "x", "training": {}}).table, kind_of({"name": "x"}).table
 ('training', 'simulation')
 """
 
-from bioplastic.experiments.kind import Kind
-from bioplastic.experiments.kinds import KINDS
-from bioplastic.experiments.launch import (
-    check_batchable,
-    describe,
-    kind_of,
-    load_protocol,
-    protocol_json_schema,
-    run_protocol,
-    run_seeds_batched,
-    validate_protocol,
-)
-from bioplastic.experiments.size import Limits
+from bioplastic._lazy import lazy_exports
+
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "Kind": "bioplastic.experiments.kind:Kind",
+    "KINDS": "bioplastic.experiments.kinds:KINDS",
+    "Limits": "bioplastic.experiments.size:Limits",
+    **{name: f"bioplastic.experiments.launch:{name}" for name in (
+        "check_batchable", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol",
+        "run_seeds_batched", "validate_protocol")},
+})
 
 __all__ = ["KINDS", "Kind", "Limits", "check_batchable", "describe", "kind_of", "load_protocol", "protocol_json_schema", "run_protocol", "run_seeds_batched", "validate_protocol"]
