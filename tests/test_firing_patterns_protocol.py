@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from bioplastic.analysis import spike_recordings
-from bioplastic.experiments import run_protocol
+from bioplastic.experiments import run_protocol, validate_protocol
+from bioplastic.experiments.simulation.plots import PLOTTERS
 from bioplastic.neurons.izhikevich import PRESETS
 from bioplastic.runs import read_npz
 from toy_protocols import ROOT
@@ -84,3 +85,38 @@ def test_chattering_fires_repeated_bursts_and_fast_spiking_does_not_adapt(run):
     assert np.sum(isi > 20.0) >= 2 and np.sum(isi < 5.0) >= 8          # bursts of fast spikes, long gaps between
     fast = np.diff(times["fast_spiking"])
     assert fast.max() < 1.2 * np.median(fast) and np.median(fast) < 10.0   # > 100 Hz, no gaps
+
+
+def test_the_firing_patterns_figure_names_each_preset_its_stimulus_and_units():
+    experiment = validate_protocol(PATH)
+    spec = experiment.protocol.plots["firing_patterns"]
+    names = spec.recordings
+    fig = PLOTTERS["traces"]("firing_patterns", spec, experiment, {n: np.zeros((30, 1)) for n in names},
+                             {n: 10.0 for n in names}, experiment.state)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == [
+        "Regular spiking (RS): I = 14 mV/ms from 20 ms",
+        "Intrinsically bursting (IB): I = 11 mV/ms from 20 ms",
+        "Chattering (CH): I = 10 mV/ms from 20 ms",
+        "Fast spiking (FS): I = 10 mV/ms from 20 ms",
+        "Low-threshold spiking (LTS): I = 10 mV/ms from 20 ms",
+        "Thalamo-cortical (TC): I = -25 mV/ms 20-120 ms; I = 1.5 mV/ms from 200 ms",
+        "Resonator (RZ): 0.65 mV/ms for 4 ms every 20 ms, 40-64 ms; 0.65 mV/ms for 4 ms every 40 ms, 160-204 ms",
+    ]
+    assert {ax.get_ylabel() for ax in fig.axes} == {"v (mV)"}
+    assert [ax.get_xlabel() for ax in fig.axes] == [""] * 6 + ["time (ms)"]
+
+
+def test_the_population_rate_plot_states_its_smoothing_and_the_neurons_it_covers():
+    experiment = validate_protocol(ROOT / "protocols" / "quickstart.toml", ["model.populations.exc.size=400",
+                                                                           "model.populations.inh.size=100"])
+    spec = experiment.protocol.plots["population_rate"]
+    fig = PLOTTERS["population_rate"]("population_rate", spec, experiment, {"exc_spikes": np.zeros((100, 200))},
+                                      {"exc_spikes": 0.1}, experiment.state)
+    (ax,) = fig.axes
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "population rate (Hz, boxcar 5 ms)")
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["Excitatory population: neurons 0-199 of 400"]
+    assert ax.get_title() == "excitatory population rate"                  # the protocol's own title
+    experiment.protocol.plots["population_rate"] = spec.model_copy(update={"title": None})
+    fig = PLOTTERS["population_rate"]("population_rate", experiment.protocol.plots["population_rate"], experiment,
+                                      {"exc_spikes": np.zeros((100, 200))}, {"exc_spikes": 0.1}, experiment.state)
+    assert fig.axes[0].get_title() == "Excitatory population, spikes"    # none: what it draws, in words

@@ -178,7 +178,7 @@ INPUTS.register("gaussian", ("current", "mean", "covariance", "presentation_ms")
 PLOTS = Registry("plot")      # each protocol kind registers the plots it draws (bioplastic.experiments)
 
 METRICS = Registry("metric")
-METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population and of all of them (Hz)")
+METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population (mean_rate_hz_NAME) and of all of them (mean_rate_hz_all) (Hz)")
 METRICS.register("mean_weight", None, "mean final weight of every plastic projection")
 
 RULES = Registry("learning rule")

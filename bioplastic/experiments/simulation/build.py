@@ -712,6 +712,9 @@ def _plastic_spans(check, protocol, n_steps):
 def _check_outputs(check, protocol, network):
     for index, metric in enumerate(protocol.metrics):
         check.registered(METRICS, metric, f"metrics[{index}]")
+    if "mean_rate_hz" in protocol.metrics and "all" in protocol.model.populations:
+        check.fail("model.populations.all", "a population named 'all'",
+                   "another name: the metric mean_rate_hz_all is the rate of all populations together")
     recordings = protocol.recordings
     for name, spec in protocol.plots.items():
         path = f"plots.{name}"
