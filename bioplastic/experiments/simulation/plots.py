@@ -42,7 +42,7 @@ def _title(spec, experiment) -> str:
 
 
 def _covered(experiment, recording: str) -> str:
-    """Which neurons a recording holds: ``"Excitatory population: neurons 0-199 of 3200"`` or ``"...: all 3200 neurons"``."""
+    """Which neurons a recording holds: ``"Excitatory population: neurons 0-199 of 3200"``, or ``all 3200 neurons``."""
     spec = experiment.protocol.recordings[recording]
     size = experiment.network.population(spec.population).size
     if spec.neurons == "all":
@@ -110,10 +110,13 @@ def _traces(name, spec, experiment, recordings, steps, state) -> Figure:
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, recording in zip(axes, names):
         recorded = experiment.protocol.recordings[recording]
-        voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=UNITS.get(recorded.variable, recorded.variable))
+        ylabel = UNITS.get(recorded.variable, recorded.variable)
+        voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=ylabel)
         stimulus = _stimulus(experiment, recorded.population)
         title = recording_title(recorded.population, recorded.variable)
-        ax.set_title(f"{readable_name(recorded.population)}: {stimulus}" if stimulus else title, fontsize="small", loc="left")
+        if stimulus:
+            title = f"{readable_name(recorded.population)}: {stimulus}"
+        ax.set_title(title, fontsize="small", loc="left")
         if ax is not axes[-1]:
             ax.set_xlabel("")                                  # one time axis, under the last panel
     fig.suptitle(spec.title or name)
