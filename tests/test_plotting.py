@@ -179,7 +179,7 @@ def test_population_rate_draws_the_computed_rate():
     t, rate = population_rate_hz(spikes, 0.1, 10.0)
     np.testing.assert_array_equal(ax.lines[-1].get_xdata(), t)
     np.testing.assert_array_equal(ax.lines[-1].get_ydata(), rate)
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "rate (Hz)")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "population rate (Hz, boxcar 10 ms)")
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["E"]
 
 

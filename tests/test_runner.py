@@ -104,7 +104,7 @@ def test_shipped_protocol_validates_and_runs_at_toy_size(path, tmp_path, capsys)
     assert set(manifest["versions"]) >= {"bioplastic", "jax", "brainpy", "numpy"}
     assert metrics["simulated_ms"] == pytest.approx(protocol["simulation"]["duration_ms"])
     if "mean_rate_hz" in protocol.get("metrics", ["mean_rate_hz"]):
-        assert "mean_rate_hz" in metrics and np.isfinite(metrics["mean_rate_hz"])
+        assert "mean_rate_hz_all" in metrics and np.isfinite(metrics["mean_rate_hz_all"])
     if "mean_weight" in protocol.get("metrics", []):
         plastic = [name for name, spec in protocol["model"]["projections"].items() if "plasticity" in spec]
         assert all(np.isfinite(metrics[f"mean_weight_{name}"]) for name in plastic) and plastic

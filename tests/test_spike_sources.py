@@ -76,6 +76,14 @@ def test_a_periodic_input_pulses_every_period_inside_its_window():
     assert [n for n, v in enumerate(values) if v] == [2, 6, 10, 14] and set(values) == {0.0, 2.0}
 
 
+def test_periodic_pulses_of_a_width_are_the_sum_of_shifted_one_step_trains():
+    wide = Periodic(jnp.array([2.0]), period_steps=5, start_step=2, stop_step=19, width_steps=3)
+    shifted = [Periodic(jnp.array([2.0]), period_steps=5, start_step=2 + k, stop_step=19) for k in range(3)]
+    for n in range(25):
+        assert float(drive_at(wide, n, 0.1)[0]) == sum(float(drive_at(train, n, 0.1)[0]) for train in shifted)
+    assert [n for n in range(25) if float(drive_at(wide, n, 0.1)[0])] == [2, 3, 4, 7, 8, 9, 12, 13, 14, 17, 18]
+
+
 def test_patterns_are_shown_one_per_presentation_and_chosen_uniformly(tmp_path):
     patterns = [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]
     path = _protocol(tmp_path, f'''
@@ -172,6 +180,12 @@ stride = 100
     ('[inputs.x]\ntarget = "trains"\ntype = "periodic"\ncurrent = 1.0\nrate_hz = 3.0\n',
      "inputs.x.rate_hz: got 3.0; allowed: a rate whose period 1000 / rate_hz ms is a whole number of steps of "
      "dt_ms = 1 (nearest: 3.003 or 2.99401 Hz)"),
+    ('[inputs.x]\ntarget = "trains"\ntype = "periodic"\ncurrent = 1.0\nrate_hz = 50.0\nwidth_ms = 25.0\n',
+     "inputs.x.width_ms: got 25.0; allowed: at most the period 1000 / rate_hz = 20 ms"),
+    ('[inputs.x]\ntarget = "trains"\ntype = "periodic"\ncurrent = 1.0\nrate_hz = 50.0\nwidth_ms = 2.5\n',
+     "inputs.x.width_ms: got 2.5; allowed: a whole number of steps of dt_ms = 1 (nearest: 2 or 3 ms)"),
+    ('[inputs.x]\ntarget = "trains"\ntype = "step"\ncurrent = 1.0\nwidth_ms = 2.0\n',
+     "inputs.x.width_ms: got 2.0; allowed: no width_ms: only periodic inputs take one, not 'step'"),
     ('[inputs.x]\ntarget = "trains"\ntype = "poisson"\ncurrent = 1.0\nrate_hz = 100.0\ncorrelation = 0.05\n',
      "inputs.x.correlation: got 0.05; allowed: at least rate_hz * dt_ms / 1000 = 0.1: the shared mother train "
      "fires at rate_hz / correlation, at most once per step"),

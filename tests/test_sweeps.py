@@ -47,12 +47,12 @@ def test_a_sweep_in_two_processes_summarizes_what_its_run_folders_hold(tmp_path,
         protocol = (sweep_dir / point["run_dir"] / "protocol.toml").read_text()
         assert f"seed = {point['seed']}" in protocol and f"current_mv = {point['settings']['inputs.step.current_mv']}" in protocol
         metrics = json.loads((sweep_dir / point["run_dir"] / "metrics.json").read_text())
-        rates[point["settings"]["inputs.step.current_mv"]].append(metrics["mean_rate_hz"])
+        rates[point["settings"]["inputs.step.current_mv"]].append(metrics["mean_rate_hz_all"])
     assert len(set(rates["30"])) > 1 and min(rates["30"]) > max(rates["18"])    # seeds differ; more current, more spikes
     summary = {(row["inputs.step.current_mv"], row["metric"]): row
                for row in json.loads((sweep_dir / "summary.json").read_text())["rows"]}
     for current, values in rates.items():
-        row = summary[current, "mean_rate_hz"]
+        row = summary[current, "mean_rate_hz_all"]
         half = stats.t.ppf(0.975, len(values) - 1) * statistics.stdev(values) / np.sqrt(len(values))
         low, high = statistics.mean(values) - half, statistics.mean(values) + half
         assert row["n"] == 3
@@ -60,9 +60,9 @@ def test_a_sweep_in_two_processes_summarizes_what_its_run_folders_hold(tmp_path,
                                    [statistics.mean(values), statistics.stdev(values), low, high], rtol=1e-12)
     lines = (sweep_dir / "summary.csv").read_text().splitlines()
     assert lines[0] == "inputs.step.current_mv,metric,n,mean,sd,ci_low,ci_high"
-    assert len(lines) == 1 + 2 * 3              # 2 currents x (simulated_ms, mean_rate_hz_cell, mean_rate_hz)
+    assert len(lines) == 1 + 2 * 3              # 2 currents x (simulated_ms, mean_rate_hz_cell, mean_rate_hz_all)
     assert sorted(path.name for path in sweep_dir.glob("summary_*.png")) == [
-        "summary_mean_rate_hz.png", "summary_mean_rate_hz_cell.png", "summary_simulated_ms.png"]
+        "summary_mean_rate_hz_all.png", "summary_mean_rate_hz_cell.png", "summary_simulated_ms.png"]
 
 
 def test_a_sweep_stopped_by_ctrl_c_resumes_without_running_its_finished_points_again(tmp_path):

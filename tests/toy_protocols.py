@@ -42,7 +42,7 @@ TOY = {
              "model.populations.inh.size=40"],
     "quickstart": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=200",
                    "model.populations.inh.size=50"],
-    "izhikevich_firing_patterns": ["simulation.duration_ms=40"],
+    "izhikevich_firing_patterns": [],               # 300 ms of 7 neurons: already small; its stimuli run to 204 ms
     "lif_single": ["simulation.duration_ms=60", "inputs.step.stop_ms=55"],
     "mnist_spikes": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "dataset.presentation_ms=10"],
     "dp_mnist": ["training.epochs=1", "training.train_examples=500", "training.test_examples=200",

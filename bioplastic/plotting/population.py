@@ -76,12 +76,23 @@ def population_rate_hz(spikes, dt_ms, window_ms=5.0, t0_ms=0.0):
     window_ms = as_positive(window_ms, "window_ms", "ms")
     t0_ms = as_time(t0_ms)
     n_steps, n_neurons = events.n_steps, events.n_neurons
-    width = max(1, math.floor(window_ms / dt_ms + 0.5))
+    width = window_steps(window_ms, dt_ms)
     cumulative = np.concatenate([[0.0], np.cumsum(events.counts_per_step())])
     start = np.arange(n_steps) - width // 2
     lo, hi = np.clip(start, 0, n_steps), np.clip(start + width, 0, n_steps)
     rate_hz = 1000.0 * (cumulative[hi] - cumulative[lo]) / (n_neurons * dt_ms * (hi - lo))
     return step_times_ms(n_steps, dt_ms, t0_ms), rate_hz
+
+
+def window_steps(window_ms: float, dt_ms: float) -> int:
+    """Steps of the boxcar: ``window_ms / dt_ms`` rounded half up, at least one.
+
+    Example
+    -------
+    >>> window_steps(5.0, 0.1), window_steps(0.01, 0.1), window_steps(0.25, 0.1)
+    (50, 1, 3)
+    """
+    return max(1, math.floor(window_ms / dt_ms + 0.5))
 
 
 def population_rate(spikes, dt_ms, ax=None, window_ms=5.0, t0_ms=0.0, color=None, label=None):
@@ -94,7 +105,10 @@ def population_rate(spikes, dt_ms, ax=None, window_ms=5.0, t0_ms=0.0, color=None
     color : matplotlib colour, optional
         Line colour; ``COLORS["other"]`` when None.
     label : str, optional
-        Legend entry; when given, a legend is drawn.
+        Legend entry (which neurons the rate covers); when given, a legend is drawn.
+
+    The y label states the smoothing: ``"population rate (Hz, boxcar 5 ms)"``, the
+    window as drawn (a whole number of steps).
 
     Returns
     -------
@@ -112,13 +126,14 @@ def population_rate(spikes, dt_ms, ax=None, window_ms=5.0, t0_ms=0.0, color=None
     >>> from bioplastic.plotting import population_rate
     >>> ax = population_rate(np.ones((10, 3)), dt_ms=1.0, window_ms=3.0)
     >>> ax.lines[-1].get_ydata().tolist() == [1000.0] * 10, ax.get_ylabel()
-    (True, 'rate (Hz)')
+    (True, 'population rate (Hz, boxcar 3 ms)')
     """
     t_ms, rate_hz = population_rate_hz(spikes, dt_ms, window_ms, t0_ms)
     _, ax = new_axes(ax)
     ax.plot(t_ms, rate_hz, color=COLORS["other"] if color is None else color, label=label,
             linewidth=STYLE["lines.linewidth"])
-    label_axes(ax, "time (ms)", "rate (Hz)")
+    boxcar_ms = window_steps(float(window_ms), float(dt_ms)) * float(dt_ms)
+    label_axes(ax, "time (ms)", f"population rate (Hz, boxcar {boxcar_ms:g} ms)")
     if label is not None:
         add_legend(ax)
     return ax

@@ -168,7 +168,8 @@ INPUTS.register("step", ("current",), "a current switched on at start_ms and off
 INPUTS.register("poisson", ("current", "rate_hz", "correlation", "rate_signal"),
                 "Poisson trains, independent or with a pairwise correlation, or with a rate that follows a time-varying "
                 "signal per group (rate_signal); each spike injects the current for one step")
-INPUTS.register("periodic", ("current", "rate_hz"), "a pulse of the current every 1000 / rate_hz ms from start_ms")
+INPUTS.register("periodic", ("current", "rate_hz", "width_ms"),
+                "a pulse of the current, width_ms long (default one step), every 1000 / rate_hz ms from start_ms")
 INPUTS.register("patterns", ("current", "patterns", "presentation_ms"),
                 "one of the patterns, chosen at random, for each presentation_ms, times the current")
 INPUTS.register("gaussian", ("current", "mean", "covariance", "presentation_ms"),
@@ -177,7 +178,7 @@ INPUTS.register("gaussian", ("current", "mean", "covariance", "presentation_ms")
 PLOTS = Registry("plot")      # each protocol kind registers the plots it draws (bioplastic.experiments)
 
 METRICS = Registry("metric")
-METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population and of all of them (Hz)")
+METRICS.register("mean_rate_hz", None, "mean firing rate of every spiking population (mean_rate_hz_NAME) and of all of them (mean_rate_hz_all) (Hz)")
 METRICS.register("mean_weight", None, "mean final weight of every plastic projection")
 
 RULES = Registry("learning rule")

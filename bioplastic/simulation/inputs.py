@@ -10,7 +10,8 @@ per population):
 - :class:`Poisson` -- independent Poisson spike trains at ``rate_hz`` (0/1 per step with
   probability ``rate_hz * dt / 1000``), times ``weight``; seeded by its own key; or
   correlated trains (``correlation``).
-- :class:`Periodic` -- a pulse every ``period_steps`` steps (regular spike trains).
+- :class:`Periodic` -- a pulse of ``width_steps`` every ``period_steps`` steps (regular spike trains,
+  pulse trains).
 - :class:`ModulatedPoisson` -- Poisson trains whose rates follow one time-varying rate per
   group of neurons (e.g. :func:`ornstein_uhlenbeck` signals), stored per group, not per neuron.
 - :class:`ItemSequence` -- items (images) shown one after another, as values or as the
@@ -252,27 +253,34 @@ class Poisson:
 
 
 @functools.partial(
-    jax.tree_util.register_dataclass, data_fields=["value"], meta_fields=["period_steps", "start_step", "stop_step"]
+    jax.tree_util.register_dataclass, data_fields=["value"],
+    meta_fields=["period_steps", "start_step", "stop_step", "width_steps"],
 )
 @dataclasses.dataclass(frozen=True, eq=False)
 class Periodic:
-    """A pulse of ``value`` every ``period_steps`` steps, from ``start_step`` (on) to ``stop_step`` (off).
+    """A pulse of ``value``, ``width_steps`` long, every ``period_steps`` steps, from ``start_step`` to ``stop_step``.
 
     Step ``n`` carries ``value`` when ``start_step <= n < stop_step`` and
-    ``(n - start_step)`` is a multiple of ``period_steps``, zeros otherwise: a regular spike
-    train, for pairing protocols (pre and post trains at one frequency, shifted by a delay).
+    ``(n - start_step) mod period_steps < width_steps``, zeros otherwise. With the default
+    ``width_steps = 1``: a regular spike train, for pairing protocols (pre and post trains
+    at one frequency, shifted by a delay); wider: a train of current pulses (a resonator
+    driven at its resonant frequency). ``stop_step`` cuts a pulse it falls in.
 
     Example
     -------
     >>> drive = Periodic(1.0, period_steps=3, start_step=1, stop_step=8)
     >>> [float(drive.at(jnp.asarray(n), 0.1)) for n in range(9)]
     [0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0]
+    >>> wide = Periodic(1.0, period_steps=4, start_step=1, stop_step=8, width_steps=2)
+    >>> [float(wide.at(jnp.asarray(n), 0.1)) for n in range(9)]
+    [0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 1.0, 0.0, 0.0]
     """
 
     value: Any
     period_steps: int
     start_step: int
     stop_step: int
+    width_steps: int = 1
 
     def at(self, step: jax.Array, dt: float):
         """``value`` at the pulses, zeros between (same shape either way).
@@ -282,11 +290,12 @@ class Periodic:
         >>> Periodic(jnp.array([1.0, 2.0]), period_steps=2, start_step=0, stop_step=4).at(jnp.asarray(2), 0.1).tolist()
         [1.0, 2.0]
         """
-        on = (step >= self.start_step) & (step < self.stop_step) & ((step - self.start_step) % self.period_steps == 0)
+        on = ((step >= self.start_step) & (step < self.stop_step)
+              & ((step - self.start_step) % self.period_steps < self.width_steps))
         return jnp.where(on, jnp.asarray(self.value), jnp.zeros_like(jnp.asarray(self.value)))
 
     def check(self, n_steps: int, where: str):
-        """A period of at least one step and a window that is not empty.
+        """A period of at least one step, pulses from one step to one period long, and a window that is not empty.
 
         Example
         -------
@@ -294,8 +303,15 @@ class Periodic:
         Traceback (most recent call last):
         ...
         bioplastic._checks.BadInput: drive.period_steps: got 0; allowed: a whole number >= 1
+        >>> Periodic(1.0, period_steps=4, start_step=0, stop_step=5, width_steps=5).check(10, "drive")
+        Traceback (most recent call last):
+        ...
+        bioplastic._checks.BadInput: drive.width_steps: got 5; allowed: a whole number of steps in [1, 4] (the period)
         """
         check_size(self.period_steps, f"{where}.period_steps")
+        if not 1 <= self.width_steps <= self.period_steps:
+            raise BadInput(f"{where}.width_steps", self.width_steps,
+                           f"a whole number of steps in [1, {self.period_steps}] (the period)")
         if self.stop_step <= self.start_step:
             raise BadInput(where, f"a window [{self.start_step}, {self.stop_step}) of steps", "start < stop")
 

@@ -393,7 +393,8 @@ def _inputs(check, protocol, network, types, n_steps, key):
             if start > 0 or stop < n_steps:
                 term = Windowed(term, start, stop)
         elif spec.type == "periodic":
-            term = Periodic(value, _period_steps(check, f"{path}.rate_hz", spec.rate_hz, dt), start, stop)
+            period = _period_steps(check, f"{path}.rate_hz", spec.rate_hz, dt)
+            term = Periodic(value, period, start, stop, _width_steps(check, path, spec, period, dt))
         elif spec.type in ("patterns", "gaussian"):
             term = _presentations(check, path, spec, indices, value, size, n_steps, dt, start, stop, input_key)
         elif spec.type == "step" or start > 0 or stop < n_steps:
@@ -414,8 +415,20 @@ def _period_steps(check, path: str, rate_hz: float, dt_ms: float) -> int:
     return round(steps)
 
 
-OPTIONAL_INPUT_KEYS = ("rate_hz", "correlation", "patterns", "mean", "covariance", "presentation_ms", "rate_signal")
-NEVER_NEEDED_INPUT_KEYS = ("correlation", "rate_signal")     # keys an input type takes but does not need
+def _width_steps(check, path: str, spec, period_steps: int, dt_ms: float) -> int:
+    """Steps of each pulse of a periodic input: ``width_ms`` in whole steps (default one), at most ``period_steps``."""
+    if spec.width_ms is None:
+        return 1
+    width = _steps(check, f"{path}.width_ms", spec.width_ms, dt_ms)
+    if width > period_steps:
+        check.fail(f"{path}.width_ms", repr(spec.width_ms),
+                   f"at most the period 1000 / rate_hz = {period_steps * dt_ms:g} ms")
+    return width
+
+
+OPTIONAL_INPUT_KEYS = ("rate_hz", "width_ms", "correlation", "patterns", "mean", "covariance", "presentation_ms",
+                       "rate_signal")
+NEVER_NEEDED_INPUT_KEYS = ("width_ms", "correlation", "rate_signal")     # keys an input type takes but does not need
 
 
 def _input_keys(check, path, spec, needs) -> None:
@@ -699,6 +712,9 @@ def _plastic_spans(check, protocol, n_steps):
 def _check_outputs(check, protocol, network):
     for index, metric in enumerate(protocol.metrics):
         check.registered(METRICS, metric, f"metrics[{index}]")
+    if "mean_rate_hz" in protocol.metrics and "all" in protocol.model.populations:
+        check.fail("model.populations.all", "a population named 'all'",
+                   "another name: the metric mean_rate_hz_all is the rate of all populations together")
     recordings = protocol.recordings
     for name, spec in protocol.plots.items():
         path = f"plots.{name}"

@@ -24,21 +24,66 @@ from bioplastic.plotting import (
     voltage_traces,
     weight_matrix,
 )
+from bioplastic.plotting.names import readable_name, recording_title
 from bioplastic.plotting.style import bioplastic_style
 
-UNITS = {"v": "v (mV)", "u": "u", "rate": "rate", "refractory_steps": "refractory steps left"}
+UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate", "refractory_steps": "refractory steps left"}
+
+#: The unit of each amplitude key of an input, as a panel title states it.
+INPUT_UNITS = {"current_mv": "mV", "current_mv_per_ms": "mV/ms", "current": ""}
+
+
+def _title(spec, experiment) -> str:
+    """The default title of a plot: what it draws, in words (a recording's population and variable, a projection)."""
+    if spec.projection is not None:
+        return f"{readable_name(spec.projection)}, weights"
+    recording = experiment.protocol.recordings[spec.recording]
+    return recording_title(recording.population, recording.variable)
+
+
+def _covered(experiment, recording: str) -> str:
+    """Which neurons a recording holds: ``"Excitatory population: neurons 0-199 of 3200"``, or ``all 3200 neurons``."""
+    spec = experiment.protocol.recordings[recording]
+    size = experiment.network.population(spec.population).size
+    if spec.neurons == "all":
+        chosen = f"all {size} neurons"
+    elif isinstance(spec.neurons, list):
+        chosen = f"{len(spec.neurons)} of {size} neurons"
+    else:
+        chosen = f"neurons {spec.neurons.start}-{spec.neurons.stop - 1} of {size}"
+    return f"{readable_name(spec.population)}: {chosen}"
+
+
+def _stimulus(experiment, population: str) -> str:
+    """The step, constant and periodic inputs a population receives, in words with units."""
+    parts = []
+    for spec in experiment.protocol.inputs.values():
+        key = next((key for key in INPUT_UNITS if getattr(spec, key) is not None), None)
+        if spec.target != population or key is None or isinstance(getattr(spec, key), list):
+            continue
+        amplitude = f"{getattr(spec, key):g} {INPUT_UNITS[key]}".strip()
+        if spec.stop_ms is None:
+            window = f"from {spec.start_ms:g} ms" if spec.start_ms > 0 else ""
+        else:
+            window = f"{spec.start_ms:g}-{spec.stop_ms:g} ms"
+        if spec.type in ("step", "constant"):
+            parts.append(f"I = {amplitude} {window}".strip())
+        elif spec.type == "periodic":
+            width = f" for {spec.width_ms:g} ms" if spec.width_ms is not None else ""
+            parts.append(f"{amplitude}{width} every {1000.0 / spec.rate_hz:g} ms, {window}".strip(", "))
+    return "; ".join(parts)
 
 
 def _one_panel(draw):
     """A plotter drawing one Axes with ``draw(ax, spec, experiment, recordings, steps, state)``."""
 
     def plot(name, spec, experiment, recordings, steps, state) -> Figure:
-        """A new one-Axes figure drawn by ``draw``, titled ``spec.title`` or ``name``.
+        """A new one-Axes figure drawn by ``draw``, titled ``spec.title`` or what it draws, in words.
 
         Parameters
         ----------
         name : str
-            The plot's name (``[plots.NAME]``), the title when ``spec.title`` is empty.
+            The plot's name (``[plots.NAME]``).
         spec : plot spec
             The ``[plots.NAME]`` table.
         experiment : Experiment
@@ -53,7 +98,7 @@ def _one_panel(draw):
         fig = Figure(figsize=(6.4, 4.0), layout="constrained")
         ax = fig.add_subplot()
         draw(ax, spec, experiment, recordings, steps, state)
-        ax.set_title(spec.title or name)
+        ax.set_title(spec.title or _title(spec, experiment))
         return fig
 
     return plot
@@ -61,12 +106,19 @@ def _one_panel(draw):
 
 def _traces(name, spec, experiment, recordings, steps, state) -> Figure:
     names = spec.recordings or [spec.recording]
-    fig = Figure(figsize=(6.4, 1.6 + 1.4 * len(names)), layout="constrained")
+    fig = Figure(figsize=(8.0, 1.6 + 1.4 * len(names)), layout="constrained")
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, recording in zip(axes, names):
-        variable = experiment.protocol.recordings[recording].variable
-        voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=UNITS.get(variable, variable))
-        ax.set_title(recording, fontsize="small")
+        recorded = experiment.protocol.recordings[recording]
+        ylabel = UNITS.get(recorded.variable, recorded.variable)
+        voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=ylabel)
+        stimulus = _stimulus(experiment, recorded.population)
+        title = recording_title(recorded.population, recorded.variable)
+        if stimulus:
+            title = f"{readable_name(recorded.population)}: {stimulus}"
+        ax.set_title(title, fontsize="small", loc="left")
+        if ax is not axes[-1]:
+            ax.set_xlabel("")                                  # one time axis, under the last panel
     fig.suptitle(spec.title or name)
     return fig
 
@@ -76,7 +128,8 @@ PLOTTERS = {
         lambda ax, spec, e, r, steps, state: spike_raster(r[spec.recording], steps[spec.recording], ax=ax)
     ),
     "population_rate": _one_panel(
-        lambda ax, spec, e, r, steps, state: population_rate(r[spec.recording], steps[spec.recording], ax=ax)
+        lambda ax, spec, e, r, steps, state: population_rate(r[spec.recording], steps[spec.recording], ax=ax,
+                                                             label=_covered(e, spec.recording))
     ),
     "isi_histogram": _one_panel(
         lambda ax, spec, e, r, steps, state: isi_histogram(r[spec.recording], steps[spec.recording], ax=ax)

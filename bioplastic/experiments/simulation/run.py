@@ -46,7 +46,7 @@ class SimulationWork(Work):
     """A simulation protocol's run: chunks of ``experiment.chunk_steps`` steps (the last may be shorter).
 
     The state is ``{"network": network state, "chunks": [recordings of each chunk]}``;
-    the spike counts behind ``mean_rate_hz`` are summed over each chunk. The step is
+    the spike counts behind ``mean_rate_hz_*`` are summed over each chunk. The step is
     checked (traced abstractly) before the first chunk this process runs, not before
     every chunk.
 
@@ -291,5 +291,5 @@ def _metrics(experiment: Experiment, records, steps_done, weights) -> dict:
         total_spikes += spikes
         total_neurons += population.size
     if total_neurons:
-        metrics["mean_rate_hz"] = total_spikes / (total_neurons * seconds)
+        metrics["mean_rate_hz_all"] = total_spikes / (total_neurons * seconds)
     return metrics

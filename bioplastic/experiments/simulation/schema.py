@@ -345,7 +345,8 @@ class InputSpec(Strict):
     ``current_mv`` (LIF), ``current_mv_per_ms`` (Izhikevich) or ``current`` (rate units
     and spike sources). ``poisson`` inputs also take ``rate_hz`` (Hz) and, optionally, the
     pairwise ``correlation`` of their trains; ``periodic`` inputs a ``rate_hz`` (one pulse
-    every ``1000 / rate_hz`` ms from ``start_ms``). ``patterns`` inputs show one of
+    every ``1000 / rate_hz`` ms from ``start_ms``) and, optionally, the ``width_ms`` of each pulse
+    (default: one step). ``patterns`` inputs show one of
     ``patterns``, chosen at random, for each ``presentation_ms``; ``gaussian`` inputs a
     fresh draw from N(``mean``, ``covariance``); both are scaled by the amplitude. The
     amplitude is one number, or a list with one value per neuron chosen (for a ``poisson``
@@ -379,6 +380,9 @@ class InputSpec(Strict):
     current_mv_per_ms: Optional[Union[float, list[float]]] = Field(None, description="current in Izhikevich's units")
     current: Optional[Union[float, list[float]]] = Field(None, description="dimensionless input (rate units)")
     rate_hz: Optional[float] = Field(None, ge=0, description="Poisson rate of each train, or a periodic input's rate")
+    width_ms: Optional[float] = Field(
+        None, gt=0, description="periodic inputs: how long each pulse lasts (ms), at most the period; default one step"
+    )
     correlation: Optional[float] = Field(
         None, ge=0, le=1, description="pairwise correlation of poisson trains (multiple interaction process); default 0"
     )
