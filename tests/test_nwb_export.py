@@ -162,9 +162,17 @@ def test_protocol_manifest_and_seed_round_trip(exported):
 
 def test_nwbinspector_finds_nothing_but_what_a_run_folder_cannot_know(exported):
     messages = list(nwbinspector.inspect_nwbfile(nwbfile_path=str(exported[2])))
-    # A simulated network has no animal subject, and a run folder names no experimenter or institution.
+    # A simulated network has no species, sex or age, and a run folder names no experimenter or institution.
     assert sorted(message.check_function_name for message in messages) == [
-        "check_experimenter_exists", "check_institution", "check_subject_exists"]
+        "check_experimenter_exists", "check_institution", "check_subject_age", "check_subject_sex",
+        "check_subject_species_exists"]
+    assert max(message.importance for message in messages) < nwbinspector.Importance.ERROR
+
+
+def test_the_subject_says_there_is_no_animal(exported):
+    with pynwb.NWBHDF5IO(str(exported[2]), "r") as io:
+        subject = io.read().subject
+        assert subject.description.startswith("no animal: a network simulated by bioplastic")
 
 
 def test_overwrite(exported, tmp_path):

@@ -31,10 +31,13 @@ What goes where (times in seconds from the start of the simulation, as NWB wants
 
 Only finished (``status`` ``completed``) runs of simulation protocols are exported: the
 other kinds keep no spike or sampled recordings (their results are accuracies, readouts,
-weights and per-second summaries). No ``Subject`` is written: a simulated network is
-not an animal, so nwbinspector's ``check_subject_exists`` (which DANDI requires) remains,
-with its suggestions ``check_experimenter_exists`` and ``check_institution``, which a run
-folder does not know.
+weights and per-second summaries). The ``Subject`` says that there is no animal: its
+``subject_id`` is the protocol's name and its description names the model. nwbinspector
+then reports no error; what remains are its best-practice notes that the subject has no
+species, sex or age, and its suggestions ``check_experimenter_exists`` and ``check_institution``,
+which a run folder cannot know. (On a file whose recordings hold no spike at all,
+nwbinspector 0.7.2's own table checks fail on the empty ``spike_times`` column and say
+so as errors "During evaluation of ...": pynwb reads such a file.)
 
 Example
 -------
@@ -125,6 +128,8 @@ def export_nwb(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
         protocol=protocol_text,
         notes=json.dumps(manifest, indent=2),
         keywords=["bioplastic", "simulation", protocol.name],
+        subject=pynwb.file.Subject(subject_id=protocol.name, description="no animal: a network simulated by "
+                                   "bioplastic, the model and its inputs as in this file's protocol"),
     )
     dt_ms = protocol.simulation.dt_ms
     spikes = {name: r for name, r in recordings.items() if isinstance(r, SpikeEvents)}
