@@ -35,15 +35,25 @@ class NeuronModel(abc.ABC):
     ----------
     state_variables : tuple of str
         Names of the state fields a user may record (``"v"``, ``"spike"``, ...).
+    state_units : dict
+        The unit of each of ``state_variables`` as its plain numbers carry it (``"mV"``,
+        ``"mV/ms"``; ``"1"`` for a dimensionless one, spikes 0/1 included), for whoever
+        labels or exports a recording.
+    input_unit : str
+        The unit of the input that :meth:`step` takes (and so of the weights of current
+        synapses onto the model); a brainunit unit for
+        :class:`~bioplastic.neurons.brainpy_adapter.BrainPyNeuron`.
 
     Example
     -------
     >>> from bioplastic.neurons.lif import LIF
-    >>> issubclass(LIF, NeuronModel), LIF.state_variables
-    (True, ('v', 'refractory_steps', 'spike'))
+    >>> issubclass(LIF, NeuronModel), LIF.state_variables, LIF.state_units["v"], LIF.input_unit
+    (True, ('v', 'refractory_steps', 'spike'), 'mV', 'mV')
     """
 
     state_variables: tuple[str, ...] = ()
+    state_units: dict = {}
+    input_unit: str = "1"
 
     @abc.abstractmethod
     def params(self, **values) -> Any:

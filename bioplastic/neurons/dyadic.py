@@ -132,6 +132,7 @@ class DyadicUnit(NeuronModel):
     leaky: bool = False
 
     state_variables = ("s_plus", "s_minus")
+    state_units = {"s_plus": "1", "s_minus": "1"}  # rate units
 
     def __post_init__(self):
         activation(self.activation, "DyadicUnit.activation")

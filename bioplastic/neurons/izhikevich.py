@@ -234,6 +234,8 @@ class Izhikevich(NeuronModel):
     surrogate: Surrogate = Surrogate()
 
     state_variables = ("v", "u", "spike")
+    state_units = {"v": "mV", "u": "mV/ms", "spike": "1"}
+    input_unit = "mV/ms"       # the paper's current units
 
     def __post_init__(self):
         check_choice(self.method, "method", METHODS)

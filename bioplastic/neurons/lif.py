@@ -156,6 +156,8 @@ class LIF(NeuronModel):
     surrogate: Surrogate = Surrogate()
 
     state_variables = ("v", "refractory_steps", "spike")
+    state_units = {"v": "mV", "refractory_steps": "steps", "spike": "1"}
+    input_unit = "mV"          # R*I
 
     def __post_init__(self):
         check_choice(self.integration, "LIF.integration", ("exact", "euler"))

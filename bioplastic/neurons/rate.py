@@ -84,6 +84,7 @@ class RateUnit(NeuronModel):
     leaky: bool = True
 
     state_variables = ("u", "rate")
+    state_units = {"u": "1", "rate": "1"}          # rate units
 
     def __post_init__(self):
         activation(self.activation, "RateUnit.activation")

@@ -69,6 +69,7 @@ class SpikeSource(NeuronModel):
     """
 
     state_variables = ("spike",)
+    state_units = {"spike": "1"}
 
     def params(self, **values) -> SpikeSourceParams:
         """The (empty) parameters; any name is unknown.
