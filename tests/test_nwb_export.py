@@ -166,7 +166,7 @@ def test_nwbinspector_finds_nothing_but_what_a_run_folder_cannot_know(exported):
     assert sorted(message.check_function_name for message in messages) == [
         "check_experimenter_exists", "check_institution", "check_subject_age", "check_subject_sex",
         "check_subject_species_exists"]
-    assert max(message.importance for message in messages) < nwbinspector.Importance.ERROR
+    assert max(message.importance.value for message in messages) < nwbinspector.Importance.ERROR.value
 
 
 def test_the_subject_says_there_is_no_animal(exported):
