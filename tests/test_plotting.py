@@ -65,7 +65,7 @@ def test_raster_dots_are_exactly_the_spikes_at_step_end_times():
     offsets = np.asarray(ax.collections[0].get_offsets())
     assert len(offsets) == spikes.sum() > 0
     np.testing.assert_array_equal(offsets, expected)
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "neuron")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "neuron (index)")
 
 
 def test_raster_flattens_population_axes_in_c_order_and_accepts_jax_and_bool():
@@ -207,7 +207,7 @@ def test_isi_histogram_counts_every_interval_in_the_right_bin():
     heights = [bar.get_height() for bar in ax.patches]
     assert sum(heights) == spikes.sum() - 6
     assert heights[4] == sum(heights)  # the [20, 25) bin
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("inter-spike interval (ms)", "count")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("inter-spike interval (ms)", "intervals (count)")
     ax = isi_histogram(np.zeros((10, 2)), dt_ms=1.0, bins=5)
     assert sum(bar.get_height() for bar in ax.patches) == 0
     assert [text.get_text() for text in ax.texts] == ["no neuron spiked twice"]
@@ -224,8 +224,8 @@ def test_weight_matrix_symmetric_limits_image_data_and_colourbar():
     np.testing.assert_array_equal(image.get_array(), weights)
     assert image.get_cmap().name == "RdBu_r"
     assert len(ax.figure.axes) == 2  # the colour bar
-    assert ax.figure.axes[1].get_ylabel() == "weight"
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("postsynaptic neuron", "presynaptic neuron")
+    assert ax.figure.axes[1].get_ylabel() == "weight (model units)"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("postsynaptic neuron (index)", "presynaptic neuron (index)")
     assert weight_matrix(weights, symmetric=False, cmap="viridis").images[0].get_clim() == (-0.5, 1.5)
     assert weight_matrix(np.zeros((2, 2))).images[0].get_clim() == (-1.0, 1.0)
     assert len(weight_matrix(weights, colorbar=False).figure.axes) == 1
