@@ -122,7 +122,8 @@ def draw(data: dict) -> Figure:
     ax.plot(data["times_s"][::thin], data["theta"][::thin, unit], label="theta", linewidth=1.2)
     ax.plot(data["times_s"][::thin], data["running"][::thin, unit], label=f"<y^2> over the last "
             f"{data['window_steps'] * data['dt_ms'] / 1000:g} s", linewidth=0.8)
-    ax.set(xlabel="time (s)", ylabel="threshold theta, <y^2> (unitless)", title=f"C. unit {unit}: theta and running <y^2>")
+    ax.set(xlabel="time (s)", ylabel="threshold theta, <y^2> (unitless)",
+           title=f"C. unit {unit}: theta and running <y^2>")
     ax.legend(loc="lower right")
 
     ax = axes["E"]
@@ -140,7 +141,8 @@ def draw(data: dict) -> Figure:
         ax.plot(data["running"][picks, j], data["theta"][picks, j], ".", markersize=1.5, alpha=0.5, label=f"unit {j}")
     high = float(max(data["theta"][begin:].max(initial=0.0), data["running"][begin:].max(initial=0.0))) * 1.05 or 1.0
     ax.plot([0, high], [0, high], color="k", linewidth=0.8)
-    ax.set(xlabel="running <y^2> (unitless)", ylabel="theta (unitless)", xlim=(0, high), ylim=(0, high), title="D. theta against <y^2>")
+    ax.set(xlabel="running <y^2> (unitless)", ylabel="theta (unitless)", xlim=(0, high), ylim=(0, high),
+           title="D. theta against <y^2>")
     return fig
 
 

@@ -95,7 +95,8 @@ def draw(data: dict) -> Figure:
     d.plot(weights[:, 0], weights[:, 1], color="C0", linewidth=0.8, label="w over time")
     d.plot(weights[:1, 0], weights[:1, 1], "o", color="C0", markersize=3)
     d.annotate("", xy=tuple(weights[-1]), xytext=(0.0, 0.0), arrowprops={"arrowstyle": "->", "color": "C3", "lw": 1.5})
-    d.set(xlabel="weight w_0 (unitless)", ylabel="weight w_1 (unitless)", aspect="equal", xlim=(-1.25, 1.25), ylim=(-1.25, 1.25),
+    d.set(xlabel="weight w_0 (unitless)", ylabel="weight w_1 (unitless)", aspect="equal",
+          xlim=(-1.25, 1.25), ylim=(-1.25, 1.25),
           title="D. w (zoom): path and final w")
     d.legend(loc="upper left", fontsize=7)
     return fig

@@ -92,7 +92,8 @@ def draw(data: dict) -> Figure:
     ax = fig.add_subplot(grid[0, 0:2])
     low, high = near_bounds(base["final"], g_max)
     ax.hist(base["final"] / g_max, bins=40, range=(0, 1), color="C0")
-    ax.set(xlabel="weight (fraction of g_max)", ylabel="afferents (count)", title=f"A  weights after {base['duration_s']:g} s at 10 Hz")
+    ax.set(xlabel="weight (fraction of g_max)", ylabel="afferents (count)",
+           title=f"A  weights after {base['duration_s']:g} s at 10 Hz")
     ax.text(0.5, 0.95, f"{100 * low:.0f}% within 10% of 0\n{100 * high:.0f}% within 10% of g_max",
             transform=ax.transAxes, ha="center", va="top", fontsize="small")
 
@@ -126,7 +127,8 @@ def draw(data: dict) -> Figure:
     ax = fig.add_subplot(grid[1, 3:6])
     ax.plot(np.arange(1000), correlated["final"] / g_max, ".", markersize=2, color="0.2")
     ax.axvline(499.5, color="0.6", linewidth=0.8)
-    ax.set(xlabel="afferent (index)", ylabel="weight (fraction of g_max)", title="E  final weights of the correlated run")
+    ax.set(xlabel="afferent (index)", ylabel="weight (fraction of g_max)",
+           title="E  final weights of the correlated run")
     return fig
 
 

@@ -21,7 +21,6 @@ Example
 
 from __future__ import annotations
 
-import re
 
 #: Full names of populations and of the Izhikevich (2003) firing classes, by lower-case protocol name.
 POPULATION_NAMES: dict = {

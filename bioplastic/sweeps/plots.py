@@ -50,7 +50,8 @@ def draw_summary(sweep_dir, rows: list[dict], swept: list[str]) -> list:
                     low.append(row["ci_low"])
                     high.append(row["ci_high"])
                 xlabel = quantity_label(key, fallback="as in the protocol") if key else ""
-                means_with_intervals(groups, ax=ax, xlabel=xlabel, ylabel=quantity_label(metric), legend=len(groups) > 1)
+                means_with_intervals(groups, ax=ax, xlabel=xlabel, ylabel=quantity_label(metric),
+                                     legend=len(groups) > 1)
             counts = sorted({row["n"] for row in mine})
             n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
             fig.suptitle(f"{readable_name(metric)}: mean and 95% interval over seeds (n = {n})", fontsize="medium")
@@ -79,7 +80,8 @@ def draw_curves(sweep_dir, rows: list[dict], swept: list[str]) -> list:
             groups = {", ".join(f"{k} = {row[k]}" for k in varied): (list(range(1, len(row["mean"]) + 1)), row["mean"],
                                                                        row["ci_low"], row["ci_high"])
                       for row in rows if row["curve"] == curve}
-            means_with_intervals(groups, ax=ax, xlabel="epoch (number)", ylabel=quantity_label(curve), legend=any(groups))
+            means_with_intervals(groups, ax=ax, xlabel="epoch (number)", ylabel=quantity_label(curve),
+                                 legend=any(groups))
             counts = sorted({row["n"] for row in rows if row["curve"] == curve})
             ax.set_title(f"{readable_name(curve)}: mean and 95% interval over seeds (n = {counts[0]}"
                          f"{'' if len(counts) == 1 else f'-{counts[-1]}'})", fontsize="medium")

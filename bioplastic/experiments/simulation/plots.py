@@ -29,14 +29,15 @@ from bioplastic.protocol.components import NEURONS
 from bioplastic.plotting.style import bioplastic_style
 
 #: The y label of each recorded variable's traces; another variable is labelled by its name, in model units.
-UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate (unitless)", "refractory_steps": "refractory steps left (steps)"}
+UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate (unitless)",
+         "refractory_steps": "refractory steps left (steps)"}
 
 #: The unit of each amplitude key of an input, as a panel title states it.
 INPUT_UNITS = {"current_mv": "mV", "current_mv_per_ms": "mV/ms", "current": ""}
 
 
 def _weight_label(experiment, projection: str) -> str:
-    """The colour-bar label of a projection's weights: a conductance relative to the leak, or the target's input unit."""
+    """The colour-bar label of a projection's weights: conductance relative to the leak, or the target's input unit."""
     spec = experiment.protocol.model.projections[projection]
     if "conductance" in spec.synapse.type:
         return "weight (g / g_leak)"
