@@ -102,7 +102,7 @@ def draw(data: dict) -> Figure:
     for j in range(n_units):
         ax.plot(times, index[:, j], label=f"unit {j}")
     ax.axhline(1 - 1 / n_patterns, color="k", linestyle=":", linewidth=0.8)
-    ax.set(xlabel="time (s)", ylabel="selectivity  1 - mean / max", ylim=(0, 1), title="A. selectivity index")
+    ax.set(xlabel="time (s)", ylabel="selectivity 1 - mean / max (unitless)", ylim=(0, 1), title="A. selectivity index")
     ax.legend(loc="lower right")
 
     top = max(float(responses.max()), n_patterns) * 1.1
@@ -113,7 +113,7 @@ def draw(data: dict) -> Figure:
         ax.axhline(n_patterns, color="k", linestyle=":", linewidth=0.8)
         ax.set(xlabel="time (s)", ylim=(0, top), title=f"B. unit {j}")
         if j == 0:
-            ax.set_ylabel("response to pattern k, relu(w . x_k)")
+            ax.set_ylabel("response to pattern k, relu(w . x_k) (unitless)")
             ax.legend(loc="center right")
 
     ax = axes["C"]
@@ -122,7 +122,8 @@ def draw(data: dict) -> Figure:
     ax.plot(data["times_s"][::thin], data["theta"][::thin, unit], label="theta", linewidth=1.2)
     ax.plot(data["times_s"][::thin], data["running"][::thin, unit], label=f"<y^2> over the last "
             f"{data['window_steps'] * data['dt_ms'] / 1000:g} s", linewidth=0.8)
-    ax.set(xlabel="time (s)", ylabel="threshold, y^2", title=f"C. unit {unit}: theta and running <y^2>")
+    ax.set(xlabel="time (s)", ylabel="threshold theta, <y^2> (unitless)",
+           title=f"C. unit {unit}: theta and running <y^2>")
     ax.legend(loc="lower right")
 
     ax = axes["E"]
@@ -130,7 +131,7 @@ def draw(data: dict) -> Figure:
     seconds = data["times_s"][-last:]
     ax.step(seconds, data["y"][-last:, unit], where="post", label="y (response)")
     ax.plot(seconds, data["theta"][-last:, unit], label="theta")
-    ax.set(xlabel="time (s)", ylabel="y, theta", title=f"E. unit {unit}, the last second")
+    ax.set(xlabel="time (s)", ylabel="y, theta (unitless)", title=f"E. unit {unit}, the last second")
     ax.legend(loc="upper right")
 
     ax = axes["D"]
@@ -140,7 +141,8 @@ def draw(data: dict) -> Figure:
         ax.plot(data["running"][picks, j], data["theta"][picks, j], ".", markersize=1.5, alpha=0.5, label=f"unit {j}")
     high = float(max(data["theta"][begin:].max(initial=0.0), data["running"][begin:].max(initial=0.0))) * 1.05 or 1.0
     ax.plot([0, high], [0, high], color="k", linewidth=0.8)
-    ax.set(xlabel="running <y^2>", ylabel="theta", xlim=(0, high), ylim=(0, high), title="D. theta against <y^2>")
+    ax.set(xlabel="running <y^2> (unitless)", ylabel="theta (unitless)", xlim=(0, high), ylim=(0, high),
+           title="D. theta against <y^2>")
     return fig
 
 

@@ -95,13 +95,13 @@ def draw(data: dict) -> Figure:
     ax_mnist, ax_fashion, ax_selected, ax_cka = top.subplots(1, 4, width_ratios=(1.2, 1.2, 1.1, 1.2))
     for ax, dataset, letter in ((ax_mnist, "mnist", "A"), (ax_fashion, "fashion_mnist", "B")):
         means_with_intervals({RULES[rule]: curve_band(data[dataset][rule], "test_mse", 1.0) for rule in RULES},
-                             ax=ax, xlabel="epoch", ylabel="test reconstruction error (MSE)")
+                             ax=ax, xlabel="epoch (number)", ylabel="test reconstruction error (MSE)")
         ax.set_yscale("log")
         ax.set_title(f"{letter}. {DATASETS[dataset]}: mean, 95% interval (n = {len(data[dataset]['backprop'])})")
 
     groups = {f"{RULES[rule]}\n{SHORT[dataset]}": [run["metrics"]["selected_test_mse"] for run in data[dataset][rule]]
               for dataset in DATASETS for rule in RULES}
-    repeats_with_intervals(groups, ax=ax_selected, ylabel="test error at lowest validation loss")
+    repeats_with_intervals(groups, ax=ax_selected, ylabel="test error at lowest validation loss (MSE)")
     ax_selected.set_yscale("log")
     ax_selected.tick_params(axis="x", labelsize="small")
     verdicts = []
@@ -117,8 +117,8 @@ def draw(data: dict) -> Figure:
             ax_cka.plot(np.arange(len(cka)), cka[:, layer], style, color=f"C{layer}",
                         label=f"layer {layer + 1}" if rule == "counter_current" else None,
                         alpha=1.0 if style == "-" else 0.6)
-    ax_cka.set_xlabel("epoch (0: the initial networks)")
-    ax_cka.set_ylabel("linear CKA(forward a_l, feedback b_l)")
+    ax_cka.set_xlabel("epoch (number; 0: the initial networks)")
+    ax_cka.set_ylabel("linear CKA(forward a_l, feedback b_l) (unitless)")
     ax_cka.set_ylim(0, 1)
     ax_cka.legend(title="CCL (BP dashed)", fontsize="small", ncols=2)
     ax_cka.set_title("D. forward/feedback alignment per layer, MNIST")

@@ -124,7 +124,7 @@ def compute(settings: dict, fresh: bool) -> dict:
 
 def _accuracy_panel(ax, data, protocol, title):
     curves = {RULES[rule]: data[protocol, rule]["test_accuracy"] for rule in RULES}
-    learning_curves(curves, ax=ax, xlabel="epoch", ylabel="test accuracy")
+    learning_curves(curves, ax=ax, xlabel="epoch (number)", ylabel="test accuracy (fraction)")
     for line, rule in zip(ax.lines, RULES):
         record = data[protocol, rule]
         if "selected_epoch" in record["metrics"]:
@@ -146,8 +146,8 @@ def draw(data) -> Figure:
         color = f"C{layer}"
         ax_cka.plot(epochs, ccl[:, layer], color=color, label=f"layer {layer + 1}")
         ax_cka.plot(epochs, bp[:, layer], color=color, linestyle="--", alpha=0.6)
-    ax_cka.set_xlabel("epoch")
-    ax_cka.set_ylabel("linear CKA(forward, feedback)")
+    ax_cka.set_xlabel("epoch (number)")
+    ax_cka.set_ylabel("linear CKA(forward, feedback) (unitless)")
     ax_cka.set_ylim(0, 1)
     ax_cka.legend(title="CCL (BP dashed)", fontsize="small")
     ax_cka.set_title("C. forward/feedback CKA, MNIST")
@@ -158,15 +158,15 @@ def draw(data) -> Figure:
         ax_readout.bar(layers + offset, readout[-1], width, label=f"{RULES[rule]}, end", color="C0" if offset < 0 else "C2")
         ax_readout.plot(layers + offset, readout[0], "k_", markersize=12)
     ax_readout.axhline(0.1, color="0.6", linestyle=":")
-    ax_readout.set_xlabel("hidden layer")
-    ax_readout.set_ylabel("accuracy of argmax_c a_l . b_l[c]")
+    ax_readout.set_xlabel("hidden layer (number)")
+    ax_readout.set_ylabel("accuracy of argmax_c a_l . b_l[c] (fraction)")
     ax_readout.set_ylim(0, 1.3)
     ax_readout.legend(title="black: at the start; dotted: chance", fontsize="small", loc="upper center", ncols=2)
     ax_readout.set_title("D. class read out through the feedback codes")
 
     ax_error, ax_digits = bottom.subplots(1, 2, width_ratios=(1, 2))
     learning_curves({RULES[rule]: data[AUTOENCODER, rule]["test_mse"] for rule in RULES}, ax=ax_error,
-                    xlabel="epoch", ylabel="test reconstruction error (MSE)")
+                    xlabel="epoch (number)", ylabel="test reconstruction error (MSE)")
     ax_error.set_title("E. autoencoder 784-256-64-256-784, MNIST")
     rows = [("test image", data[AUTOENCODER, "counter_current"]["originals"])]
     rows += [(RULES[rule], data[AUTOENCODER, rule]["reconstructions"]) for rule in RULES]

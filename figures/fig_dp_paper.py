@@ -74,7 +74,7 @@ def draw(data: dict) -> Figure:
     fig = Figure(figsize=(14.0, 4.0), layout="constrained")
     ax_acc, ax_gap, ax_selected = fig.subplots(1, 3, width_ratios=(1.3, 1.3, 1.0))
     means_with_intervals({RULES[rule]: curve_band(data[rule], "test_accuracy") for rule in RULES},
-                         ax=ax_acc, xlabel="epoch", ylabel="test accuracy (%)")
+                         ax=ax_acc, xlabel="epoch (number)", ylabel="test accuracy (%)")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
     ax_acc.set_title(f"A. 784-1000x4-10, Adam 3e-5: mean, 95% interval (n = {len(SEEDS)})")
 
@@ -83,7 +83,7 @@ def draw(data: dict) -> Figure:
     epochs = np.arange(1, gaps.shape[1] + 1)
     means_with_intervals({"DP - BP": (epochs.tolist(), [c["mean"] for c in columns], [c["ci_low"] for c in columns],
                                       [c["ci_high"] for c in columns])},
-                         ax=ax_gap, xlabel="epoch", ylabel="DP - BP test accuracy (points)")
+                         ax=ax_gap, xlabel="epoch (number)", ylabel="DP - BP test accuracy (points)")
     for seed, row in zip(SEEDS, gaps):
         ax_gap.plot(epochs, row, ":", lw=0.8, color="C7")
     ax_gap.axhspan(-TARGET_POINTS, TARGET_POINTS, color="green", alpha=0.12, label=f"target +-{TARGET_POINTS}")

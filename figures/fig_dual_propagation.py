@@ -131,7 +131,7 @@ def draw(settings, runs: list) -> Figure:
                    for k in range(settings["epochs"])]
         bands[name] = (list(range(1, settings["epochs"] + 1)), [c["mean"] for c in columns],
                        [c["ci_low"] for c in columns], [c["ci_high"] for c in columns])
-    means_with_intervals(bands, ax=ax_acc, xlabel="epoch", ylabel="test accuracy (%)")
+    means_with_intervals(bands, ax=ax_acc, xlabel="epoch (number)", ylabel="test accuracy (%)")
     ax_acc.xaxis.get_major_locator().set_params(integer=True)
     ax_acc.set_title(f"A. {settings['dataset']}, {'-'.join(map(str, settings['sizes']))}: mean, 95% interval")
     repeats_with_intervals({name.replace(" ", "\n", 1): [run["accuracy"][name][-1] for run in runs] for name in names},
@@ -140,15 +140,15 @@ def draw(settings, runs: list) -> Figure:
     ax_time.bar(range(len(names)), [np.mean([run["step_seconds"][n] for run in runs]) * 1e3 for n in names],
                 color=OTHER_COLORS[:len(names)])
     ax_time.set_xticks(range(len(names)), [n.replace(" ", "\n") for n in names])
-    ax_time.set_ylabel("ms per training step")
+    ax_time.set_ylabel("time per training step (ms)")
     ax_time.set_title("C. time per step (batch 100)")
     for where, style in (("output", "-o"), ("every layer", "--")):
         cosine = np.asarray(runs[0]["cosine"][where])
         for layer in range(cosine.shape[1]):
             ax_cos.plot(GAMMAS, cosine[:, layer], style, color=f"C{layer}", markersize=3,
                         label=f"layer {layer + 1}" if where == "output" else None)
-    ax_cos.set_xlabel("gamma")
-    ax_cos.set_ylabel("cosine(DP update, -BP gradient)")
+    ax_cos.set_xlabel("gamma (nudging strength, unitless)")
+    ax_cos.set_ylabel("cosine(DP update, -BP gradient) (unitless)")
     ax_cos.legend(title="solid: output gamma\ndashed: every layer", fontsize="small")
     ax_cos.set_title("D. DP matches BP as gamma -> 0")
     return fig

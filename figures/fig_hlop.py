@@ -117,7 +117,7 @@ def draw(data: dict, title: str) -> Figure:
         seen = [np.nanmean(accuracy[i, : i + 1]) for i in range(n)]
         ax_tasks.plot(range(1, n + 1), seen, marker="o", color=COLORS[method], label=METHODS[method])
         ax_tasks.plot(range(1, n + 1), accuracy[:, 0], color=COLORS[method], alpha=0.4, linewidth=1)
-    ax_tasks.set_xlabel("tasks learned")
+    ax_tasks.set_xlabel("tasks learned (count)")
     ax_tasks.set_xticks(range(1, len(data["hlop"]["accuracy"]) + 1))
     ax_tasks.set_ylabel("test accuracy (%)")
     ax_tasks.legend(fontsize="small")
@@ -148,7 +148,7 @@ def draw(data: dict, title: str) -> Figure:
 
     for layer, angles in enumerate(data["hlop"]["angles"]):
         ax_angles.plot(np.arange(1, len(angles) + 1), angles, label=f"layer {layer + 1} ({len(angles)} rows)")
-    ax_angles.set_xlabel("principal angle index")
+    ax_angles.set_xlabel("principal angle (index)")
     ax_angles.set_ylabel("angle (degrees)")
     ax_angles.set_ylim(0, 90)
     ax_angles.legend(fontsize="small")

@@ -183,7 +183,7 @@ def draw(everything: dict) -> Figure:
     ax = fig.add_subplot(grid[0, 1])
     channels = np.arange(1, CHANNELS + 1)
     ax.plot(channels, base["excitatory"], "s-", color="k", label="excitatory (fixed)")
-    ax.set(xlabel="input channel", ylabel="mean excitatory weight (g / g_leak)")
+    ax.set(xlabel="input channel (index)", ylabel="mean excitatory weight (g / g_leak)")
     right = ax.twinx()
     right.plot(channels, base["inhibitory"][0], "o--", color="0.6", label="inhibitory, start")
     right.plot(channels, base["inhibitory"][-1], "o-", color="C3", label=f"inhibitory, after {base['duration_s']:g} s")
@@ -198,7 +198,7 @@ def draw(everything: dict) -> Figure:
     ax = fig.add_subplot(grid[1, 0])
     for k, (target, run) in enumerate(data.items()):
         ax.plot(run["times_s"], tuning_correlation(run), color=f"C{k}", label=f"rho0 = {target:g} Hz")
-    ax.set(xlabel="time (s)", ylabel="correlation (exc, inh) over channels", ylim=(-1, 1),
+    ax.set(xlabel="time (s)", ylabel="exc-inh weight correlation over channels (unitless)", ylim=(-1, 1),
            title="C  detailed balance emerges: the inhibitory tuning mirrors the excitatory one")
     ax.legend(fontsize="small")
 
@@ -226,7 +226,7 @@ def draw(everything: dict) -> Figure:
         ax = fig.add_subplot(inner[column])
         inside = (network["times_s"] >= start) & (network["times_s"] < stop) & (network["neurons"] < shown)
         ax.plot(network["times_s"][inside], network["neurons"][inside], "|", color="k", markersize=2)
-        ax.set(xlabel="time (s)", ylabel="excitatory neuron" if column == 0 else None, ylim=(-1, shown),
+        ax.set(xlabel="time (s)", ylabel="excitatory neuron (index)" if column == 0 else None, ylim=(-1, shown),
                xticks=np.round([start, (start + stop) / 2, stop], 2), title=f"{'E  network: ' if column == 0 else ''}{name}")
 
     ax = fig.add_subplot(grid[2, 1])

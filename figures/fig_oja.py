@@ -68,14 +68,14 @@ def draw(data: dict) -> Figure:
 
     a.plot(times, cosines)
     a.axhline(0.99, color="k", linestyle=":", linewidth=0.8)
-    a.set(xlabel="time (s)", ylabel="|cos(w, e1)|", ylim=(0, 1.02), title="A. alignment with PC1")
+    a.set(xlabel="time (s)", ylabel="|cos(w, e1)| (unitless)", ylim=(0, 1.02), title="A. alignment with PC1")
 
     b.plot(times, norms)
     b.axhline(1.0, color="k", linestyle=":", linewidth=0.8, label="1 (Oja's fixed point)")
     lagged = np.sqrt(1 - 1 / data["presentation_steps"])
     b.axhline(lagged, color="C3", linestyle="--", linewidth=0.8,
               label=f"sqrt(1 - 1/{data['presentation_steps']}) (one-step lag)")
-    b.set(xlabel="time (s)", ylabel="|w|", ylim=(0, 1.1), title="B. weight norm")
+    b.set(xlabel="time (s)", ylabel="|w| (unitless)", ylim=(0, 1.1), title="B. weight norm")
     b.legend(loc="lower right")
 
     shown = data["shown"]
@@ -86,7 +86,7 @@ def draw(data: dict) -> Figure:
     c.plot(weights[:, 0], weights[:, 1], color="C0", linewidth=0.8, label="w over time")
     c.annotate("", xy=tuple(weights[-1]), xytext=(0.0, 0.0), arrowprops={"arrowstyle": "->", "color": "C3", "lw": 1.5})
     c.plot([], [], color="C3", label="final w")
-    c.set(xlabel="x_0", ylabel="x_1", aspect="equal", title="C. inputs, PC1 and w")
+    c.set(xlabel="input x_0 (unitless)", ylabel="input x_1 (unitless)", aspect="equal", title="C. inputs, PC1 and w")
     c.legend(loc="upper left", fontsize=7)
 
     angle = np.linspace(0, 2 * np.pi, 200)
@@ -95,7 +95,8 @@ def draw(data: dict) -> Figure:
     d.plot(weights[:, 0], weights[:, 1], color="C0", linewidth=0.8, label="w over time")
     d.plot(weights[:1, 0], weights[:1, 1], "o", color="C0", markersize=3)
     d.annotate("", xy=tuple(weights[-1]), xytext=(0.0, 0.0), arrowprops={"arrowstyle": "->", "color": "C3", "lw": 1.5})
-    d.set(xlabel="w_0", ylabel="w_1", aspect="equal", xlim=(-1.25, 1.25), ylim=(-1.25, 1.25),
+    d.set(xlabel="weight w_0 (unitless)", ylabel="weight w_1 (unitless)", aspect="equal",
+          xlim=(-1.25, 1.25), ylim=(-1.25, 1.25),
           title="D. w (zoom): path and final w")
     d.legend(loc="upper left", fontsize=7)
     return fig

@@ -72,7 +72,7 @@ def draw(data: dict) -> Figure:
     ax_curve, ax_ccl, ax_acc, ax_bwt = fig.subplots(1, 4, width_ratios=(1.4, 1, 1.2, 1.1))
     ccl = data["ccl"]
     means_with_intervals({CCL_RULES[rule]: curve_band(ccl[rule], "test_accuracy") for rule in CCL_RULES}, ax=ax_curve,
-                         xlabel="epoch", ylabel="test accuracy (%)")
+                         xlabel="epoch (number)", ylabel="test accuracy (%)")
     ax_curve.set_ylim(88, 100)
     n = len(ccl["counter_current"])
     ax_curve.set_title(f"A. ccl_mnist, 784-256x5-10: mean, 95% interval (n = {n})")

@@ -92,7 +92,8 @@ def draw(data: dict) -> Figure:
     ax = fig.add_subplot(grid[0, 0:2])
     low, high = near_bounds(base["final"], g_max)
     ax.hist(base["final"] / g_max, bins=40, range=(0, 1), color="C0")
-    ax.set(xlabel="weight / g_max", ylabel="afferents", title=f"A  weights after {base['duration_s']:g} s at 10 Hz")
+    ax.set(xlabel="weight (fraction of g_max)", ylabel="afferents (count)",
+           title=f"A  weights after {base['duration_s']:g} s at 10 Hz")
     ax.text(0.5, 0.95, f"{100 * low:.0f}% within 10% of 0\n{100 * high:.0f}% within 10% of g_max",
             transform=ax.transAxes, ha="center", va="top", fontsize="small")
 
@@ -101,7 +102,7 @@ def draw(data: dict) -> Figure:
     ax.plot(base["times_s"], 100 * fractions[:, 0], label="near 0", color="C0")
     ax.plot(base["times_s"], 100 * fractions[:, 1], label="near g_max", color="C3")
     ax.plot(base["times_s"], 100 * (1 - fractions.sum(axis=1)), label="in between", color="0.5")
-    ax.set(xlabel="time (s)", ylabel="% of afferents", title="B  the distribution splits (10 Hz)", ylim=(0, 100))
+    ax.set(xlabel="time (s)", ylabel="afferents (%)", title="B  the distribution splits (10 Hz)", ylim=(0, 100))
     ax.legend(fontsize="small")
 
     ax = fig.add_subplot(grid[0, 4:6])
@@ -119,14 +120,15 @@ def draw(data: dict) -> Figure:
     ax = fig.add_subplot(grid[1, 0:3])
     for group, chosen, color in (("correlated (0-499)", slice(0, 500), "C3"), ("independent (500-999)", slice(500, 1000), "C0")):
         ax.plot(correlated["times_s"], correlated["weights"][:, chosen].mean(axis=1) / g_max, color=color, label=group)
-    ax.set(xlabel="time (s)", ylabel="mean weight / g_max", ylim=(0, 1),
+    ax.set(xlabel="time (s)", ylabel="mean weight (fraction of g_max)", ylim=(0, 1),
            title=f"D  a correlated group (c = {CORRELATION:g}) wins the competition")
     ax.legend(fontsize="small")
 
     ax = fig.add_subplot(grid[1, 3:6])
     ax.plot(np.arange(1000), correlated["final"] / g_max, ".", markersize=2, color="0.2")
     ax.axvline(499.5, color="0.6", linewidth=0.8)
-    ax.set(xlabel="afferent", ylabel="weight / g_max", title="E  final weights of the correlated run")
+    ax.set(xlabel="afferent (index)", ylabel="weight (fraction of g_max)",
+           title="E  final weights of the correlated run")
     return fig
 
 

@@ -64,6 +64,7 @@ from matplotlib.figure import Figure
 from bioplastic.analysis.theta import circulant_profile, integration_gain, ring_displacement, smoothed_loss
 from bioplastic.analysis.intervals import as_text
 from bioplastic.plotting import save_figure
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
 from bioplastic.experiments import load_protocol
@@ -286,7 +287,7 @@ def draw_noise_off(numbers: dict, ax_disp, ax_gain, ax_text):
     ax_gain.axhline(1.0, color="k", linestyle="--", linewidth=0.8)
     ax_gain.axhline(0.0, color="0.5", linestyle=":", linewidth=0.8)
     ax_gain.set_xticks(range(len(numbers)), [f"seed {seed}\ntemplate | GP" for seed in numbers])
-    ax_gain.set_ylabel(f"integration gain over the first {WHEN_S:g} s")
+    ax_gain.set_ylabel(f"integration gain over the first {WHEN_S:g} s (unitless)")
     ax_gain.legend(fontsize="small", loc="lower right")
     ax_gain.set_title(f"N. gain over the first {WHEN_S:g} s: per episode (dots; hollow:\n"
                       "GP decoder) and pooled (bars); trained, untrained (x)", fontsize="medium")
@@ -338,8 +339,8 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict,
     if transfer_file.exists():
         colors = {line.get_label(): line.get_color() for line in ax_lb.lines}
         for layer, values in losses(read_npz(transfer_file), track.spec.dt_ms, track.spec.smoothing_s).items():
-            ax_lb.plot(np.arange(len(values)) * track.spec.dt_ms / 60000.0, values, "--", color=colors[layer],
-                       label=f"{layer}, transfer")
+            ax_lb.plot(np.arange(len(values)) * track.spec.dt_ms / 60000.0, values, "--",
+                       color=colors[readable_name(layer)], label=f"{readable_name(layer)}, transfer")
         ax_lb.legend(fontsize="small")
     ax_lb.set_title("C. path integration: loss over training (dashed: transfer)", fontsize="medium")
 
@@ -359,8 +360,8 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict,
         profile = circulant_profile(block)
         ax_prof.plot(np.arange(len(profile)) - len(profile) // 2, np.roll(profile, len(profile) // 2), label=label)
     ax_prof.axvline(0, color="0.6", linewidth=0.8)
-    ax_prof.set_xlabel("offset j - i (sorted units)")
-    ax_prof.set_ylabel("mean weight onto EC apical")
+    ax_prof.set_xlabel("offset j - i (unit indices, sorted)")
+    ax_prof.set_ylabel("mean weight onto EC apical (unitless)")
     ax_prof.legend(fontsize="small")
     ax_prof.set_title("F. weight profiles: local excitation, velocity inputs shifted", fontsize="medium")
 
@@ -386,7 +387,7 @@ def draw(latents_dir: pathlib.Path, track_dir: pathlib.Path, authors_dirs: dict,
             ax_bar.bar(x, np.mean(values), width, color=f"C{index}", label=model if position == 0 else None)
             ax_bar.scatter(np.full(len(values), x), values, color="k", s=10, zorder=3)
     ax_bar.set_xticks(range(len(times)), [f"{when:g} s" for when in times])
-    ax_bar.set_xlabel("time after the input is removed")
+    ax_bar.set_xlabel("time after the input is removed (s)")
     ax_bar.set_ylabel("decoding error (m)")
     ax_bar.legend(fontsize="small")
     ax_bar.set_title("H. error per repeat (dots) and mean (bars)", fontsize="medium")

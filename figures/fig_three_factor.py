@@ -136,7 +136,7 @@ def draw_recoveries(ax, run_dir: pathlib.Path, title: str):
     ax.set_xticks(range(len(labels)), labels, fontsize="small")
     ax.set_xlim(-0.6, len(labels) - 0.4)
     ax.set_ylim(0, 1.08 * after)
-    ax.set_ylabel(f"trials to recover (x: not in {after})")
+    ax.set_ylabel(f"trials to recover (trials; x: not in {after})")
     ax.set_title(title)
 
 
@@ -161,7 +161,7 @@ def draw_modulation(ax, plain_dirs: dict, modulated_dirs: dict, key: str, ylabel
     ax.scatter([], [], color="C0", label="three-factor")
     ax.scatter([], [], color="C3", label="error-modulated what")
     ax.set_xticks(range(len(plain_dirs)), [SETTING_TITLES[s] for s in plain_dirs], fontsize="small")
-    ax.set_xlabel("what the switch changes")
+    ax.set_xlabel("what the switch changes (condition)")
     ax.set_ylabel(ylabel)
     ax.legend(fontsize="small")
     ax.set_title(title)
@@ -195,7 +195,7 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
         trials = np.asarray(before)[data["cue"][before] == index]
         ax_parts.plot(data["readouts"][trials, :, 1].mean(axis=0), color=colors[index], linestyle="--",
                       label=f"{name}: what")
-    ax_parts.set_ylabel("readout")
+    ax_parts.set_ylabel("readout (unitless)")
     ax_parts.legend(fontsize="small", ncols=2)
     ax_parts.set_title("C. three-factor readouts before the switch (solid: when)")
 
@@ -213,8 +213,8 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
         chosen = [i for i, kind in enumerate(kinds) if kind == label]
         ax_amp.scatter(np.asarray(probabilities)[chosen], np.asarray(amplitudes)[chosen], marker=marker, label=label)
     ax_amp.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=1, label="amplitude = probability")
-    ax_amp.set_xlabel("outcome probability")
-    ax_amp.set_ylabel("peak of the mean prediction")
+    ax_amp.set_xlabel("outcome probability (fraction)")
+    ax_amp.set_ylabel("peak of the mean prediction (unitless)")
     ax_amp.legend(fontsize="small")
     ax_amp.set_title("D. three-factor: amplitude follows probability")
 
@@ -242,7 +242,7 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
     ax_cos.axhline(0, color="0.4", linewidth=0.8)
     ax_cos.set_xticks(range(len(learners)), [LABELS[name] for name in learners], fontsize="small")
     ax_cos.set_ylim(-1, 1)
-    ax_cos.set_ylabel("cos(w_what, w_when)")
+    ax_cos.set_ylabel("cos(w_what, w_when) (unitless)")
     ax_cos.legend(fontsize="small")
     ax_cos.set_title("F. what and when weight vectors at the end")
 
@@ -250,9 +250,9 @@ def draw(main_dir: pathlib.Path, sweep_dir: pathlib.Path, manipulation_dirs: dic
         draw_recoveries(ax, run_dir, f"{letter}. {MANIPULATION_TITLES[name]}")
     plain_dirs = {"both": main_dir, **manipulation_dirs}
     draw_modulation(ax_pre, plain_dirs, modulated_dirs, "pre_switch_error",
-                    f"mean error, {prediction['baseline_trials']} trials before the switch",
+                    f"mean error, {prediction['baseline_trials']} trials before the switch (unitless)",
                     "J. error-modulated consolidation: error before the switch")
-    draw_modulation(ax_recover, plain_dirs, modulated_dirs, "trials_to_recover", "trials to recover (x: never)",
+    draw_modulation(ax_recover, plain_dirs, modulated_dirs, "trials_to_recover", "trials to recover (trials; x: never)",
                     "K. error-modulated consolidation: trials to recover")
     ax_none.axis("off")
     return fig

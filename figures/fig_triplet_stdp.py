@@ -172,7 +172,7 @@ def draw(data: dict) -> Figure:
                     fmt="s" if lag > 0 else "^", color="k", markersize=5, capsize=2, linestyle="none",
                     label=f"data {lag:+g} ms (Sjostrom et al. 2001)")
     ax.axhline(0.0, color="0.6", linewidth=0.6)
-    label_axes(ax, "pairing frequency (Hz)", "weight change (60 pairings)")
+    label_axes(ax, "pairing frequency (Hz)", "normalized weight change (fraction; 60 pairings)")
     ax.set_title("A. visual cortex: pairing frequency")
     add_legend(ax, loc="upper left", fontsize=6.5)
     style_axes(ax)
@@ -186,8 +186,8 @@ def draw(data: dict) -> Figure:
         ax.plot(x + offset, values, marker, linestyle="none", markersize=5, label=name)
     ax.set_xticks(x, [f"{k[1]:g}, {k[2]:g}" for k in keys], fontsize=7)
     ax.axhline(0.0, color="0.6", linewidth=0.6)
-    label_axes(ax, "pre-post-pre (dt1, dt2)                    post-pre-post (dt1, dt2)",
-               "weight change (60 triplets, 1 Hz)")
+    label_axes(ax, "pre-post-pre (dt1, dt2 in ms)                post-pre-post (dt1, dt2 in ms)",
+               "normalized weight change (fraction; 60 triplets, 1 Hz)")
     ax.set_title("B. hippocampus: triplets")
     add_legend(ax, loc="upper left", fontsize=7)
     style_axes(ax)
@@ -199,7 +199,7 @@ def draw(data: dict) -> Figure:
         line, = ax.plot([QUADRUPLET_T_MS[i] for i in left], values[left], marker=".", label=name)
         ax.plot([QUADRUPLET_T_MS[i] for i in right], values[right], marker=".", color=line.get_color())
     ax.axhline(0.0, color="0.6", linewidth=0.6)
-    label_axes(ax, "T (ms)", "weight change (60 quadruplets, 1 Hz)")
+    label_axes(ax, "T (ms)", "normalized weight change (fraction; 60 quadruplets, 1 Hz)")
     ax.set_title("C. hippocampus: quadruplets (model)")
     add_legend(ax, loc="upper left", fontsize=7)
     style_axes(ax)

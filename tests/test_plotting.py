@@ -65,7 +65,7 @@ def test_raster_dots_are_exactly_the_spikes_at_step_end_times():
     offsets = np.asarray(ax.collections[0].get_offsets())
     assert len(offsets) == spikes.sum() > 0
     np.testing.assert_array_equal(offsets, expected)
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "neuron")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (ms)", "neuron (index)")
 
 
 def test_raster_flattens_population_axes_in_c_order_and_accepts_jax_and_bool():
@@ -207,7 +207,7 @@ def test_isi_histogram_counts_every_interval_in_the_right_bin():
     heights = [bar.get_height() for bar in ax.patches]
     assert sum(heights) == spikes.sum() - 6
     assert heights[4] == sum(heights)  # the [20, 25) bin
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("inter-spike interval (ms)", "count")
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("inter-spike interval (ms)", "intervals (count)")
     ax = isi_histogram(np.zeros((10, 2)), dt_ms=1.0, bins=5)
     assert sum(bar.get_height() for bar in ax.patches) == 0
     assert [text.get_text() for text in ax.texts] == ["no neuron spiked twice"]
@@ -224,8 +224,8 @@ def test_weight_matrix_symmetric_limits_image_data_and_colourbar():
     np.testing.assert_array_equal(image.get_array(), weights)
     assert image.get_cmap().name == "RdBu_r"
     assert len(ax.figure.axes) == 2  # the colour bar
-    assert ax.figure.axes[1].get_ylabel() == "weight"
-    assert (ax.get_xlabel(), ax.get_ylabel()) == ("postsynaptic neuron", "presynaptic neuron")
+    assert ax.figure.axes[1].get_ylabel() == "weight (model units)"
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("postsynaptic neuron (index)", "presynaptic neuron (index)")
     assert weight_matrix(weights, symmetric=False, cmap="viridis").images[0].get_clim() == (-0.5, 1.5)
     assert weight_matrix(np.zeros((2, 2))).images[0].get_clim() == (-1.0, 1.0)
     assert len(weight_matrix(weights, colorbar=False).figure.axes) == 1
@@ -468,3 +468,70 @@ def test_a_named_group_keeps_its_colour_whatever_its_position():
     assert [line.get_color() for line in first.lines[:2]] == ["#000000", "#00aa00"]
     assert second.lines[0].get_color() == "#00aa00"
     assert second.lines[1].get_color() == repeats_with_intervals({"a": [1.0], "other": [5.0]}).lines[1].get_color()
+
+
+def test_quantity_label_reads_the_unit_from_the_key_or_names_the_dimensionless_quantity():
+    from bioplastic.plotting.names import quantity_label, readable_name
+
+    assert quantity_label("mean_rate_hz_exc") == "mean rate, excitatory population (Hz)"
+    assert quantity_label("force_peak_error_ms") == "FORCE peak error (ms)"
+    assert quantity_label("first_time_at_w_max_s") == "first time at w max (s)"
+    assert quantity_label("seconds_per_task") == "seconds per task (s)"
+    assert quantity_label("test_accuracy") == "test accuracy (fraction)"
+    assert quantity_label("validation_loss") == "validation loss (unitless)"
+    assert quantity_label("chosen_final_rank") == "chosen final rank (1 = largest)"
+    assert quantity_label("model.projections.ee.delay_ms") == "ee delay (ms)"
+    swept = quantity_label("model.projections.ee.weight", fallback="as in the protocol")
+    assert swept == "ee weight (as in the protocol)"
+    assert [readable_name(n) for n in ("hpc", "ec_loss", "force_reset", "exc_v")] == [
+        "HPC", "EC loss", "FORCE (reset)", "Excitatory population, membrane potential"]
+
+
+def test_theta_panels_state_units_and_readable_layer_names():
+    from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
+
+    ax = loss_curves({"hpc": np.linspace(1.0, 0.1, 40), "ec": np.full(40, 0.05)}, dt_ms=25.0)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("training time (min)", "mismatch |r_B - r_A| (unitless, smoothed)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["HPC", "EC"]
+    ax = autocorrelations(np.ones(5), np.ones(5), dt_ms=25.0)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("lag (s)", "autocorrelation (unitless)")
+    ax = decoded_path(np.zeros(5), np.zeros(5), dt_ms=25.0, removal_s=0.05)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (s)", "position (m)")
+    ax = error_curves({"trained": np.zeros((2, 5))}, dt_ms=25.0, removal_s=0.05)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("time (s)", "decoding error (m)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Trained", "input removed"]
+    fig = Figure()
+    matrix_ax, profile_ax = fig.subplots(1, 2)
+    ring_weights(np.eye(4), ax=matrix_ax, profile_ax=profile_ax, title="Recurrent weights")
+    assert (matrix_ax.get_xlabel(), matrix_ax.get_ylabel()) == ("presynaptic unit (index, sorted)",
+                                                                "postsynaptic unit (index, sorted)")
+    assert fig.axes[-1].get_ylabel() == "weight (unitless)"                 # the colour bar
+    assert profile_ax.get_xlabel() == "offset j - i (unit indices)"
+    assert profile_ax.get_ylabel() == "mean weight (unitless)"
+
+
+def test_prediction_panels_state_units_and_readable_learner_names():
+    from bioplastic.plotting.prediction import READOUT_LABELS, aligned_predictions, switch_errors
+
+    for which in ("prediction", "when", "what"):
+        ax = aligned_predictions(np.full((2, 10, 2), 0.5), cue=[0, 1], trials=range(2), cue_names=["A", "B"],
+                                 which=which)
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("time from cue onset (ms)", READOUT_LABELS[which])
+    ax = switch_errors({"three_factor": np.ones(12), "force_reset": np.ones(12)}, switch_trial=6, running=3)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("trial (number)", "prediction error (unitless, mean of 3 trials)")
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Three-factor", "FORCE (reset)", "switch"]
+
+
+def test_distal_reward_panels_state_units_and_the_number_of_synapses():
+    from bioplastic.plotting.distal_reward import distal_reward_panels
+
+    seconds = np.arange(1, 61)
+    history = {"time_s": seconds, "chosen_weight": seconds / 30.0, "chosen_rank": np.maximum(1, 100 - seconds),
+               "percentiles": np.tile([0.1, 0.5, 1.0, 1.5, 2.0], (60, 1)), "exc_rate_hz": np.ones(60),
+               "inh_rate_hz": np.full(60, 4.0), "earned_ms": np.array([5000]), "released_ms": np.array([7000])}
+    fig = distal_reward_panels(history, np.linspace(0.0, 4.0, 1200), w_max=4.0)
+    a, b, c, d, rates = fig.axes
+    assert (a.get_xlabel(), a.get_ylabel()) == ("model time (min)", "weight (mV)")
+    assert b.get_ylabel() == "synapse rank (of 1,200, 1 = largest)"
+    assert (c.get_xlabel(), c.get_ylabel()) == ("weight (mV)", "synapses (count)")
+    assert (d.get_ylabel(), rates.get_ylabel()) == ("rewards (per minute)", "firing rate (Hz, mean over each second)")

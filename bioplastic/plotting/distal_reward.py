@@ -67,7 +67,7 @@ def distal_reward_panels(history: dict, final_weights, w_max: float, fig=None) -
 
     b.semilogy(t_min, chosen_rank, color="tab:blue", lw=0.8)
     b.invert_yaxis()
-    b.set(xlabel="model time (min)", ylabel="rank (1 = largest)",
+    b.set(xlabel="model time (min)", ylabel=f"synapse rank (of {weights.size:,}, 1 = largest)",
           title="B. rank of the chosen synapse (ties at the top share rank 1)")
     for ax in (a, b):
         if t_min[-1] > 60.0:
@@ -79,13 +79,13 @@ def distal_reward_panels(history: dict, final_weights, w_max: float, fig=None) -
     at_max = int(np.sum(weights >= w_max))
     c.plot([chosen_weight[-1]], [1.0], "o", color="tab:red",
            label=f"chosen: {chosen_weight[-1]:.2f} mV, rank {chosen_rank[-1]}\n({at_max} synapses at {w_max:g} mV)")
-    c.set(xlabel="weight (mV)", ylabel="synapses", title=f"C. excitatory weights at {t_min[-1]:.0f} min")
+    c.set(xlabel="weight (mV)", ylabel="synapses (count)", title=f"C. excitatory weights at {t_min[-1]:.0f} min")
     c.legend(loc="upper right", fontsize=8)
 
     minutes = int(np.ceil(t_min[-1]))
     per_minute = np.bincount(np.asarray(history["earned_ms"], int) // 60000, minlength=minutes)[:minutes]
     d.step(np.arange(minutes) + 1.0, per_minute, where="pre", color="tab:red", label="rewards earned / min")
-    d.set(xlabel="model time (min)", ylabel="rewards per minute", title="D. rewards and firing rates")
+    d.set(xlabel="model time (min)", ylabel="rewards (per minute)", title="D. rewards and firing rates")
     rates = d.twinx()
     for name, color, label in (("exc_rate_hz", "tab:green", "excitatory"), ("inh_rate_hz", "tab:purple", "inhibitory")):
         per_s = np.asarray(history[name], float)

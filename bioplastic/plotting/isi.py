@@ -108,7 +108,7 @@ def isi_histogram(spikes, dt_ms, ax=None, bins=50, color=None):
     ax.hist(intervals, bins=bins, color=COLORS["other"] if color is None else color)
     if intervals.size == 0:
         ax.text(0.5, 0.5, "no neuron spiked twice", transform=ax.transAxes, ha="center", va="center")
-    label_axes(ax, "inter-spike interval (ms)", "count")
+    label_axes(ax, "inter-spike interval (ms)", "intervals (count)")
     return ax
 
 

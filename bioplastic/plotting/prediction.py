@@ -21,7 +21,13 @@ import numpy as np
 
 from bioplastic._checks import BadInput
 from bioplastic.analysis.prediction import running_mean
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
+
+
+#: The y label of each readout :func:`aligned_predictions` draws.
+READOUT_LABELS: dict = {"prediction": "prediction z_what x z_when (unitless)",
+                        "when": "when readout z_when (unitless)", "what": "what readout z_what (unitless)"}
 
 
 def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=None, which="prediction"):
@@ -55,7 +61,7 @@ def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=
     >>> ax = aligned_predictions(readouts, cue=[0, 1, 0, 1], trials=range(4), cue_names=["A", "B"],
     ...                          latencies_ms=[30.0, 60.0], which="when")
     >>> len(ax.lines), [float(x) for x in ax.lines[1].get_xdata()], ax.get_ylabel()
-    (4, [30.0, 30.0], 'when')
+    (4, [30.0, 30.0], 'when readout z_when (unitless)')
     """
     readouts, cue = np.asarray(readouts, np.float64), np.asarray(cue)
     if readouts.ndim != 3 or readouts.shape[2] != 2:
@@ -73,7 +79,7 @@ def aligned_predictions(readouts, cue, trials, cue_names, latencies_ms=None, ax=
         line, = ax.plot(time_ms, channel[which][chosen].mean(axis=0), label=name, linewidth=STYLE["lines.linewidth"])
         if latencies_ms is not None:
             ax.axvline(latencies_ms[index], color=line.get_color(), linestyle=":", linewidth=1.0)
-    label_axes(ax, "time from cue onset (ms)", which)
+    label_axes(ax, "time from cue onset (ms)", READOUT_LABELS[which])
     add_legend(ax)
     return ax
 
@@ -87,7 +93,8 @@ def switch_errors(errors, switch_trial=None, running=10, ax=None):
     Parameters
     ----------
     errors : dict of str to array (n_trials,)
-        Prediction error per trial of each learner.
+        Prediction error per trial of each learner (a sum of mean squared differences of
+        dimensionless readouts); the learner's name, in words, is its label.
     switch_trial : int, optional
         Trial of the switch.
     running : int
@@ -100,16 +107,16 @@ def switch_errors(errors, switch_trial=None, running=10, ax=None):
 
     Example
     -------
-    >>> ax = switch_errors({"a": np.ones(30), "b": np.zeros(30)}, switch_trial=15, running=10)
+    >>> ax = switch_errors({"force": np.ones(30), "three_factor": np.zeros(30)}, switch_trial=15, running=10)
     >>> [line.get_label() for line in ax.lines], len(ax.lines[0].get_xdata())     # 30 - 10 + 1 means
-    (['a', 'b', 'switch'], 21)
+    (['FORCE', 'Three-factor', 'switch'], 21)
     """
     _, ax = new_axes(ax)
     for name, values in errors.items():
-        ax.plot(np.arange(running, len(values) + 1), running_mean(values, running), label=name,
+        ax.plot(np.arange(running, len(values) + 1), running_mean(values, running), label=readable_name(name),
                 linewidth=STYLE["lines.linewidth"])
     if switch_trial is not None:
         ax.axvline(switch_trial, color="0.4", linestyle="--", linewidth=1.0, label="switch")
-    label_axes(ax, "trial", f"prediction error (mean of {running} trials)")
+    label_axes(ax, "trial (number)", f"prediction error (unitless, mean of {running} trials)")
     add_legend(ax)
     return ax

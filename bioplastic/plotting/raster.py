@@ -16,7 +16,7 @@ Example
 >>> ax.collections[0].get_offsets().tolist()
 [[1.0, 0.0], [5.0, 2.0]]
 >>> ax.get_xlabel(), ax.get_ylabel()
-('time (ms)', 'neuron')
+('time (ms)', 'neuron (index)')
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def spike_raster(spikes, dt_ms, ax=None, neurons=None, t0_ms=0.0, color=None, la
     neurons = select_neurons(neurons, events.n_neurons)
     _, ax = new_axes(ax)
     _draw(ax, events, dt_ms, neurons, t0_ms, COLORS["other"] if color is None else color, label, 0)
-    label_axes(ax, "time (ms)", "neuron")
+    label_axes(ax, "time (ms)", "neuron (index)")
     if label is not None:
         add_legend(ax, markerscale=3.0, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
@@ -163,7 +163,7 @@ def spike_raster_populations(populations, dt_ms, ax=None, t0_ms=0.0, colors=None
         others += population_kind(name) == "other"
         _draw(ax, spikes, dt_ms, np.arange(spikes.n_neurons), t0_ms, color, name, offset)
         offset += spikes.n_neurons
-    label_axes(ax, "time (ms)", "neuron")
+    label_axes(ax, "time (ms)", "neuron (index)")
     add_legend(ax, markerscale=3.0, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
 

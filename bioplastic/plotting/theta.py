@@ -13,7 +13,7 @@ Example
 >>> from bioplastic.plotting.theta import error_curves
 >>> ax = error_curves({"trained": np.zeros((3, 40)), "untrained": np.ones((3, 40))}, dt_ms=25.0, removal_s=0.5)
 >>> [line.get_label() for line in ax.lines][:2]
-['trained', 'untrained']
+['Trained', 'Untrained']
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 
 from bioplastic._checks import BadInput
 from bioplastic.analysis.theta import circulant_profile
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
 
 
@@ -31,7 +32,8 @@ def loss_curves(losses: dict, dt_ms: float, ax=None):
     Parameters
     ----------
     losses : dict of str -> array (n_steps,)
-        Smoothed loss of each layer (e.g. from :func:`~bioplastic.analysis.theta.smoothed_loss`); the key is the label.
+        Smoothed loss of each layer (e.g. from :func:`~bioplastic.analysis.theta.smoothed_loss`); the key, in words
+        (:func:`~bioplastic.plotting.names.readable_name`: ``hpc`` -> HPC), is the label.
     dt_ms : float
         Time between values (ms); value ``n`` is drawn at ``n dt_ms``.
     ax : matplotlib.axes.Axes or None
@@ -46,14 +48,15 @@ def loss_curves(losses: dict, dt_ms: float, ax=None):
     -------
     >>> ax = loss_curves({"hpc": np.linspace(1.0, 0.1, 2400), "ec": np.full(2400, 0.05)}, dt_ms=25.0)
     >>> [line.get_label() for line in ax.lines], ax.get_yscale(), round(float(ax.lines[0].get_xdata()[-1]), 2)
-    (['hpc', 'ec'], 'log', 1.0)
+    (['HPC', 'EC'], 'log', 1.0)
     """
     _, ax = new_axes(ax)
     for name, values in losses.items():
         values = np.asarray(values)
-        ax.plot(np.arange(len(values)) * dt_ms / 60000.0, values, label=name, linewidth=STYLE["lines.linewidth"])
+        ax.plot(np.arange(len(values)) * dt_ms / 60000.0, values, label=readable_name(name),
+                linewidth=STYLE["lines.linewidth"])
     ax.set_yscale("log")
-    label_axes(ax, "training time (min)", "|r_B - r_A| (smoothed)")
+    label_axes(ax, "training time (min)", "mismatch |r_B - r_A| (unitless, smoothed)")
     add_legend(ax)
     return ax
 
@@ -90,7 +93,7 @@ def autocorrelations(generated, latents, dt_ms: float, ax=None):
         curve = np.asarray(curve)
         ax.plot(np.arange(len(curve)) * dt_ms / 1000.0, curve, style, label=label, linewidth=STYLE["lines.linewidth"])
     ax.axhline(np.exp(-0.5), color="0.6", linestyle=":", linewidth=1.0)
-    label_axes(ax, "lag (s)", "autocorrelation")
+    label_axes(ax, "lag (s)", "autocorrelation (unitless)")
     add_legend(ax)
     return ax
 
@@ -145,8 +148,8 @@ def ring_weights(weights, ax=None, profile_ax=None, title=None):
     Parameters
     ----------
     weights : array (n, n)
-        Weights ``W[i, j]`` from unit ``j`` to unit ``i``, units sorted by their place on the ring; drawn with a
-        symmetric colour scale and a colour bar.
+        Weights ``W[i, j]`` from unit ``j`` to unit ``i`` (dimensionless: rate units), units sorted by their
+        place on the ring; drawn with a symmetric colour scale and a colour bar.
     ax : matplotlib.axes.Axes or None
         Axes to draw on; a new styled figure when None.
     profile_ax : matplotlib.axes.Axes or None
@@ -172,8 +175,8 @@ def ring_weights(weights, ax=None, profile_ax=None, title=None):
     _, ax = new_axes(ax)
     limit = float(np.abs(weights).max()) or 1.0
     image = ax.imshow(weights, cmap="RdBu_r", vmin=-limit, vmax=limit, interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, shrink=0.8)
-    label_axes(ax, "presynaptic unit (sorted)", "postsynaptic unit (sorted)")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8).set_label("weight (unitless)", fontsize=STYLE["axes.labelsize"])
+    label_axes(ax, "presynaptic unit (index, sorted)", "postsynaptic unit (index, sorted)")
     if title:
         ax.set_title(title, fontsize="small")
     if profile_ax is not None:
@@ -181,7 +184,7 @@ def ring_weights(weights, ax=None, profile_ax=None, title=None):
         n = len(profile)
         offsets = np.arange(n) - n // 2
         profile_ax.plot(offsets, np.roll(profile, n // 2), linewidth=STYLE["lines.linewidth"], label=title)
-        label_axes(profile_ax, "offset j - i (units)", "mean weight")
+        label_axes(profile_ax, "offset j - i (unit indices)", "mean weight (unitless)")
     return ax
 
 
@@ -193,7 +196,7 @@ def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
     Parameters
     ----------
     errors : dict of str -> array (n_episodes, n_steps) or (n_steps,)
-        Decoding error (m) of each model per episode and step; the key is the label.
+        Decoding error (m) of each model per episode and step; the key, in words, is the label.
     dt_ms : float
         Time between steps (ms); step ``n`` is drawn at ``n dt_ms``.
     removal_s : float or None
@@ -215,7 +218,7 @@ def error_curves(errors: dict, dt_ms: float, removal_s=None, ax=None):
     _, ax = new_axes(ax)
     for name, values in errors.items():
         values = np.atleast_2d(np.asarray(values))
-        ax.plot(np.arange(values.shape[1]) * dt_ms / 1000.0, values.mean(axis=0), label=name,
+        ax.plot(np.arange(values.shape[1]) * dt_ms / 1000.0, values.mean(axis=0), label=readable_name(name),
                 linewidth=STYLE["lines.linewidth"])
     if removal_s is not None:
         ax.axvline(removal_s, color="0.4", linestyle=":", linewidth=1.0, label="input removed")

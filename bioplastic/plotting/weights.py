@@ -15,7 +15,7 @@ Example
 >>> ax.images[0].get_clim()
 (-2.0, 2.0)
 >>> ax.get_xlabel(), ax.get_ylabel()
-('postsynaptic neuron', 'presynaptic neuron')
+('postsynaptic neuron (index)', 'presynaptic neuron (index)')
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from bioplastic.plotting._arrays import as_numeric, describe
 from bioplastic.plotting.style import STYLE, label_axes, new_axes
 
 
-def weight_matrix(weights, ax=None, cmap="RdBu_r", symmetric=True, colorbar=True, label="weight"):
+def weight_matrix(weights, ax=None, cmap="RdBu_r", symmetric=True, colorbar=True, label="weight (model units)"):
     """Draw a weight matrix as an image with a colour bar.
 
     Parameters
@@ -45,7 +45,8 @@ def weight_matrix(weights, ax=None, cmap="RdBu_r", symmetric=True, colorbar=True
     colorbar : bool
         Add a colour bar beside the Axes, labelled ``label``.
     label : str
-        Colour bar label (say the unit where the weights have one).
+        Colour bar label, with the weights' unit in parentheses (``"weight (mV)"``); the
+        default says only that the weights are in the model's own unit.
 
     Returns
     -------
@@ -76,7 +77,7 @@ def weight_matrix(weights, ax=None, cmap="RdBu_r", symmetric=True, colorbar=True
     image = ax.imshow(array, cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest", aspect="auto")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    label_axes(ax, "postsynaptic neuron", "presynaptic neuron")
+    label_axes(ax, "postsynaptic neuron (index)", "presynaptic neuron (index)")
     if colorbar:
         bar = fig.colorbar(image, ax=ax)
         bar.set_label(label, fontsize=STYLE["axes.labelsize"])

@@ -2,7 +2,9 @@
 
 ``summary_METRIC.png`` has one panel per swept key with more than one value, its values on
 x and a line (with its band) per combination of the other such keys; a sweep over seeds
-alone shows the metric as one point with its interval.
+alone shows the metric as one point with its interval. Axes are labelled with their units,
+read from the key names (:func:`~bioplastic.plotting.names.quantity_label`: ``mean_rate_hz_exc``
+-> ``mean rate, excitatory population (Hz)``).
 
 Example
 -------
@@ -20,6 +22,7 @@ import re
 from matplotlib.figure import Figure
 
 from bioplastic.plotting import means_with_intervals, save_figure
+from bioplastic.plotting.names import quantity_label, readable_name
 from bioplastic.plotting.style import bioplastic_style
 
 
@@ -42,14 +45,16 @@ def draw_summary(sweep_dir, rows: list[dict], swept: list[str]) -> list:
                 for row in mine:
                     others = ", ".join(f"{k} = {row[k]}" for k in varied if k != key)
                     x, mean, low, high = groups.setdefault(others, ([], [], [], []))
-                    x.append(row[key] if key else metric)
+                    x.append(row[key] if key else readable_name(metric))
                     mean.append(row["mean"])
                     low.append(row["ci_low"])
                     high.append(row["ci_high"])
-                means_with_intervals(groups, ax=ax, xlabel=key or "", ylabel=metric, legend=len(groups) > 1)
+                xlabel = quantity_label(key, fallback="as in the protocol") if key else ""
+                means_with_intervals(groups, ax=ax, xlabel=xlabel, ylabel=quantity_label(metric),
+                                     legend=len(groups) > 1)
             counts = sorted({row["n"] for row in mine})
             n = str(counts[0]) if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
-            fig.suptitle(f"{metric}: mean and 95% interval over seeds (n = {n})", fontsize="medium")
+            fig.suptitle(f"{readable_name(metric)}: mean and 95% interval over seeds (n = {n})", fontsize="medium")
             written.append(save_figure(fig, sweep_dir / f"summary_{re.sub(r'[^A-Za-z0-9_.-]+', '_', metric)}.png"))
     return written
 
@@ -75,9 +80,10 @@ def draw_curves(sweep_dir, rows: list[dict], swept: list[str]) -> list:
             groups = {", ".join(f"{k} = {row[k]}" for k in varied): (list(range(1, len(row["mean"]) + 1)), row["mean"],
                                                                        row["ci_low"], row["ci_high"])
                       for row in rows if row["curve"] == curve}
-            means_with_intervals(groups, ax=ax, xlabel="epoch", ylabel=curve, legend=any(groups))
+            means_with_intervals(groups, ax=ax, xlabel="epoch (number)", ylabel=quantity_label(curve),
+                                 legend=any(groups))
             counts = sorted({row["n"] for row in rows if row["curve"] == curve})
-            ax.set_title(f"{curve}: mean and 95% interval over seeds (n = {counts[0]}"
+            ax.set_title(f"{readable_name(curve)}: mean and 95% interval over seeds (n = {counts[0]}"
                          f"{'' if len(counts) == 1 else f'-{counts[-1]}'})", fontsize="medium")
             written.append(save_figure(fig, sweep_dir / f"curves_{re.sub(r'[^A-Za-z0-9_.-]+', '_', curve)}.png"))
     return written

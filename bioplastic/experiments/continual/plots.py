@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from bioplastic.plotting import save_figure
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.style import bioplastic_style
 
 
@@ -21,7 +22,8 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
     run_dir : pathlib.Path
         The run folder; each plot goes to ``run_dir/NAME.png``.
     protocol : ContinualProtocol
-        The continual protocol; its method is named in default titles.
+        The continual protocol; the default title of a plot is its name and the method, in words
+        (``Accuracy matrix (HLOP)``).
     accuracy : array (n_tasks, n_tasks)
         ``A[i, j]``: test accuracy (fraction) on task ``j`` after training task ``i``; NaN where not measured.
 
@@ -54,8 +56,8 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
                     if np.isfinite(value):
                         ax.text(j, i, f"{value * 100:.0f}", ha="center", va="center", fontsize=7,
                                 color="white" if value < 0.6 else "black")
-                ax.set_xlabel("task tested")
-                ax.set_ylabel("after training task")
+                ax.set_xlabel("task tested (number)")
+                ax.set_ylabel("after training task (number)")
                 ax.set_xticks(range(n), [str(j + 1) for j in range(n)])
                 ax.set_yticks(range(n), [str(i + 1) for i in range(n)])
                 fig.colorbar(image, ax=ax, label="test accuracy (%)")
@@ -63,10 +65,10 @@ def draw_continual_plots(run_dir, protocol, accuracy) -> list:
                 for j in range(n):
                     seen = np.isfinite(accuracy[:, j])
                     ax.plot(np.arange(1, n + 1)[seen], accuracy[seen, j] * 100, marker="o", label=f"task {j + 1}")
-                ax.set_xlabel("tasks learned")
+                ax.set_xlabel("tasks learned (count)")
                 ax.set_ylabel("test accuracy (%)")
                 if n <= 10:
                     ax.legend(fontsize="small", ncols=2)
-            ax.set_title(spec.title or f"{name} ({protocol.continual.method})")
+            ax.set_title(spec.title or f"{readable_name(name)} ({readable_name(protocol.continual.method)})")
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from bioplastic.analysis.prediction import own_outcome
 from bioplastic.experiments.prediction.summary import readouts_file
 from bioplastic.plotting import save_figure
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.prediction import aligned_predictions, switch_errors
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.runs.folder import read_npz
@@ -65,7 +66,7 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
                 phases = [("first trials", range(0, min(spec.baseline_trials, spec.trials)))]
                 if switch:
                     phases.append(("before the switch", range(switch - spec.baseline_trials, switch)))
-                phases.append(("end", range(spec.trials - spec.baseline_trials, spec.trials)))
+                phases.append(("last trials", range(spec.trials - spec.baseline_trials, spec.trials)))
                 fig = Figure(figsize=(3.2 * len(phases), 2.6 * len(spec.learners)), layout="constrained")
                 axes = fig.subplots(len(spec.learners), len(phases), sharex=True, sharey=True, squeeze=False)
                 for row, learner in zip(axes, spec.learners):
@@ -75,7 +76,7 @@ def draw_prediction_plots(run_dir, protocol, metrics: dict) -> list:
                                      if np.any(data["cue"][trials] == c) else np.nan for c in range(len(spec.task.cues))]
                         aligned_predictions(own_outcome(data["readouts"], data.get("identity")), data["cue"], trials,
                                             spec.task.cues, latencies, ax=ax)
-                        ax.set_title(f"{learner}, {label}", fontsize="small")
-            fig.suptitle(plot.title or name)
+                        ax.set_title(f"{readable_name(learner)}, {label}", fontsize="small")
+            fig.suptitle(plot.title or readable_name(name))
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written

@@ -24,13 +24,25 @@ from bioplastic.plotting import (
     voltage_traces,
     weight_matrix,
 )
-from bioplastic.plotting.names import readable_name, recording_title
+from bioplastic.plotting.names import quantity_label, readable_name, recording_title
+from bioplastic.protocol.components import NEURONS
 from bioplastic.plotting.style import bioplastic_style
 
-UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate", "refractory_steps": "refractory steps left"}
+#: The y label of each recorded variable's traces; another variable is labelled by its name, in model units.
+UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate (unitless)",
+         "refractory_steps": "refractory steps left (steps)"}
 
 #: The unit of each amplitude key of an input, as a panel title states it.
 INPUT_UNITS = {"current_mv": "mV", "current_mv_per_ms": "mV/ms", "current": ""}
+
+
+def _weight_label(experiment, projection: str) -> str:
+    """The colour-bar label of a projection's weights: conductance relative to the leak, or the target's input unit."""
+    spec = experiment.protocol.model.projections[projection]
+    if "conductance" in spec.synapse.type:
+        return "weight (g / g_leak)"
+    unit = INPUT_UNITS[NEURONS.get(experiment.protocol.model.populations[spec.post].neuron).input_key]
+    return f"weight ({unit}, as input current)" if unit else "weight (unitless)"
 
 
 def _title(spec, experiment) -> str:
@@ -110,7 +122,7 @@ def _traces(name, spec, experiment, recordings, steps, state) -> Figure:
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, recording in zip(axes, names):
         recorded = experiment.protocol.recordings[recording]
-        ylabel = UNITS.get(recorded.variable, recorded.variable)
+        ylabel = UNITS.get(recorded.variable) or quantity_label(recorded.variable, fallback="model units")
         voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=ylabel)
         stimulus = _stimulus(experiment, recorded.population)
         title = recording_title(recorded.population, recorded.variable)
@@ -119,7 +131,7 @@ def _traces(name, spec, experiment, recordings, steps, state) -> Figure:
         ax.set_title(title, fontsize="small", loc="left")
         if ax is not axes[-1]:
             ax.set_xlabel("")                                  # one time axis, under the last panel
-    fig.suptitle(spec.title or name)
+    fig.suptitle(spec.title or readable_name(name))
     return fig
 
 
@@ -136,7 +148,8 @@ PLOTTERS = {
     ),
     "weight_matrix": _one_panel(
         lambda ax, spec, e, r, steps, state: weight_matrix(
-            np.asarray(e.network.connectivity(e.params, state, spec.projection).to_dense()), ax=ax
+            np.asarray(e.network.connectivity(e.params, state, spec.projection).to_dense()), ax=ax,
+            label=_weight_label(e, spec.projection),
         )
     ),
     "traces": _traces,

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from bioplastic.analysis.theta import smoothed_loss
 from bioplastic.experiments.theta.summary import sorted_recurrent, stage_file
 from bioplastic.plotting import save_figure
+from bioplastic.plotting.names import readable_name
 from bioplastic.plotting.style import bioplastic_style
 from bioplastic.plotting.theta import autocorrelations, decoded_path, error_curves, loss_curves, ring_weights
 from bioplastic.runs.folder import read_npz
@@ -79,13 +80,14 @@ def draw_theta_plots(run_dir, experiment, metrics: dict) -> list:
                 fig = Figure(figsize=(9.6, 4.0), layout="constrained")
                 matrix_ax, profile_ax = fig.subplots(1, 2)
                 ring_weights(sorted_recurrent(experiment, trained), ax=matrix_ax, profile_ax=profile_ax,
-                             title=f"{spec.test.recurrent} (ring correlation {metrics['ring_correlation']:.2f})")
+                             title=f"{readable_name(spec.test.recurrent)} weights, sorted "
+                                   f"(ring correlation {metrics['ring_correlation']:.2f})")
             else:
                 curves = {"trained": tested["trained_errors"], "untrained": tested["untrained_errors"]}
                 transfer = run_dir / stage_file("transfer", seed)
                 if transfer.exists():
                     curves["transferred"] = read_npz(transfer)["transferred_errors"]
                 error_curves(curves, spec.dt_ms, removal_s, ax=fig.add_subplot())
-            fig.suptitle(plot.title or name)
+            fig.suptitle(plot.title or readable_name(name))
             written.append(save_figure(fig, run_dir / f"{name}.png"))
     return written
