@@ -60,20 +60,18 @@ from __future__ import annotations
 import datetime
 import json
 import pathlib
-import tomllib
 
 import numpy as np
 
 from bioplastic._checks import BadInput
 from bioplastic.analysis.spike_events import SpikeEvents, spike_recordings
-from bioplastic.experiments import kind_of, load_protocol
+from bioplastic.exchange.run_folder import finished_simulation, output_path
 from bioplastic.experiments.simulation.build import SPIKE_VARIABLES
 from bioplastic.networks.network import Population
 from bioplastic.protocol.components import NEURONS
 from bioplastic.runs import read_npz
 
 PLASTICITY_MODULE = "misc"          # a schema module name, as nwbinspector recommends
-FINISHED = "completed"
 CONDUCTANCE_SYNAPSE = "exponential_conductance"
 
 
@@ -114,8 +112,9 @@ def export_nwb(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
     bioplastic._checks.BadInput: .../missing: got no folder; allowed: a run folder made by bioplastic run
     """
     pynwb = _pynwb()
-    path = _output_path(path, overwrite)
-    run_dir, protocol_text, manifest, protocol = _finished_simulation(run_dir)
+    path = output_path(path, overwrite, "--nwb", ".nwb")
+    run_dir, protocol_text, manifest, protocol = finished_simulation(
+        run_dir, "a run of a simulation protocol (the other kinds keep no spike or sampled recordings)")
     recordings = _recordings(run_dir, protocol)
     nwbfile = pynwb.NWBFile(
         session_description=f"{protocol.name}: {protocol.description}" if protocol.description else protocol.name,
@@ -159,46 +158,6 @@ def _pynwb():
         raise BadInput("bioplastic export --nwb", "no pynwb (the optional extra nwb is not installed)",
                        'pip install "bioplastic[nwb]"') from None
     return pynwb
-
-
-def _output_path(path, overwrite: bool) -> pathlib.Path:
-    path = pathlib.Path(path)
-    if path.suffix != ".nwb":
-        raise BadInput(f"--nwb {path}", f"a file name ending {path.suffix!r}" if path.suffix else
-                       "a file name without a suffix", "a file name ending .nwb")
-    if path.exists() and not overwrite:
-        raise BadInput(f"--nwb {path}", "an existing file", "a new file, or overwrite=True (--overwrite) to replace it")
-    if not path.parent.is_dir():
-        raise BadInput(f"--nwb {path}", f"a file in {path.parent}, which is not a folder", "a file in an existing folder")
-    return path
-
-
-def _finished_simulation(run_dir):
-    """``(run folder, protocol.toml text, manifest, validated protocol)`` of a finished simulation run."""
-    run_dir = pathlib.Path(run_dir)
-    allowed = "a run folder made by bioplastic run"
-    if not run_dir.is_dir():
-        raise BadInput(str(run_dir), "no folder", allowed)
-    protocol_file, manifest_file = run_dir / "protocol.toml", run_dir / "manifest.json"
-    if not (protocol_file.is_file() and manifest_file.is_file()):
-        raise BadInput(str(run_dir), "a folder without protocol.toml and manifest.json", allowed)
-    try:
-        protocol_text = protocol_file.read_text()
-        manifest = json.loads(manifest_file.read_text())
-        kind = kind_of(tomllib.loads(protocol_text))
-    except (OSError, ValueError) as error:          # unreadable, not UTF-8, not TOML or not JSON
-        raise BadInput(str(run_dir), f"a run folder whose protocol.toml or manifest.json cannot be read "
-                       f"({type(error).__name__})", f"{allowed}, as it wrote them") from None
-    status = manifest.get("status")
-    if status != FINISHED:
-        raise BadInput(str(run_dir), f"a run whose manifest.json says status {status!r}",
-                       f"a finished run (status {FINISHED!r}); resume a stopped one with bioplastic run PROTOCOL "
-                       f"--resume {run_dir}")
-    if not kind.default:
-        raise BadInput(str(run_dir), f"a run of a {kind.table} protocol",
-                       "a run of a simulation protocol (the other kinds keep no spike or sampled recordings)")
-    protocol, _ = load_protocol(protocol_file)
-    return run_dir, protocol_text, manifest, protocol
 
 
 def _recordings(run_dir: pathlib.Path, protocol) -> dict:
