@@ -12,7 +12,7 @@ constants in seconds, voltages and weights in mV, an input held over its step):
   one step of a held input (1 for a graph bioplastic wrote);
 - ``nir.Linear`` / ``nir.Affine`` -> a dense projection of the node's name from the
   population before it to the one after it; an Affine's ``bias`` comes from a spike source
-  ``NAME.bias`` of one neuron that fires every step, through a projection ``NAME.bias``;
+  ``NAME_bias`` of one neuron that fires every step, through a projection ``NAME_bias``;
 - ``nir.Input`` -> a spike-source population of its name when it feeds Linear/Affine nodes
   (an input value > 0 is a spike), or external drive (``r`` times the value, mV) when it
   feeds a LIF node directly;
@@ -70,7 +70,7 @@ NODE_TYPES = ("Input", "Output", "LIF", "CubaLIF", "Linear", "Affine")
 EDGES = ("Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> Linear/Affine, Linear/Affine -> LIF/CubaLIF, "
          "LIF/CubaLIF -> Output")
 NEURON_NODES, LINEAR_NODES = ("LIF", "CubaLIF"), ("Linear", "Affine")
-BIAS = ".bias"
+BIAS = "_bias"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +91,8 @@ class NIRNetwork:
     scales : dict
         Input node name -> ``{population: factor}``, the ``r`` its values are multiplied by
         (1 for a spike source); used by :meth:`drive`.
+    bias_sources : tuple of str
+        The always-firing spike sources of Affine biases (``NAME_bias``), driven by :meth:`drive`.
 
     Example
     -------
@@ -109,6 +111,7 @@ class NIRNetwork:
     inputs: dict
     outputs: dict
     scales: dict
+    bias_sources: tuple = ()
 
     def drive(self, values: dict) -> dict:
         """The network's drive: population -> bioplastic inputs, from the values of the Input nodes.
@@ -151,9 +154,8 @@ class NIRNetwork:
                 scaled = (value * np.asarray(scale, np.float32)).astype(np.float32)
                 term = TimeSeries(scaled) if value.ndim == 2 else Constant(scaled)
                 drive[population] = drive.get(population, ()) + (term,)
-        for population in self.network.populations:
-            if population.name.endswith(BIAS):
-                drive[population.name] = (Constant(np.ones(1, np.float32)),)
+        for name in self.bias_sources:
+            drive[name] = (Constant(np.ones(1, np.float32)),)
         return drive
 
 
@@ -224,7 +226,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
             populations.append(Population(name, SpikeSource(), _size(name, node.input_type["input"])))
             neuron_params[name] = SpikeSource().params()
 
-    projections, connectivity = [], {}
+    projections, connectivity, bias_sources = [], {}, []
     sizes = {p.name: p.size for p in populations}
     for name, node in graph.nodes.items():
         if kinds[name] not in LINEAR_NODES:
@@ -243,6 +245,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
         bias = np.asarray(getattr(node, "bias", 0.0), np.float64)
         if np.any(bias != 0):
             populations.append(Population(name + BIAS, SpikeSource(), 1))
+            bias_sources.append(name + BIAS)
             neuron_params[name + BIAS] = SpikeSource().params()
             projections.append(Projection(name + BIAS, name + BIAS, post, synapse))
             connectivity[name + BIAS] = _dense(np.broadcast_to(bias, (sizes[post],))[None, :] * gains[post])
@@ -256,7 +259,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
             scales[name].update({target: gains[target] for target in direct})
             inputs[name] = tuple(scales[name])
     outputs = {name: incoming[name][0] for name in graph.nodes if kinds[name] == "Output" and incoming[name]}
-    return NIRNetwork(network, network.params(neuron_params, connectivity), inputs, outputs, scales)
+    return NIRNetwork(network, network.params(neuron_params, connectivity), inputs, outputs, scales, tuple(bias_sources))
 
 
 def _size(name: str, shape) -> int:

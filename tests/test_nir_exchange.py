@@ -1,0 +1,279 @@
+"""NIR export and import: round trips, closed forms of NIR's equations, a run folder's learned weights, exact errors."""
+
+import json
+import math
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+nir = pytest.importorskip("nir")
+
+from bioplastic._checks import BadInput  # noqa: E402
+from bioplastic.exchange.nir_graph import export_nir, network_to_nir  # noqa: E402
+from bioplastic.exchange.nir_network import nir_to_network  # noqa: E402
+from bioplastic.experiments import run_protocol  # noqa: E402
+from bioplastic.networks.network import Network, Population, Projection  # noqa: E402
+from bioplastic.neurons.izhikevich import Izhikevich  # noqa: E402
+from bioplastic.neurons.lif import LIF  # noqa: E402
+from bioplastic.neurons.spike_source import SpikeSource  # noqa: E402
+from bioplastic.runs import read_npz  # noqa: E402
+from bioplastic.simulation import Constant, Probe, TimeSeries, simulate  # noqa: E402
+from bioplastic.synapses.connectivity import Connectivity, dense  # noqa: E402
+from bioplastic.synapses.exponential import ExponentialSynapse  # noqa: E402
+
+DT_MS = 0.1
+N_STEPS = 300                 # 30 ms
+
+
+def _small_network(integration):
+    """3 spike sources -> (exponential synapses) 4 LIF -> (delta synapses) 2 LIF, which also take external drive."""
+    lif = LIF(integration=integration)
+    net = Network((Population("src", SpikeSource(), 3), Population("hidden", lif, 4), Population("out", lif, 2)),
+                  (Projection("ff", "src", "hidden", ExponentialSynapse(4.0)), Projection("fb", "hidden", "out")))
+    rng = np.random.default_rng(3)
+    params = net.params(
+        {"src": SpikeSource().params(),
+         "hidden": lif.params(tau_ms=np.array([10.0, 15.0, 20.0, 12.5]), v_rest_mv=-65.0, v_th_mv=-52.0,
+                              v_reset_mv=-70.0),
+         "out": lif.params(tau_ms=8.0, v_rest_mv=-60.0, v_th_mv=-55.0, v_reset_mv=-62.0)},
+        {"ff": dense(3, 4, 0.0).with_weights(rng.uniform(1.0, 6.0, (3, 4))),
+         "fb": dense(4, 2, 0.0).with_weights(rng.uniform(2.0, 8.0, (4, 2)))})
+    spikes = (rng.random((N_STEPS, 3)) < 0.15).astype(np.float32)
+    return net, params, spikes
+
+
+def _run(net, params, drive):
+    state = net.init(params, jax.random.PRNGKey(0))
+    probes = {p.name: Probe(f"outputs.{p.name}") for p in net.populations}
+    probes.update({f"v_{p.name}": Probe(f"populations.{p.name}.v") for p in net.populations if isinstance(p.model, LIF)})
+    _, records = simulate(net.step, state, N_STEPS, params=params, drive=drive, dt=DT_MS, probes=probes)
+    return {name: np.asarray(value) for name, value in records.items()}
+
+
+@pytest.mark.parametrize("integration", ["exact", "euler"])
+def test_export_then_import_reproduces_the_spikes(integration, tmp_path):
+    net, params, spikes = _small_network(integration)
+    graph = network_to_nir(net, params, DT_MS, inputs=["src", "out"])
+    assert {name: type(node).__name__ for name, node in graph.nodes.items()} == {
+        "src": "Input", "hidden": "CubaLIF", "out": "LIF", "ff": "Linear", "fb": "Linear", "input_out": "Input",
+        "output_hidden": "Output", "output_out": "Output"}
+    nir.write(tmp_path / "net.nir", graph)
+    imported = nir_to_network(tmp_path / "net.nir", DT_MS)
+    drive_out = np.array([4.0, 9.0], np.float32)
+    original = _run(net, params, {"src": TimeSeries(spikes), "out": Constant(drive_out)})
+    again = _run(imported.network, imported.params, imported.drive({"src": spikes, "input_out": drive_out}))
+    assert original["hidden"].sum() > 0 and original["out"].sum() > 0          # the test sees spikes pass
+    for name in ("hidden", "out", "v_hidden", "v_out"):
+        np.testing.assert_array_equal(again[name], original[name])
+    assert imported.inputs == {"src": ("src",), "input_out": ("out",)}
+    assert imported.outputs == {"output_hidden": "hidden", "output_out": "out"}
+
+
+def _first_spike_ms(counts):
+    """The time stamp (end of its step, ms) of each neuron's first spike."""
+    return (np.argmax(counts > 0, axis=0) + 1) * DT_MS
+
+
+def test_a_graph_built_with_nir_runs_and_fires_when_the_ode_says(tmp_path):
+    tau_s, r, v_leak, v_th = np.array([0.01, 0.02, 0.015]), np.array([1.0, 2.0, 0.5]), np.array([-1.0, 0.0, 2.0]), \
+        np.array([1.0, 1.5, 3.0])
+    current = np.array([3.0, 1.2, 6.0])
+    bias_tau_s, bias_r, bias_v_th, bias = 0.005, 1.5, 1.0, 2.0
+    nodes = {
+        "drive": nir.Input(input_type=np.array([3])),
+        "cells": nir.LIF(tau=tau_s, r=r, v_leak=v_leak, v_threshold=v_th),
+        "spikes": nir.Input(input_type=np.array([2])),
+        "affine": nir.Affine(weight=np.zeros((1, 2)), bias=np.array([bias])),
+        "biased": nir.LIF(tau=np.array([bias_tau_s]), r=np.array([bias_r]), v_leak=np.zeros(1),
+                          v_threshold=np.array([bias_v_th])),
+        "linear": nir.Linear(weight=np.full((2, 2), 0.5)),
+        "synaptic": nir.CubaLIF(tau_syn=np.full(2, 0.004), tau_mem=np.full(2, 0.01), r=np.array([1.0, 3.0]),
+                                v_leak=np.zeros(2), v_threshold=np.full(2, 100.0), w_in=np.array([2.0, 1.0])),
+        "out_cells": nir.Output(output_type=np.array([3])),
+        "out_synaptic": nir.Output(output_type=np.array([2])),
+    }
+    edges = [("drive", "cells"), ("cells", "out_cells"), ("spikes", "affine"), ("affine", "biased"),
+             ("spikes", "linear"), ("linear", "synaptic"), ("synaptic", "out_synaptic")]
+    nir.write(tmp_path / "built.nir", nir.NIRGraph(nodes=nodes, edges=edges))
+    imported = nir_to_network(nir.read(tmp_path / "built.nir"), DT_MS)
+    one_spike = np.zeros((N_STEPS, 2), np.float32)
+    one_spike[0] = 1.0
+    records = _run(imported.network, imported.params, imported.drive({"drive": current, "spikes": one_spike}))
+
+    # LIF under constant drive: t = -tau ln(1 - (v_th - v_leak) / (r I)), within one step
+    expected_ms = -tau_s * 1000 * np.log(1 - (v_th - v_leak) / (r * current))
+    assert np.all(np.abs(_first_spike_ms(records["cells"]) - expected_ms) <= DT_MS)
+    # an Affine bias is a constant input, one step late (a projection carries the previous step's output)
+    expected_ms = -bias_tau_s * 1000 * math.log(1 - bias_v_th / (bias_r * bias)) + DT_MS
+    assert abs(_first_spike_ms(records["biased"])[0] - expected_ms) <= DT_MS
+    # CubaLIF: one input spike (held over its step) raises r I to r w_in W (1 - exp(-dt/tau_syn)), then I decays
+    state = imported.network.init(imported.params, jax.random.PRNGKey(0))
+    state, _ = simulate(imported.network.step, state, 12, params=imported.params, dt=DT_MS,
+                        drive=imported.drive({"drive": current, "spikes": one_spike}))
+    trace = np.asarray(state["synapses"]["linear"])                # r I after the spike's step and 10 more steps
+    rise = np.array([1.0, 3.0]) * np.array([2.0, 1.0]) * 2 * 0.5 * (1 - math.exp(-DT_MS / 4.0))
+    np.testing.assert_allclose(trace, rise * math.exp(-10 * DT_MS / 4.0), rtol=1e-5)
+
+
+TOY = """
+name = "nir_toy"
+seed = 5
+
+[simulation]
+dt_ms = 0.5
+duration_ms = 40.0
+
+[model.populations.src]
+neuron = "spike_source"
+size = 3
+
+[model.populations.cells]
+neuron = "lif"
+size = 2
+params = { tau_ms = 10.0, v_rest_mv = -60.0, v_th_mv = -54.0, v_reset_mv = -60.0 }
+
+[model.projections.ff]
+pre = "src"
+post = "cells"
+weight = 3.0
+connectivity = { type = "dense" }
+synapse = { type = "exponential_current", tau_ms = 5.0 }
+plasticity = { rule = "stdp", params = { a_plus = 0.2, a_minus = 0.25, tau_plus_ms = 20.0, tau_minus_ms = 20.0, w_min = 0.0, w_max = 6.0 } }
+
+[inputs.noise]
+target = "src"
+type = "poisson"
+rate_hz = 200.0
+current = 1.0
+
+[recordings.spikes]
+population = "cells"
+variable = "spike"
+"""
+
+
+@pytest.fixture(scope="module")
+def toy_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("nir_run")
+    protocol = folder / "nir_toy.toml"
+    protocol.write_text(TOY)
+    return run_protocol(protocol, folder, [], progress=False)
+
+
+def test_export_nir_writes_the_learned_weights(toy_run, tmp_path):
+    path = export_nir(toy_run, tmp_path / "toy.nir")
+    graph = nir.read(path)
+    stored = read_npz(toy_run / "weights.npz")
+    learned = np.asarray(Connectivity(stored["ff.targets"], stored["ff.weights"], 2).to_dense())
+    assert not np.allclose(learned, 3.0)                              # STDP moved them from the initial 3 mV
+    np.testing.assert_array_equal(graph.nodes["ff"].weight, learned.T)
+    assert type(graph.nodes["cells"]).__name__ == "CubaLIF" and graph.metadata["dt_s"] == 0.5e-3
+    assert graph.edges == [("src", "ff"), ("ff", "cells"), ("cells", "output_cells")]
+    imported = nir_to_network(path, 0.5)
+    np.testing.assert_array_equal(np.asarray(imported.params["projections"]["ff"].to_dense()), learned)
+    with pytest.raises(BadInput) as error:
+        export_nir(toy_run, path)
+    assert str(error.value) == (f"--nir {path}: got an existing file; allowed: a new file, or overwrite=True "
+                                "(--overwrite) to replace it")
+    assert export_nir(toy_run, path, overwrite=True) == path
+
+
+def test_export_refuses_a_continual_run(toy_run, tmp_path):
+    run_dir = tmp_path / "continual"
+    run_dir.mkdir()
+    (run_dir / "protocol.toml").write_text('name = "c"\n[continual]\ntasks = 2\n')
+    (run_dir / "manifest.json").write_text(json.dumps({"status": "completed"}))
+    with pytest.raises(BadInput) as error:
+        export_nir(run_dir, tmp_path / "c.nir")
+    assert str(error.value) == (f"{run_dir}: got a run of a continual protocol; allowed: a run of a simulation protocol "
+                                "(exporting a continual run's spiking MLP to NIR is not supported)")
+
+
+def _export_error(populations, projections, inputs=()):
+    net = Network(populations, projections)
+    neuron_params = {p.name: p.model.params() for p in populations}
+    sizes = {p.name: p.size for p in populations}
+    params = net.params(neuron_params, {pr.name: dense(sizes[pr.pre], sizes[pr.post], 1.0) for pr in projections})
+    with pytest.raises(BadInput) as error:
+        network_to_nir(net, params, DT_MS, inputs=inputs)
+    return str(error.value)
+
+
+def test_exact_export_errors():
+    lif, src = Population("a", LIF(), 2), Population("s", SpikeSource(), 2)
+    assert _export_error((Population("a", LIF(reset="subtract"), 2),), ()) == (
+        "population 'a'.reset: got 'subtract'; allowed: 'hard' (NIR's LIF resets v to v_reset)")
+    assert _export_error((Population("i", Izhikevich(), 2),), ()) == (
+        "population 'i': got a Izhikevich population; allowed: LIF populations and spike sources (NIR's LIF, CubaLIF "
+        "and Input nodes)")
+    assert _export_error((src, lif), (Projection("g", "s", "a", ExponentialSynapse(5.0, reversal_mv=0.0)),)) == (
+        "population 'a': incoming synapses: got a conductance synapse (exponential_conductance); allowed: delta or "
+        "exponential current synapses (NIR has no conductance synapse)")
+    assert _export_error((src, lif), (Projection("p", "s", "a", ExponentialSynapse(5.0)), Projection("q", "s", "a"))) == (
+        "population 'a': incoming synapses: got delta, exponential (tau_ms 5); allowed: one kind: all delta (NIR's LIF) "
+        "or all exponential current synapses of one tau_ms (CubaLIF)")
+    assert _export_error((src, lif), (Projection("p", "s", "a", delay_steps=3),)) == (
+        "projection 'p'.delay_steps: got 3; allowed: 0 (NIR has no transmission delay here)")
+    assert _export_error((src, lif), (Projection("p", "s", "a", ExponentialSynapse(5.0)),), inputs=["a"]) == (
+        "inputs: population 'a': got external drive into a population with exponential synapses (a CubaLIF node); "
+        "allowed: external drive into LIF populations with delta synapses only (NIR passes every input of a CubaLIF "
+        "through its synapse)")
+
+
+def test_refractory_period_is_refused():
+    net = Network((Population("a", LIF(), 1),))
+    params = net.params({"a": LIF().params(tau_ref_ms=2.0)}, {})
+    with pytest.raises(BadInput) as error:
+        network_to_nir(net, params, DT_MS)
+    assert str(error.value) == "population 'a'.tau_ref_ms: got 2.0; allowed: 0 (NIR's LIF has no refractory period)"
+
+
+def _lif(n=2, **changes):
+    values = dict(tau=np.full(n, 0.01), r=np.ones(n), v_leak=np.zeros(n), v_threshold=np.ones(n))
+    return nir.LIF(**{**values, **changes})
+
+
+def _import_error(nodes, edges):
+    with pytest.raises(BadInput) as error:
+        nir_to_network(nir.NIRGraph(nodes=nodes, edges=edges, type_check=False), DT_MS)
+    return str(error.value)
+
+
+def test_exact_import_errors(tmp_path):
+    x, y = nir.Input(input_type=np.array([2])), nir.Output(output_type=np.array([2]))
+    allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine"
+    assert _import_error({"x": x, "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)), "y": y},
+                         [("x", "if"), ("if", "y")]) == f"NIR node 'if': got a IF node; {allowed_nodes}"
+    inner = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])), "o": nir.Output(output_type=np.array([2]))},
+                         edges=[("i", "o")])
+    assert _import_error({"x": x, "sub": inner, "y": y}, [("x", "sub"), ("sub", "y")]) == (
+        f"NIR node 'sub': got a NIRGraph node; {allowed_nodes}")
+    assert _import_error({"x": x, "a": _lif(), "b": _lif(), "y": y}, [("x", "a"), ("a", "b"), ("b", "y")]) == (
+        "NIR edge 'a' -> 'b': got LIF -> LIF; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
+        "Linear/Affine, Linear/Affine -> LIF/CubaLIF, LIF/CubaLIF -> Output")
+    cuba = nir.CubaLIF(tau_syn=np.array([0.004, 0.005]), tau_mem=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2),
+                       v_threshold=np.ones(2))
+    assert _import_error({"x": x, "w": nir.Linear(weight=np.eye(2)), "c": cuba, "y": y},
+                         [("x", "w"), ("w", "c"), ("c", "y")]) == (
+        "NIR node 'c'.tau_syn: got values from 0.004 to 0.005 s; allowed: one value for every neuron (bioplastic's "
+        "exponential synapse has one time constant)")
+    assert _import_error({"x": x, "w": nir.Linear(weight=np.ones((3, 2))), "a": _lif(), "y": y},
+                         [("x", "w"), ("w", "a"), ("a", "y")]) == (
+        "NIR node 'w'.weight: got shape (3, 2); allowed: (size of 'a', size of 'x') = (2, 2)")
+    with pytest.raises(BadInput) as error:
+        nir_to_network(tmp_path / "none.nir", DT_MS)
+    assert str(error.value) == f"{tmp_path / 'none.nir'}: got no file; allowed: a NIR file (.nir) written by nir.write"
+
+
+def test_without_nir_says_which_extra_to_install(toy_run, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "nir", None)                # import nir now raises ImportError
+    with pytest.raises(BadInput) as error:
+        export_nir(toy_run, tmp_path / "x.nir")
+    assert str(error.value) == ('bioplastic export --nir: got no nir (the optional extra nir is not installed); '
+                                'allowed: pip install "bioplastic[nir]"')
+    with pytest.raises(BadInput) as error:
+        nir_to_network(tmp_path / "x.nir", DT_MS)
+    assert str(error.value) == ('nir_to_network: got no nir (the optional extra nir is not installed); '
+                                'allowed: pip install "bioplastic[nir]"')
