@@ -47,7 +47,8 @@ def _small_network(integration):
 def _run(net, params, drive):
     state = net.init(params, jax.random.PRNGKey(0))
     probes = {p.name: Probe(f"outputs.{p.name}") for p in net.populations}
-    probes.update({f"v_{p.name}": Probe(f"populations.{p.name}.v") for p in net.populations if isinstance(p.model, LIF)})
+    probes.update({f"v_{p.name}": Probe(f"populations.{p.name}.v")
+                   for p in net.populations if isinstance(p.model, LIF)})
     _, records = simulate(net.step, state, N_STEPS, params=params, drive=drive, dt=DT_MS, probes=probes)
     return {name: np.asarray(value) for name, value in records.items()}
 
@@ -140,7 +141,9 @@ post = "cells"
 weight = 3.0
 connectivity = { type = "dense" }
 synapse = { type = "exponential_current", tau_ms = 5.0 }
-plasticity = { rule = "stdp", params = { a_plus = 0.2, a_minus = 0.25, tau_plus_ms = 20.0, tau_minus_ms = 20.0, w_min = 0.0, w_max = 6.0 } }
+[model.projections.ff.plasticity]
+rule = "stdp"
+params = { a_plus = 0.2, a_minus = 0.25, tau_plus_ms = 20.0, tau_minus_ms = 20.0, w_min = 0.0, w_max = 6.0 }
 
 [inputs.noise]
 target = "src"
@@ -187,8 +190,8 @@ def test_export_refuses_a_continual_run(toy_run, tmp_path):
     (run_dir / "manifest.json").write_text(json.dumps({"status": "completed"}))
     with pytest.raises(BadInput) as error:
         export_nir(run_dir, tmp_path / "c.nir")
-    assert str(error.value) == (f"{run_dir}: got a run of a continual protocol; allowed: a run of a simulation protocol "
-                                "(exporting a continual run's spiking MLP to NIR is not supported)")
+    assert str(error.value) == (f"{run_dir}: got a run of a continual protocol; allowed: a run of a simulation "
+                                "protocol (exporting a continual run's spiking MLP to NIR is not supported)")
 
 
 def _export_error(populations, projections, inputs=()):
@@ -211,9 +214,10 @@ def test_exact_export_errors():
     assert _export_error((src, lif), (Projection("g", "s", "a", ExponentialSynapse(5.0, reversal_mv=0.0)),)) == (
         "population 'a': incoming synapses: got a conductance synapse (exponential_conductance); allowed: delta or "
         "exponential current synapses (NIR has no conductance synapse)")
-    assert _export_error((src, lif), (Projection("p", "s", "a", ExponentialSynapse(5.0)), Projection("q", "s", "a"))) == (
-        "population 'a': incoming synapses: got delta, exponential (tau_ms 5); allowed: one kind: all delta (NIR's LIF) "
-        "or all exponential current synapses of one tau_ms (CubaLIF)")
+    mixed = (Projection("p", "s", "a", ExponentialSynapse(5.0)), Projection("q", "s", "a"))
+    assert _export_error((src, lif), mixed) == (
+        "population 'a': incoming synapses: got delta, exponential (tau_ms 5); allowed: one kind: all delta (NIR's "
+        "LIF) or all exponential current synapses of one tau_ms (CubaLIF)")
     assert _export_error((src, lif), (Projection("p", "s", "a", delay_steps=3),)) == (
         "projection 'p'.delay_steps: got 3; allowed: 0 (NIR has no transmission delay here)")
     assert _export_error((src, lif), (Projection("p", "s", "a", ExponentialSynapse(5.0)),), inputs=["a"]) == (

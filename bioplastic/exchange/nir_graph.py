@@ -69,7 +69,6 @@ Example
 
 from __future__ import annotations
 
-import math
 import pathlib
 
 import numpy as np
@@ -98,7 +97,8 @@ def nir_module(where: str):
     try:
         import nir
     except ImportError:
-        raise BadInput(where, "no nir (the optional extra nir is not installed)", 'pip install "bioplastic[nir]"') from None
+        raise BadInput(where, "no nir (the optional extra nir is not installed)",
+                       'pip install "bioplastic[nir]"') from None
     return nir
 
 
@@ -110,6 +110,7 @@ def synapse_factor(dt_ms: float, tau_syn_ms) -> np.ndarray:
 
     Example
     -------
+    >>> import math
     >>> math.isclose(synapse_factor(0.1, 5.0), 1 - math.exp(-0.02), rel_tol=1e-12)
     True
     """
@@ -147,7 +148,8 @@ def network_to_nir(network: Network, params: dict, dt_ms: float, *, inputs=(), o
     >>> import jax
     >>> from bioplastic.networks.network import Population, Projection
     >>> from bioplastic.synapses.connectivity import dense
-    >>> net = Network((Population("a", LIF(), 2), Population("b", LIF(), 1)), (Projection("ab", "a", "b", delay_steps=2),))
+    >>> net = Network((Population("a", LIF(), 2), Population("b", LIF(), 1)),
+    ...               (Projection("ab", "a", "b", delay_steps=2),))
     >>> params = net.params({"a": LIF().params(), "b": LIF().params()}, {"ab": dense(2, 1, 5.0)})
     >>> graph = network_to_nir(net, params, 0.1, inputs=["a"])
     Traceback (most recent call last):
@@ -171,9 +173,10 @@ def network_to_nir(network: Network, params: dict, dt_ms: float, *, inputs=(), o
         if isinstance(node, nir.Input):
             continue
         if isinstance(node, nir.CubaLIF):
-            raise BadInput(f"inputs: population {name!r}", "external drive into a population with exponential synapses "
-                           "(a CubaLIF node)", "external drive into LIF populations with delta synapses only (NIR passes "
-                           "every input of a CubaLIF through its synapse)")
+            raise BadInput(f"inputs: population {name!r}",
+                           "external drive into a population with exponential synapses (a CubaLIF node)",
+                           "external drive into LIF populations with delta synapses only (NIR passes every input of a "
+                           "CubaLIF through its synapse)")
         _add(nodes, INPUT_PREFIX + name, nir.Input(input_type=np.array([network.population(name).size])))
         edges.append((INPUT_PREFIX + name, name))
     if outputs is None:
@@ -207,7 +210,8 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     p = {name: np.broadcast_to(np.asarray(value, np.float64), (population.size,))
          for name, value in params["populations"][population.name]._asdict().items()}
     if np.any(p["tau_ref_ms"] > 0):
-        raise BadInput(f"{where}.tau_ref_ms", repr(float(p["tau_ref_ms"].max())), "0 (NIR's LIF has no refractory period)")
+        raise BadInput(f"{where}.tau_ref_ms", repr(float(p["tau_ref_ms"].max())),
+                       "0 (NIR's LIF has no refractory period)")
     synapses = {projection.synapse for projection in network.projections if projection.post == population.name}
     for synapse in synapses:
         if synapse is not None and synapse.conductance_based:

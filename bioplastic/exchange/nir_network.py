@@ -189,10 +189,11 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     >>> graph = nir.NIRGraph(nodes={"x": nir.Input(input_type=np.array([1])),
     ...                             "d": nir.Delay(delay=np.array([0.001])),
     ...                             "y": nir.Output(output_type=np.array([1]))}, edges=[("x", "d"), ("d", "y")])
-    >>> nir_to_network(graph, 0.1)
+    >>> nir_to_network(graph, 0.1)                                        # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: NIR node 'd': got a Delay node; allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine
+    bioplastic._checks.BadInput: NIR node 'd': got a Delay node;
+        allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine
     """
     nir = nir_module("nir_to_network")
     dt_ms = check_dt(dt_ms)
@@ -259,7 +260,8 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
             scales[name].update({target: gains[target] for target in direct})
             inputs[name] = tuple(scales[name])
     outputs = {name: incoming[name][0] for name in graph.nodes if kinds[name] == "Output" and incoming[name]}
-    return NIRNetwork(network, network.params(neuron_params, connectivity), inputs, outputs, scales, tuple(bias_sources))
+    return NIRNetwork(network, network.params(neuron_params, connectivity), inputs, outputs, scales,
+                      tuple(bias_sources))
 
 
 def _size(name: str, shape) -> int:

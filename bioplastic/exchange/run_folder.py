@@ -15,7 +15,7 @@ True
 >>> finished_simulation(folder, "a run of a simulation protocol")                  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-bioplastic._checks.BadInput: ...: got a folder without protocol.toml and manifest.json; allowed: a run folder made by bioplastic run
+bioplastic._checks.BadInput: ...: got a folder without protocol.toml and manifest.json; allowed: a run folder ...
 """
 
 from __future__ import annotations
@@ -54,9 +54,11 @@ def output_path(path, overwrite: bool, option: str, suffix: str) -> pathlib.Path
         raise BadInput(f"{option} {path}", f"a file name ending {path.suffix!r}" if path.suffix else
                        "a file name without a suffix", f"a file name ending {suffix}")
     if path.exists() and not overwrite:
-        raise BadInput(f"{option} {path}", "an existing file", "a new file, or overwrite=True (--overwrite) to replace it")
+        raise BadInput(f"{option} {path}", "an existing file",
+                       "a new file, or overwrite=True (--overwrite) to replace it")
     if not path.parent.is_dir():
-        raise BadInput(f"{option} {path}", f"a file in {path.parent}, which is not a folder", "a file in an existing folder")
+        raise BadInput(f"{option} {path}", f"a file in {path.parent}, which is not a folder",
+                       "a file in an existing folder")
     return path
 
 
