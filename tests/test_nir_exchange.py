@@ -209,7 +209,7 @@ def test_exact_export_errors():
     assert _export_error((Population("a", LIF(reset="subtract"), 2),), ()) == (
         "population 'a'.reset: got 'subtract'; allowed: 'hard' (NIR's LIF resets v to v_reset)")
     assert _export_error((Population("i", Izhikevich(), 2),), ()) == (
-        "population 'i': got a Izhikevich population; allowed: LIF populations and spike sources (NIR's LIF, CubaLIF "
+        "population 'i': got neuron model Izhikevich; allowed: LIF populations and spike sources (NIR's LIF, CubaLIF "
         "and Input nodes)")
     assert _export_error((src, lif), (Projection("g", "s", "a", ExponentialSynapse(5.0, reversal_mv=0.0)),)) == (
         "population 'a': incoming synapses: got a conductance synapse (exponential_conductance); allowed: delta or "
@@ -249,11 +249,11 @@ def test_exact_import_errors(tmp_path):
     x, y = nir.Input(input_type=np.array([2])), nir.Output(output_type=np.array([2]))
     allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine"
     assert _import_error({"x": x, "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)), "y": y},
-                         [("x", "if"), ("if", "y")]) == f"NIR node 'if': got a IF node; {allowed_nodes}"
+                         [("x", "if"), ("if", "y")]) == f"NIR node 'if': got a node of type IF; {allowed_nodes}"
     inner = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])), "o": nir.Output(output_type=np.array([2]))},
                          edges=[("i", "o")])
     assert _import_error({"x": x, "sub": inner, "y": y}, [("x", "sub"), ("sub", "y")]) == (
-        f"NIR node 'sub': got a NIRGraph node; {allowed_nodes}")
+        f"NIR node 'sub': got a node of type NIRGraph; {allowed_nodes}")
     assert _import_error({"x": x, "a": _lif(), "b": _lif(), "y": y}, [("x", "a"), ("a", "b"), ("b", "y")]) == (
         "NIR edge 'a' -> 'b': got LIF -> LIF; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
         "Linear/Affine, Linear/Affine -> LIF/CubaLIF, LIF/CubaLIF -> Output")

@@ -203,7 +203,7 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     if isinstance(model, SpikeSource):
         return nir.Input(input_type=np.array([population.size]))
     if not isinstance(model, LIF):
-        raise BadInput(where, f"a {type(model).__name__} population", "LIF populations and spike sources (NIR's LIF, "
+        raise BadInput(where, f"neuron model {type(model).__name__}", "LIF populations and spike sources (NIR's LIF, "
                        "CubaLIF and Input nodes)")
     if model.reset != "hard":
         raise BadInput(f"{where}.reset", repr(model.reset), "'hard' (NIR's LIF resets v to v_reset)")

@@ -192,7 +192,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     >>> nir_to_network(graph, 0.1)                                        # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: NIR node 'd': got a Delay node;
+    bioplastic._checks.BadInput: NIR node 'd': got a node of type Delay;
         allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine
     """
     nir = nir_module("nir_to_network")
@@ -205,7 +205,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     for name, node in graph.nodes.items():
         kind = type(node).__name__
         if kind not in NODE_TYPES:
-            raise BadInput(f"NIR node {name!r}", f"a {kind} node", f"one of {', '.join(NODE_TYPES)}")
+            raise BadInput(f"NIR node {name!r}", f"a node of type {kind}", f"one of {', '.join(NODE_TYPES)}")
         kinds[name] = kind
     incoming = {name: [] for name in graph.nodes}
     outgoing = {name: [] for name in graph.nodes}
