@@ -183,7 +183,7 @@ def test_export_nir_writes_the_learned_weights(toy_run, tmp_path):
     assert export_nir(toy_run, path, overwrite=True) == path
 
 
-def test_export_refuses_a_continual_run(toy_run, tmp_path):
+def test_export_refuses_a_continual_run(tmp_path):
     run_dir = tmp_path / "continual"
     run_dir.mkdir()
     (run_dir / "protocol.toml").write_text('name = "c"\n[continual]\ntasks = 2\n')
