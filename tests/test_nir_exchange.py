@@ -10,6 +10,8 @@ import pytest
 
 nir = pytest.importorskip("nir")
 
+from toy_protocols import ROOT, TOY  # noqa: E402
+
 from bioplastic._checks import BadInput  # noqa: E402
 from bioplastic.exchange.nir_graph import export_nir, network_to_nir  # noqa: E402
 from bioplastic.exchange.nir_network import nir_to_network  # noqa: E402
@@ -118,64 +120,24 @@ def test_a_graph_built_with_nir_runs_and_fires_when_the_ode_says(tmp_path):
     np.testing.assert_allclose(trace, rise * math.exp(-10 * DT_MS / 4.0), rtol=1e-5)
 
 
-TOY = """
-name = "nir_toy"
-seed = 5
-
-[simulation]
-dt_ms = 0.5
-duration_ms = 40.0
-
-[model.populations.src]
-neuron = "spike_source"
-size = 3
-
-[model.populations.cells]
-neuron = "lif"
-size = 2
-params = { tau_ms = 10.0, v_rest_mv = -60.0, v_th_mv = -54.0, v_reset_mv = -60.0 }
-
-[model.projections.ff]
-pre = "src"
-post = "cells"
-weight = 3.0
-connectivity = { type = "dense" }
-synapse = { type = "exponential_current", tau_ms = 5.0 }
-[model.projections.ff.plasticity]
-rule = "stdp"
-params = { a_plus = 0.2, a_minus = 0.25, tau_plus_ms = 20.0, tau_minus_ms = 20.0, w_min = 0.0, w_max = 6.0 }
-
-[inputs.noise]
-target = "src"
-type = "poisson"
-rate_hz = 200.0
-current = 1.0
-
-[recordings.spikes]
-population = "cells"
-variable = "spike"
-"""
-
-
 @pytest.fixture(scope="module")
 def toy_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("nir_run")
-    protocol = folder / "nir_toy.toml"
-    protocol.write_text(TOY)
-    return run_protocol(protocol, folder, [], progress=False)
+    """The shipped stdp_feedforward protocol (spike sources -> CubaLIF through STDP) at toy size."""
+    return run_protocol(ROOT / "protocols" / "stdp_feedforward.toml", tmp_path_factory.mktemp("nir_run"),
+                        TOY["stdp_feedforward"], progress=False)
 
 
 def test_export_nir_writes_the_learned_weights(toy_run, tmp_path):
     path = export_nir(toy_run, tmp_path / "toy.nir")
     graph = nir.read(path)
     stored = read_npz(toy_run / "weights.npz")
-    learned = np.asarray(Connectivity(stored["ff.targets"], stored["ff.weights"], 2).to_dense())
-    assert not np.allclose(learned, 3.0)                              # STDP moved them from the initial 3 mV
-    np.testing.assert_array_equal(graph.nodes["ff"].weight, learned.T)
+    learned = np.asarray(Connectivity(stored["feedforward.targets"], stored["feedforward.weights"], 10).to_dense())
+    assert not np.allclose(learned, 1.0)                              # STDP moved them from the initial 1 mV
+    np.testing.assert_array_equal(graph.nodes["feedforward"].weight, learned.T)
     assert type(graph.nodes["cells"]).__name__ == "CubaLIF" and graph.metadata["dt_s"] == 0.5e-3
-    assert graph.edges == [("src", "ff"), ("ff", "cells"), ("cells", "output_cells")]
+    assert graph.edges == [("afferents", "feedforward"), ("feedforward", "cells"), ("cells", "output_cells")]
     imported = nir_to_network(path, 0.5)
-    np.testing.assert_array_equal(np.asarray(imported.params["projections"]["ff"].to_dense()), learned)
+    np.testing.assert_array_equal(np.asarray(imported.params["projections"]["feedforward"].to_dense()), learned)
     with pytest.raises(BadInput) as error:
         export_nir(toy_run, path)
     assert str(error.value) == (f"--nir {path}: got an existing file; allowed: a new file, or overwrite=True "
@@ -281,3 +243,14 @@ def test_without_nir_says_which_extra_to_install(toy_run, tmp_path, monkeypatch)
         nir_to_network(tmp_path / "x.nir", DT_MS)
     assert str(error.value) == ('nir_to_network: got no nir (the optional extra nir is not installed); '
                                 'allowed: pip install "bioplastic[nir]"')
+
+
+def test_a_projection_onto_a_spike_source_is_refused():
+    network = Network((Population("pre", SpikeSource(), 1), Population("post", SpikeSource(), 1)),
+                      (Projection("pairing", "pre", "post"),))
+    params = network.params({"pre": SpikeSource().params(), "post": SpikeSource().params()},
+                            {"pairing": dense(1, 1, 0.5)})
+    with pytest.raises(BadInput) as error:
+        network_to_nir(network, params, 0.1)
+    assert str(error.value) == ("projection 'pairing': got a projection onto the spike source 'post' (its weights "
+                                "drive nothing); allowed: projections onto LIF populations (a NIR Input takes no edge)")
