@@ -208,7 +208,7 @@ def test_mnist_is_padded_to_a_multiple_of_the_encoders_halvings_and_trains():
     assert experiment.run.batches_per_epoch == 3
     from bioplastic.train.batches import run_epoch
     e = experiment
-    layers, _, _, _, step_seconds = run_epoch(e.run, e.layers, e.rule.init(e.layers), e.optimizer.init(e.layers),
+    layers, _, _, _, step_seconds, _ = run_epoch(e.run, e.layers, e.rule.init(e.layers), e.optimizer.init(e.layers),
                                               e.key, 0)
     assert len(step_seconds) == 2                                 # 3 batches, the first untimed
     moved = jax.tree_util.tree_map(lambda one, two: bool(jnp.any(one != two)), e.layers.statistics, layers.statistics)

@@ -13,8 +13,9 @@ from bioplastic.data.registry import load
 from bioplastic.experiments import load_protocol
 from bioplastic.experiments.training.build import build_training
 from bioplastic.runs import read_npz
+from bioplastic.runs.progress import Progress
 from bioplastic.layers.counter_current import CounterCurrentParams, predict
-from bioplastic.train.batches import pixel_statistics, prepare_images, split_validation
+from bioplastic.train.batches import minibatches, pixel_statistics, prepare_images, run_epoch, split_validation
 from bioplastic.experiments import run_protocol
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -54,6 +55,9 @@ def test_validation_selects_the_epoch_with_the_lowest_validation_loss(tmp_path):
     selected = int(np.argmin(curves["validation_loss"]))
     assert metrics["selected_epoch"] == selected + 1
     assert metrics["selected_test_accuracy"] == curves["test_accuracy"][selected]
+    assert metrics["test_accuracy"] == curves["test_accuracy"][-1]                       # the last epoch
+    assert metrics["training_loss"] == curves["training_loss"][-1] and len(curves["training_loss"]) == 3
+    assert not [name for name in metrics if name.startswith("best")]          # nothing chosen on test data
     stored = read_npz(run_dir / "selected_layers.npz")
     leaves = jax.tree_util.tree_leaves(seen[selected + 1])
     assert len(stored) == len(leaves)
@@ -125,3 +129,33 @@ def test_bad_sizes_and_plots_are_reported_before_the_dataset_is_looked_for(tmp_p
     with pytest.raises(ProtocolError) as error:
         build_training(protocol, ROOT / "protocols" / "dp_mnist.toml", data_dir=tmp_path)  # an empty cache
     assert str(error.value).endswith(message)
+
+
+def test_training_loss_is_the_mean_loss_each_batch_meets_before_its_update():
+    experiment = build_training(load_protocol(ROOT / "protocols" / "dp_mnist.toml", TINY_MLP)[0], "dp_mnist.toml")
+    run, key = experiment.run, experiment.key
+    rule_state, opt_state = experiment.rule.init(experiment.layers), experiment.optimizer.init(experiment.layers)
+    epoch = run_epoch(run, experiment.layers, rule_state, opt_state, key, 1)
+    # the same epoch by hand: the loss of each batch on the weights before its step, then the step
+    layers, losses = experiment.layers, []
+    for chosen in minibatches(key, 1, len(run.train_x), run.batch_size):
+        x, labels = run.train_x[chosen], run.train_y[chosen]
+        losses.append(float(run.loss(layers, x, labels)) / len(chosen))
+        layers, rule_state, opt_state = run.step(layers, rule_state, opt_state, x, jax.nn.one_hot(labels, 10))
+    np.testing.assert_allclose(epoch.training_loss, np.mean(losses), rtol=1e-5)
+    for mine, theirs in zip(jax.tree_util.tree_leaves(epoch.layers), jax.tree_util.tree_leaves(layers)):
+        np.testing.assert_array_equal(mine, theirs)
+
+
+def test_progress_moves_with_every_batch_and_prints_each_epoch(tmp_path, capsys, monkeypatch):
+    shown = []
+    update_to = Progress.update_to
+    monkeypatch.setattr(Progress, "update_to", lambda self, done, note="": (shown.append(done),
+                                                                              update_to(self, done, note)))
+    run_protocol(ROOT / "protocols" / "dp_mnist.toml", tmp_path, overrides=TINY_MLP[1:] + ["training.epochs=2"])
+    batches = 500 // 100                              # 500 training examples of 600 (100 held out), batches of 100
+    assert shown[:batches] == pytest.approx([(b + 1) / batches for b in range(batches)])
+    err = capsys.readouterr().err
+    epoch_lines = [line.split("\r")[-1] for line in err.splitlines() if "epoch " in line and "loss" in line]
+    assert [line.split(":")[0] for line in epoch_lines] == ["epoch 1/2", "epoch 2/2"]
+    assert "training loss" in epoch_lines[0] and "validation loss" in epoch_lines[0] and "test accuracy" in err

@@ -19,11 +19,13 @@ import reprlib
 from collections.abc import Mapping
 
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 from bioplastic._checks import BadInput
 from bioplastic.plotting._arrays import as_numeric, describe
 from bioplastic.plotting.style import STYLE, add_legend, label_axes, new_axes
 
+MARKED_POINTS = 50   # a curve of at most this many points marks each (one epoch is one visible point)
 _ALLOWED = "a 1-D array of values, or an (x, y) pair of 1-D arrays of equal length, with at least one value"
 
 
@@ -60,6 +62,12 @@ def learning_curves(curves, ax=None, xlabel="epoch", ylabel="accuracy", legend=T
     >>> ax = learning_curves({"train": [2.3, 1.1, 0.7]}, ylabel="loss")
     >>> ax.lines[0].get_ydata().tolist(), ax.get_ylabel()
     ([2.3, 1.1, 0.7], 'loss')
+
+    One epoch is one marked point, on an integer tick:
+
+    >>> ax = learning_curves({"train": [0.9]})
+    >>> ax.lines[0].get_marker(), [tick for tick in ax.get_xticks() if tick == int(tick)] == list(ax.get_xticks())
+    ('o', True)
     """
     if not isinstance(curves, Mapping) or len(curves) == 0:
         allowed = "a mapping of curve name -> values, with at least one curve"
@@ -67,7 +75,13 @@ def learning_curves(curves, ax=None, xlabel="epoch", ylabel="accuracy", legend=T
     data = [(str(name), *_as_curve(values, f"curves[{name!r}]")) for name, values in curves.items()]
     _, ax = new_axes(ax)
     for name, x, y in data:
-        ax.plot(x, y, label=name, linewidth=STYLE["lines.linewidth"])
+        ax.plot(x, y, label=name, linewidth=STYLE["lines.linewidth"], marker="o" if y.size <= MARKED_POINTS else None,
+                markersize=4)
+    xs = np.concatenate([x for _, x, _ in data])
+    if np.all(xs == np.round(xs)):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))       # epochs and steps: no tick between two
+        if xs.min() == xs.max():
+            ax.set_xlim(xs.min() - 1, xs.max() + 1)                 # one epoch: room for ticks either side
     label_axes(ax, xlabel, ylabel)
     if legend:
         add_legend(ax)

@@ -94,8 +94,8 @@ class Work(abc.ABC):
         """Do unit ``index`` from ``state``; return the new state.
 
         May write the unit's own results into ``run_dir`` (atomically), or leave them to
-        :meth:`persist_unit`; may call ``advance(amount)`` with the work done so far within
-        the unit (in ``unit``).
+        :meth:`persist_unit`; may call ``advance(amount, note="")`` with the work done so far
+        within the unit (in ``unit``) and a line to show above the progress bar.
         """
 
     def unit_done(self, index: int, before, after) -> None:
@@ -223,7 +223,8 @@ def run_work(work: Work, run_dir, manifest: dict, *, name: str, resume_command: 
                 unchecked: list = []     # units started but not yet settled: (index, before, after)
                 for index in range(done, work.n_units):
                     before, base = state, work.progress_at(index)
-                    state = work.run_unit(index, state, run_dir, lambda amount, base=base: shown.update_to(base + amount))
+                    state = work.run_unit(index, state, run_dir,
+                                          lambda amount, note="", base=base: shown.update_to(base + amount, note))
                     unchecked.append((index, before, state))
                     while len(unchecked) > (1 if work.runs_ahead else 0):
                         settle_unit(*unchecked.pop(0))

@@ -49,15 +49,20 @@ class Progress:
                          bar_format="{desc} |{bar:30}| {n:g}/{total:g} {unit} [{elapsed} elapsed{postfix}]")
         self._first = None
 
-    def update_to(self, done: float) -> None:
+    def update_to(self, done: float, note: str = "") -> None:
         """Show ``done`` units of work finished (of the whole run, not since the last update).
+
+        A ``note`` (e.g. an epoch's losses) is printed on its own line above the bar, and
+        stays when the bar moves on.
 
         Example
         -------
         >>> progress = Progress("demo", total=2, unit="tasks", enabled=False)
-        >>> progress.update_to(1); progress.update_to(2); progress.done
+        >>> progress.update_to(1); progress.update_to(2, note="task 2: accuracy 0.9"); progress.done
         2
         """
+        if note and not self._bar.disable:
+            self._bar.write(note, file=sys.stderr)
         now = time.perf_counter()
         if self._first is None:
             self._first = (now, done)
@@ -66,7 +71,7 @@ class Progress:
             if done > done_then:
                 left = (now - started) / (done - done_then) * (self.total - done)
                 self._bar.set_postfix_str(f"~{left:.0f} s left", refresh=False)
-        self._bar.update(done - self.done)
+        self._bar.update(round(done, 2) - self._bar.n)          # a fraction of an epoch shows as 0.05, not 0.0526316
         self.done = done
 
     def close(self) -> None:

@@ -130,6 +130,7 @@ class Trainer(NamedTuple):
     task: str
     batches_per_epoch: Optional[int] = None
     probe: Optional[Callable] = None
+    step_and_loss: Optional[Callable] = None
 
 
 def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activation: str = "relu",
@@ -214,8 +215,12 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
             jnp.mean((predict(layers, x) - x) ** 2, axis=tuple(range(1, x.ndim))))
     if batches_per_epoch is not None:
         check_size(batches_per_epoch, "batches_per_epoch")
-    return Trainer(make_step(rule, optimizer), jax.jit(score), jax.jit(loss), train_x, train_y, test_x, test_y,
-                   validation_x, validation_y, n_classes, batch_size, task, batches_per_epoch)
+    step = make_step(rule, optimizer)
+    # one compiled call per batch that also measures the loss the batch meets, so XLA may share the forward pass
+    step_and_loss = jax.jit(lambda layers, rule_state, opt_state, x, target, labels: (
+        step(layers, rule_state, opt_state, x, target), loss(layers, x, labels)))
+    return Trainer(step, jax.jit(score), jax.jit(loss), train_x, train_y, test_x, test_y, validation_x, validation_y,
+                   n_classes, batch_size, task, batches_per_epoch, step_and_loss=step_and_loss)
 
 
 def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
@@ -237,7 +242,7 @@ def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
 
 
 def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, epoch: int,
-                batches: Optional[int] = None):
+                batches: Optional[int] = None, on_batch: Optional[Callable[[int], None]] = None):
     """The one batch loop: ``carry = step(carry, x_batch, y_batch)`` over the minibatches of one epoch.
 
     Every trainer goes through it -- :func:`run_epoch` (every batch rule), the continual
@@ -260,6 +265,10 @@ def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, ep
         Epoch index (from 0), folded into ``key``.
     batches : int, optional
         Stop after this many minibatches (default: every whole one).
+    on_batch : callable, optional
+        ``on_batch(done)`` after each step, with the number of steps done so far in the
+        epoch (a progress bar); called once the step has finished, which the timing waits
+        for anyway, so it adds no synchronisation.
 
     Returns
     -------
@@ -277,6 +286,11 @@ def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, ep
     >>> float(train_epoch(lambda c, x, y: c + x.sum(), 0.0, np.ones((5, 1)), np.zeros(5), 2,
     ...                   jax.random.PRNGKey(0), 0, batches=1)[0])
     2.0
+    >>> done = []
+    >>> _ = train_epoch(lambda c, x, y: c + x.sum(), 0.0, np.ones((5, 1)), np.zeros(5), 2, jax.random.PRNGKey(0), 0,
+    ...                 on_batch=done.append)
+    >>> done
+    [1, 2]
     """
     step_times = []
     for b, chosen in enumerate(minibatches(key, epoch, len(x), batch_size)):
@@ -284,14 +298,29 @@ def train_epoch(step: Callable, carry, x, y, batch_size: int, key: jax.Array, ep
             break
         tick = time.perf_counter()
         carry = step(carry, x[chosen], y[chosen])
-        if b > 0:
+        if b > 0 or on_batch is not None:
             jax.block_until_ready(carry)
+        if b > 0:
             step_times.append(time.perf_counter() - tick)
+        if on_batch is not None:
+            on_batch(b + 1)
     jax.block_until_ready(carry)
     return carry, step_times
 
 
-def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int):
+class Epoch(NamedTuple):
+    """What :func:`run_epoch` returns: the states after one epoch, its times and its training loss."""
+
+    layers: object
+    rule_state: object
+    opt_state: object
+    seconds: float
+    step_seconds: list
+    training_loss: Optional[float]
+
+
+def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch: int, *,
+              track_loss: bool = True, on_batch: Optional[Callable[[int], None]] = None) -> Epoch:
     """One pass over the training set in the order drawn from ``fold_in(key, epoch)``.
 
     The batches of an epoch depend only on the key and the epoch index, so a resumed run
@@ -308,39 +337,70 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
         The run's batch-order key (the same for every epoch).
     epoch : int
         Epoch index (from 0), folded into ``key``.
+    track_loss : bool
+        Measure the training loss: ``run.loss`` (cross-entropy of the outputs, or the
+        reconstruction error) of each batch on the weights that batch meets, before its
+        update, averaged over the epoch's examples -- the same loss as the validation loss,
+        whatever the rule learns by. It costs one forward pass per batch, inside the timed
+        steps; ``False`` leaves it out (``training_loss`` is then None).
+    on_batch : callable, optional
+        ``on_batch(done)`` after each batch (see :func:`train_epoch`).
 
     Returns
     -------
-    layers, rule_state, opt_state : pytree
-        After the epoch.
-    seconds : float
-        Wall-clock time of the epoch (s).
-    step_seconds : list of float
-        Time (s) of every step but the first (which may compile).
+    Epoch
+        ``layers``, ``rule_state``, ``opt_state`` after the epoch; ``seconds``, the
+        wall-clock time of the epoch (s); ``step_seconds``, the time (s) of every step but the
+        first (which may compile); ``training_loss``.
 
     Example
     -------
-    Five examples in batches of two: two steps, one of them timed.
+    Five examples in batches of two: two steps, one of them timed. With zero weights each
+    batch meets equal logits over two classes, so the first batch's loss is ``ln 2``:
 
     >>> from bioplastic.rules.backprop import backprop
-    >>> from bioplastic.layers.mlp import init_layers
+    >>> from bioplastic.layers.mlp import Layer, init_layers
     >>> x, y = np.eye(5, dtype=np.float32), np.arange(5) % 2
     >>> run = trainer(backprop(), optax.sgd(0.1), (x, y), (x, y), batch_size=2)
     >>> layers = init_layers(jax.random.PRNGKey(0), (5, 2))
-    >>> layers, rule_state, opt_state, seconds, step_seconds = run_epoch(
-    ...     run, layers, (), optax.sgd(0.1).init(layers), jax.random.PRNGKey(1), epoch=0)
-    >>> len(step_seconds), seconds > 0
-    (1, True)
+    >>> epoch = run_epoch(run, layers, (), optax.sgd(0.1).init(layers), jax.random.PRNGKey(1), epoch=0)
+    >>> len(epoch.step_seconds), epoch.seconds > 0, epoch.training_loss > 0
+    (1, True, True)
+    >>> zero = (Layer(jnp.zeros((5, 2)), jnp.zeros(2)),)
+    >>> one_batch = trainer(backprop(), optax.sgd(0.0), (x[:2], y[:2]), (x, y), batch_size=2)
+    >>> round(run_epoch(one_batch, zero, (), optax.sgd(0.0).init(zero), jax.random.PRNGKey(1), 0).training_loss, 4)
+    0.6931
     """
     def step(carry, x, labels):
+        (layers, rule_state, opt_state), loss_sum = carry
         target = x if run.task == "autoencoder" else jax.nn.one_hot(labels, run.n_classes)
-        return run.step(*carry, x, target)
+        if not track_loss or run.step_and_loss is None:
+            return run.step(layers, rule_state, opt_state, x, target), loss_sum
+        updated, loss = run.step_and_loss(layers, rule_state, opt_state, x, target, labels)
+        return updated, loss_sum + loss                              # the loss on the weights before the update
 
     start = time.perf_counter()
-    (layers, rule_state, opt_state), step_times = train_epoch(step, (layers, rule_state, opt_state), run.train_x,
-                                                              run.train_y, run.batch_size, key, epoch,
-                                                              run.batches_per_epoch)
-    return layers, rule_state, opt_state, time.perf_counter() - start, step_times
+    carry = ((layers, rule_state, opt_state), jnp.zeros((), jnp.float32))
+    ((layers, rule_state, opt_state), loss_sum), step_times = train_epoch(
+        step, carry, run.train_x, run.train_y, run.batch_size, key, epoch, run.batches_per_epoch, on_batch)
+    seconds = time.perf_counter() - start
+    batches = batches_in_epoch(run)
+    training_loss = float(loss_sum) / (batches * run.batch_size) if track_loss else None
+    return Epoch(layers, rule_state, opt_state, seconds, step_times, training_loss)
+
+
+def batches_in_epoch(run: Trainer) -> int:
+    """The steps of one epoch: every whole batch of the training set, or ``run.batches_per_epoch``.
+
+    Example
+    -------
+    >>> from bioplastic.rules.backprop import backprop
+    >>> x, y = np.eye(5, dtype=np.float32), np.arange(5) % 2
+    >>> batches_in_epoch(trainer(backprop(), optax.sgd(0.1), (x, y), (x, y), batch_size=2))
+    2
+    """
+    whole = len(run.train_x) // run.batch_size
+    return whole if run.batches_per_epoch is None else min(whole, run.batches_per_epoch)
 
 
 def evaluate_test(run: Trainer, layers) -> float:
@@ -485,7 +545,8 @@ def fit(rule: Rule, layers, optimizer, train, test, *, epochs: int, batch_size: 
     rule_state, opt_state = rule.init(layers), optimizer.init(layers)
     accuracies, seconds, step_times = [], [], []
     for epoch in range(epochs):
-        layers, rule_state, opt_state, spent, times = run_epoch(run, layers, rule_state, opt_state, key, epoch)
+        layers, rule_state, opt_state, spent, times, _ = run_epoch(run, layers, rule_state, opt_state, key, epoch,
+                                                                   track_loss=False)
         seconds.append(spent)
         step_times.extend(times)
         accuracies.append(evaluate_test(run, layers))

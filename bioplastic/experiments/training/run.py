@@ -2,7 +2,11 @@
 
 After every epoch the engine checkpoints the layers, the rule's and the optimizer's
 states and the curves so far, so ``--resume`` goes on at the next epoch with the same
-batches. At the end come ``curves.npz`` (the test score per epoch, training seconds, the
+batches. The progress bar moves with every batch, and each epoch ends with a line of its training
+loss, validation loss (where there is a validation split) and test score. At the end come
+``curves.npz`` (per epoch: the test score, the training loss -- the mean over the epoch's
+batches of the cross-entropy or reconstruction error each batch meets before its update,
+the same loss as the validation loss whatever the rule learns by -- training seconds, the
 validation loss where there is one; for a counter-current network ``alignment``, the
 forward/feedback CKA of each hidden layer before training and after every epoch, one row
 each), ``layers.npz`` (and ``selected_layers.npz``: the
@@ -21,7 +25,7 @@ import numpy as np
 
 from bioplastic.experiments.training.build import TrainingExperiment
 from bioplastic.experiments.training.plots import draw_learning_curves
-from bioplastic.train.batches import SCORES, evaluate_test, run_epoch, validation_loss
+from bioplastic.train.batches import SCORES, batches_in_epoch, evaluate_test, run_epoch, validation_loss
 from bioplastic.runs import Work, read_npz, write_npz
 
 
@@ -48,7 +52,7 @@ class TrainingWork(Work):
 
     def start(self):
         e = self.experiment
-        curves = {SCORES[e.run.task]: np.zeros(0), "train_seconds": np.zeros(0)}
+        curves = {SCORES[e.run.task]: np.zeros(0), "training_loss": np.zeros(0), "train_seconds": np.zeros(0)}
         if e.run.validation_x is not None:
             curves["validation_loss"] = np.zeros(0)
         if e.run.probe is not None:
@@ -57,15 +61,17 @@ class TrainingWork(Work):
                 "curves": curves, "step_seconds": np.zeros(0)}
 
     def run_unit(self, index, state, run_dir, advance):
-        run = self.experiment.run
-        layers, rule_state, opt_state, seconds, times = run_epoch(run, state["layers"], state["rule"], state["optimizer"],
-                                                                 self.experiment.key, index)
+        run, batches = self.experiment.run, batches_in_epoch(self.experiment.run)
+        layers, rule_state, opt_state, seconds, times, training_loss = run_epoch(
+            run, state["layers"], state["rule"], state["optimizer"], self.experiment.key, index,
+            on_batch=lambda done: advance(done / batches))
         curves = dict(state["curves"])
-        values = {SCORES[run.task]: evaluate_test(run, layers), "train_seconds": seconds}
+        values = {SCORES[run.task]: evaluate_test(run, layers), "training_loss": training_loss, "train_seconds": seconds}
         if "validation_loss" in curves:
             values["validation_loss"] = validation_loss(run, layers)
         for name, value in values.items():
             curves[name] = np.append(curves[name], value)
+        advance(1.0, note=epoch_line(index, self.n_units, values))
         if run.probe is not None:
             for name, value in run.probe(layers).items():
                 curves[name] = np.concatenate([curves[name], np.asarray(value)[None]])
@@ -87,9 +93,8 @@ class TrainingWork(Work):
         scores = curves[score_name].tolist()
         write_npz(run_dir / "curves.npz", curves)
         write_layers(run_dir / "layers.npz", state["layers"])
-        best = max if e.run.task == "classification" else min
         step_seconds = state["step_seconds"]
-        metrics = {"epochs": len(scores), score_name: scores[-1], f"best_{score_name}": best(scores),
+        metrics = {"epochs": len(scores), score_name: scores[-1], "training_loss": float(curves["training_loss"][-1]),
                    "step_seconds": float(np.median(step_seconds)) if step_seconds.size else float("nan")}
         if "validation_loss" in curves:
             selected = int(np.argmin(curves["validation_loss"]))
@@ -97,6 +102,20 @@ class TrainingWork(Work):
                             "selected_validation_loss": float(curves["validation_loss"][selected])})
         draw_learning_curves(run_dir, e.protocol, curves)
         return metrics
+
+
+def epoch_line(index: int, epochs: int, values: dict) -> str:
+    """The line shown after an epoch: its losses and its test score.
+
+    Example
+    -------
+    >>> epoch_line(2, 10, {"test_accuracy": 0.9121, "training_loss": 0.41234, "train_seconds": 3.2,
+    ...                    "validation_loss": 0.455})
+    'epoch 3/10: training loss 0.4123, validation loss 0.455, test accuracy 0.9121'
+    """
+    shown = [name for name in ("training_loss", "validation_loss") if name in values]
+    shown += [name for name in values if name.startswith("test_")]
+    return f"epoch {index + 1}/{epochs}: " + ", ".join(f"{name.replace('_', ' ')} {values[name]:.4g}" for name in shown)
 
 
 def write_layers(file, layers) -> None:
