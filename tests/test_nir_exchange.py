@@ -13,8 +13,10 @@ nir = pytest.importorskip("nir")
 from bioplastic._checks import BadInput  # noqa: E402
 from bioplastic.exchange.nir_graph import export_nir, network_to_nir  # noqa: E402
 from bioplastic.exchange.nir_network import nir_to_network  # noqa: E402
+from bioplastic.exchange.nir_mlp import spiking_mlp_to_nir  # noqa: E402
 from bioplastic.experiments import run_protocol  # noqa: E402
 from bioplastic.networks.network import Network, Population, Projection  # noqa: E402
+from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward  # noqa: E402
 from bioplastic.neurons.izhikevich import Izhikevich  # noqa: E402
 from bioplastic.neurons.lif import LIF  # noqa: E402
 from bioplastic.neurons.spike_source import SpikeSource  # noqa: E402
@@ -70,6 +72,32 @@ def test_export_then_import_reproduces_the_spikes(integration, tmp_path):
         np.testing.assert_array_equal(again[name], original[name])
     assert imported.inputs == {"src": ("src",), "input_out": ("out",)}
     assert imported.outputs == {"output_hidden": "hidden", "output_out": "out"}
+
+
+def test_spiking_mlp_export_then_import_reproduces_its_rates_and_logits(tmp_path):
+    config = SpikingMLPConfig(time_steps=12)
+    weights = tuple(3.0 * w for w in init_spiking_mlp(jax.random.PRNGKey(7), (5, 6, 4, 3)))
+    thresholds = (0.3, 0.25)                        # learned per-layer thresholds, as a run's weights.npz keeps them
+    x = np.asarray(jax.random.uniform(jax.random.PRNGKey(5), (3, 5)), np.float32)
+    logits, traces = spiking_forward(weights, x, "dsr", config, thresholds=thresholds)
+    nir.write(tmp_path / "mlp.nir", spiking_mlp_to_nir(weights, config, thresholds))
+    graph = nir.read(tmp_path / "mlp.nir")
+    imported = nir_to_network(graph, dt_ms=1000.0 * float(graph.metadata["dt_s"]))
+    assert imported.inputs == {"input": ("hidden_0",)} and imported.outputs == {"logits": "rate"}
+    hidden = 2                                      # each hidden layer after the first and the readout: one step later
+    n_steps = config.time_steps + hidden
+    probes = {name: Probe(f"outputs.{name}") for name in ("hidden_0", "hidden_1")}
+    probes["rate"] = Probe("populations.rate.v", stride=n_steps)
+    for example in range(len(x)):
+        state = imported.network.init(imported.params, jax.random.PRNGKey(0))
+        _, records = simulate(imported.network.step, state, n_steps, params=imported.params, dt=1000.0 * config.dt,
+                              drive=imported.drive({"input": x[example]}), probes=probes)
+        for layer, v_th in enumerate(thresholds):   # layer l's spikes are the MLP's, l steps later
+            spikes = np.asarray(records[f"hidden_{layer}"])[layer:layer + config.time_steps]
+            assert spikes.sum() > 0                 # the test sees spikes pass
+            rate = np.sum(config.rate_weights[:, None] * spikes * v_th / config.dt, axis=0)
+            np.testing.assert_allclose(rate, traces[layer + 1][example], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(records["rate"])[-1], logits[example], rtol=1e-4, atol=1e-5)
 
 
 def _first_spike_ms(counts):
@@ -247,7 +275,7 @@ def _import_error(nodes, edges):
 
 def test_exact_import_errors(tmp_path):
     x, y = nir.Input(input_type=np.array([2])), nir.Output(output_type=np.array([2]))
-    allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine"
+    allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, LI, Linear, Affine"
     assert _import_error({"x": x, "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)), "y": y},
                          [("x", "if"), ("if", "y")]) == f"NIR node 'if': got a node of type IF; {allowed_nodes}"
     inner = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])), "o": nir.Output(output_type=np.array([2]))},
@@ -256,7 +284,19 @@ def test_exact_import_errors(tmp_path):
         f"NIR node 'sub': got a node of type NIRGraph; {allowed_nodes}")
     assert _import_error({"x": x, "a": _lif(), "b": _lif(), "y": y}, [("x", "a"), ("a", "b"), ("b", "y")]) == (
         "NIR edge 'a' -> 'b': got LIF -> LIF; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
-        "Linear/Affine, Linear/Affine -> LIF/CubaLIF, LIF/CubaLIF -> Output")
+        "Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI, LIF/CubaLIF/LI -> Output")
+    leaky = nir.LI(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2))
+    assert _import_error({"x": x, "w": nir.Linear(weight=np.eye(2)), "li": leaky, "v": nir.Linear(weight=np.eye(2)),
+                          "a": _lif(), "y": y}, [("x", "w"), ("w", "li"), ("li", "v"), ("v", "a"), ("a", "y")]) == (
+        "NIR edge 'li' -> 'v': got LI -> Linear; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
+        "Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI, LIF/CubaLIF/LI -> Output")
+    current = nir.Input(input_type=np.array([2]), metadata={"signal": "current"})
+    cuba_one = nir.CubaLIF(tau_syn=np.full(2, 0.004), tau_mem=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2),
+                           v_threshold=np.ones(2))
+    assert _import_error({"x": current, "w": nir.Linear(weight=np.eye(2)), "c": cuba_one, "y": y},
+                         [("x", "w"), ("w", "c"), ("c", "y")]) == (
+        "NIR node 'w': got a current Input ('x') into a CubaLIF ('c'); allowed: a current Input's Linear/Affine into "
+        "LIF or LI nodes (bioplastic adds it to the membrane)")
     cuba = nir.CubaLIF(tau_syn=np.array([0.004, 0.005]), tau_mem=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2),
                        v_threshold=np.ones(2))
     assert _import_error({"x": x, "w": nir.Linear(weight=np.eye(2)), "c": cuba, "y": y},
