@@ -11,8 +11,9 @@ import pytest
 nir = pytest.importorskip("nir")
 
 from bioplastic._checks import BadInput  # noqa: E402
-from bioplastic.exchange.nir_graph import export_nir, network_to_nir  # noqa: E402
+from bioplastic.exchange.nir_graph import network_to_nir  # noqa: E402
 from bioplastic.exchange.nir_network import nir_to_network  # noqa: E402
+from bioplastic.exchange.nir_run import export_nir  # noqa: E402
 from bioplastic.exchange.nir_mlp import spiking_mlp_to_nir  # noqa: E402
 from bioplastic.experiments import run_protocol  # noqa: E402
 from bioplastic.networks.network import Network, Population, Projection  # noqa: E402
@@ -20,7 +21,7 @@ from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, 
 from bioplastic.neurons.izhikevich import Izhikevich  # noqa: E402
 from bioplastic.neurons.lif import LIF  # noqa: E402
 from bioplastic.neurons.spike_source import SpikeSource  # noqa: E402
-from bioplastic.runs import read_npz  # noqa: E402
+from bioplastic.runs import read_npz, write_npz  # noqa: E402
 from bioplastic.simulation import Constant, Probe, TimeSeries, simulate  # noqa: E402
 from bioplastic.synapses.connectivity import Connectivity, dense  # noqa: E402
 from bioplastic.synapses.exponential import ExponentialSynapse  # noqa: E402
@@ -211,15 +212,41 @@ def test_export_nir_writes_the_learned_weights(toy_run, tmp_path):
     assert export_nir(toy_run, path, overwrite=True) == path
 
 
-def test_export_refuses_a_continual_run(tmp_path):
-    run_dir = tmp_path / "continual"
-    run_dir.mkdir()
-    (run_dir / "protocol.toml").write_text('name = "c"\n[continual]\ntasks = 2\n')
-    (run_dir / "manifest.json").write_text(json.dumps({"status": "completed"}))
+def _finished_run(folder, protocol):
+    """A run folder as ``bioplastic run`` leaves it: protocol.toml and a manifest that says completed."""
+    folder.mkdir()
+    (folder / "protocol.toml").write_text(protocol)
+    (folder / "manifest.json").write_text(json.dumps({"status": "completed"}))
+    return folder
+
+
+CONTINUAL = 'name = "c"\n[continual]\ndataset = "mnist"\nsizes = [784, 6, 10]\nlearning_rate = 0.1\n' \
+    '[continual.neuron]\ntime_steps = 8\ndt = 0.1\n'
+
+
+def test_export_nir_writes_a_continual_runs_spiking_mlp(tmp_path):
+    run_dir = _finished_run(tmp_path / "continual", CONTINUAL)      # the files a continual run leaves (no MNIST here)
     with pytest.raises(BadInput) as error:
         export_nir(run_dir, tmp_path / "c.nir")
-    assert str(error.value) == (f"{run_dir}: got a run of a continual protocol; allowed: a run of a simulation "
-                                "protocol (exporting a continual run's spiking MLP to NIR is not supported)")
+    assert str(error.value) == f"{run_dir / 'weights.npz'}: got no file; allowed: the weights.npz a finished " \
+        "continual run writes"
+    weights = init_spiking_mlp(jax.random.PRNGKey(1), (784, 6, 10))
+    write_npz(run_dir / "weights.npz", {"weights_0": weights[0], "weights_1": weights[1],
+                                        "thresholds": np.array([0.25], np.float32)})
+    graph = nir.read(export_nir(run_dir, tmp_path / "c.nir"))
+    assert graph.metadata["protocol"] == "c" and graph.metadata["time_steps"] == 8
+    np.testing.assert_allclose(graph.nodes["layer_0"].weight, np.asarray(weights[0]).T)
+    np.testing.assert_allclose(graph.nodes["readout"].weight, np.asarray(weights[1]).T * 0.25 / 0.1, rtol=1e-6)
+    np.testing.assert_allclose(graph.nodes["hidden_0"].v_threshold, 0.3 * 0.25, rtol=1e-6)     # alpha v_th
+    np.testing.assert_allclose(graph.nodes["hidden_0"].v_reset, (0.3 - 1) * 0.25, rtol=1e-6)
+
+
+def test_export_refuses_other_kinds_of_run(tmp_path):
+    run_dir = _finished_run(tmp_path / "training", 'name = "t"\n[training]\ndataset = "mnist"\n')
+    with pytest.raises(BadInput) as error:
+        export_nir(run_dir, tmp_path / "t.nir")
+    assert str(error.value) == (f"{run_dir}: got a run of a training protocol; allowed: a run of a simulation "
+                                "protocol (its network) or of a continual protocol (its spiking MLP)")
 
 
 def _export_error(populations, projections, inputs=()):

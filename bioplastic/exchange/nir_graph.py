@@ -1,9 +1,10 @@
 """A simulation network as a Neuromorphic Intermediate Representation (NIR) graph.
 
 NIR (``nir`` package, the ``nir`` extra) is how snnTorch, Norse, Rockpool, Lava and spyx
-exchange networks. It has no learning rules: a graph is a network as it stands, and a
-run folder's learned weights (``weights.npz``) are written in place of the initial ones.
-:func:`bioplastic.exchange.nir_network.nir_to_network` reads such a graph back.
+exchange networks. It has no learning rules: a graph is a network as it stands
+(:func:`bioplastic.exchange.nir_run.export_nir` writes a run folder's learned weights in
+place of the initial ones). :func:`bioplastic.exchange.nir_network.nir_to_network` reads
+such a graph back; :mod:`bioplastic.exchange.nir_mlp` writes a continual run's spiking MLP.
 
 What becomes what
 -----------------
@@ -46,8 +47,7 @@ units, ...), a population that mixes delta and exponential synapses or exponenti
 synapses of two time constants, and external drive into a CubaLIF population (NIR passes
 every input of a CubaLIF through its synapse; bioplastic adds drive to the membrane).
 Initial states (``initial`` in a protocol) are not part of NIR either; a graph starts
-at rest. Only runs of simulation protocols are exported: a continual run's spiking MLP
-is refused.
+at rest.
 
 Example
 -------
@@ -69,18 +69,12 @@ Example
 
 from __future__ import annotations
 
-import pathlib
-
 import numpy as np
 
 from bioplastic._checks import BadInput, check_dt
-from bioplastic.exchange.run_folder import finished_simulation, output_path
-from bioplastic.experiments.simulation.build import build_experiment
 from bioplastic.networks.network import Network
 from bioplastic.neurons.lif import LIF
 from bioplastic.neurons.spike_source import SpikeSource
-from bioplastic.runs import read_npz
-from bioplastic.synapses.connectivity import Connectivity
 
 VOLTAGE_UNIT = "mV"
 INPUT_PREFIX, OUTPUT_PREFIX = "input_", "output_"
@@ -230,63 +224,3 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     return nir.CubaLIF(tau_syn=ones * tau_syn_ms / 1000.0, tau_mem=p["tau_ms"] / 1000.0, r=ones, v_leak=p["v_rest_mv"],
                        v_threshold=p["v_th_mv"], v_reset=p["v_reset_mv"],
                        w_in=ones / synapse_factor(dt_ms, tau_syn_ms), metadata=metadata)
-
-
-def export_nir(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
-    """Write the network of the finished simulation run in ``run_dir``, learned weights in place, as ``path``.
-
-    The network is built from the run's ``protocol.toml`` (its seed draws the same
-    connections); the weights of plastic projections are those in ``weights.npz``. LIF
-    populations that an ``[inputs.NAME]`` or the ``[dataset]`` drives get Input nodes,
-    those named by ``[recordings.NAME]`` Output nodes (every LIF population when no
-    recording names one). Every check is made before the file is opened.
-
-    Parameters
-    ----------
-    run_dir : str or pathlib.Path
-        A run folder that ``bioplastic run`` finished for a simulation protocol.
-    path : str or pathlib.Path
-        The file to write; its name ends ``.nir``.
-    overwrite : bool
-        Replace ``path`` if it exists.
-
-    Raises
-    ------
-    BadInput
-        ``nir`` is missing (``pip install "bioplastic[nir]"``), ``path`` is not a new
-        ``.nir`` file, ``run_dir`` is not a finished simulation run, or its network has a
-        part NIR cannot hold (see the module docstring).
-
-    Example
-    -------
-    >>> import pathlib, tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> export_nir(folder, folder / "net.h5")                          # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bioplastic._checks.BadInput: --nir .../net.h5: got a file name ending '.h5'; allowed: a file name ending .nir
-    """
-    nir = nir_module("bioplastic export --nir")
-    path = output_path(path, overwrite, "--nir", ".nir")
-    run_dir, _, _, protocol = finished_simulation(
-        run_dir, "a run of a simulation protocol (exporting a continual run's spiking MLP to NIR is not supported)")
-    experiment = build_experiment(protocol, str(run_dir / "protocol.toml"))
-    params = experiment.params
-    learned = run_dir / "weights.npz"
-    if learned.is_file():
-        arrays = read_npz(learned)
-        connectivity = dict(params["projections"])
-        for name, conn in params["projections"].items():
-            if f"{name}.weights" in arrays:
-                connectivity[name] = Connectivity(np.asarray(arrays[f"{name}.targets"]),
-                                                  np.asarray(arrays[f"{name}.weights"]), conn.n_post)
-        params = {**params, "projections": connectivity}
-    driven = [spec.target for spec in protocol.inputs.values()]
-    if protocol.dataset is not None:
-        driven.append(protocol.dataset.target)
-    recorded = [spec.population for spec in protocol.recordings.values() if spec.population is not None]
-    graph = network_to_nir(experiment.network, params, experiment.dt, inputs=list(dict.fromkeys(driven)),
-                           outputs=list(dict.fromkeys(recorded)) or None)
-    graph.metadata.update({"protocol": protocol.name, "run": run_dir.name})
-    nir.write(path, graph)
-    return path

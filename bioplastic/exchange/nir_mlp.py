@@ -66,10 +66,11 @@ def spiking_mlp_to_nir(weights, config: SpikingMLPConfig, thresholds=None):
     Example
     -------
     >>> import numpy as np
-    >>> spiking_mlp_to_nir([np.ones((2, 3))], SpikingMLPConfig())
+    >>> spiking_mlp_to_nir([np.ones((2, 3))], SpikingMLPConfig())             # doctest: +NORMALIZE_WHITESPACE
     Traceback (most recent call last):
     ...
-    bioplastic._checks.BadInput: weights: got 1 layer; allowed: two or more layers (a spiking hidden layer and the readout)
+    bioplastic._checks.BadInput: weights: got 1 layer;
+        allowed: two or more layers (a spiking hidden layer and the readout)
     """
     nir = nir_module("spiking_mlp_to_nir")
     weights = [np.asarray(w, np.float64) for w in weights]
@@ -85,8 +86,9 @@ def spiking_mlp_to_nir(weights, config: SpikingMLPConfig, thresholds=None):
         n = w.shape[1]
         nodes[f"layer_{layer}"] = nir.Linear(weight=w.T * spike_value)
         nodes[f"hidden_{layer}"] = nir.LIF(
-            tau=np.full(n, config.tau), r=np.ones(n), v_leak=np.zeros(n), v_threshold=np.full(n, config.alpha * threshold),
-            v_reset=np.full(n, (config.alpha - 1.0) * threshold), metadata={"reset": "subtract", "integration": "exact"})
+            tau=np.full(n, config.tau), r=np.ones(n), v_leak=np.zeros(n),
+            v_threshold=np.full(n, config.alpha * threshold), v_reset=np.full(n, (config.alpha - 1.0) * threshold),
+            metadata={"reset": "subtract", "integration": "exact"})
         edges += [(before, f"layer_{layer}"), (f"layer_{layer}", f"hidden_{layer}")]
         before, spike_value = f"hidden_{layer}", threshold / config.dt
     n_classes = weights[-1].shape[1]

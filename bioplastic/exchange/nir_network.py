@@ -263,7 +263,8 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
         if pre in currents:
             if kinds[post] == "CubaLIF":
                 raise BadInput(f"NIR node {name!r}", f"a current Input ({pre!r}) into a CubaLIF ({post!r})",
-                               "a current Input's Linear/Affine into LIF or LI nodes (bioplastic adds it to the membrane)")
+                               "a current Input's Linear/Affine into LIF or LI nodes (bioplastic adds it to the "
+                               "membrane)")
             currents[pre][post] = ((weight.T * gains[post]).astype(np.float32),
                                    (np.broadcast_to(bias, (sizes[post],)) * gains[post]).astype(np.float32))
             continue
