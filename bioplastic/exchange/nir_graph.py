@@ -35,14 +35,18 @@ exponential synapse raises its trace by ``w``, so the node is written with
 first order in ``dt / tau_syn``). ``dt`` is therefore part of the graph: it is stored in
 the graph's metadata (``dt_s``, seconds), with ``voltage_unit`` ``mV`` and, on each
 neuron node, bioplastic's ``integration`` (``exact`` or ``euler``), so that the reader
-rebuilds the same discretisation. Simulators that run NIR differently (another ``dt``,
+rebuilds the same discretisation. NIR's LIF resets ``v`` to ``v_reset``; a population of
+``reset = "subtract"`` (``v`` drops by ``v_th - v_reset``) is written with the node's
+metadata ``reset`` ``"subtract"``, which bioplastic's reader follows and other simulators
+may ignore (they reset to ``v_reset``, where a subtraction from the threshold itself
+lands). Simulators that run NIR differently (another ``dt``,
 forward Euler, a spike at ``v > v_threshold`` where bioplastic fires at ``v >=
 v_threshold``) agree with bioplastic up to their discretisation.
 
 What does not map (refused with :class:`~bioplastic._checks.BadInput`): learning rules
 (the weights are exported, the rule is not), transmission delays (``delay_ms > 0``),
 conductance synapses, a refractory period (``tau_ref_ms > 0``: NIR's LIF has none),
-``reset = "subtract"``, neuron types other than LIF and spike sources (Izhikevich, rate
+neuron types other than LIF and spike sources (Izhikevich, rate
 units, ...), a population that mixes delta and exponential synapses or exponential
 synapses of two time constants, and external drive into a CubaLIF population (NIR passes
 every input of a CubaLIF through its synapse; bioplastic adds drive to the membrane).
@@ -117,7 +121,7 @@ def network_to_nir(network: Network, params: dict, dt_ms: float, *, inputs=(), o
     Parameters
     ----------
     network : Network
-        LIF populations (hard reset, no refractory period) and spike sources, joined by
+        LIF populations (no refractory period) and spike sources, joined by
         projections without delay of delta or current-based exponential synapses.
     params : dict
         From ``network.params``; its connectivities' weights (mV) are written.
@@ -199,8 +203,6 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     if not isinstance(model, LIF):
         raise BadInput(where, f"neuron model {type(model).__name__}", "LIF populations and spike sources (NIR's LIF, "
                        "CubaLIF and Input nodes)")
-    if model.reset != "hard":
-        raise BadInput(f"{where}.reset", repr(model.reset), "'hard' (NIR's LIF resets v to v_reset)")
     p = {name: np.broadcast_to(np.asarray(value, np.float64), (population.size,))
          for name, value in params["populations"][population.name]._asdict().items()}
     if np.any(p["tau_ref_ms"] > 0):
@@ -211,7 +213,7 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
         if synapse is not None and synapse.conductance_based:
             raise BadInput(f"{where}: incoming synapses", "a conductance synapse (exponential_conductance)",
                            "delta or exponential current synapses (NIR has no conductance synapse)")
-    metadata = {"integration": model.integration}
+    metadata = {"integration": model.integration, "reset": model.reset}
     ones = np.ones(population.size)
     if synapses <= {None}:
         return nir.LIF(tau=p["tau_ms"] / 1000.0, r=ones, v_leak=p["v_rest_mv"], v_threshold=p["v_th_mv"],
