@@ -346,3 +346,14 @@ def test_without_nir_says_which_extra_to_install(toy_run, tmp_path, monkeypatch)
         nir_to_network(tmp_path / "x.nir", DT_MS)
     assert str(error.value) == ('nir_to_network: got no nir (the optional extra nir is not installed); '
                                 'allowed: pip install "bioplastic[nir]"')
+
+
+def test_a_projection_onto_a_spike_source_is_refused():
+    network = Network((Population("pre", SpikeSource(), 1), Population("post", SpikeSource(), 1)),
+                      (Projection("pairing", "pre", "post"),))
+    params = network.params({"pre": SpikeSource().params(), "post": SpikeSource().params()},
+                            {"pairing": dense(1, 1, 0.5)})
+    with pytest.raises(BadInput) as error:
+        network_to_nir(network, params, 0.1)
+    assert str(error.value) == ("projection 'pairing': got a projection onto the spike source 'post' (its weights "
+                                "drive nothing); allowed: projections onto LIF populations (a NIR Input takes no edge)")

@@ -13,10 +13,11 @@ What becomes what
   of one time constant: ``nir.CubaLIF`` (the synapse is part of the node);
 - a spike-source population: ``nir.Input`` of its name (the spikes come from outside);
 - a projection: ``nir.Linear`` of its name, weight the dense ``(post, pre)`` matrix of
-  its :class:`~bioplastic.synapses.connectivity.Connectivity` (mV);
+  its :class:`~bioplastic.synapses.connectivity.Connectivity` (mV); a projection onto a
+  spike source is refused (its weights drive nothing, and an Input takes no edge);
 - a LIF population that takes external drive (``inputs``): ``nir.Input`` ``input_NAME``
   with an edge into it; a population read out (``outputs``): ``nir.Output``
-  ``output_NAME`` with an edge from it.
+  ``output_NAME`` with an edge from it (a run folder's recorded LIF populations).
 
 Conventions (the NIR equations with bioplastic's units)
 --------------------------------------------------------
@@ -163,6 +164,9 @@ def network_to_nir(network: Network, params: dict, dt_ms: float, *, inputs=(), o
         if projection.delay_steps > 0:
             raise BadInput(f"projection {projection.name!r}.delay_steps", repr(projection.delay_steps),
                            "0 (NIR has no transmission delay here)")
+        if isinstance(network.population(projection.post).model, SpikeSource):
+            raise BadInput(f"projection {projection.name!r}", f"a projection onto the spike source {projection.post!r} "
+                           "(its weights drive nothing)", "projections onto LIF populations (a NIR Input takes no edge)")
         dense = np.asarray(params["projections"][projection.name].to_dense(), np.float64)
         _add(nodes, projection.name, nir.Linear(weight=dense.T))
         edges += [(projection.pre, projection.name), (projection.name, projection.post)]

@@ -30,6 +30,7 @@ from bioplastic.exchange.nir_mlp import spiking_mlp_to_nir
 from bioplastic.exchange.run_folder import finished_run, output_path
 from bioplastic.experiments.continual.build import spiking_config
 from bioplastic.experiments.simulation.build import build_experiment
+from bioplastic.neurons.spike_source import SpikeSource
 from bioplastic.runs import read_npz
 from bioplastic.synapses.connectivity import Connectivity
 
@@ -40,8 +41,8 @@ def export_nir(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
     """Write the network of the finished run in ``run_dir``, learned weights in place, as the NIR file ``path``.
 
     For a simulation run, LIF populations that an ``[inputs.NAME]`` or the ``[dataset]``
-    drives get Input nodes, those named by ``[recordings.NAME]`` Output nodes (every LIF
-    population when no recording names one); time constants are in seconds, voltages
+    drives get Input nodes, the LIF populations named by ``[recordings.NAME]`` Output nodes
+    (every LIF population when no recording names one); time constants are in seconds, voltages
     and weights in mV (see :mod:`bioplastic.exchange.nir_graph`). For a continual run, the
     spiking MLP of :mod:`bioplastic.exchange.nir_mlp` (dimensionless time written as
     seconds). Every check is made before the file is opened.
@@ -102,7 +103,8 @@ def _simulation_graph(run_dir: pathlib.Path, protocol):
     driven = [spec.target for spec in protocol.inputs.values()]
     if protocol.dataset is not None:
         driven.append(protocol.dataset.target)
-    recorded = [spec.population for spec in protocol.recordings.values() if spec.population is not None]
+    recorded = [spec.population for spec in protocol.recordings.values() if spec.population is not None
+                and not isinstance(experiment.network.population(spec.population).model, SpikeSource)]
     return network_to_nir(experiment.network, params, experiment.dt, inputs=list(dict.fromkeys(driven)),
                           outputs=list(dict.fromkeys(recorded)) or None)
 
