@@ -92,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("run_dir", metavar="RUN_DIR", help="a finished run folder")
     export.add_argument("--nwb", metavar="FILE.nwb", help="spikes, sampled variables and the protocol as a Neurodata "
                         "Without Borders file (needs the nwb extra)")
-    export.add_argument("--nir", metavar="FILE.nir", help="the network as it stands after the run, as a Neuromorphic "
-                        "Intermediate Representation graph (needs the nir extra)")
+    export.add_argument("--nir", metavar="FILE.nir", help="the network as it stands after the run (a simulation run's "
+                        "network, a continual run's spiking MLP) as a Neuromorphic Intermediate Representation graph "
+                        "(needs the nir extra)")
     export.add_argument("--overwrite", action="store_true", help="replace existing output files")
     data = commands.add_parser("data", help="datasets: list what is cached, fetch what is missing")
     data_commands = data.add_subparsers(dest="data_command", required=True)
@@ -155,7 +156,7 @@ def _export(args) -> None:
         from bioplastic.exchange.nwb_file import export_nwb
         print(f"NWB file: {export_nwb(args.run_dir, args.nwb, overwrite=args.overwrite)}")
     if args.nir is not None:
-        from bioplastic.exchange.nir_graph import export_nir
+        from bioplastic.exchange.nir_run import export_nir
         print(f"NIR graph: {export_nir(args.run_dir, args.nir, overwrite=args.overwrite)}")
 
 

@@ -13,14 +13,17 @@ nir = pytest.importorskip("nir")
 from toy_protocols import ROOT, TOY  # noqa: E402
 
 from bioplastic._checks import BadInput  # noqa: E402
-from bioplastic.exchange.nir_graph import export_nir, network_to_nir  # noqa: E402
+from bioplastic.exchange.nir_graph import network_to_nir  # noqa: E402
 from bioplastic.exchange.nir_network import nir_to_network  # noqa: E402
+from bioplastic.exchange.nir_run import export_nir  # noqa: E402
+from bioplastic.exchange.nir_mlp import spiking_mlp_to_nir  # noqa: E402
 from bioplastic.experiments import run_protocol  # noqa: E402
 from bioplastic.networks.network import Network, Population, Projection  # noqa: E402
+from bioplastic.networks.spiking_mlp import SpikingMLPConfig, init_spiking_mlp, spiking_forward  # noqa: E402
 from bioplastic.neurons.izhikevich import Izhikevich  # noqa: E402
 from bioplastic.neurons.lif import LIF  # noqa: E402
 from bioplastic.neurons.spike_source import SpikeSource  # noqa: E402
-from bioplastic.runs import read_npz  # noqa: E402
+from bioplastic.runs import read_npz, write_npz  # noqa: E402
 from bioplastic.simulation import Constant, Probe, TimeSeries, simulate  # noqa: E402
 from bioplastic.synapses.connectivity import Connectivity, dense  # noqa: E402
 from bioplastic.synapses.exponential import ExponentialSynapse  # noqa: E402
@@ -29,9 +32,9 @@ DT_MS = 0.1
 N_STEPS = 300                 # 30 ms
 
 
-def _small_network(integration):
+def _small_network(integration, reset="hard"):
     """3 spike sources -> (exponential synapses) 4 LIF -> (delta synapses) 2 LIF, which also take external drive."""
-    lif = LIF(integration=integration)
+    lif = LIF(integration=integration, reset=reset)
     net = Network((Population("src", SpikeSource(), 3), Population("hidden", lif, 4), Population("out", lif, 2)),
                   (Projection("ff", "src", "hidden", ExponentialSynapse(4.0)), Projection("fb", "hidden", "out")))
     rng = np.random.default_rng(3)
@@ -55,9 +58,9 @@ def _run(net, params, drive):
     return {name: np.asarray(value) for name, value in records.items()}
 
 
-@pytest.mark.parametrize("integration", ["exact", "euler"])
-def test_export_then_import_reproduces_the_spikes(integration, tmp_path):
-    net, params, spikes = _small_network(integration)
+@pytest.mark.parametrize("integration, reset", [("exact", "hard"), ("euler", "hard"), ("exact", "subtract")])
+def test_export_then_import_reproduces_the_spikes(integration, reset, tmp_path):
+    net, params, spikes = _small_network(integration, reset)
     graph = network_to_nir(net, params, DT_MS, inputs=["src", "out"])
     assert {name: type(node).__name__ for name, node in graph.nodes.items()} == {
         "src": "Input", "hidden": "CubaLIF", "out": "LIF", "ff": "Linear", "fb": "Linear", "input_out": "Input",
@@ -72,6 +75,32 @@ def test_export_then_import_reproduces_the_spikes(integration, tmp_path):
         np.testing.assert_array_equal(again[name], original[name])
     assert imported.inputs == {"src": ("src",), "input_out": ("out",)}
     assert imported.outputs == {"output_hidden": "hidden", "output_out": "out"}
+
+
+def test_spiking_mlp_export_then_import_reproduces_its_rates_and_logits(tmp_path):
+    config = SpikingMLPConfig(time_steps=12)
+    weights = tuple(3.0 * w for w in init_spiking_mlp(jax.random.PRNGKey(7), (5, 6, 4, 3)))
+    thresholds = (0.3, 0.25)                        # learned per-layer thresholds, as a run's weights.npz keeps them
+    x = np.asarray(jax.random.uniform(jax.random.PRNGKey(5), (3, 5)), np.float32)
+    logits, traces = spiking_forward(weights, x, "dsr", config, thresholds=thresholds)
+    nir.write(tmp_path / "mlp.nir", spiking_mlp_to_nir(weights, config, thresholds))
+    graph = nir.read(tmp_path / "mlp.nir")
+    imported = nir_to_network(graph, dt_ms=1000.0 * float(graph.metadata["dt_s"]))
+    assert imported.inputs == {"input": ("hidden_0",)} and imported.outputs == {"logits": "rate"}
+    hidden = 2                                      # each hidden layer after the first and the readout: one step later
+    n_steps = config.time_steps + hidden
+    probes = {name: Probe(f"outputs.{name}") for name in ("hidden_0", "hidden_1")}
+    probes["rate"] = Probe("populations.rate.v", stride=n_steps)
+    for example in range(len(x)):
+        state = imported.network.init(imported.params, jax.random.PRNGKey(0))
+        _, records = simulate(imported.network.step, state, n_steps, params=imported.params, dt=1000.0 * config.dt,
+                              drive=imported.drive({"input": x[example]}), probes=probes)
+        for layer, v_th in enumerate(thresholds):   # layer l's spikes are the MLP's, l steps later
+            spikes = np.asarray(records[f"hidden_{layer}"])[layer:layer + config.time_steps]
+            assert spikes.sum() > 0                 # the test sees spikes pass
+            rate = np.sum(config.rate_weights[:, None] * spikes * v_th / config.dt, axis=0)
+            np.testing.assert_allclose(rate, traces[layer + 1][example], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(records["rate"])[-1], logits[example], rtol=1e-4, atol=1e-5)
 
 
 def _first_spike_ms(counts):
@@ -145,15 +174,41 @@ def test_export_nir_writes_the_learned_weights(toy_run, tmp_path):
     assert export_nir(toy_run, path, overwrite=True) == path
 
 
-def test_export_refuses_a_continual_run(tmp_path):
-    run_dir = tmp_path / "continual"
-    run_dir.mkdir()
-    (run_dir / "protocol.toml").write_text('name = "c"\n[continual]\ntasks = 2\n')
-    (run_dir / "manifest.json").write_text(json.dumps({"status": "completed"}))
+def _finished_run(folder, protocol):
+    """A run folder as ``bioplastic run`` leaves it: protocol.toml and a manifest that says completed."""
+    folder.mkdir()
+    (folder / "protocol.toml").write_text(protocol)
+    (folder / "manifest.json").write_text(json.dumps({"status": "completed"}))
+    return folder
+
+
+CONTINUAL = 'name = "c"\n[continual]\ndataset = "mnist"\nsizes = [784, 6, 10]\nlearning_rate = 0.1\n' \
+    '[continual.neuron]\ntime_steps = 8\ndt = 0.1\n'
+
+
+def test_export_nir_writes_a_continual_runs_spiking_mlp(tmp_path):
+    run_dir = _finished_run(tmp_path / "continual", CONTINUAL)      # the files a continual run leaves (no MNIST here)
     with pytest.raises(BadInput) as error:
         export_nir(run_dir, tmp_path / "c.nir")
-    assert str(error.value) == (f"{run_dir}: got a run of a continual protocol; allowed: a run of a simulation "
-                                "protocol (exporting a continual run's spiking MLP to NIR is not supported)")
+    assert str(error.value) == f"{run_dir / 'weights.npz'}: got no file; allowed: the weights.npz a finished " \
+        "continual run writes"
+    weights = init_spiking_mlp(jax.random.PRNGKey(1), (784, 6, 10))
+    write_npz(run_dir / "weights.npz", {"weights_0": weights[0], "weights_1": weights[1],
+                                        "thresholds": np.array([0.25], np.float32)})
+    graph = nir.read(export_nir(run_dir, tmp_path / "c.nir"))
+    assert graph.metadata["protocol"] == "c" and graph.metadata["time_steps"] == 8
+    np.testing.assert_allclose(graph.nodes["layer_0"].weight, np.asarray(weights[0]).T)
+    np.testing.assert_allclose(graph.nodes["readout"].weight, np.asarray(weights[1]).T * 0.25 / 0.1, rtol=1e-6)
+    np.testing.assert_allclose(graph.nodes["hidden_0"].v_threshold, 0.3 * 0.25, rtol=1e-6)     # alpha v_th
+    np.testing.assert_allclose(graph.nodes["hidden_0"].v_reset, (0.3 - 1) * 0.25, rtol=1e-6)
+
+
+def test_export_refuses_other_kinds_of_run(tmp_path):
+    run_dir = _finished_run(tmp_path / "training", 'name = "t"\n[training]\ndataset = "mnist"\n')
+    with pytest.raises(BadInput) as error:
+        export_nir(run_dir, tmp_path / "t.nir")
+    assert str(error.value) == (f"{run_dir}: got a run of a training protocol; allowed: a run of a simulation "
+                                "protocol (its network) or of a continual protocol (its spiking MLP)")
 
 
 def _export_error(populations, projections, inputs=()):
@@ -168,8 +223,6 @@ def _export_error(populations, projections, inputs=()):
 
 def test_exact_export_errors():
     lif, src = Population("a", LIF(), 2), Population("s", SpikeSource(), 2)
-    assert _export_error((Population("a", LIF(reset="subtract"), 2),), ()) == (
-        "population 'a'.reset: got 'subtract'; allowed: 'hard' (NIR's LIF resets v to v_reset)")
     assert _export_error((Population("i", Izhikevich(), 2),), ()) == (
         "population 'i': got neuron model Izhikevich; allowed: LIF populations and spike sources (NIR's LIF, CubaLIF "
         "and Input nodes)")
@@ -209,7 +262,7 @@ def _import_error(nodes, edges):
 
 def test_exact_import_errors(tmp_path):
     x, y = nir.Input(input_type=np.array([2])), nir.Output(output_type=np.array([2]))
-    allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine"
+    allowed_nodes = "allowed: one of Input, Output, LIF, CubaLIF, LI, Linear, Affine"
     assert _import_error({"x": x, "if": nir.IF(r=np.ones(2), v_threshold=np.ones(2)), "y": y},
                          [("x", "if"), ("if", "y")]) == f"NIR node 'if': got a node of type IF; {allowed_nodes}"
     inner = nir.NIRGraph(nodes={"i": nir.Input(input_type=np.array([2])), "o": nir.Output(output_type=np.array([2]))},
@@ -218,7 +271,19 @@ def test_exact_import_errors(tmp_path):
         f"NIR node 'sub': got a node of type NIRGraph; {allowed_nodes}")
     assert _import_error({"x": x, "a": _lif(), "b": _lif(), "y": y}, [("x", "a"), ("a", "b"), ("b", "y")]) == (
         "NIR edge 'a' -> 'b': got LIF -> LIF; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
-        "Linear/Affine, Linear/Affine -> LIF/CubaLIF, LIF/CubaLIF -> Output")
+        "Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI, LIF/CubaLIF/LI -> Output")
+    leaky = nir.LI(tau=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2))
+    assert _import_error({"x": x, "w": nir.Linear(weight=np.eye(2)), "li": leaky, "v": nir.Linear(weight=np.eye(2)),
+                          "a": _lif(), "y": y}, [("x", "w"), ("w", "li"), ("li", "v"), ("v", "a"), ("a", "y")]) == (
+        "NIR edge 'li' -> 'v': got LI -> Linear; allowed: Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> "
+        "Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI, LIF/CubaLIF/LI -> Output")
+    current = nir.Input(input_type=np.array([2]), metadata={"signal": "current"})
+    cuba_one = nir.CubaLIF(tau_syn=np.full(2, 0.004), tau_mem=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2),
+                           v_threshold=np.ones(2))
+    assert _import_error({"x": current, "w": nir.Linear(weight=np.eye(2)), "c": cuba_one, "y": y},
+                         [("x", "w"), ("w", "c"), ("c", "y")]) == (
+        "NIR node 'w': got a current Input ('x') into a CubaLIF ('c'); allowed: a current Input's Linear/Affine into "
+        "LIF or LI nodes (bioplastic adds it to the membrane)")
     cuba = nir.CubaLIF(tau_syn=np.array([0.004, 0.005]), tau_mem=np.full(2, 0.01), r=np.ones(2), v_leak=np.zeros(2),
                        v_threshold=np.ones(2))
     assert _import_error({"x": x, "w": nir.Linear(weight=np.eye(2)), "c": cuba, "y": y},

@@ -1,9 +1,10 @@
 """A simulation network as a Neuromorphic Intermediate Representation (NIR) graph.
 
 NIR (``nir`` package, the ``nir`` extra) is how snnTorch, Norse, Rockpool, Lava and spyx
-exchange networks. It has no learning rules: a graph is a network as it stands, and a
-run folder's learned weights (``weights.npz``) are written in place of the initial ones.
-:func:`bioplastic.exchange.nir_network.nir_to_network` reads such a graph back.
+exchange networks. It has no learning rules: a graph is a network as it stands
+(:func:`bioplastic.exchange.nir_run.export_nir` writes a run folder's learned weights in
+place of the initial ones). :func:`bioplastic.exchange.nir_network.nir_to_network` reads
+such a graph back; :mod:`bioplastic.exchange.nir_mlp` writes a continual run's spiking MLP.
 
 What becomes what
 -----------------
@@ -35,20 +36,23 @@ exponential synapse raises its trace by ``w``, so the node is written with
 first order in ``dt / tau_syn``). ``dt`` is therefore part of the graph: it is stored in
 the graph's metadata (``dt_s``, seconds), with ``voltage_unit`` ``mV`` and, on each
 neuron node, bioplastic's ``integration`` (``exact`` or ``euler``), so that the reader
-rebuilds the same discretisation. Simulators that run NIR differently (another ``dt``,
+rebuilds the same discretisation. NIR's LIF resets ``v`` to ``v_reset``; a population of
+``reset = "subtract"`` (``v`` drops by ``v_th - v_reset``) is written with the node's
+metadata ``reset`` ``"subtract"``, which bioplastic's reader follows and other simulators
+may ignore (they reset to ``v_reset``, where a subtraction from the threshold itself
+lands). Simulators that run NIR differently (another ``dt``,
 forward Euler, a spike at ``v > v_threshold`` where bioplastic fires at ``v >=
 v_threshold``) agree with bioplastic up to their discretisation.
 
 What does not map (refused with :class:`~bioplastic._checks.BadInput`): learning rules
 (the weights are exported, the rule is not), transmission delays (``delay_ms > 0``),
 conductance synapses, a refractory period (``tau_ref_ms > 0``: NIR's LIF has none),
-``reset = "subtract"``, neuron types other than LIF and spike sources (Izhikevich, rate
+neuron types other than LIF and spike sources (Izhikevich, rate
 units, ...), a population that mixes delta and exponential synapses or exponential
 synapses of two time constants, and external drive into a CubaLIF population (NIR passes
 every input of a CubaLIF through its synapse; bioplastic adds drive to the membrane).
 Initial states (``initial`` in a protocol) are not part of NIR either; a graph starts
-at rest. Only runs of simulation protocols are exported: a continual run's spiking MLP
-is refused.
+at rest.
 
 Example
 -------
@@ -70,18 +74,12 @@ Example
 
 from __future__ import annotations
 
-import pathlib
-
 import numpy as np
 
 from bioplastic._checks import BadInput, check_dt
-from bioplastic.exchange.run_folder import finished_simulation, output_path
-from bioplastic.experiments.simulation.build import build_experiment
 from bioplastic.networks.network import Network
 from bioplastic.neurons.lif import LIF
 from bioplastic.neurons.spike_source import SpikeSource
-from bioplastic.runs import read_npz
-from bioplastic.synapses.connectivity import Connectivity
 
 VOLTAGE_UNIT = "mV"
 INPUT_PREFIX, OUTPUT_PREFIX = "input_", "output_"
@@ -124,7 +122,7 @@ def network_to_nir(network: Network, params: dict, dt_ms: float, *, inputs=(), o
     Parameters
     ----------
     network : Network
-        LIF populations (hard reset, no refractory period) and spike sources, joined by
+        LIF populations (no refractory period) and spike sources, joined by
         projections without delay of delta or current-based exponential synapses.
     params : dict
         From ``network.params``; its connectivities' weights (mV) are written.
@@ -209,8 +207,6 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     if not isinstance(model, LIF):
         raise BadInput(where, f"neuron model {type(model).__name__}", "LIF populations and spike sources (NIR's LIF, "
                        "CubaLIF and Input nodes)")
-    if model.reset != "hard":
-        raise BadInput(f"{where}.reset", repr(model.reset), "'hard' (NIR's LIF resets v to v_reset)")
     p = {name: np.broadcast_to(np.asarray(value, np.float64), (population.size,))
          for name, value in params["populations"][population.name]._asdict().items()}
     if np.any(p["tau_ref_ms"] > 0):
@@ -221,7 +217,7 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
         if synapse is not None and synapse.conductance_based:
             raise BadInput(f"{where}: incoming synapses", "a conductance synapse (exponential_conductance)",
                            "delta or exponential current synapses (NIR has no conductance synapse)")
-    metadata = {"integration": model.integration}
+    metadata = {"integration": model.integration, "reset": model.reset}
     ones = np.ones(population.size)
     if synapses <= {None}:
         return nir.LIF(tau=p["tau_ms"] / 1000.0, r=ones, v_leak=p["v_rest_mv"], v_threshold=p["v_th_mv"],
@@ -234,64 +230,3 @@ def _population_node(nir, network: Network, params: dict, population, dt_ms: flo
     return nir.CubaLIF(tau_syn=ones * tau_syn_ms / 1000.0, tau_mem=p["tau_ms"] / 1000.0, r=ones, v_leak=p["v_rest_mv"],
                        v_threshold=p["v_th_mv"], v_reset=p["v_reset_mv"],
                        w_in=ones / synapse_factor(dt_ms, tau_syn_ms), metadata=metadata)
-
-
-def export_nir(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
-    """Write the network of the finished simulation run in ``run_dir``, learned weights in place, as ``path``.
-
-    The network is built from the run's ``protocol.toml`` (its seed draws the same
-    connections); the weights of plastic projections are those in ``weights.npz``. LIF
-    populations that an ``[inputs.NAME]`` or the ``[dataset]`` drives get Input nodes,
-    those named by ``[recordings.NAME]`` Output nodes (every LIF population when no
-    recording names one). Every check is made before the file is opened.
-
-    Parameters
-    ----------
-    run_dir : str or pathlib.Path
-        A run folder that ``bioplastic run`` finished for a simulation protocol.
-    path : str or pathlib.Path
-        The file to write; its name ends ``.nir``.
-    overwrite : bool
-        Replace ``path`` if it exists.
-
-    Raises
-    ------
-    BadInput
-        ``nir`` is missing (``pip install "bioplastic[nir]"``), ``path`` is not a new
-        ``.nir`` file, ``run_dir`` is not a finished simulation run, or its network has a
-        part NIR cannot hold (see the module docstring).
-
-    Example
-    -------
-    >>> import pathlib, tempfile
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> export_nir(folder, folder / "net.h5")                          # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    bioplastic._checks.BadInput: --nir .../net.h5: got a file name ending '.h5'; allowed: a file name ending .nir
-    """
-    nir = nir_module("bioplastic export --nir")
-    path = output_path(path, overwrite, "--nir", ".nir")
-    run_dir, _, _, protocol = finished_simulation(
-        run_dir, "a run of a simulation protocol (exporting a continual run's spiking MLP to NIR is not supported)")
-    experiment = build_experiment(protocol, str(run_dir / "protocol.toml"))
-    params = experiment.params
-    learned = run_dir / "weights.npz"
-    if learned.is_file():
-        arrays = read_npz(learned)
-        connectivity = dict(params["projections"])
-        for name, conn in params["projections"].items():
-            if f"{name}.weights" in arrays:
-                connectivity[name] = Connectivity(np.asarray(arrays[f"{name}.targets"]),
-                                                  np.asarray(arrays[f"{name}.weights"]), conn.n_post)
-        params = {**params, "projections": connectivity}
-    driven = [spec.target for spec in protocol.inputs.values()]
-    if protocol.dataset is not None:
-        driven.append(protocol.dataset.target)
-    recorded = [spec.population for spec in protocol.recordings.values() if spec.population is not None
-                and not isinstance(experiment.network.population(spec.population).model, SpikeSource)]
-    graph = network_to_nir(experiment.network, params, experiment.dt, inputs=list(dict.fromkeys(driven)),
-                           outputs=list(dict.fromkeys(recorded)) or None)
-    graph.metadata.update({"protocol": protocol.name, "run": run_dir.name})
-    nir.write(path, graph)
-    return path

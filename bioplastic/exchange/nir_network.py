@@ -4,8 +4,12 @@ The reading of :mod:`bioplastic.exchange.nir_graph` (its conventions hold here t
 constants in seconds, voltages and weights in mV, an input held over its step):
 
 - ``nir.LIF`` -> a LIF population: ``tau_ms = 1000 tau``, ``v_rest_mv = v_leak``,
-  ``v_th_mv = v_threshold``, ``v_reset_mv = v_reset``, no refractory period, hard reset;
+  ``v_th_mv = v_threshold``, ``v_reset_mv = v_reset``, no refractory period, hard reset
+  (``reset = "subtract"`` in the node's metadata: ``v`` drops by ``v_threshold - v_reset``,
+  as :mod:`bioplastic.exchange.nir_mlp` writes the spiking MLP);
   ``r`` multiplies every input of the node (the weights into it, its external drive);
+- ``nir.LI`` -> a LIF population that never fires (``v_th_mv`` the largest float32): its
+  membrane ``v`` (probe ``populations.NAME.v``) is the node's output;
 - ``nir.CubaLIF`` -> a LIF population whose incoming projections have exponential current
   synapses of ``tau_ms = 1000 tau_syn`` (one value for the node); a weight ``W`` into
   neuron ``j`` becomes ``W r_j w_in_j (1 - exp(-dt / tau_syn))``, the rise of ``r I`` over
@@ -15,7 +19,9 @@ constants in seconds, voltages and weights in mV, an input held over its step):
   ``NAME_bias`` of one neuron that fires every step, through a projection ``NAME_bias``;
 - ``nir.Input`` -> a spike-source population of its name when it feeds Linear/Affine nodes
   (an input value > 0 is a spike), or external drive (``r`` times the value, mV) when it
-  feeds a LIF node directly;
+  feeds a LIF node directly; an Input with metadata ``signal = "current"`` feeding
+  Linear/Affine nodes is no population: its value ``x`` drives the LIF/LI node after each
+  with ``r (W x + bias)`` (mV), in the same step;
 - ``nir.Output`` -> the population whose output it reads.
 
 Each LIF population integrates as the node's metadata ``integration`` says (bioplastic
@@ -25,9 +31,10 @@ simulator that runs feed-forward layers within one step sees it that many steps 
 NIR's threshold is ``v > v_threshold``, bioplastic's ``v >= v_th``. A graph starts at rest
 (``v = v_leak``, no synaptic current).
 
-Any other node (Delay, Conv, IF, LI, I, Threshold, Flatten, Scale, a nested NIRGraph, ...),
+Any other node (Delay, Conv, IF, I, Threshold, Flatten, Scale, a nested NIRGraph, ...),
 a node of several dimensions or an edge other than Input -> Linear/Affine, Input -> LIF,
-LIF/CubaLIF -> Linear/Affine, Linear/Affine -> LIF/CubaLIF and LIF/CubaLIF -> Output is a
+LIF/CubaLIF -> Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI and LIF/CubaLIF/LI -> Output
+(and a current Input's Linear/Affine into a CubaLIF) is a
 :class:`~bioplastic._checks.BadInput` naming the node or edge.
 
 Example
@@ -66,10 +73,11 @@ from bioplastic.simulation import Constant, TimeSeries
 from bioplastic.synapses.connectivity import dense
 from bioplastic.synapses.exponential import ExponentialSynapse
 
-NODE_TYPES = ("Input", "Output", "LIF", "CubaLIF", "Linear", "Affine")
-EDGES = ("Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> Linear/Affine, Linear/Affine -> LIF/CubaLIF, "
-         "LIF/CubaLIF -> Output")
-NEURON_NODES, LINEAR_NODES = ("LIF", "CubaLIF"), ("Linear", "Affine")
+NODE_TYPES = ("Input", "Output", "LIF", "CubaLIF", "LI", "Linear", "Affine")
+EDGES = ("Input -> Linear/Affine, Input -> LIF, LIF/CubaLIF -> Linear/Affine, Linear/Affine -> LIF/CubaLIF/LI, "
+         "LIF/CubaLIF/LI -> Output")
+NEURON_NODES, LINEAR_NODES = ("LIF", "CubaLIF", "LI"), ("Linear", "Affine")
+NEVER = float(np.finfo(np.float32).max)      # the threshold of an LI node's population: never reached
 BIAS = "_bias"
 
 
@@ -93,6 +101,9 @@ class NIRNetwork:
         (1 for a spike source); used by :meth:`drive`.
     bias_sources : tuple of str
         The always-firing spike sources of Affine biases (``NAME_bias``), driven by :meth:`drive`.
+    currents : dict
+        Current Input node name -> ``{population: (matrix (n_in, size), offset (size,))}``:
+        its value ``x`` drives the population with ``x @ matrix + offset`` (mV).
 
     Example
     -------
@@ -112,6 +123,7 @@ class NIRNetwork:
     outputs: dict
     scales: dict
     bias_sources: tuple = ()
+    currents: dict = dataclasses.field(default_factory=dict)
 
     def drive(self, values: dict) -> dict:
         """The network's drive: population -> bioplastic inputs, from the values of the Input nodes.
@@ -145,15 +157,18 @@ class NIRNetwork:
         bioplastic._checks.BadInput: values: got no entry for Input node 'x'; allowed: one array per Input node: x
         """
         drive: dict = {}
-        for name, scales in self.scales.items():
+        terms = [(name, population, lambda value, scale=scale: value * np.asarray(scale, np.float32))
+                 for name, scales in self.scales.items() for population, scale in scales.items()]
+        terms += [(name, population, lambda value, matrix=matrix, offset=offset: value @ matrix + offset)
+                  for name, mapped in self.currents.items() for population, (matrix, offset) in mapped.items()]
+        for name, population, transform in terms:
             if name not in values:
                 raise BadInput("values", f"no entry for Input node {name!r}",
-                               f"one array per Input node: {', '.join(self.scales)}")
+                               f"one array per Input node: {', '.join(dict.fromkeys([*self.scales, *self.currents]))}")
             value = np.asarray(values[name], np.float32)
-            for population, scale in scales.items():
-                scaled = (value * np.asarray(scale, np.float32)).astype(np.float32)
-                term = TimeSeries(scaled) if value.ndim == 2 else Constant(scaled)
-                drive[population] = drive.get(population, ()) + (term,)
+            scaled = np.asarray(transform(value), np.float32)
+            term = TimeSeries(scaled) if value.ndim == 2 else Constant(scaled)
+            drive[population] = drive.get(population, ()) + (term,)
         for name in self.bias_sources:
             drive[name] = (Constant(np.ones(1, np.float32)),)
         return drive
@@ -193,7 +208,7 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     Traceback (most recent call last):
     ...
     bioplastic._checks.BadInput: NIR node 'd': got a node of type Delay;
-        allowed: one of Input, Output, LIF, CubaLIF, Linear, Affine
+        allowed: one of Input, Output, LIF, CubaLIF, LI, Linear, Affine
     """
     nir = nir_module("nir_to_network")
     dt_ms = check_dt(dt_ms)
@@ -210,25 +225,29 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     incoming = {name: [] for name in graph.nodes}
     outgoing = {name: [] for name in graph.nodes}
     for source, target in graph.edges:
-        allowed = {"Input": NEURON_NODES[:1] + LINEAR_NODES, "LIF": LINEAR_NODES + ("Output",),
-                   "CubaLIF": LINEAR_NODES + ("Output",), "Linear": NEURON_NODES, "Affine": NEURON_NODES}
+        allowed = {"Input": ("LIF",) + LINEAR_NODES, "LIF": LINEAR_NODES + ("Output",),
+                   "CubaLIF": LINEAR_NODES + ("Output",), "LI": ("Output",), "Linear": NEURON_NODES,
+                   "Affine": NEURON_NODES}
         if kinds[target] not in allowed.get(kinds[source], ()):
             raise BadInput(f"NIR edge {source!r} -> {target!r}", f"{kinds[source]} -> {kinds[target]}", EDGES)
         incoming[target].append(source)
         outgoing[source].append(target)
 
-    populations, neuron_params, gains = [], {}, {}
+    populations, neuron_params, gains, currents = [], {}, {}, {}
     for name, node in graph.nodes.items():
         if kinds[name] in NEURON_NODES:
             population, params, gain = _neuron_population(name, node, kinds[name], dt_ms, integration)
             populations.append(population)
             neuron_params[name], gains[name] = params, gain
+        elif kinds[name] == "Input" and _current(node):
+            currents[name] = {}
         elif kinds[name] == "Input" and any(kinds[t] in LINEAR_NODES for t in outgoing[name]):
             populations.append(Population(name, SpikeSource(), _size(name, node.input_type["input"])))
             neuron_params[name] = SpikeSource().params()
 
     projections, connectivity, bias_sources = [], {}, []
     sizes = {p.name: p.size for p in populations}
+    sizes.update({name: _size(name, graph.nodes[name].input_type["input"]) for name in currents})
     for name, node in graph.nodes.items():
         if kinds[name] not in LINEAR_NODES:
             continue
@@ -240,10 +259,18 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
         if weight.shape != (sizes[post], sizes[pre]):
             raise BadInput(f"NIR node {name!r}.weight", f"shape {weight.shape}",
                            f"(size of {post!r}, size of {pre!r}) = {(sizes[post], sizes[pre])}")
+        bias = np.asarray(getattr(node, "bias", 0.0), np.float64)
+        if pre in currents:
+            if kinds[post] == "CubaLIF":
+                raise BadInput(f"NIR node {name!r}", f"a current Input ({pre!r}) into a CubaLIF ({post!r})",
+                               "a current Input's Linear/Affine into LIF or LI nodes (bioplastic adds it to the "
+                               "membrane)")
+            currents[pre][post] = ((weight.T * gains[post]).astype(np.float32),
+                                   (np.broadcast_to(bias, (sizes[post],)) * gains[post]).astype(np.float32))
+            continue
         synapse = ExponentialSynapse(float(graph.nodes[post].tau_syn[0]) * 1000.0) if kinds[post] == "CubaLIF" else None
         projections.append(Projection(name, pre, post, synapse))
         connectivity[name] = _dense(weight.T * gains[post])
-        bias = np.asarray(getattr(node, "bias", 0.0), np.float64)
         if np.any(bias != 0):
             populations.append(Population(name + BIAS, SpikeSource(), 1))
             bias_sources.append(name + BIAS)
@@ -256,12 +283,17 @@ def nir_to_network(graph, dt_ms: float, *, integration: str = "exact") -> NIRNet
     for name in graph.nodes:
         if kinds[name] == "Input":
             direct = [t for t in outgoing[name] if kinds[t] == "LIF"]
-            scales[name] = {name: 1.0} if name in sizes else {}
+            scales[name] = {name: 1.0} if name in sizes and name not in currents else {}
             scales[name].update({target: gains[target] for target in direct})
-            inputs[name] = tuple(scales[name])
+            inputs[name] = tuple(dict.fromkeys([*scales[name], *currents.get(name, {})]))
     outputs = {name: incoming[name][0] for name in graph.nodes if kinds[name] == "Output" and incoming[name]}
     return NIRNetwork(network, network.params(neuron_params, connectivity), inputs, outputs, scales,
-                      tuple(bias_sources))
+                      tuple(bias_sources), currents)
+
+
+def _current(node) -> bool:
+    """Whether an Input node carries a current (metadata ``signal = "current"``) rather than spikes."""
+    return str(node.metadata.get("signal", "spikes")) == "current"
 
 
 def _size(name: str, shape) -> int:
@@ -278,8 +310,8 @@ def _dense(weights: np.ndarray):
 
 
 def _neuron_population(name: str, node, kind: str, dt_ms: float, integration: str):
-    """``(population, LIF params, gain on its inputs)`` of a LIF or CubaLIF node."""
-    tau = node.tau if kind == "LIF" else node.tau_mem
+    """``(population, LIF params, gain on its inputs)`` of a LIF, CubaLIF or LI node."""
+    tau = node.tau_mem if kind == "CubaLIF" else node.tau
     size = _size(name, np.shape(tau))
     if kind == "CubaLIF":
         tau_syn = np.asarray(node.tau_syn, np.float64)
@@ -290,7 +322,9 @@ def _neuron_population(name: str, node, kind: str, dt_ms: float, integration: st
                                                                                                     tau_syn * 1000.0)
     else:
         gain = np.asarray(node.r, np.float64) * np.ones(size)
-    model = LIF(integration=str(node.metadata.get("integration", integration)))
+    model = LIF(integration=str(node.metadata.get("integration", integration)),
+                reset=str(node.metadata.get("reset", "hard")))
+    threshold, reset = (NEVER, node.v_leak) if kind == "LI" else (node.v_threshold, node.v_reset)
     params = model.params(tau_ms=np.asarray(tau, np.float64) * 1000.0, v_rest_mv=node.v_leak,
-                          v_th_mv=node.v_threshold, v_reset_mv=node.v_reset)
+                          v_th_mv=threshold, v_reset_mv=reset)
     return Population(name, model, size), params, gain

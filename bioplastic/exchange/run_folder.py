@@ -1,10 +1,10 @@
 """What every exporter checks first: the file it is asked to write, and the finished run it reads.
 
 :func:`output_path` refuses a file of the wrong suffix, an existing file (unless asked to
-replace it) and a file in a folder that does not exist; :func:`finished_simulation`
-reads a run folder's ``protocol.toml`` and ``manifest.json`` and refuses anything but a
-finished (``status`` ``completed``) run of a simulation protocol. Both raise
-:class:`~bioplastic._checks.BadInput` before anything is written.
+replace it) and a file in a folder that does not exist; :func:`finished_run` reads a run
+folder's ``protocol.toml`` and ``manifest.json`` and refuses anything but a finished
+(``status`` ``completed``) run of the protocol kinds asked for (:func:`finished_simulation`:
+simulation protocols). Both raise :class:`~bioplastic._checks.BadInput` before anything is written.
 
 Example
 -------
@@ -80,6 +80,29 @@ def finished_simulation(run_dir, simulation_only: str):
     ...
     bioplastic._checks.BadInput: /no/such/run: got no folder; allowed: a run folder made by bioplastic run
     """
+    run_dir, protocol_text, manifest, protocol, _ = finished_run(run_dir, ("simulation",), simulation_only)
+    return run_dir, protocol_text, manifest, protocol
+
+
+def finished_run(run_dir, kinds, other_kinds: str):
+    """``(run folder, protocol.toml text, manifest, validated protocol, kind's table)`` of a finished run.
+
+    Parameters
+    ----------
+    run_dir : str or pathlib.Path
+        A folder written by ``bioplastic run``.
+    kinds : tuple of str
+        The protocol kinds accepted, by their tables (``"simulation"``, ``"continual"``, ...).
+    other_kinds : str
+        What the error for a run of another kind allows, with the reason.
+
+    Example
+    -------
+    >>> finished_run("/no/such/run", ("continual",), "a run of a continual protocol")
+    Traceback (most recent call last):
+    ...
+    bioplastic._checks.BadInput: /no/such/run: got no folder; allowed: a run folder made by bioplastic run
+    """
     run_dir = pathlib.Path(run_dir)
     allowed = "a run folder made by bioplastic run"
     if not run_dir.is_dir():
@@ -99,7 +122,7 @@ def finished_simulation(run_dir, simulation_only: str):
         raise BadInput(str(run_dir), f"a run whose manifest.json says status {status!r}",
                        f"a finished run (status {FINISHED!r}); resume a stopped one with bioplastic run PROTOCOL "
                        f"--resume {run_dir}")
-    if not kind.default:
-        raise BadInput(str(run_dir), f"a run of a {kind.table} protocol", simulation_only)
+    if kind.table not in kinds:
+        raise BadInput(str(run_dir), f"a run of a {kind.table} protocol", other_kinds)
     protocol, _ = load_protocol(protocol_file)
-    return run_dir, protocol_text, manifest, protocol
+    return run_dir, protocol_text, manifest, protocol, kind.table
