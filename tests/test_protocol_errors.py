@@ -118,6 +118,8 @@ EXPECTED = {
     "prediction_latency_between_steps": 'prediction.task.latencies_ms[0]: got 300.5; allowed: a whole number of steps of dt_ms = 1 (nearest: 300 or 301 ms)',
     "prediction_repeats_beyond_the_last_seed": 'prediction.repeats: got 10; allowed: at most 6: repeat k draws from seed + k, and seeds end at 4294967295',
     "boolean_for_a_number": 'simulation.duration_ms: got true; allowed: a valid number',
+    "brainpy_parameter_with_unit_suffix": "model.populations.cells.params.tau_ms: got an unknown key, not a parameter of neuron type 'brainpy:AdExIF'; allowed: R, tau, tau_w, V_th, V_reset, V_rest, V_T, delta_T, a, b (did you mean 'tau_w'?)",
+    "brainpy_input_in_mv": "inputs.drive.current_mv: got an input in the wrong unit for 'brainpy:HH' population 'cells'; allowed: current_ua (the unit of that neuron type's input)",
     "training_negative_learning_rate": 'training.learning_rate: got -0.0001; allowed: greater than 0',
     "continual_negative_hlop_learning_rate": 'continual.hlop.learning_rates[1]: got -0.01; allowed: greater than 0',
     "continual_gpm_threshold_above_one": "continual.gpm.threshold: got 1.2; allowed: less than or equal to 1",

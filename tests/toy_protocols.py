@@ -43,6 +43,7 @@ TOY = {
     "quickstart": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "model.populations.exc.size=200",
                    "model.populations.inh.size=50"],
     "izhikevich_firing_patterns": [],               # 300 ms of 7 neurons: already small; its stimuli run to 204 ms
+    "adex_adaptation": [],                          # 600 ms of 3 neurons: already small
     "stdp_feedforward": ["simulation.duration_ms=200", "recordings.weights.stride=100"],
     "lif_single": ["simulation.duration_ms=60", "inputs.step.stop_ms=55"],
     "mnist_spikes": ["simulation.duration_ms=20", "simulation.chunk_ms=10", "dataset.presentation_ms=10"],

@@ -7,8 +7,8 @@ errors point at the protocol line.
 Example
 -------
 >>> from bioplastic.protocol.components import NEURONS, CONNECTIVITY
->>> NEURONS.names()
-('lif', 'izhikevich', 'rate', 'spike_source')
+>>> NEURONS.names()[:4], NEURONS.names()[4:6]
+(('lif', 'izhikevich', 'rate', 'spike_source'), ('brainpy:LIF', 'brainpy:LIFRef'))
 >>> RULES.names()
 ('stdp', 'triplet_stdp', 'bcm', 'oja', 'inhibitory_stdp', 'reward_stdp', 'dopamine_stdp', 'reward_hebbian')
 >>> CONNECTIVITY.names()
@@ -26,6 +26,7 @@ from bioplastic.neurons.izhikevich import PRESETS, Izhikevich, excitatory_inhibi
 from bioplastic.neurons.lif import LIF
 from bioplastic.neurons.rate import RateUnit
 from bioplastic.neurons.spike_source import SpikeSource
+from bioplastic.protocol.brainpy_neurons import BRAINPY_NEURONS, PREFIX, BrainPyNeuronType
 from bioplastic.protocol.registry import Registry
 from bioplastic.rules.bcm import bcm
 from bioplastic.rules.dopamine_stdp import dopamine_stdp
@@ -88,6 +89,9 @@ NEURONS.register(
     "spike_source", NeuronType(SpikeSource, (), "current", {}),
     "spike source: a spike in every step whose input is > 0 (Poisson, correlated or periodic trains)",
 )
+for _class_name in BRAINPY_NEURONS:
+    _brainpy_type = BrainPyNeuronType(_class_name)
+    NEURONS.register(PREFIX + _class_name, _brainpy_type, _brainpy_type.description)
 
 
 def neuron_params(kind: str, model, preset, values: dict, size: int, key: jax.Array):

@@ -44,7 +44,7 @@ class Registry:
         self.kind = kind
         self._entries: dict[str, tuple[Any, str]] = {}
 
-    def register(self, name: str, entry: Any, description: str) -> None:
+    def register(self, name: str, entry: Any, description) -> None:
         """Add ``entry`` under ``name``; a name is registered once.
 
         Parameters
@@ -53,8 +53,9 @@ class Registry:
             Name protocols refer to the entry by.
         entry : object
             The registered object (a factory, or a tuple of a factory and the keys it needs).
-        description : str
-            One-line description, for listings (``bioplastic list``).
+        description : str or callable
+            One-line description, for listings (``bioplastic list``); a callable returning it
+            is called only when listed (an entry whose description needs a heavy import).
 
         Raises
         ------
@@ -113,7 +114,9 @@ class Registry:
         -------
         >>> shapes = Registry("shape")
         >>> shapes.register("square", 4, "four equal sides")
+        >>> shapes.register("circle", 0, lambda: "no sides")
         >>> shapes.describe()
-        [('square', 'four equal sides')]
+        [('square', 'four equal sides'), ('circle', 'no sides')]
         """
-        return [(name, description) for name, (_, description) in self._entries.items()]
+        return [(name, description() if callable(description) else description)
+                for name, (_, description) in self._entries.items()]

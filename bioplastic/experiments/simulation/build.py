@@ -54,7 +54,7 @@ from bioplastic.simulation.inputs import ModulatedPoisson, ornstein_uhlenbeck
 from bioplastic.synapses.delay import SpikeDelay
 
 SPIKE_VARIABLES = ("spike", "output")
-INPUT_KEYS = ("current_mv", "current_mv_per_ms", "current")
+INPUT_KEYS = ("current_mv", "current_mv_per_ms", "current", "current_ma", "current_ua")
 SIMULATION_PLOTS = {       # plot type -> (what it needs, description), registered in the protocol's PLOTS
     "raster": ("spikes", "spike raster of a spike recording"),
     "traces": ("any", "traces of one or more recordings, side by side"),

@@ -24,16 +24,20 @@ from bioplastic.plotting import (
     voltage_traces,
     weight_matrix,
 )
-from bioplastic.plotting.names import quantity_label, readable_name, recording_title
+from bioplastic.plotting.names import readable_name, recording_title
 from bioplastic.protocol.components import NEURONS
 from bioplastic.plotting.style import bioplastic_style
 
-#: The y label of each recorded variable's traces; another variable is labelled by its name, in model units.
-UNITS = {"v": "v (mV)", "u": "u (mV/ms)", "rate": "rate (unitless)",
-         "refractory_steps": "refractory steps left (steps)"}
-
 #: The unit of each amplitude key of an input, as a panel title states it.
-INPUT_UNITS = {"current_mv": "mV", "current_mv_per_ms": "mV/ms", "current": ""}
+INPUT_UNITS = {"current_mv": "mV", "current_mv_per_ms": "mV/ms", "current": "", "current_ma": "mA",
+               "current_ua": "uA/cm^2"}
+
+
+def _variable_label(experiment, population: str, variable: str) -> str:
+    """The y label of a recorded state variable: its name, and its unit as the neuron model states it."""
+    model = experiment.network.population(population).model
+    unit = str(model.state_units.get(variable, "model units"))
+    return f"{variable} ({'unitless' if unit == '1' else unit})"
 
 
 def _weight_label(experiment, projection: str) -> str:
@@ -122,7 +126,7 @@ def _traces(name, spec, experiment, recordings, steps, state) -> Figure:
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, recording in zip(axes, names):
         recorded = experiment.protocol.recordings[recording]
-        ylabel = UNITS.get(recorded.variable) or quantity_label(recorded.variable, fallback="model units")
+        ylabel = _variable_label(experiment, recorded.population, recorded.variable)
         voltage_traces(recordings[recording], steps[recording], ax=ax, ylabel=ylabel)
         stimulus = _stimulus(experiment, recorded.population)
         title = recording_title(recorded.population, recorded.variable)

@@ -376,9 +376,12 @@ class InputSpec(Strict):
 
     target: str
     type: str = Field(description="constant | step | poisson")
-    current_mv: Optional[Union[float, list[float]]] = Field(None, description="current as R*I (LIF, brainpy LIF family)")
+    current_mv: Optional[Union[float, list[float]]] = Field(None, description="current as R*I (LIF)")
     current_mv_per_ms: Optional[Union[float, list[float]]] = Field(None, description="current in Izhikevich's units")
     current: Optional[Union[float, list[float]]] = Field(None, description="dimensionless input (rate units)")
+    current_ma: Optional[Union[float, list[float]]] = Field(None, description="current in mA (brainpy integrate-and-fire "
+                                                            "family; R*I in mV with R = 1 ohm)")
+    current_ua: Optional[Union[float, list[float]]] = Field(None, description="current in uA per cm^2 (brainpy:HH)")
     rate_hz: Optional[float] = Field(None, ge=0, description="Poisson rate of each train, or a periodic input's rate")
     width_ms: Optional[float] = Field(
         None, gt=0, description="periodic inputs: how long each pulse lasts (ms), at most the period; default one step"
@@ -461,6 +464,8 @@ class DatasetInputSpec(Strict):
     current_mv: Optional[float] = Field(None, description="what a spike / a white pixel injects (LIF targets)")
     current_mv_per_ms: Optional[float] = Field(None, description="the same, for Izhikevich targets")
     current: Optional[float] = Field(None, description="the same, for rate targets")
+    current_ma: Optional[float] = Field(None, description="the same, for brainpy integrate-and-fire targets (mA)")
+    current_ua: Optional[float] = Field(None, description="the same, for brainpy:HH targets (uA per cm^2)")
     first_image: int = Field(0, ge=0, description="index of the first image shown (of each task)")
     n_images: Optional[int] = Field(None, ge=1, description="images shown per epoch of each task (default: as many as the run holds)")
     epochs: int = Field(1, ge=1, description="passes over the images (of each task)")
