@@ -97,7 +97,8 @@ def test_hodgkin_huxley_takes_its_current_in_ua_and_fires(tmp_path):
 @pytest.mark.parametrize("edit, message", [
     (("tau = 20.0", "tau_ms = 20.0"),
      "model.populations.cells.params.tau_ms: got an unknown key, not a parameter of neuron type 'brainpy:AdExIF'; "
-     "allowed: R, tau, tau_w, V_th, V_reset, V_rest, V_T, delta_T, a, b (did you mean 'tau_w'?)"),
+     "allowed: R (ohm), tau (ms), tau_w (ms), V_th (mV), V_reset (mV), V_rest (mV), V_T (mV), delta_T (mV), a (S), "
+     "b (mA) (did you mean 'tau_w'?)"),
     (("current_ma = 30.0", "current_mv = 30.0"),
      "inputs.drive.current_mv: got an input in the wrong unit for 'brainpy:AdExIF' population 'cells'; "
      "allowed: current_ma (the unit of that neuron type's input)"),

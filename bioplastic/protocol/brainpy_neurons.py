@@ -40,16 +40,16 @@ RESETS = ("soft", "hard")
 class BrainPyNeuronType:
     """How a protocol builds a population of one ``brainpy.state`` model (a :class:`NeuronType` of the registry).
 
-    The model is made when first needed. Models whose constructor takes ``spk_reset``
-    take it as an option: ``"soft"`` (BrainPy's default: ``V`` drops by ``V_th - V_reset``) or
+    The model is made when first needed. Models that reset to ``V_reset`` after a spike
+    take the option ``spk_reset`` (HH's constructor takes it too, but HH never resets): ``"soft"`` (BrainPy's default: ``V`` drops by ``V_th - V_reset``) or
     ``"hard"`` (``V = V_reset``, as integrate-and-fire models are usually written). There
     are no presets.
 
     Example
     -------
     >>> hh = BrainPyNeuronType("HH")
-    >>> hh.input_key, sorted(hh.initial_keys), hh.presets
-    ('current_ua', ['V', 'h', 'm', 'n'], ())
+    >>> hh.input_key, sorted(hh.initial_keys), hh.options, hh.presets
+    ('current_ua', ['V', 'h', 'm', 'n'], (), ())
     >>> adex = BrainPyNeuronType("AdExIF")
     >>> adex.options, adex.make(spk_reset="hard").kwargs
     (('spk_reset',), (('spk_reset', 'hard'),))
@@ -73,11 +73,11 @@ class BrainPyNeuronType:
 
     @functools.cached_property
     def options(self) -> tuple[str, ...]:
-        """``("spk_reset",)`` for a model whose constructor takes it, else nothing."""
+        """``("spk_reset",)`` for a model that resets to ``V_reset`` after a spike, else nothing."""
         import brainpy.state
 
         parameters = inspect.signature(getattr(brainpy.state, self.class_name).__init__).parameters
-        return ("spk_reset",) if "spk_reset" in parameters else ()
+        return ("spk_reset",) if {"spk_reset", "V_reset"} <= set(parameters) else ()
 
     def make(self, spk_reset=None):
         """The model, with ``spk_reset`` where given (the build refuses options a model has not)."""

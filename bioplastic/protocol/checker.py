@@ -69,7 +69,7 @@ class Checker:
         except BadInput as error:
             raise relocate(error, self.file, path) from None
 
-    def known(self, key: str, path: str, keys, what: str):
+    def known(self, key: str, path: str, keys, what: str, units: dict | None = None):
         """``key`` must be one of ``keys``; else an unknown-key error with the closest match.
 
         Parameters
@@ -82,11 +82,14 @@ class Checker:
             The accepted keys, listed in the error.
         what : str
             What a key should be, after "an unknown key, not" (e.g. ``"an option of neuron type 'lif'"``).
+        units : dict, optional
+            The unit of each key, listed beside it (``V_th (mV)``) where key names carry none.
         """
         if key not in keys:
             close = difflib.get_close_matches(key, keys, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.fail(path, f"an unknown key, not {what}", f"{', '.join(keys)}{hint}")
+            listed = [f"{name} ({units[name]})" if units and name in units else name for name in keys]
+            self.fail(path, f"an unknown key, not {what}", f"{', '.join(listed)}{hint}")
 
     def member(self, value: str, path: str, names, what: str):
         """``value`` must be one of ``names``; else a :class:`ProtocolError` listing them, with the closest match.

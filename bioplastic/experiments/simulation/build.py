@@ -169,7 +169,8 @@ def build_experiment(protocol: SimulationProtocol, file: str, data_dir=None, wid
             check.member(spec.preset, f"{path}.preset", kind.presets, f"presets of neuron type {spec.neuron!r}")
         fields = type(neuron_params(spec.neuron, neuron, spec.preset, {}, spec.size, key))._fields
         for field in spec.params:
-            check.known(field, f"{path}.params.{field}", fields, f"a parameter of neuron type {spec.neuron!r}")
+            check.known(field, f"{path}.params.{field}", fields, f"a parameter of neuron type {spec.neuron!r}",
+                        getattr(neuron, "param_units", None))
         for field, value in spec.params.items():
             if isinstance(value, list) and len(value) not in (1, spec.size):
                 check.fail(f"{path}.params.{field}", f"a list of {len(value)} values", f"one value or {spec.size} (the size)")
