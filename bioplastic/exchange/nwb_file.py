@@ -65,7 +65,7 @@ import numpy as np
 
 from bioplastic._checks import BadInput
 from bioplastic.analysis.spike_events import SpikeEvents, spike_recordings
-from bioplastic.exchange.run_folder import finished_simulation, output_path
+from bioplastic.exchange.run_folder import finished_run, output_path
 from bioplastic.experiments.simulation.build import SPIKE_VARIABLES
 from bioplastic.networks.network import Population
 from bioplastic.protocol.components import NEURONS
@@ -113,8 +113,9 @@ def export_nwb(run_dir, path, *, overwrite: bool = False) -> pathlib.Path:
     """
     pynwb = _pynwb()
     path = output_path(path, overwrite, "--nwb", ".nwb")
-    run_dir, protocol_text, manifest, protocol = finished_simulation(
-        run_dir, "a run of a simulation protocol (the other kinds keep no spike or sampled recordings)")
+    run_dir, protocol_text, manifest, protocol, _ = finished_run(
+        run_dir, ("simulation",),
+        "a run of a simulation protocol (the other kinds keep no spike or sampled recordings)")
     recordings = _recordings(run_dir, protocol)
     nwbfile = pynwb.NWBFile(
         session_description=f"{protocol.name}: {protocol.description}" if protocol.description else protocol.name,

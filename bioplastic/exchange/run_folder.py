@@ -3,8 +3,7 @@
 :func:`output_path` refuses a file of the wrong suffix, an existing file (unless asked to
 replace it) and a file in a folder that does not exist; :func:`finished_run` reads a run
 folder's ``protocol.toml`` and ``manifest.json`` and refuses anything but a finished
-(``status`` ``completed``) run of the protocol kinds asked for (:func:`finished_simulation`:
-simulation protocols). Both raise :class:`~bioplastic._checks.BadInput` before anything is written.
+(``status`` ``completed``) run of the protocol kinds asked for. Both raise :class:`~bioplastic._checks.BadInput` before anything is written.
 
 Example
 -------
@@ -12,7 +11,7 @@ Example
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> output_path(folder / "net.nir", False, "--nir", ".nir") == folder / "net.nir"
 True
->>> finished_simulation(folder, "a run of a simulation protocol")                  # doctest: +ELLIPSIS
+>>> finished_run(folder, ("simulation",), "a run of a simulation protocol")         # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
 bioplastic._checks.BadInput: ...: got a folder without protocol.toml and manifest.json; allowed: a run folder ...
@@ -60,28 +59,6 @@ def output_path(path, overwrite: bool, option: str, suffix: str) -> pathlib.Path
         raise BadInput(f"{option} {path}", f"a file in {path.parent}, which is not a folder",
                        "a file in an existing folder")
     return path
-
-
-def finished_simulation(run_dir, simulation_only: str):
-    """``(run folder, protocol.toml text, manifest, validated protocol)`` of a finished simulation run.
-
-    Parameters
-    ----------
-    run_dir : str or pathlib.Path
-        A folder written by ``bioplastic run``.
-    simulation_only : str
-        What the error for a run of another kind of protocol allows, with the reason
-        (e.g. ``"a run of a simulation protocol (the other kinds keep no spike recordings)"``).
-
-    Example
-    -------
-    >>> finished_simulation("/no/such/run", "a run of a simulation protocol")
-    Traceback (most recent call last):
-    ...
-    bioplastic._checks.BadInput: /no/such/run: got no folder; allowed: a run folder made by bioplastic run
-    """
-    run_dir, protocol_text, manifest, protocol, _ = finished_run(run_dir, ("simulation",), simulation_only)
-    return run_dir, protocol_text, manifest, protocol
 
 
 def finished_run(run_dir, kinds, other_kinds: str):

@@ -103,7 +103,8 @@ class Trainer(NamedTuple):
     """Data and compiled functions of one training run (see :func:`trainer`).
 
     ``score(layers, x, y)`` and ``loss(layers, x, y)`` are *sums* over a block of examples
-    (:func:`mean_over_blocks` divides by the number of examples). ``probe(layers)``, where
+    (:func:`mean_over_blocks` divides by the number of examples); ``step_and_loss`` is
+    ``step`` and the batch's ``loss`` before the step, in one compiled call. ``probe(layers)``, where
     given, returns ``{name: array}`` measured before training and after every epoch (e.g.
     the forward/feedback alignment of a counter-current network).
 
@@ -119,6 +120,7 @@ class Trainer(NamedTuple):
     step: Callable
     score: Callable
     loss: Callable
+    step_and_loss: Callable
     train_x: jax.Array
     train_y: np.ndarray
     test_x: jax.Array
@@ -130,7 +132,6 @@ class Trainer(NamedTuple):
     task: str
     batches_per_epoch: Optional[int] = None
     probe: Optional[Callable] = None
-    step_and_loss: Optional[Callable] = None
 
 
 def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activation: str = "relu",
@@ -219,8 +220,8 @@ def trainer(rule: Rule, optimizer, train, test, *, batch_size: int, hidden_activ
     # one compiled call per batch that also measures the loss the batch meets, so XLA may share the forward pass
     step_and_loss = jax.jit(lambda layers, rule_state, opt_state, x, target, labels: (
         step(layers, rule_state, opt_state, x, target), loss(layers, x, labels)))
-    return Trainer(step, jax.jit(score), jax.jit(loss), train_x, train_y, test_x, test_y, validation_x, validation_y,
-                   n_classes, batch_size, task, batches_per_epoch, step_and_loss=step_and_loss)
+    return Trainer(step, jax.jit(score), jax.jit(loss), step_and_loss, train_x, train_y, test_x, test_y, validation_x,
+                   validation_y, n_classes, batch_size, task, batches_per_epoch)
 
 
 def minibatches(key: jax.Array, epoch: int, n_examples: int, batch_size: int):
@@ -374,7 +375,7 @@ def run_epoch(run: Trainer, layers, rule_state, opt_state, key: jax.Array, epoch
     def step(carry, x, labels):
         (layers, rule_state, opt_state), loss_sum = carry
         target = x if run.task == "autoencoder" else jax.nn.one_hot(labels, run.n_classes)
-        if not track_loss or run.step_and_loss is None:
+        if not track_loss:
             return run.step(layers, rule_state, opt_state, x, target), loss_sum
         updated, loss = run.step_and_loss(layers, rule_state, opt_state, x, target, labels)
         return updated, loss_sum + loss                              # the loss on the weights before the update
